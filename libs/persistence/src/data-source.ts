@@ -1,0 +1,61 @@
+import { Client } from 'pg';
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { ApiKeyEntity } from './entities/api-key.entity';
+import { IntegratedAccountEntity } from './entities/integrated-account.entity';
+import { WorkspaceEntity } from './entities/workspace.entity';
+import { InitialSchema1764160000000 } from './migrations/1764160000000-initial-schema';
+
+export const ENTITIES = [WorkspaceEntity, ApiKeyEntity, IntegratedAccountEntity];
+export const MIGRATIONS = [InitialSchema1764160000000];
+
+export function dataSourceOptions(url: string, overrides: Partial<DataSourceOptions> = {}): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migrations',
+    synchronize: false,
+    logging: false,
+    extra: { max: 10, application_name: 'kb4-directory' },
+    ...overrides,
+  } as DataSourceOptions;
+}
+
+export function createDataSource(url: string, overrides: Partial<DataSourceOptions> = {}): DataSource {
+  return new DataSource(dataSourceOptions(url, overrides));
+}
+
+/** Applies pending migrations; safe to call from several processes at once (TypeORM locks the migrations table). */
+export async function runMigrations(url: string): Promise<string[]> {
+  const dataSource = createDataSource(url, { migrationsTransactionMode: 'each' });
+  await dataSource.initialize();
+  try {
+    const applied = await dataSource.runMigrations();
+    return applied.map((m) => m.name);
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+/** Creates the database named in the URL when the server has no such database yet. */
+export async function ensureDatabaseExists(url: string): Promise<boolean> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
+  if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new Error(`refusing to create a database with an unusual name: ${name}`);
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (rowCount) return false;
+    await client.query(`CREATE DATABASE "${name}"`);
+    return true;
+  } catch (error) {
+    if ((error as { code?: string }).code === '42P04') return false; // created concurrently by another process
+    throw error;
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,33 @@
+import { INestApplication, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { Logger } from 'pino';
+import { ApiExceptionFilter } from '../errors/api-exception.filter';
+import { PinoNestLogger } from '../logging/logger';
+import { setMetricsServiceLabel } from '../metrics/metrics';
+import { requestIdMiddleware } from './request-id.middleware';
+
+export interface HttpServiceOptions {
+  service: string;
+  module: Type<unknown>;
+  port: number;
+  host?: string;
+  logger: Logger;
+  configure?: (app: INestApplication) => void | Promise<void>;
+}
+
+/** Creates a NestJS HTTP service with the shared logger, error shape, request ids and clean shutdown. */
+export async function bootstrapHttpService(options: HttpServiceOptions): Promise<INestApplication> {
+  setMetricsServiceLabel(options.service);
+  const app = await NestFactory.create(options.module, {
+    logger: new PinoNestLogger(options.logger),
+    bufferLogs: false,
+  });
+  app.use(requestIdMiddleware);
+  app.useGlobalFilters(new ApiExceptionFilter(options.logger));
+  app.enableShutdownHooks();
+  await options.configure?.(app);
+  await app.listen(options.port, options.host ?? '127.0.0.1');
+  const url = await app.getUrl();
+  options.logger.info({ url: url.replace('[::1]', 'localhost') }, `${options.service} listening`);
+  return app;
+}
