@@ -5,3 +5,4 @@ export * from './entities/integrated-account.entity';
 export * from './credentials/credential-cipher';
 export * from './repositories/workspace.repository';
 export * from './repositories/integrated-account.repository';
+export * from './nest/persistence.module';

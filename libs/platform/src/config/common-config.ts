@@ -8,9 +8,8 @@ export class CommonConfig {
   @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// URL' })
   DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/kb4';
 
-  @IsOptional()
   @Matches(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, { message: 'must be a comma-separated list of host:port' })
-  KAFKA_BROKERS?: string = undefined;
+  KAFKA_BROKERS = '127.0.0.1:9092';
 
   @IsOptional()
   @Matches(/^https?:\/\/[^\s]+$/, { message: 'must be an http(s) URL' })
@@ -23,16 +22,25 @@ export class CommonConfig {
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
 }
 
-export class PortConfig {
-  @IsInt()
-  @Min(0)
-  @Max(65535)
-  PORT = 0;
+/** Variables of the processes that hold KnowBe4 credentials (gateway, poller, provisioner). */
+export class ServiceConfig extends CommonConfig {
+  @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'must be 32 random bytes encoded as base64 (npm start generates one for local runs)' })
+  CREDENTIALS_KEY = '';
+
+  @IsOptional()
+  @IsString()
+  CREDENTIALS_PREVIOUS_KEYS?: string = undefined;
 }
 
-export function kafkaBrokerList(config: { KAFKA_BROKERS?: string }): string[] {
-  if (!config.KAFKA_BROKERS) throw new Error('KAFKA_BROKERS is not set');
+/** A TCP port variable; 0 asks the OS for a free port (used by tests). */
+export function IsPort(): PropertyDecorator {
+  return (target, property) => {
+    IsInt({ message: '$property must be a port number' })(target, property);
+    Min(0)(target, property);
+    Max(65535)(target, property);
+  };
+}
+
+export function kafkaBrokerList(config: { KAFKA_BROKERS: string }): string[] {
   return config.KAFKA_BROKERS.split(',');
 }
-
-export { IsString };

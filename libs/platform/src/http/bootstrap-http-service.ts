@@ -1,4 +1,4 @@
-import { INestApplication, Type } from '@nestjs/common';
+import { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Logger } from 'pino';
 import { ApiExceptionFilter } from '../errors/api-exception.filter';
@@ -8,7 +8,7 @@ import { requestIdMiddleware } from './request-id.middleware';
 
 export interface HttpServiceOptions {
   service: string;
-  module: Type<unknown>;
+  module: Type<unknown> | DynamicModule;
   port: number;
   host?: string;
   logger: Logger;

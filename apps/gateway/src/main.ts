@@ -1,0 +1,19 @@
+import 'reflect-metadata';
+import { bootstrapHttpService, createLogger, loadConfigOrExit } from '@kb4/platform';
+import { GatewayConfig } from './config/gateway.config';
+import { mountOpenApi } from './docs/openapi';
+import { GatewayModule } from './gateway.module';
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit(GatewayConfig, 'gateway');
+  const logger = createLogger('gateway', config.LOG_LEVEL);
+  await bootstrapHttpService({
+    service: 'gateway',
+    module: GatewayModule.forConfig(config),
+    port: config.GATEWAY_PORT,
+    logger,
+    configure: (app) => mountOpenApi(app),
+  });
+}
+
+void main();

@@ -1,0 +1,25 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { PersistenceModule } from '@kb4/persistence';
+import { HealthModule, kafkaBrokerList, kafkaReadiness, MetricsModule, postgresReadiness } from '@kb4/platform';
+import { DataSource } from 'typeorm';
+import { ProvisionerConfig } from './config/provisioner.config';
+
+@Module({})
+export class ProvisionerModule {
+  static forConfig(config: ProvisionerConfig): DynamicModule {
+    return {
+      module: ProvisionerModule,
+      imports: [
+        PersistenceModule.forRoot({ url: config.DATABASE_URL }),
+        HealthModule.forChecks({
+          useFactory: (dataSource: DataSource) => [
+            postgresReadiness((sql) => dataSource.query(sql)),
+            kafkaReadiness(kafkaBrokerList(config)),
+          ],
+          inject: [DataSource],
+        }),
+        MetricsModule,
+      ],
+    };
+  }
+}
