@@ -1,21 +1,36 @@
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startEmbeddedKafka } from '../../scripts/local-stack/embedded-kafka';
+import { startLocalPostgres } from '../../scripts/local-stack/postgres';
 import { createThrowawayDatabase } from './throwaway-database';
 
 /**
  * One throwaway Postgres database and one Kafka-protocol broker per `npm test` run.
- * KAFKA_BROKERS / TEST_DATABASE_ADMIN_URL may point the run at real ones instead.
+ * Postgres is the server at TEST_DATABASE_ADMIN_URL (default 127.0.0.1:5432) or, on a machine without one,
+ * the embedded PostgreSQL binaries; KAFKA_BROKERS may point the run at a real Kafka instead of the embedded broker.
  */
 export default async function globalSetup(): Promise<void> {
   const runId = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  const state = globalThis as Record<string, unknown>;
   process.env.KB4_TEST_RUN_ID = runId;
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+  const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const server = await startLocalPostgres({
+    url: process.env.TEST_DATABASE_ADMIN_URL ? adminUrl : undefined,
+    localDir: join(tmpdir(), 'kb4-directory-test-postgres'),
+    log: (line) => process.stderr.write(`[test setup] ${line}\n`),
+  });
+  const admin = new URL(server.url);
+  admin.pathname = '/postgres';
+  process.env.TEST_DATABASE_ADMIN_URL = admin.toString();
+  state.__KB4_TEST_POSTGRES__ = server;
   const database = await createThrowawayDatabase(`kb4_test_${runId}`);
   process.env.DATABASE_URL = database.url;
-  (globalThis as Record<string, unknown>).__KB4_TEST_DATABASE__ = database;
+  state.__KB4_TEST_DATABASE__ = database;
   if (!process.env.KAFKA_BROKERS) {
     const kafka = await startEmbeddedKafka();
     process.env.KAFKA_BROKERS = kafka.brokers;
-    (globalThis as Record<string, unknown>).__KB4_TEST_KAFKA__ = kafka;
+    state.__KB4_TEST_KAFKA__ = kafka;
   }
 }

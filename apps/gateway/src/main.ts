@@ -11,6 +11,7 @@ async function main(): Promise<void> {
     service: 'gateway',
     module: GatewayModule.forConfig(config),
     port: config.GATEWAY_PORT,
+    host: config.HTTP_HOST,
     logger,
     configure: (app) => mountOpenApi(app),
   });

@@ -6,7 +6,13 @@ import { PollerModule } from './poller.module';
 async function main(): Promise<void> {
   const config = loadConfigOrExit(PollerConfig, 'poller');
   const logger = createLogger('poller', config.LOG_LEVEL);
-  await bootstrapHttpService({ service: 'poller', module: PollerModule.forConfig(config), port: config.POLLER_PORT, logger });
+  await bootstrapHttpService({
+    service: 'poller',
+    module: PollerModule.forConfig(config),
+    port: config.POLLER_PORT,
+    host: config.HTTP_HOST,
+    logger,
+  });
 }
 
 void main();

@@ -10,6 +10,7 @@ async function main(): Promise<void> {
     service: 'provisioner',
     module: ProvisionerModule.forConfig(config),
     port: config.PROVISIONER_PORT,
+    host: config.HTTP_HOST,
     logger,
   });
 }

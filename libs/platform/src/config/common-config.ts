@@ -18,6 +18,10 @@ export class CommonConfig {
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';
 
+  /** Interface the HTTP server binds; 0.0.0.0 in containers. */
+  @IsString()
+  HTTP_HOST = '127.0.0.1';
+
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
 }
