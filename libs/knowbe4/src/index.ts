@@ -1,0 +1,44 @@
+export * from './errors';
+export * from './regions';
+export { type Clock, systemClock, seededRandom } from './http/clock';
+export {
+  type RetryPolicy,
+  DEFAULT_RETRY_POLICY,
+  resolveRetryPolicy,
+  backoffDelayMs,
+  nextRetryDelayMs,
+  isRetryableStatus,
+  isRetryableNetworkError,
+} from './http/retry';
+export { redactSecrets, redactUrl, REDACTED } from './http/redact';
+export {
+  type CallOptions,
+  type KnowBe4RequestEvent,
+  type TransportResponse,
+  type Query,
+  DEFAULT_TIMEOUT_MS,
+  sharedDispatcher,
+} from './http/transport';
+export {
+  RatePacer,
+  type RatePacerOptions,
+  RatePacerRegistry,
+  type RatePacerSnapshot,
+  type PacingProfile,
+  type RateWindow,
+  windowsForProfile,
+  credentialFingerprint,
+  sharedRatePacers,
+  DAY_MS,
+} from './pacing/rate-pacer';
+export * from './reporting/types';
+export { PagedList, type SkippedRecord, type SkipListener, MAX_PER_PAGE } from './reporting/pagination';
+export {
+  ReportingClient,
+  type ReportingClientOptions,
+  type VerifyCredentialsResult,
+  wrongRegionHint,
+} from './reporting/reporting-client';
+export * from './scim/types';
+export { scimStringLiteral, userNameEqualsFilter, memberValuePath } from './scim/filter';
+export { ScimClient, type ScimClientOptions, type ScimVerifyCredentialsResult, scimErrorFor } from './scim/scim-client';

@@ -1,0 +1,182 @@
+import { createHash } from 'node:crypto';
+import { KnowBe4BudgetExhaustedError } from '../errors';
+import { Clock, systemClock } from '../http/clock';
+
+/**
+ * `documented`: KnowBe4's published per-account limits (4/s, 50 per rolling minute, daily budget).
+ * `seed`: the integration guide's 1,000 per minute per key. `off`: no pacing (benchmarks, sandbox without limits).
+ */
+export type PacingProfile = 'documented' | 'seed' | 'off';
+
+export interface RateWindow {
+  limit: number;
+  windowMs: number;
+}
+
+export interface RatePacerOptions {
+  profile?: PacingProfile;
+  /** Licensed users of the account; the daily budget is 2,000 plus this. */
+  licensedUsers?: number;
+  /** Overrides the daily budget computed from `licensedUsers` (documented profile only). */
+  dailyLimit?: number;
+  clock?: Clock;
+}
+
+export const DAY_MS = 24 * 60 * 60 * 1000;
+const DAILY_BASE_BUDGET = 2000;
+
+export function windowsForProfile(profile: PacingProfile): RateWindow[] {
+  switch (profile) {
+    case 'documented':
+      return [
+        { limit: 4, windowMs: 1000 },
+        { limit: 50, windowMs: 60_000 },
+      ];
+    case 'seed':
+      return [{ limit: 1000, windowMs: 60_000 }];
+    case 'off':
+      return [];
+  }
+}
+
+export interface RatePacerSnapshot {
+  profile: PacingProfile;
+  dailyLimit?: number;
+  dailyUsed: number;
+  dailyWindowStartedAt?: Date;
+  dailyWindowResetsAt?: Date;
+}
+
+/**
+ * Paces one KnowBe4 account to its limits. Each `acquire()` reserves the earliest slot allowed by every rolling
+ * window at once (no queue needed: reservations are made synchronously in order), then waits for it.
+ */
+export class RatePacer {
+  readonly profile: PacingProfile;
+  private readonly windows: RateWindow[];
+  private readonly clock: Clock;
+  // Ring buffer of reserved slot times, non-decreasing; sized to the largest window limit.
+  private readonly slots: number[];
+  private slotCount = 0;
+  private slotHead = 0;
+  private dailyLimitValue?: number;
+  private dailyUsed = 0;
+  private dailyWindowStart?: number;
+
+  constructor(options: RatePacerOptions = {}) {
+    this.profile = options.profile ?? 'documented';
+    this.windows = windowsForProfile(this.profile);
+    this.clock = options.clock ?? systemClock;
+    this.slots = new Array<number>(Math.max(0, ...this.windows.map((w) => w.limit)));
+    if (this.profile === 'documented') {
+      this.dailyLimitValue = options.dailyLimit ?? DAILY_BASE_BUDGET + Math.max(0, options.licensedUsers ?? 0);
+    }
+  }
+
+  /** The daily budget grows with the licence count, which is only known after GET /account. */
+  setLicensedUsers(licensedUsers: number): void {
+    if (this.profile === 'documented') this.dailyLimitValue = DAILY_BASE_BUDGET + Math.max(0, licensedUsers);
+  }
+
+  /**
+   * Milliseconds to wait before the request may be sent, with the slot already reserved.
+   * Throws KnowBe4BudgetExhaustedError when the daily budget is spent.
+   */
+  reserve(): number {
+    if (this.profile === 'off') return 0;
+    const now = this.clock.now();
+    this.chargeDailyBudget(now);
+    let at = now;
+    if (this.slotCount > 0) at = Math.max(at, this.slotAt(this.slotCount - 1));
+    for (const window of this.windows) {
+      if (this.slotCount >= window.limit) {
+        at = Math.max(at, this.slotAt(this.slotCount - window.limit) + window.windowMs);
+      }
+    }
+    this.pushSlot(at);
+    return at - now;
+  }
+
+  /** Waits for a reserved slot; resolves synchronously-fast (undefined) when no wait is needed. */
+  acquire(signal?: AbortSignal): Promise<void> | undefined {
+    const wait = this.reserve();
+    return wait > 0 ? this.clock.sleep(wait, signal) : undefined;
+  }
+
+  snapshot(): RatePacerSnapshot {
+    return {
+      profile: this.profile,
+      dailyLimit: this.dailyLimitValue,
+      dailyUsed: this.dailyUsed,
+      dailyWindowStartedAt: this.dailyWindowStart === undefined ? undefined : new Date(this.dailyWindowStart),
+      dailyWindowResetsAt:
+        this.dailyWindowStart === undefined ? undefined : new Date(this.dailyWindowStart + DAY_MS),
+    };
+  }
+
+  private chargeDailyBudget(now: number): void {
+    if (this.dailyLimitValue === undefined) return;
+    // KnowBe4's window opens with the first request and closes ~24h later; the next request opens a new one.
+    if (this.dailyWindowStart === undefined || now >= this.dailyWindowStart + DAY_MS) {
+      this.dailyWindowStart = now;
+      this.dailyUsed = 0;
+    }
+    if (this.dailyUsed >= this.dailyLimitValue) {
+      throw new KnowBe4BudgetExhaustedError({
+        resumeAt: new Date(this.dailyWindowStart + DAY_MS),
+        dailyLimit: this.dailyLimitValue,
+      });
+    }
+    this.dailyUsed += 1;
+  }
+
+  private slotAt(indexFromOldest: number): number {
+    const capacity = this.slots.length;
+    const oldest = (this.slotHead - this.slotCount + capacity) % capacity;
+    return this.slots[(oldest + indexFromOldest) % capacity];
+  }
+
+  private pushSlot(at: number): void {
+    const capacity = this.slots.length;
+    this.slots[this.slotHead] = at;
+    this.slotHead = (this.slotHead + 1) % capacity;
+    if (this.slotCount < capacity) this.slotCount += 1;
+  }
+}
+
+/** Fingerprint of an account's credentials for registry keys and logs; never the key itself. */
+export function credentialFingerprint(region: string, secret: string): string {
+  return createHash('sha256').update(region).update('\0').update(secret).digest('hex').slice(0, 16);
+}
+
+/**
+ * One pacer per account and profile in a process, so every client of the same account shares its limits.
+ * Keyed by region and a hash of the key — the key itself is never stored here.
+ */
+export class RatePacerRegistry {
+  private readonly pacers = new Map<string, RatePacer>();
+
+  constructor(private readonly defaults: Omit<RatePacerOptions, 'profile'> = {}) {}
+
+  pacerFor(region: string, secret: string, options: RatePacerOptions = {}): RatePacer {
+    const profile = options.profile ?? 'documented';
+    const key = `${profile}:${region}:${credentialFingerprint(region, secret)}`;
+    let pacer = this.pacers.get(key);
+    if (!pacer) {
+      pacer = new RatePacer({ ...this.defaults, ...options, profile });
+      this.pacers.set(key, pacer);
+    }
+    return pacer;
+  }
+
+  get size(): number {
+    return this.pacers.size;
+  }
+
+  clear(): void {
+    this.pacers.clear();
+  }
+}
+
+/** The process-wide registry used when a client is given a profile name instead of a pacer. */
+export const sharedRatePacers = new RatePacerRegistry();

@@ -1,0 +1,140 @@
+/** SCIM 2.0 resources as KnowBe4 accepts them (RFC 7643), with KnowBe4's enterprise and kmsat extensions. */
+
+export const SCIM_USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User' as const;
+export const SCIM_GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group' as const;
+export const SCIM_ENTERPRISE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User' as const;
+export const SCIM_KNOWBE4_USER_SCHEMA = 'urn:ietf:params:scim:schemas:extension:knowbe4:kmsat:2.0:User' as const;
+export const SCIM_LIST_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse' as const;
+export const SCIM_PATCH_OP_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp' as const;
+export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error' as const;
+
+export interface ScimMeta {
+  resourceType?: string;
+  created?: string;
+  lastModified?: string;
+  location?: string;
+  version?: string;
+}
+
+export interface ScimName {
+  givenName?: string;
+  familyName?: string;
+  formatted?: string;
+}
+
+export interface ScimMultiValued {
+  value: string;
+  type?: string;
+  primary?: boolean;
+  display?: string;
+}
+
+export interface ScimAddress {
+  /** KnowBe4's `location`. */
+  locality?: string;
+  type?: string;
+  primary?: boolean;
+  formatted?: string;
+  streetAddress?: string;
+  region?: string;
+  postalCode?: string;
+  country?: string;
+}
+
+export interface ScimManagerRef {
+  value?: string;
+  displayName?: string;
+  $ref?: string;
+}
+
+export interface ScimEnterpriseUserExtension {
+  employeeNumber?: string;
+  department?: string;
+  division?: string;
+  organization?: string;
+  manager?: ScimManagerRef;
+}
+
+export interface ScimKnowBe4UserExtension {
+  customField1?: string;
+  customField2?: string;
+  customField3?: string;
+  customField4?: string;
+  customDate1?: string;
+  customDate2?: string;
+}
+
+export interface ScimUser {
+  schemas: string[];
+  id?: string;
+  externalId?: string;
+  /** The primary email; required, unique, compared case-insensitively. */
+  userName: string;
+  name?: ScimName;
+  displayName?: string;
+  title?: string;
+  active?: boolean;
+  emails?: ScimMultiValued[];
+  phoneNumbers?: ScimMultiValued[];
+  addresses?: ScimAddress[];
+  preferredLanguage?: string;
+  groups?: ScimMultiValued[];
+  [SCIM_ENTERPRISE_USER_SCHEMA]?: ScimEnterpriseUserExtension;
+  [SCIM_KNOWBE4_USER_SCHEMA]?: ScimKnowBe4UserExtension;
+  meta?: ScimMeta;
+}
+
+/** Body for create/replace; `schemas` is filled in by the client when missing. */
+export type ScimUserInput = Omit<ScimUser, 'schemas' | 'id' | 'meta'> & { schemas?: string[] };
+
+export interface ScimGroupMember {
+  value: string;
+  display?: string;
+  $ref?: string;
+  type?: string;
+}
+
+export interface ScimGroup {
+  schemas: string[];
+  id?: string;
+  displayName: string;
+  externalId?: string;
+  members?: ScimGroupMember[];
+  meta?: ScimMeta;
+}
+
+export type ScimGroupInput = Omit<ScimGroup, 'schemas' | 'id' | 'meta'> & { schemas?: string[] };
+
+export interface ScimListResponse<T> {
+  schemas: string[];
+  totalResults: number;
+  startIndex?: number;
+  itemsPerPage?: number;
+  Resources?: T[];
+}
+
+export interface ScimPatchOperation {
+  op: 'add' | 'remove' | 'replace' | 'Add' | 'Remove' | 'Replace';
+  path?: string;
+  value?: unknown;
+}
+
+export interface ScimPatchRequest {
+  schemas: string[];
+  Operations: ScimPatchOperation[];
+}
+
+/** RFC 7644 §3.12 error body. `status` is a string in the RFC; some servers send a number. */
+export interface ScimErrorBody {
+  schemas?: string[];
+  status?: string | number;
+  scimType?: string;
+  detail?: string;
+}
+
+export interface ScimListQuery {
+  /** 1-based. */
+  startIndex?: number;
+  count?: number;
+  filter?: string;
+}
