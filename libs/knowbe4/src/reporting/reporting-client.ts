@@ -365,8 +365,12 @@ export class ReportingClient {
     return { client: 'ReportingClient', region: this.region, baseUrl: this.baseUrl };
   }
 
-  [inspect.custom](): string {
+  toString(): string {
     return `ReportingClient { region: '${this.region}', baseUrl: '${this.baseUrl}' }`;
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
   }
 
   // ---- internals

@@ -268,8 +268,12 @@ export class ScimClient {
     return { client: 'ScimClient', baseUrl: this.baseUrl };
   }
 
-  [inspect.custom](): string {
+  toString(): string {
     return `ScimClient { baseUrl: '${this.baseUrl}' }`;
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
   }
 
   // ---- internals
