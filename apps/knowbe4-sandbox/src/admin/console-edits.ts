@@ -1,0 +1,130 @@
+import type { UserFields, UserRecord } from '../store/records';
+import { createRng } from '../store/prng';
+import { USER_FIELD_NAMES, type TenantStore } from '../store/tenant-store';
+import { DEPARTMENTS, DIVISIONS, FIRST_NAMES, LAST_NAMES, LOCATIONS } from '../seed/pools';
+
+export class ConsoleEditError extends Error {}
+
+const DATE_FIELDS = new Set<keyof UserFields>(['employee_start_date']);
+
+/**
+ * Turns a body with Reporting field names into store fields, as an admin editing a user in the console would.
+ * Unknown or read-only fields are rejected so tests notice typos.
+ */
+export function consoleUserFields(body: Record<string, unknown>, requireEmail: boolean): { fields: Partial<UserFields>; status?: 'active' | 'archived' } {
+  const fields: Partial<UserFields> = {};
+  let status: 'active' | 'archived' | undefined;
+  for (const [key, value] of Object.entries(body)) {
+    if (key === 'status') {
+      if (value !== 'active' && value !== 'archived') throw new ConsoleEditError('status must be active or archived');
+      status = value;
+      continue;
+    }
+    if (!(USER_FIELD_NAMES as readonly string[]).includes(key)) throw new ConsoleEditError(`unknown or read-only user field: ${key}`);
+    const name = key as keyof UserFields;
+    if (DATE_FIELDS.has(name)) {
+      const ms = value === null ? null : Date.parse(String(value));
+      if (ms !== null && Number.isNaN(ms)) throw new ConsoleEditError(`${key} must be an ISO date`);
+      (fields as Record<string, unknown>)[name] = ms === null ? null : Math.floor(ms / 1000) * 1000;
+      continue;
+    }
+    if (value !== null && typeof value !== 'string') throw new ConsoleEditError(`${key} must be a string or null`);
+    if (name === 'email' && (typeof value !== 'string' || !value.includes('@'))) throw new ConsoleEditError('email must be an address');
+    (fields as Record<string, unknown>)[name] = value;
+  }
+  if (requireEmail && typeof fields.email !== 'string') throw new ConsoleEditError('email is required');
+  return { fields, status };
+}
+
+export interface ConsoleChange {
+  kind: 'field_edit' | 'archive' | 'reactivate' | 'create' | 'delete' | 'member_add' | 'member_remove' | 'risk_change';
+  user_id: number;
+  group_id?: number;
+  changes?: Record<string, { from: unknown; to: unknown }>;
+}
+
+const KINDS: ConsoleChange['kind'][] = ['field_edit', 'field_edit', 'field_edit', 'archive', 'reactivate', 'create', 'delete', 'member_add', 'member_remove', 'risk_change', 'risk_change'];
+
+/** Applies `count` seeded console edits (the poller's diet); the same seed on the same data repeats them exactly. */
+export function applyConsoleMutations(store: TenantStore, seed: number, count: number): ConsoleChange[] {
+  const rng = createRng(seed, `mutations:${store.id}`);
+  const changes: ConsoleChange[] = [];
+  const anyUser = (filter?: (u: UserRecord) => boolean): UserRecord | undefined => {
+    const pool = filter ? store.users.filter(filter) : store.users;
+    return pool.length ? rng.pick(pool) : undefined;
+  };
+  for (let i = 0; i < count; i++) {
+    const kind = rng.pick(KINDS);
+    if (kind === 'create') {
+      const first = rng.pick(FIRST_NAMES);
+      const last = rng.pick(LAST_NAMES);
+      const domain = store.account.domains[0];
+      let email = `${first}.${last}.${rng.int(100, 99_999)}@${domain}`.toLowerCase().replace(/[^a-z0-9.@-]/g, '');
+      while (store.findUserByEmail(email)) email = email.replace('@', `${rng.int(0, 9)}@`);
+      const department = rng.pick(Object.keys(DEPARTMENTS));
+      const user = store.createUser(
+        { email, first_name: first, last_name: last, department, job_title: rng.pick(DEPARTMENTS[department]), location: rng.pick(LOCATIONS), employee_number: String(rng.int(1, 99_999)).padStart(6, '0') },
+        { managed: false },
+      );
+      changes.push({ kind, user_id: user.id });
+      continue;
+    }
+    if (kind === 'field_edit') {
+      const user = anyUser();
+      if (!user) continue;
+      const options: [keyof UserFields, () => string][] = [
+        ['job_title', () => rng.pick(Object.values(DEPARTMENTS).flat())],
+        ['department', () => rng.pick(Object.keys(DEPARTMENTS))],
+        ['division', () => rng.pick(DIVISIONS)],
+        ['location', () => rng.pick(LOCATIONS)],
+        ['last_name', () => rng.pick(LAST_NAMES)],
+        ['phone_number', () => `+1 555-${rng.int(100, 999)}-${rng.int(1000, 9999)}`],
+      ];
+      const [field, value] = rng.pick(options);
+      const to = value();
+      const from = user[field];
+      store.updateUser(user, { [field]: to });
+      changes.push({ kind, user_id: user.id, changes: { [field]: { from, to } } });
+      continue;
+    }
+    if (kind === 'archive' || kind === 'reactivate') {
+      const user = anyUser((u) => u.status === (kind === 'archive' ? 'active' : 'archived'));
+      if (!user) continue;
+      store.setUserStatus(user, kind === 'archive' ? 'archived' : 'active');
+      changes.push({ kind, user_id: user.id, changes: { status: { from: kind === 'archive' ? 'active' : 'archived', to: user.status } } });
+      continue;
+    }
+    if (kind === 'delete') {
+      const user = anyUser();
+      if (!user) continue;
+      store.deleteUser(user);
+      changes.push({ kind, user_id: user.id });
+      continue;
+    }
+    if (kind === 'risk_change') {
+      const user = anyUser();
+      if (!user) continue;
+      const to = { phish_prone_percentage: Math.round(rng.next() * 600) / 10, current_risk_score: Math.round(rng.next() * 900) / 10 };
+      const from = { phish_prone_percentage: user.phish_prone_percentage, current_risk_score: user.current_risk_score };
+      store.setUserRisk(user, to);
+      changes.push({
+        kind,
+        user_id: user.id,
+        changes: {
+          phish_prone_percentage: { from: from.phish_prone_percentage, to: to.phish_prone_percentage },
+          current_risk_score: { from: from.current_risk_score, to: to.current_risk_score },
+        },
+      });
+      continue;
+    }
+    const consoleGroups = store.groups.filter((g) => g.group_type === 'console_group');
+    if (!consoleGroups.length) continue;
+    const group = rng.pick(consoleGroups);
+    const user = kind === 'member_add' ? anyUser((u) => !group.memberIds.has(u.id)) : anyUser((u) => group.memberIds.has(u.id));
+    if (!user) continue;
+    if (kind === 'member_add') store.addMember(group, user);
+    else store.removeMember(group, user);
+    changes.push({ kind, user_id: user.id, group_id: group.id });
+  }
+  return changes;
+}

@@ -1,0 +1,45 @@
+import { isRegion, type Region } from '../store/records';
+import type { RateLimitProfile } from '../store/tenant-store';
+
+export interface SandboxCliOptions {
+  port: number;
+  host: string;
+  seed: number;
+  users: number;
+  region: Region;
+  rateLimit: RateLimitProfile;
+  tenants: number;
+}
+
+/** Parses `--flag value` / `--flag=value` arguments; throws with a usage message on bad input. */
+export function parseSandboxArgs(argv: readonly string[], env: NodeJS.ProcessEnv): SandboxCliOptions {
+  const values = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}`);
+    const eq = arg.indexOf('=');
+    if (eq > 0) values.set(arg.slice(2, eq), arg.slice(eq + 1));
+    else values.set(arg.slice(2), argv[++i] ?? '');
+  }
+  const known = new Set(['port', 'host', 'seed', 'users', 'region', 'rate-limit', 'tenants']);
+  for (const key of values.keys()) if (!known.has(key)) throw new Error(`unknown option --${key}`);
+  const int = (name: string, fallback: number): number => {
+    const raw = values.get(name);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw)) throw new Error(`--${name} must be a non-negative integer`);
+    return Number(raw);
+  };
+  const region = values.get('region') ?? 'us';
+  if (!isRegion(region)) throw new Error('--region must be one of us, eu, ca, uk, de');
+  const rateLimit = values.get('rate-limit') ?? 'documented';
+  if (rateLimit !== 'documented' && rateLimit !== 'seed' && rateLimit !== 'off') throw new Error('--rate-limit must be documented, seed or off');
+  return {
+    port: int('port', env.SANDBOX_PORT ? Number(env.SANDBOX_PORT) : 4010),
+    host: values.get('host') ?? '127.0.0.1',
+    seed: int('seed', 1),
+    users: int('users', 300),
+    region,
+    rateLimit,
+    tenants: Math.max(1, int('tenants', 1)),
+  };
+}

@@ -1,0 +1,77 @@
+import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { RequestHandler } from 'express';
+import { FaultInjector } from './faults/fault-injector';
+import { createKb4Gate, regionRouting } from './http/kb4-gate';
+import { MalformedJsonError, readJsonBody } from './http/json-body';
+import { SurfaceNotFoundFilter } from './http/not-found.filter';
+import { RateLimiter } from './rate-limit/rate-limiter';
+import { SandboxModule } from './sandbox.module';
+import { SandboxStore, type CreateTenantOptions, type TenantCredentials } from './store/sandbox-store';
+import type { RateLimitProfile } from './store/tenant-store';
+
+export type { CreateTenantOptions, TenantCredentials } from './store/sandbox-store';
+export type { RateLimitProfile } from './store/tenant-store';
+export { SandboxStore } from './store/sandbox-store';
+
+export interface StartSandboxOptions {
+  port?: number;
+  host?: string;
+  logger?: boolean;
+  /** Rate-limit profile for tenants that do not choose one. */
+  rateLimitProfile?: RateLimitProfile;
+}
+
+export interface RunningSandbox {
+  url: string;
+  store: SandboxStore;
+  faults: FaultInjector;
+  limiter: RateLimiter;
+  createTenant(opts?: CreateTenantOptions): TenantCredentials;
+  close(): Promise<void>;
+}
+
+/** Parses admin request bodies (Nest's own body parser is off so SCIM can answer bad JSON in SCIM's shape). */
+const adminBody: RequestHandler = (req, res, next) => {
+  if (!req.path.startsWith('/_sandbox')) return next();
+  readJsonBody(req)
+    .then((body) => {
+      (req as { body?: unknown }).body = body ?? {};
+      next();
+    })
+    .catch((error: unknown) => {
+      if (error instanceof MalformedJsonError) res.status(400).json({ statusCode: 400, error: 'Bad Request', message: error.message });
+      else next(error);
+    });
+};
+
+/** Starts the emulator in-process; port 0 picks a free port and `url` reports the real one. */
+export async function startSandbox(opts: StartSandboxOptions = {}): Promise<RunningSandbox> {
+  const store = new SandboxStore({ rateLimitProfile: opts.rateLimitProfile ?? 'documented' });
+  const limiter = new RateLimiter();
+  const faults = new FaultInjector();
+  const app = await NestFactory.create<NestExpressApplication>(SandboxModule.register({ store, limiter, faults }), {
+    bodyParser: false,
+    logger: opts.logger ? ['log', 'warn', 'error'] : false,
+  });
+  app.disable('x-powered-by');
+  app.use(regionRouting);
+  app.use(createKb4Gate({ store, limiter, faults }));
+  app.use(adminBody);
+  app.useGlobalFilters(new SurfaceNotFoundFilter());
+  const host = opts.host ?? '127.0.0.1';
+  await app.listen(opts.port ?? 0, host);
+  const address = app.getHttpServer().address() as AddressInfo;
+  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  store.baseUrl = `http://${urlHost}:${address.port}`;
+  return {
+    url: store.baseUrl,
+    store,
+    faults,
+    limiter,
+    createTenant: (tenantOpts = {}) => store.credentials(store.createTenant(tenantOpts)),
+    close: () => app.close(),
+  };
+}

@@ -1,0 +1,163 @@
+import type { GroupRecord, UserFields, UserRecord } from '../store/records';
+import type { TenantStore } from '../store/tenant-store';
+import { isoTime } from '../store/time';
+import { ScimError } from './scim-errors';
+import { CORE_GROUP, CORE_USER, ENTERPRISE_USER, KNOWBE4_USER } from './scim-schemas';
+
+type Json = Record<string, unknown>;
+const obj = (v: unknown): Json | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : undefined);
+const arr = (v: unknown): Json[] => (Array.isArray(v) ? v.flatMap((x: unknown): Json[] => { const o = obj(x); return o ? [o] : []; }) : []);
+const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : null);
+const dropNulls = (o: Json): Json => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined));
+
+/** IdPs send booleans as strings ("False") often enough to accept both. */
+export function scimBoolean(v: unknown): boolean | undefined {
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'string' && /^(true|false)$/i.test(v)) return v.toLowerCase() === 'true';
+  return undefined;
+}
+
+/** Renders a store user as a SCIM User with KnowBe4's enterprise and kmsat extensions. */
+export function toScimUser(u: UserRecord, store: TenantStore, base: string): Json {
+  const manager = u.manager_email ? store.findUserByEmail(u.manager_email) : undefined;
+  const name = [u.first_name, u.last_name].filter(Boolean).join(' ');
+  const phones = [
+    u.phone_number ? { value: u.phone_number, type: 'work' } : null,
+    u.mobile_phone_number ? { value: u.mobile_phone_number, type: 'mobile' } : null,
+  ].filter((p) => p !== null);
+  return dropNulls({
+    schemas: [CORE_USER, ENTERPRISE_USER, KNOWBE4_USER],
+    id: u.scimId,
+    externalId: u.externalId,
+    userName: u.email,
+    name: dropNulls({ givenName: u.first_name, familyName: u.last_name, formatted: name || null }),
+    displayName: name || null,
+    title: u.job_title,
+    preferredLanguage: u.language,
+    active: u.status === 'active',
+    // Only the primary address survives: KnowBe4 strips aliases.
+    emails: [{ value: u.email, type: 'work', primary: true }],
+    phoneNumbers: phones.length ? phones : null,
+    addresses: u.location ? [{ locality: u.location, type: 'work', primary: true }] : null,
+    groups: [...u.groupIds].flatMap((id) => {
+      const g = store.groupsById.get(id);
+      return g ? [{ value: g.scimId, display: g.name }] : [];
+    }),
+    [ENTERPRISE_USER]: dropNulls({
+      employeeNumber: u.employee_number,
+      department: u.department,
+      division: u.division,
+      organization: u.organization,
+      manager:
+        u.manager_name || manager
+          ? dropNulls({ value: manager?.scimId ?? null, displayName: u.manager_name, $ref: manager ? `${base}/Users/${manager.scimId}` : null })
+          : null,
+    }),
+    [KNOWBE4_USER]: dropNulls({
+      customField1: u.custom_field_1,
+      customField2: u.custom_field_2,
+      customField3: u.custom_field_3,
+      customField4: u.custom_field_4,
+      customDate1: u.custom_date_1,
+      customDate2: u.custom_date_2,
+    }),
+    meta: {
+      resourceType: 'User',
+      created: isoTime(u.joined_on),
+      lastModified: isoTime(u.updatedAt),
+      location: `${base}/Users/${u.scimId}`,
+    },
+  });
+}
+
+export interface ScimUserInput {
+  fields: UserFields;
+  active: boolean | undefined;
+  externalId: string | null;
+}
+
+/**
+ * Reads every mutable attribute of a SCIM User; anything absent comes back null, which is exactly what a
+ * PUT (full replace) needs. PATCH reuses it on the already-patched full resource.
+ */
+export function fromScimUser(body: unknown, store: TenantStore): ScimUserInput {
+  const r = obj(body);
+  if (!r) throw new ScimError(400, 'Request body must be a SCIM User object', 'invalidSyntax');
+  const userName = text(r.userName);
+  if (!userName) throw new ScimError(400, 'userName is required', 'invalidValue');
+  const name = obj(r.name) ?? {};
+  const phones = arr(r.phoneNumbers);
+  const mobile = phones.find((p) => p.type === 'mobile');
+  const work = phones.find((p) => p !== mobile);
+  const addresses = arr(r.addresses);
+  const address = addresses.find((a) => scimBoolean(a.primary)) ?? addresses[0];
+  const ent = obj(r[ENTERPRISE_USER]) ?? {};
+  const kb4 = obj(r[KNOWBE4_USER]) ?? {};
+  const managerRef = obj(ent.manager);
+  const managerUser = managerRef && text(managerRef.value) ? store.usersByScimId.get(text(managerRef.value)!) : undefined;
+  const managerName =
+    (managerRef && text(managerRef.displayName)) ??
+    (managerUser ? [managerUser.first_name, managerUser.last_name].filter(Boolean).join(' ') : null);
+  const activeRaw = r.active;
+  const active = scimBoolean(activeRaw);
+  if (activeRaw !== undefined && activeRaw !== null && active === undefined)
+    throw new ScimError(400, 'active must be a boolean', 'invalidValue');
+  return {
+    active,
+    externalId: text(r.externalId),
+    fields: {
+      email: userName.toLowerCase(),
+      first_name: text(name.givenName),
+      last_name: text(name.familyName),
+      job_title: text(r.title),
+      phone_number: work ? text(work.value) : null,
+      extension: null,
+      mobile_phone_number: mobile ? text(mobile.value) : null,
+      location: address ? text(address.locality) : null,
+      language: text(r.preferredLanguage),
+      employee_number: text(ent.employeeNumber),
+      department: text(ent.department),
+      division: text(ent.division),
+      organization: text(ent.organization),
+      manager_name: managerName,
+      manager_email: managerUser?.email ?? (managerRef && text(managerRef.value)?.includes('@') ? text(managerRef.value) : null),
+      comment: null,
+      employee_start_date: null,
+      custom_field_1: text(kb4.customField1),
+      custom_field_2: text(kb4.customField2),
+      custom_field_3: text(kb4.customField3),
+      custom_field_4: text(kb4.customField4),
+      custom_date_1: text(kb4.customDate1)?.slice(0, 10) ?? null,
+      custom_date_2: text(kb4.customDate2)?.slice(0, 10) ?? null,
+    },
+  };
+}
+
+/** Console-only fields SCIM cannot see survive a SCIM PUT. */
+export function keepConsoleOnlyFields(user: UserRecord, fields: UserFields): UserFields {
+  return { ...fields, extension: user.extension, comment: user.comment, employee_start_date: user.employee_start_date };
+}
+
+export function toScimGroup(g: GroupRecord, store: TenantStore, base: string, withMembers = true): Json {
+  return dropNulls({
+    schemas: [CORE_GROUP],
+    id: g.scimId,
+    externalId: g.externalId,
+    displayName: g.name,
+    members: withMembers
+      ? store.groupMembers(g).flatMap((id) => {
+          const u = store.usersById.get(id);
+          return u ? [{ value: u.scimId, display: u.email, $ref: `${base}/Users/${u.scimId}` }] : [];
+        })
+      : null,
+    meta: { resourceType: 'Group', created: isoTime(g.createdAt), lastModified: isoTime(g.updatedAt), location: `${base}/Groups/${g.scimId}` },
+  });
+}
+
+/** Member user ids named by a SCIM Group body; unknown member ids are ignored. */
+export function memberIdsOf(body: Json, store: TenantStore): number[] {
+  return arr(body.members).flatMap((m) => {
+    const u = store.usersByScimId.get(text(m.value) ?? '');
+    return u ? [u.id] : [];
+  });
+}

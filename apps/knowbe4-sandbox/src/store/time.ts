@@ -1,0 +1,9 @@
+/** KnowBe4 datetimes: UTC ISO strings that always carry `.000Z`, so every stored time sits on a whole second. */
+export const wholeSecond = (epochMs: number): number => Math.floor(epochMs / 1000) * 1000;
+export const isoTime = (epochMs: number): string => new Date(wholeSecond(epochMs)).toISOString();
+export const isoTimeOrNull = (epochMs: number | null): string | null => (epochMs === null ? null : isoTime(epochMs));
+export const isoDate = (epochMs: number): string => isoTime(epochMs).slice(0, 10);
+/** The seeded world's "now": fixed so the same seed renders identical JSON on any day. */
+export const SEED_NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
+export const DAY_MS = 86_400_000;
+export const nowWholeSecond = (): number => wholeSecond(Date.now());
