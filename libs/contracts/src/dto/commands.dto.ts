@@ -1,0 +1,129 @@
+// class-transformer's @Type reads design:type metadata, which needs the Reflect polyfill loaded first.
+import 'reflect-metadata';
+import { Type } from 'class-transformer';
+import {
+  ArrayNotEmpty,
+  IsArray,
+  IsEmail,
+  IsInt,
+  IsISO8601,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { UserWriteDto } from './user-write.dto';
+
+/** Fields of every `knowbe4.command.*` payload. */
+export abstract class ProvisioningCommandBase {
+  /** The gateway's operation id (`GET /operations/{id}`); results and DLQ entries carry it back. */
+  @IsString()
+  @IsNotEmpty()
+  operation_id!: string;
+
+  @IsString()
+  @IsNotEmpty()
+  integrated_account_id!: string;
+
+  /** 1 for the first delivery; the provisioner re-publishes with attempt + 1 when it retries. */
+  @IsInt()
+  @Min(1)
+  attempt!: number;
+
+  @IsOptional()
+  @IsISO8601()
+  requested_at?: string;
+}
+
+/** Commands about one user carry its userName: it is the partition key and the SCIM lookup filter. */
+export abstract class UserCommandBase extends ProvisioningCommandBase {
+  /** The primary email, lower-cased (KnowBe4's SCIM `userName`). */
+  @IsEmail()
+  user_name!: string;
+}
+
+/** `knowbe4.command.user.create` */
+export class CreateUserCommand extends UserCommandBase {
+  @ValidateNested()
+  @Type(() => UserWriteDto)
+  user!: UserWriteDto;
+}
+
+/** `knowbe4.command.user.update`: only the fields present in `changes` are written. */
+export class UpdateUserCommand extends UserCommandBase {
+  /** Unified id (Reporting id) or SCIM id, as the caller addressed the user. */
+  @IsString()
+  @IsNotEmpty()
+  user_id!: string;
+
+  @IsOptional()
+  @IsString()
+  scim_id?: string | null;
+
+  @ValidateNested()
+  @Type(() => UserWriteDto)
+  changes!: UserWriteDto;
+}
+
+/** `knowbe4.command.user.archive`: KnowBe4 archives, it never deletes. */
+export class ArchiveUserCommand extends UserCommandBase {
+  @IsString()
+  @IsNotEmpty()
+  user_id!: string;
+
+  @IsOptional()
+  @IsString()
+  scim_id?: string | null;
+}
+
+export class GroupWriteDto {
+  @IsString()
+  @IsNotEmpty()
+  name!: string;
+
+  @IsOptional()
+  @IsString()
+  external_id?: string | null;
+}
+
+/** `knowbe4.command.group.create`: a console group (smart groups cannot be created through SCIM). */
+export class CreateGroupCommand extends ProvisioningCommandBase {
+  @ValidateNested()
+  @Type(() => GroupWriteDto)
+  group!: GroupWriteDto;
+}
+
+/** `knowbe4.command.group.add_members` */
+export class AddGroupMembersCommand extends ProvisioningCommandBase {
+  /** Unified (Reporting) or SCIM group id. */
+  @IsString()
+  @IsNotEmpty()
+  group_id!: string;
+
+  /** Unified (Reporting) or SCIM user ids. */
+  @IsArray()
+  @ArrayNotEmpty()
+  @IsString({ each: true })
+  @IsNotEmpty({ each: true })
+  user_ids!: string[];
+}
+
+/** `knowbe4.command.group.remove_member` */
+export class RemoveGroupMemberCommand extends ProvisioningCommandBase {
+  @IsString()
+  @IsNotEmpty()
+  group_id!: string;
+
+  @IsString()
+  @IsNotEmpty()
+  user_id!: string;
+}
+
+export type ProvisioningCommand =
+  | CreateUserCommand
+  | UpdateUserCommand
+  | ArchiveUserCommand
+  | CreateGroupCommand
+  | AddGroupMembersCommand
+  | RemoveGroupMemberCommand;
