@@ -23,7 +23,7 @@ export function consoleUserFields(body: Record<string, unknown>, requireEmail: b
     if (!(USER_FIELD_NAMES as readonly string[]).includes(key)) throw new ConsoleEditError(`unknown or read-only user field: ${key}`);
     const name = key as keyof UserFields;
     if (DATE_FIELDS.has(name)) {
-      const ms = value === null ? null : Date.parse(String(value));
+      const ms = value === null ? null : typeof value === 'string' ? Date.parse(value) : Number.NaN;
       if (ms !== null && Number.isNaN(ms)) throw new ConsoleEditError(`${key} must be an ISO date`);
       (fields as Record<string, unknown>)[name] = ms === null ? null : Math.floor(ms / 1000) * 1000;
       continue;

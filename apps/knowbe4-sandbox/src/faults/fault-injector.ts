@@ -47,7 +47,7 @@ export function parseFaultConfig(body: unknown): FaultConfig | string {
     if (r.statuses !== undefined && (!Array.isArray(r.statuses) || !r.statuses.every((s) => Number.isInteger(s) && (s as number) >= 400 && (s as number) <= 599)))
       return 'statuses must be HTTP error codes';
     for (const name of ['latency_ms', 'times'] as const)
-      if (r[name] !== undefined && (typeof r[name] !== 'number' || (r[name] as number) < 0)) return `${name} must be a non-negative number`;
+      if (r[name] !== undefined && (typeof r[name] !== 'number' || (r[name]) < 0)) return `${name} must be a non-negative number`;
     for (const name of ['path_prefix', 'method', 'tenant_id'] as const)
       if (r[name] !== undefined && typeof r[name] !== 'string') return `${name} must be a string`;
     parsed.push({
@@ -62,7 +62,7 @@ export function parseFaultConfig(body: unknown): FaultConfig | string {
       times: r.times as number | undefined,
     });
   }
-  return { rules: parsed, seed: seed as number | undefined };
+  return { rules: parsed, seed: seed };
 }
 
 /** Decides, per KnowBe4-surface request, whether to delay, fail or drop it. */

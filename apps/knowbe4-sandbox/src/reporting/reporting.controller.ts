@@ -208,7 +208,7 @@ export class ReportingController {
     const t = contextOf(req).tenant;
     const c = t.trainingCampaigns.find((x) => x.campaign_id === numericId(String(req.params.id)));
     if (!c) return notFound(res);
-    sendValue(res, trainingCampaignView(c, t, !flag(req.query as Query, 'exclude_percentages')));
+    sendValue(res, trainingCampaignView(c, t, !flag(req.query, 'exclude_percentages')));
   }
 
   @Get('training/enrollments')

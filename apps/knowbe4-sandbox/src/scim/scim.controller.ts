@@ -10,6 +10,8 @@ import { LIST_RESPONSE, PATCH_OP, RESOURCE_TYPES, SCHEMAS, SERVICE_PROVIDER_CONF
 import { fromScimUser, keepConsoleOnlyFields, memberIdsOf, scimBoolean, toScimGroup, toScimUser } from './scim-user-mapper';
 
 type Json = Record<string, unknown>;
+/** Query values arrive as strings (or arrays of them); anything else counts as absent. */
+const queryText = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 @Catch()
 export class ScimExceptionFilter implements ExceptionFilter {
@@ -32,19 +34,21 @@ const asObject = (body: unknown): Json => {
 
 /** RFC 7644 paging: startIndex is 1-based, count defaults to 100 and is capped at 1000. */
 function listWindow(query: Json): { start: number; count: number } {
-  const start = Math.max(1, Number.parseInt(String(query.startIndex ?? '1'), 10) || 1);
-  const rawCount = Number.parseInt(String(query.count ?? '100'), 10);
+  const start = Math.max(1, Number.parseInt(queryText(query.startIndex) ?? '1', 10) || 1);
+  const rawCount = Number.parseInt(queryText(query.count) ?? '100', 10);
   return { start, count: Math.min(1000, Math.max(0, Number.isNaN(rawCount) ? 100 : rawCount)) };
 }
 
 /** Only `attr eq "value"` on one attribute is filterable at KnowBe4; everything else is invalidFilter. */
 function equalityFilter(raw: unknown, attribute: string): string | undefined {
   if (raw === undefined) return undefined;
+  const text = queryText(raw);
+  if (text === undefined) throw new ScimError(400, 'filter must be given once', 'invalidFilter');
   let filter: Filter;
   try {
-    filter = parseFilter(String(raw));
+    filter = parseFilter(text);
   } catch {
-    throw new ScimError(400, `Invalid filter: ${String(raw)}`, 'invalidFilter');
+    throw new ScimError(400, `Invalid filter: ${text}`, 'invalidFilter');
   }
   if (filter.op !== 'eq' || !('attrPath' in filter) || filter.attrPath.toLowerCase() !== attribute.toLowerCase() || typeof filter.compValue !== 'string')
     throw new ScimError(400, `Only '${attribute} eq "value"' filters are supported`, 'invalidFilter');
@@ -57,8 +61,8 @@ function patchOperations(body: unknown): ScimPatchOperation[] {
     throw new ScimError(400, 'PATCH body must be a PatchOp message with Operations', 'invalidSyntax');
   return b.Operations.map((op: unknown) => {
     const o = asObject(op);
-    const kind = String(o.op ?? '').toLowerCase();
-    if (kind !== 'add' && kind !== 'replace' && kind !== 'remove') throw new ScimError(400, `Unsupported op ${String(o.op)}`, 'invalidSyntax');
+    const kind = (typeof o.op === 'string' ? o.op : '').toLowerCase();
+    if (kind !== 'add' && kind !== 'replace' && kind !== 'remove') throw new ScimError(400, `Unsupported op ${JSON.stringify(o.op)}`, 'invalidSyntax');
     if (kind === 'remove' && typeof o.path !== 'string') throw new ScimError(400, 'remove requires a path', 'noTarget');
     return { ...o, op: kind } as ScimPatchOperation;
   });
@@ -172,7 +176,7 @@ export class ScimController {
     const matching = displayName === undefined ? t.groups : t.groups.filter((g) => g.name.toLowerCase() === displayName.toLowerCase());
     const { start, count } = listWindow(query);
     const page = matching.slice(start - 1, start - 1 + count);
-    const withMembers = !String(query.excludedAttributes ?? '').split(',').includes('members');
+    const withMembers = !(queryText(query.excludedAttributes) ?? '').split(',').includes('members');
     const base = baseOf(req);
     sendScim(res, 200, { schemas: [LIST_RESPONSE], totalResults: matching.length, startIndex: start, itemsPerPage: page.length, Resources: page.map((g) => toScimGroup(g, t, base, withMembers)) });
   }
@@ -195,7 +199,7 @@ export class ScimController {
   @Get('Groups/:id')
   getGroup(@Req() req: Request, @Res() res: Response): void {
     const t = contextOf(req).tenant;
-    const withMembers = !String((req.query as Json).excludedAttributes ?? '').split(',').includes('members');
+    const withMembers = !(queryText((req.query as Json).excludedAttributes) ?? '').split(',').includes('members');
     sendScim(res, 200, toScimGroup(groupOr404(t, req), t, baseOf(req), withMembers));
   }
 
