@@ -177,6 +177,16 @@ describe('ReportingClient against a stub KnowBe4', () => {
     expect(error.status).toBeUndefined();
   });
 
+  it('times out a request that never answers, retries it, then gives up with KnowBe4UpstreamError', async () => {
+    answer = () => 'hang';
+    const error = (await client({ timeoutMs: 100, retry: { maxAttempts: 2 } })
+      .getAccount()
+      .catch((e: unknown) => e)) as KnowBe4UpstreamError;
+    expect(error).toBeInstanceOf(KnowBe4UpstreamError);
+    expect(error.attempts).toBe(2);
+    expect(stub.requests).toHaveLength(2);
+  });
+
   it('throws KnowBe4BudgetExhaustedError instead of sleeping when the daily budget is spent', async () => {
     answer = () => ({ status: 200, body: { name: 'Acme' } });
     const pacer = new RatePacer({ clock, dailyLimit: 2 });

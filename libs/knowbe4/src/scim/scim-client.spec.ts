@@ -58,6 +58,13 @@ describe('ScimClient against a stub', () => {
     expect(stub.requests[1].query.get('filter')).toBe('userName eq "dup@x.io"');
   });
 
+  it('still reports the conflict when looking up the existing user fails', async () => {
+    answer = (r) => (r.method === 'POST' ? scimError(409, 'uniqueness') : scimError(403, undefined, 'no list rights'));
+    const error = (await client().createUser({ userName: 'dup@x.io' }).catch((e: unknown) => e)) as ScimConflictError;
+    expect(error).toBeInstanceOf(ScimConflictError);
+    expect(error.existing).toBeUndefined();
+  });
+
   it('resolves a retried create that meets 409 to the user the lost attempt created (idempotent create)', async () => {
     let posts = 0;
     const created = { schemas: [SCIM_USER_SCHEMA], id: 'scim-2', userName: 'retry@x.io' };

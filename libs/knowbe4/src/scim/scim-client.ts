@@ -129,7 +129,8 @@ export class ScimClient {
       return await this.body<ScimUser>('POST', '/Users', withSchemas(user, SCIM_USER_SCHEMA), options);
     } catch (error) {
       if (!(error instanceof ScimConflictError)) throw error;
-      const existing = await this.findUserByUserName(user.userName, options);
+      // A failed lookup must not hide the conflict itself.
+      const existing = await this.findUserByUserName(user.userName, options).catch(() => undefined);
       if (existing && error.attempts > 1) return existing;
       throw error.withExisting(existing);
     }

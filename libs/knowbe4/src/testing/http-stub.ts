@@ -2,8 +2,8 @@ import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../http/clock';
 
-/** What a stub route answers; `'drop'` destroys the socket to simulate a network failure. */
-export type StubAnswer = { status: number; body?: unknown; headers?: Record<string, string> } | 'drop';
+/** What a stub route answers; `'drop'` destroys the socket (network failure), `'hang'` never answers. */
+export type StubAnswer = { status: number; body?: unknown; headers?: Record<string, string> } | 'drop' | 'hang';
 
 export interface StubRequest {
   method: string;
@@ -41,6 +41,7 @@ export async function startHttpStub(answer: (request: StubRequest) => StubAnswer
         req.socket.destroy();
         return;
       }
+      if (reply === 'hang') return;
       const payload = reply.body === undefined ? '' : JSON.stringify(reply.body);
       res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
       res.end(payload);
