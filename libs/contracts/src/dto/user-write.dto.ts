@@ -60,7 +60,10 @@ export class CustomFieldsDto implements UnifiedCustomFields {
   @IsOptional() @IsString() custom_date_2?: string | null;
 }
 
-/** The unified write carried inside a provisioning command (`@kb4/mapping` UnifiedUserWrite). `null` clears. */
+/**
+ * The unified write carried inside a provisioning command (`@kb4/mapping` UnifiedUserWrite). `null` clears.
+ * `employee_start_date` and phone extensions are absent on purpose: KnowBe4 SCIM cannot write them.
+ */
 export class UserWriteDto implements UnifiedUserWrite {
   @IsOptional()
   @IsEmail()
@@ -108,8 +111,6 @@ export class UserWriteDto implements UnifiedUserWrite {
   @IsArray()
   @IsString({ each: true })
   languages?: string[];
-
-  @IsOptional() @IsString() employee_start_date?: string | null;
 
   @IsOptional()
   @ValidateNested()

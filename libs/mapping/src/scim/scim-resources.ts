@@ -36,7 +36,10 @@ export interface ScimAddress {
   formatted?: string;
 }
 
-/** RFC 7643 §4.3 `manager`: `value` is the manager's id; KnowBe4 keys managers by email, so we send the email. */
+/**
+ * RFC 7643 §4.3 `manager`: `value` is the manager's SCIM id. We write the manager's email there (we rarely know
+ * the SCIM id, and KnowBe4 keeps managers as name + email); on reads `value` counts as an email only if it has '@'.
+ */
 export interface ScimManager {
   value?: string;
   displayName?: string;
@@ -58,8 +61,6 @@ export interface ScimKnowBe4User {
   customField4?: string;
   customDate1?: string;
   customDate2?: string;
-  /** Not in KnowBe4's published list; carries `employee_start_date` (see the lib's notes). */
-  employeeStartDate?: string;
 }
 
 export interface ScimUser {

@@ -27,7 +27,7 @@ const fullWrite: UnifiedUserWritableFields = {
   title: 'Analyst',
   status: 'active',
   phones: [
-    { number: '+49 30 1234567', extension: '89', type: 'work' },
+    { number: '+49 30 1234567', extension: null, type: 'work' },
     { number: '+49 170 1234567', extension: null, type: 'mobile' },
   ],
   location: 'Berlin',
@@ -37,7 +37,6 @@ const fullWrite: UnifiedUserWritableFields = {
   manager: { name: 'Max Muster', email: 'max.muster@example.com' },
   external_id: '000123',
   languages: ['de-de'],
-  employee_start_date: '2025-02-01',
   custom_fields: {
     custom_field_1: 'a',
     custom_field_2: 'b',
@@ -58,7 +57,7 @@ describe('unifiedUserToScimUser', () => {
       active: true,
       emails: [{ value: 'New.Hire@Example.com', type: 'work', primary: true }],
       phoneNumbers: [
-        { value: '+49 30 1234567;ext=89', type: 'work' },
+        { value: '+49 30 1234567', type: 'work' },
         { value: '+49 170 1234567', type: 'mobile' },
       ],
       addresses: [{ type: 'work', locality: 'Berlin', primary: true }],
@@ -77,9 +76,13 @@ describe('unifiedUserToScimUser', () => {
         customField4: 'd',
         customDate1: '2025-03-01',
         customDate2: '2025-04-01',
-        employeeStartDate: '2025-02-01',
       },
     });
+  });
+
+  it('leaves phone extensions out because SCIM has no attribute for them', () => {
+    const scim = unifiedUserToScimUser({ username: 'a@example.com', phones: [{ number: '+1 555', extension: '12', type: 'work' }] });
+    expect(scim.phoneNumbers).toEqual([{ value: '+1 555', type: 'work' }]);
   });
 
   it('sends only the primary email because KnowBe4 strips aliases', () => {
@@ -124,6 +127,15 @@ describe('scimUserToUnifiedUser', () => {
       custom_fields: { custom_field_1: 'Tier 2', custom_field_2: null, custom_date_1: '2025-01-31' },
       created_at: '2019-03-05T15:12:45.000Z',
     });
+  });
+
+  it('reads a manager referenced by SCIM id as a name without email', () => {
+    const unified = scimUserToUnifiedUser({
+      schemas: [SCIM_USER_SCHEMA],
+      userName: 'x@example.com',
+      [SCIM_ENTERPRISE_USER_SCHEMA]: { manager: { value: '2819c223-7f76', displayName: 'Kim Lee' } },
+    });
+    expect(unified.manager).toEqual({ name: 'Kim Lee', email: null });
   });
 
   it('treats an absent active flag as active and falls back to userName for the email', () => {

@@ -50,12 +50,12 @@ export interface ScimUnifiedUser extends UnifiedUserWritableFields {
   updated_at: string | null;
 }
 
-// SCIM phoneNumbers have no extension; RFC 3966's `;ext=` suffix carries it inside `value`.
+// An RFC 3966 `;ext=` suffix some IdPs put in `value`; read it, never write it (KnowBe4 would keep it in the number).
 const EXTENSION_SUFFIX = /;ext=(.*)$/i;
 
+/** SCIM phoneNumbers have no extension attribute, so the extension stays console-only. */
 function encodePhone(phone: UnifiedPhone): ScimMultiValued {
-  const value = phone.extension ? `${phone.number};ext=${phone.extension}` : phone.number;
-  return { value, type: phone.type };
+  return { value: phone.number, type: phone.type };
 }
 
 function decodePhone(entry: ScimMultiValued): UnifiedPhone {
@@ -101,13 +101,13 @@ function knowBe4ExtensionOf(input: UnifiedUserWrite): ScimKnowBe4User | undefine
     const value = input.custom_fields?.[field];
     if (present(value)) extension[attribute] = value;
   }
-  if (present(input.employee_start_date)) extension.employeeStartDate = input.employee_start_date;
   return Object.keys(extension).length > 0 ? extension : undefined;
 }
 
 /**
  * A full SCIM User for POST/PUT. `userName` is the primary email lower-cased (KnowBe4 matches it
- * case-insensitively); only the primary email is sent because KnowBe4 strips aliases. Null fields are omitted.
+ * case-insensitively); only the primary email is sent because KnowBe4 strips aliases. Null fields are omitted,
+ * and so are phone extensions, which SCIM cannot carry.
  */
 export function unifiedUserToScimUser(input: UnifiedUserWrite): ScimUser {
   const primaryEmail = primaryEmailOf(input);
@@ -150,6 +150,12 @@ function orNull(value: string | undefined): string | null {
   return present(value) ? value : null;
 }
 
+function managerFromScim(manager: ScimManager | undefined): UnifiedManager | null {
+  const email = manager?.value?.includes('@') ? manager.value : null;
+  const name = orNull(manager?.displayName);
+  return email !== null || name !== null ? { name, email } : null;
+}
+
 /** Reads a SCIM User (as KnowBe4 answers it) into the writable unified fields plus SCIM identifiers. */
 export function scimUserToUnifiedUser(scim: ScimUser): ScimUnifiedUser {
   const enterprise = scim[SCIM_ENTERPRISE_USER_SCHEMA] ?? {};
@@ -174,13 +180,9 @@ export function scimUserToUnifiedUser(scim: ScimUser): ScimUnifiedUser {
     department: orNull(enterprise.department),
     division: orNull(enterprise.division),
     organizations: present(enterprise.organization) ? [{ name: enterprise.organization }] : [],
-    manager:
-      manager && (present(manager.value) || present(manager.displayName))
-        ? { name: orNull(manager.displayName), email: orNull(manager.value) }
-        : null,
+    manager: managerFromScim(manager),
     external_id: orNull(enterprise.employeeNumber),
     languages: present(scim.preferredLanguage) ? [scim.preferredLanguage] : [],
-    employee_start_date: orNull(knowBe4.employeeStartDate),
     custom_fields,
     created_at: orNull(scim.meta?.created),
     updated_at: orNull(scim.meta?.lastModified),
@@ -227,9 +229,6 @@ export function unifiedPatchToScimPatchOps(changes: UnifiedUserWrite): ScimPatch
   }
   if (changes.external_id !== undefined) operations.push(setOrRemove(`${ENTERPRISE}:employeeNumber`, changes.external_id));
   if (changes.languages !== undefined) operations.push(setOrRemove('preferredLanguage', changes.languages?.[0] ?? null));
-  if (changes.employee_start_date !== undefined) {
-    operations.push(setOrRemove(`${KNOWBE4}:employeeStartDate`, changes.employee_start_date));
-  }
   for (const [field, attribute] of CUSTOM_FIELD_ENTRIES) {
     const value = changes.custom_fields?.[field];
     if (value !== undefined) operations.push(setOrRemove(`${KNOWBE4}:${attribute}`, value));

@@ -104,3 +104,11 @@ describe('toUnifiedGroup', () => {
     expect(group.remote_data).toEqual(raw);
   });
 });
+
+describe('writableFieldsOf: fields SCIM cannot write', () => {
+  it('nulls phone extensions and has no employee_start_date', () => {
+    const writable = writableFieldsOf(toUnifiedUser(modern));
+    expect(writable.phones[0]).toEqual({ number: '+1 (555) 010-2000', extension: null, type: 'work' });
+    expect('employee_start_date' in writable).toBe(false);
+  });
+});

@@ -129,7 +129,7 @@ export function customFieldsOf(user: UnifiedUser): UnifiedCustomFields {
 
 /**
  * The writable projection of a read record: what would have to be written to produce it.
- * Aliases are dropped because SCIM cannot write them.
+ * Aliases and phone extensions are dropped because SCIM cannot write them.
  */
 export function writableFieldsOf(user: UnifiedUser): UnifiedUserWritableFields {
   return {
@@ -139,7 +139,7 @@ export function writableFieldsOf(user: UnifiedUser): UnifiedUserWritableFields {
     last_name: user.last_name,
     title: user.title,
     status: user.status,
-    phones: user.phones,
+    phones: user.phones.map((phone) => ({ ...phone, extension: null })),
     location: user.location,
     department: user.department,
     division: user.division,
@@ -147,7 +147,6 @@ export function writableFieldsOf(user: UnifiedUser): UnifiedUserWritableFields {
     manager: user.manager,
     external_id: user.external_id,
     languages: user.languages,
-    employee_start_date: user.employee_start_date,
     custom_fields: customFieldsOf(user),
   };
 }

@@ -99,8 +99,8 @@ export interface UnifiedCustomFields {
 
 /**
  * Every field a product team may write, each present. Names match `UnifiedUser` so a read record's
- * values can be written back unchanged. Email aliases are not writable: KnowBe4 SCIM strips them, so
- * only the primary email is sent.
+ * values can be written back unchanged. Not writable, because KnowBe4 SCIM has no attribute for them:
+ * email aliases (stripped), phone `extension` and `employee_start_date` (console-only).
  */
 export interface UnifiedUserWritableFields {
   username: string | null;
@@ -118,7 +118,6 @@ export interface UnifiedUserWritableFields {
   /** employee_number */
   external_id: string | null;
   languages: string[];
-  employee_start_date: string | null;
   custom_fields: UnifiedCustomFields;
 }
 
@@ -140,7 +139,6 @@ export const UNIFIED_USER_WRITABLE_FIELDS = [
   'manager',
   'external_id',
   'languages',
-  'employee_start_date',
   'custom_fields',
 ] as const satisfies ReadonlyArray<keyof UnifiedUserWritableFields>;
 
