@@ -40,6 +40,7 @@ async function shutdown(code: number): Promise<never> {
 
 function supervise(service: SupervisedProcess): SupervisedProcess {
   services.push(service);
+  log(`${service.name} started (pid ${service.child.pid})`);
   service.child.once('exit', (code, signal) => {
     if (stopping) return;
     log(`${service.name} exited unexpectedly (code ${code}, signal ${signal}); stopping the stack`);
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
     cleanups.push(() => kafka.stop());
     kafka.process.once('exit', () => !stopping && (log('embedded Kafka broker died; stopping the stack'), void shutdown(1)));
     kafkaBrokers = kafka.brokers;
-    log(`kafka: embedded Kafka-protocol broker at ${kafkaBrokers}`);
+    log(`kafka: embedded Kafka-protocol broker at ${kafkaBrokers} (pid ${kafka.process.pid})`);
   } else {
     log(`kafka: ${kafkaBrokers}`);
   }

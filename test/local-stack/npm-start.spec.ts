@@ -1,0 +1,128 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createThrowawayDatabase, ThrowawayDatabase } from '../support/throwaway-database';
+import { freePort } from '../support/free-port';
+
+const root = resolve(__dirname, '../..');
+
+function waitForFile(path: string, child: ChildProcess, output: () => string): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const timer = setInterval(() => {
+      if (existsSync(path)) {
+        clearInterval(timer);
+        resolvePromise();
+      } else if (child.exitCode !== null) {
+        clearInterval(timer);
+        reject(new Error(`npm start exited with ${child.exitCode}:\n${output()}`));
+      }
+    }, 200);
+  });
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((r) => child.once('exit', (code) => r(code)));
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('npm start (the local stack)', () => {
+  let database: ThrowawayDatabase;
+  let localDir: string;
+  let child: ChildProcess;
+  let output = '';
+  const ports: Record<string, number> = {};
+
+  beforeAll(async () => {
+    database = await createThrowawayDatabase(`kb4_test_start_${process.pid}`);
+    localDir = mkdtempSync(join(tmpdir(), 'kb4-start-'));
+    for (const name of ['GATEWAY_PORT', 'POLLER_PORT', 'PROVISIONER_PORT', 'SANDBOX_PORT']) ports[name] = await freePort();
+    child = spawn(process.execPath, ['-r', '@swc-node/register', 'scripts/start.ts'], {
+      cwd: root,
+      env: {
+        ...process.env,
+        DATABASE_URL: database.url,
+        KAFKA_BROKERS: '', // the stack starts its own embedded broker, as on a fresh machine
+        KB4_LOCAL_DIR: localDir,
+        DEMO_USERS: '50',
+        ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await waitForFile(join(localDir, 'demo.json'), child, () => output);
+  });
+
+  afterAll(async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGKILL');
+      await exited(child);
+    }
+    rmSync(localDir, { recursive: true, force: true });
+    await database.drop();
+  });
+
+  it('writes .local/demo.json with exactly the fields design.md lists', () => {
+    const demo = JSON.parse(readFileSync(join(localDir, 'demo.json'), 'utf8'));
+    expect(Object.keys(demo).sort()).toEqual(
+      [
+        'gateway_url',
+        'api_key',
+        'workspace_id',
+        'integrated_account_id',
+        'sandbox_url',
+        'region',
+        'reporting_base_url',
+        'reporting_api_key',
+        'scim_base_url',
+        'scim_token',
+        'kafka_brokers',
+        'database_url',
+      ].sort(),
+    );
+    expect(demo.gateway_url).toBe(`http://127.0.0.1:${ports.GATEWAY_PORT}`);
+    expect(output).toContain(demo.api_key);
+    expect(output).toContain(`${demo.gateway_url}/docs`);
+  });
+
+  it('serves the health endpoints of all three services and the Swagger UI', async () => {
+    for (const name of ['GATEWAY_PORT', 'POLLER_PORT', 'PROVISIONER_PORT']) {
+      const live = await fetch(`http://127.0.0.1:${ports[name]}/health/live`);
+      expect(live.status).toBe(200);
+      const ready = await fetch(`http://127.0.0.1:${ports[name]}/health/ready`);
+      expect(await ready.json()).toMatchObject({ status: 'ok', checks: { postgres: 'ok', kafka: 'ok' } });
+    }
+    const docs = await fetch(`http://127.0.0.1:${ports.GATEWAY_PORT}/docs`);
+    expect(docs.status).toBe(200);
+  });
+
+  it('serves the demo tenant from the sandbox with the printed credentials', async () => {
+    const demo = JSON.parse(readFileSync(join(localDir, 'demo.json'), 'utf8'));
+    const users = await fetch(`${demo.reporting_base_url}/users?per_page=500`, {
+      headers: { authorization: `Bearer ${demo.reporting_api_key}` },
+    });
+    expect(users.status).toBe(200);
+    expect(((await users.json()) as unknown[]).length).toBeGreaterThanOrEqual(45);
+    const scim = await fetch(`${demo.scim_base_url}/Users?count=1`, { headers: { authorization: `Bearer ${demo.scim_token}` } });
+    expect(scim.status).toBe(200);
+  });
+
+  it('stops every process it started on SIGINT', async () => {
+    const pids = [...output.matchAll(/\(pid (\d+)\)/g)].map((m) => Number(m[1]));
+    child.kill('SIGINT');
+    expect(await exited(child)).toBe(0);
+    for (const pid of new Set(pids)) expect(processAlive(pid)).toBe(false);
+    for (const name of ['GATEWAY_PORT', 'SANDBOX_PORT']) {
+      await expect(fetch(`http://127.0.0.1:${ports[name]}/health/live`)).rejects.toThrow();
+    }
+  });
+});
