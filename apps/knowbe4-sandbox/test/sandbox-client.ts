@@ -30,3 +30,7 @@ export async function startHarness(): Promise<Harness> {
       }),
   };
 }
+
+/** A parsed JSON body that assertions probe field by field. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary nested JSON
+export type Doc = Record<string, any>;

@@ -1,4 +1,4 @@
-import { startHarness, type Harness } from './sandbox-client';
+import { startHarness, type Doc, type Harness } from './sandbox-client';
 import type { TenantCredentials } from '../src/sandbox';
 
 const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -34,15 +34,15 @@ describe('SCIM 2.0 emulation over the same store as the Reporting API', () => {
   });
   afterAll(() => h.sandbox.close());
 
-  async function create(email: string, extra: Record<string, unknown> = {}): Promise<Record<string, any>> {
+  async function create(email: string, extra: Record<string, unknown> = {}): Promise<Doc> {
     const res = await h.scim(t, '/Users', { method: 'POST', body: newUser(email, extra) });
     expect(res.status).toBe(201);
     expect(res.headers.get('content-type')).toMatch(/^application\/scim\+json/);
-    return (await res.json()) as Record<string, any>;
+    return (await res.json()) as Doc;
   }
 
-  async function reportingUserByEmail(email: string): Promise<Record<string, any> | undefined> {
-    const users = (await (await h.reporting(t, '/users?per_page=500')).json()) as Record<string, any>[];
+  async function reportingUserByEmail(email: string): Promise<Doc | undefined> {
+    const users = (await (await h.reporting(t, '/users?per_page=500')).json()) as Doc[];
     return users.find((u) => u.email === email);
   }
 
@@ -77,7 +77,7 @@ describe('SCIM 2.0 emulation over the same store as the Reporting API', () => {
 
   it('filters only on userName eq; other filters are invalidFilter', async () => {
     await create('find.me@example.com');
-    const found = (await (await h.scim(t, `/Users?filter=${encodeURIComponent('userName eq "FIND.ME@example.com"')}`)).json()) as Record<string, any>;
+    const found = (await (await h.scim(t, `/Users?filter=${encodeURIComponent('userName eq "FIND.ME@example.com"')}`)).json()) as Doc;
     expect(found.totalResults).toBe(1);
     expect(found.Resources[0].userName).toBe('find.me@example.com');
     const bad = await h.scim(t, `/Users?filter=${encodeURIComponent('title eq "Analyst"')}`);
@@ -87,7 +87,7 @@ describe('SCIM 2.0 emulation over the same store as the Reporting API', () => {
   });
 
   it('pages the user list with startIndex and count', async () => {
-    const page = (await (await h.scim(t, '/Users?startIndex=11&count=5')).json()) as Record<string, any>;
+    const page = (await (await h.scim(t, '/Users?startIndex=11&count=5')).json()) as Doc;
     expect(page).toMatchObject({ totalResults: 30, startIndex: 11, itemsPerPage: 5 });
   });
 
@@ -130,7 +130,7 @@ describe('SCIM 2.0 emulation over the same store as the Reporting API', () => {
     const created = await create('gone@example.com');
     expect((await h.scim(t, `/Users/${created.id}`, { method: 'DELETE' })).status).toBe(204);
     expect((await reportingUserByEmail('gone@example.com'))!.status).toBe('archived');
-    const again = (await (await h.scim(t, `/Users/${created.id}`)).json()) as Record<string, any>;
+    const again = (await (await h.scim(t, `/Users/${created.id}`)).json()) as Doc;
     expect(again.active).toBe(false);
   });
 
@@ -155,13 +155,13 @@ describe('SCIM 2.0 emulation over the same store as the Reporting API', () => {
     const ada = await create('member@example.com');
     const groupRes = await h.scim(t, '/Groups', { method: 'POST', body: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'SCIM Team', externalId: 'g-1' } });
     expect(groupRes.status).toBe(201);
-    const group = (await groupRes.json()) as Record<string, any>;
+    const group = (await groupRes.json()) as Doc;
     const add = await h.scim(t, `/Groups/${group.id}`, { method: 'PATCH', body: { schemas: [PATCH], Operations: [{ op: 'add', path: 'members', value: [{ value: ada.id }] }] } });
     expect(add.status).toBe(204);
-    const groups = (await (await h.reporting(t, '/groups?per_page=500')).json()) as Record<string, any>[];
+    const groups = (await (await h.reporting(t, '/groups?per_page=500')).json()) as Doc[];
     const reportingGroup = groups.find((g) => g.name === 'SCIM Team')!;
     expect(reportingGroup).toMatchObject({ group_type: 'console_group', member_count: 1, provisioning_guid: 'g-1' });
-    const members = (await (await h.reporting(t, `/groups/${reportingGroup.id}/members`)).json()) as Record<string, any>[];
+    const members = (await (await h.reporting(t, `/groups/${reportingGroup.id}/members`)).json()) as Doc[];
     expect(members.map((m) => m.email)).toEqual(['member@example.com']);
     expect((await reportingUserByEmail('member@example.com'))!.groups).toContain(reportingGroup.id);
     await h.scim(t, `/Groups/${group.id}`, { method: 'PATCH', body: { schemas: [PATCH], Operations: [{ op: 'remove', path: `members[value eq "${ada.id}"]` }] } });
@@ -170,11 +170,11 @@ describe('SCIM 2.0 emulation over the same store as the Reporting API', () => {
   });
 
   it('serves the discovery documents', async () => {
-    const spc = (await (await h.scim(t, '/ServiceProviderConfig')).json()) as Record<string, any>;
+    const spc = (await (await h.scim(t, '/ServiceProviderConfig')).json()) as Doc;
     expect(spc.patch.supported).toBe(true);
-    const schemas = (await (await h.scim(t, '/Schemas')).json()) as Record<string, any>;
+    const schemas = (await (await h.scim(t, '/Schemas')).json()) as Doc;
     expect(schemas.Resources.map((s: { id: string }) => s.id)).toContain(KB4);
-    const types = (await (await h.scim(t, '/ResourceTypes')).json()) as Record<string, any>;
+    const types = (await (await h.scim(t, '/ResourceTypes')).json()) as Doc;
     expect(types.totalResults).toBe(2);
   });
 });

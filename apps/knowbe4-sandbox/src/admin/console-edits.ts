@@ -47,7 +47,7 @@ const KINDS: ConsoleChange['kind'][] = ['field_edit', 'field_edit', 'field_edit'
 
 /** Applies `count` seeded console edits (the poller's diet); the same seed on the same data repeats them exactly. */
 export function applyConsoleMutations(store: TenantStore, seed: number, count: number): ConsoleChange[] {
-  const rng = createRng(seed, `mutations:${store.id}`);
+  const rng = createRng(seed, `mutations:${store.options.seed}`);
   const changes: ConsoleChange[] = [];
   const anyUser = (filter?: (u: UserRecord) => boolean): UserRecord | undefined => {
     const pool = filter ? store.users.filter(filter) : store.users;

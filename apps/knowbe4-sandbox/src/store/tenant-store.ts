@@ -60,7 +60,7 @@ export class TenantStore {
     readonly id: string,
     readonly options: TenantOptions,
   ) {
-    this.runtimeRng = createRng(options.seed, `runtime:${id}`);
+    this.runtimeRng = createRng(options.seed, 'runtime');
   }
 
   // ---------- reads ----------
