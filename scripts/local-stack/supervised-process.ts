@@ -29,7 +29,7 @@ export function spawnService(
     rejectJson = reject;
   });
   firstJsonLine.catch(() => undefined);
-  createInterface({ input: child.stdout! }).on('line', (line) => {
+  createInterface({ input: child.stdout }).on('line', (line) => {
     if (line.startsWith('{"sandbox_url"')) {
       try {
         resolveJson(JSON.parse(line) as Record<string, unknown>);
@@ -40,7 +40,7 @@ export function spawnService(
     }
     options.echo(`[${name}] ${line}`);
   });
-  createInterface({ input: child.stderr! }).on('line', (line) => options.echo(`[${name}] ${line}`));
+  createInterface({ input: child.stderr }).on('line', (line) => options.echo(`[${name}] ${line}`));
   child.once('exit', (code, signal) => rejectJson(new Error(`${name} exited (code ${code}, signal ${signal})`)));
   return {
     name,
