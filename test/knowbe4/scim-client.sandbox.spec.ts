@@ -71,9 +71,8 @@ describe('ScimClient against the KnowBe4 sandbox', () => {
     expect(after.status).toBe('archived');
   });
 
-  // Quotes only: the sandbox's filter parser (scim2-parse-filter) leaves `\\` escaped, so backslashes are unit-tested.
-  it('finds a user by a userName containing double quotes and an apostrophe', async () => {
-    const odd = '"o\'brien"@example.com';
+  it('finds a user by a userName containing double quotes, an apostrophe and a backslash', async () => {
+    const odd = '"o\'brien\\x"@example.com';
     const created = await scim.createUser({ userName: odd, name: { givenName: 'O', familyName: 'Brien' } });
     const found = await scim.findUserByUserName(odd);
     expect(found?.id).toBe(created.id);

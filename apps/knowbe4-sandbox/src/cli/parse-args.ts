@@ -40,6 +40,6 @@ export function parseSandboxArgs(argv: readonly string[], env: NodeJS.ProcessEnv
     users: int('users', 300),
     region,
     rateLimit,
-    tenants: Math.max(1, int('tenants', 1)),
+    tenants: Math.max(0, int('tenants', 1)),
   };
 }

@@ -52,7 +52,8 @@ function equalityFilter(raw: unknown, attribute: string): string | undefined {
   }
   if (filter.op !== 'eq' || !('attrPath' in filter) || filter.attrPath.toLowerCase() !== attribute.toLowerCase() || typeof filter.compValue !== 'string')
     throw new ScimError(400, `Only '${attribute} eq "value"' filters are supported`, 'invalidFilter');
-  return filter.compValue;
+  // scim2-parse-filter unescapes \" but leaves \\ doubled; RFC 7644 values are JSON strings, so finish the job
+  return filter.compValue.replace(/\\\\/g, '\\');
 }
 
 function patchOperations(body: unknown): ScimPatchOperation[] {
