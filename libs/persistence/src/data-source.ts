@@ -3,10 +3,30 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import { ApiKeyEntity } from './entities/api-key.entity';
 import { IntegratedAccountEntity } from './entities/integrated-account.entity';
 import { WorkspaceEntity } from './entities/workspace.entity';
+import {
+  DirectoryEnrollmentEntity,
+  DirectoryGroupEntity,
+  DirectoryGroupMemberEntity,
+  DirectoryUserEntity,
+} from './entities/directory.entities';
+import { OperationEntity, OutboxEventEntity, ProcessedCommandEntity, SyncRunEntity } from './entities/operations.entities';
 import { InitialSchema1764160000000 } from './migrations/1764160000000-initial-schema';
+import { DirectoryMirror1764170000000 } from './migrations/1764170000000-directory-mirror';
 
-export const ENTITIES = [WorkspaceEntity, ApiKeyEntity, IntegratedAccountEntity];
-export const MIGRATIONS = [InitialSchema1764160000000];
+export const ENTITIES = [
+  WorkspaceEntity,
+  ApiKeyEntity,
+  IntegratedAccountEntity,
+  DirectoryUserEntity,
+  DirectoryGroupEntity,
+  DirectoryGroupMemberEntity,
+  DirectoryEnrollmentEntity,
+  SyncRunEntity,
+  OutboxEventEntity,
+  OperationEntity,
+  ProcessedCommandEntity,
+];
+export const MIGRATIONS = [InitialSchema1764160000000, DirectoryMirror1764170000000];
 
 export function dataSourceOptions(url: string, overrides: Partial<DataSourceOptions> = {}): DataSourceOptions {
   return {

@@ -2,6 +2,8 @@ export * from './data-source';
 export * from './entities/workspace.entity';
 export * from './entities/api-key.entity';
 export * from './entities/integrated-account.entity';
+export * from './entities/directory.entities';
+export * from './entities/operations.entities';
 export * from './credentials/credential-cipher';
 export * from './repositories/workspace.repository';
 export * from './repositories/integrated-account.repository';

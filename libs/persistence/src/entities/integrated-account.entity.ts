@@ -36,6 +36,9 @@ export class IntegratedAccountEntity {
   @Column({ name: 'poll_interval_seconds', type: 'integer', nullable: true })
   pollIntervalSeconds!: number | null;
 
+  @Column({ name: 'last_sync_completed_at', type: 'timestamptz', nullable: true })
+  lastSyncCompletedAt!: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 
