@@ -12,6 +12,7 @@ import {
 import { OperationEntity, OutboxEventEntity, ProcessedCommandEntity, SyncRunEntity } from './entities/operations.entities';
 import { InitialSchema1764160000000 } from './migrations/1764160000000-initial-schema';
 import { DirectoryMirror1764170000000 } from './migrations/1764170000000-directory-mirror';
+import { OperationFinishedNotify1764200000000 } from './migrations/1764200000000-operation-finished-notify';
 
 export const ENTITIES = [
   WorkspaceEntity,
@@ -26,7 +27,7 @@ export const ENTITIES = [
   OperationEntity,
   ProcessedCommandEntity,
 ];
-export const MIGRATIONS = [InitialSchema1764160000000, DirectoryMirror1764170000000];
+export const MIGRATIONS = [InitialSchema1764160000000, DirectoryMirror1764170000000, OperationFinishedNotify1764200000000];
 
 export function dataSourceOptions(url: string, overrides: Partial<DataSourceOptions> = {}): DataSourceOptions {
   return {

@@ -7,4 +7,6 @@ export * from './entities/operations.entities';
 export * from './credentials/credential-cipher';
 export * from './repositories/workspace.repository';
 export * from './repositories/integrated-account.repository';
+export * from './repositories/operation.repository';
+export * from './repositories/operation-mirror.repository';
 export * from './nest/persistence.module';

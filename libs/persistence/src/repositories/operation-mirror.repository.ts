@@ -1,0 +1,199 @@
+import { DataSource, EntityManager } from 'typeorm';
+
+/** A mirrored user as the write path needs it: its ids on both KnowBe4 surfaces and its current record. */
+export interface MirrorUserRow {
+  seq: string;
+  remoteId: string | null;
+  scimId: string | null;
+  provisioningGuid: string | null;
+  emailLower: string | null;
+  status: 'active' | 'inactive';
+  record: Record<string, unknown>;
+  remoteData: Record<string, unknown> | null;
+  contentHash: string;
+}
+
+export interface MirrorGroupRow {
+  seq: string;
+  remoteId: string | null;
+  scimId: string | null;
+  name: string;
+  record: Record<string, unknown>;
+}
+
+/** The columns a provisioning write sets on a mirrored user. */
+export interface MirrorUserWrite {
+  scimId: string;
+  provisioningGuid: string | null;
+  emailLower: string;
+  employeeNumber: string | null;
+  status: 'active' | 'inactive';
+  firstName: string | null;
+  lastName: string | null;
+  department: string | null;
+  record: Record<string, unknown>;
+  contentHash: string;
+}
+
+export interface MirrorGroupWrite {
+  scimId: string;
+  name: string;
+  record: Record<string, unknown>;
+  contentHash: string;
+}
+
+type Queryable = Pick<EntityManager, 'query'>;
+
+const USER_COLUMNS = `seq::text AS seq, remote_id::text AS "remoteId", scim_id AS "scimId", provisioning_guid AS "provisioningGuid",
+  email_lower AS "emailLower", status, record, remote_data AS "remoteData", content_hash AS "contentHash"`;
+const GROUP_COLUMNS = `seq::text AS seq, remote_id::text AS "remoteId", scim_id AS "scimId", name, record`;
+
+/** A unified id is the Reporting id (digits); anything else can only be a SCIM id. */
+function asRemoteId(id: string): string | null {
+  return /^\d{1,18}$/.test(id) ? id : null;
+}
+
+/**
+ * The write path's view of the directory mirror (directory_users / directory_groups / directory_group_members):
+ * resolving the ids a caller used, and refreshing a row right after KnowBe4 accepted a SCIM write so that a
+ * read right after success shows the change. Rows follow design.md "Identity": joined on provisioning_guid,
+ * otherwise on the lower-cased email; a user created through SCIM has no remote_id until a sync sees it.
+ */
+export class OperationMirrorRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** A user of the account by unified (Reporting) id or SCIM id. */
+  async findUser(accountId: string, id: string, db: Queryable = this.dataSource): Promise<MirrorUserRow | null> {
+    const rows: MirrorUserRow[] = await db.query(
+      `SELECT ${USER_COLUMNS} FROM directory_users
+       WHERE account_id = $1 AND (scim_id = $2 OR ($3::bigint IS NOT NULL AND remote_id = $3::bigint))
+       ORDER BY (scim_id = $2) DESC NULLS LAST LIMIT 1`,
+      [accountId, id, asRemoteId(id)],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** A group of the account by unified (Reporting) id or SCIM id. */
+  async findGroup(accountId: string, id: string, db: Queryable = this.dataSource): Promise<MirrorGroupRow | null> {
+    const rows: MirrorGroupRow[] = await db.query(
+      `SELECT ${GROUP_COLUMNS} FROM directory_groups
+       WHERE account_id = $1 AND (scim_id = $2 OR ($3::bigint IS NOT NULL AND remote_id = $3::bigint))
+       ORDER BY (scim_id = $2) DESC NULLS LAST LIMIT 1`,
+      [accountId, id, asRemoteId(id)],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * The row a SCIM user belongs to, locked for the refresh: by SCIM id, else provisioning_guid, else the
+   * lower-cased email of a row not yet tied to another SCIM id.
+   */
+  async lockUserForRefresh(
+    manager: EntityManager,
+    accountId: string,
+    keys: { scimId: string; provisioningGuid: string | null; emailLower: string },
+  ): Promise<MirrorUserRow | null> {
+    const rows: MirrorUserRow[] = await manager.query(
+      `SELECT ${USER_COLUMNS} FROM directory_users
+       WHERE account_id = $1 AND (
+         scim_id = $2
+         OR ($3::text IS NOT NULL AND provisioning_guid = $3)
+         OR (email_lower = $4 AND (scim_id IS NULL OR scim_id = $2)))
+       ORDER BY (scim_id = $2) DESC NULLS LAST, ($3::text IS NOT NULL AND provisioning_guid = $3) DESC, remote_id NULLS LAST, seq
+       LIMIT 1
+       FOR UPDATE`,
+      [accountId, keys.scimId, keys.provisioningGuid, keys.emailLower],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Updates the locked row, or inserts one for a user no sync has seen yet (remote_id null). */
+  async saveUser(manager: EntityManager, accountId: string, existing: MirrorUserRow | null, write: MirrorUserWrite): Promise<MirrorUserRow> {
+    const values = [
+      accountId,
+      write.scimId,
+      write.provisioningGuid,
+      write.emailLower,
+      write.employeeNumber,
+      write.status,
+      write.firstName,
+      write.lastName,
+      write.department,
+      JSON.stringify(write.record),
+      write.contentHash,
+    ];
+    if (existing) {
+      const [rows]: [MirrorUserRow[], number] = await manager.query(
+        `UPDATE directory_users SET scim_id = $2, provisioning_guid = COALESCE($3, provisioning_guid), email_lower = $4,
+           employee_number = $5, status = $6, first_name = $7, last_name = $8, department = $9, record = $10,
+           content_hash = $11, updated_at = now()
+         WHERE account_id = $1 AND seq = $12
+         RETURNING ${USER_COLUMNS}`,
+        [...values, existing.seq],
+      );
+      return rows[0];
+    }
+    const rows: MirrorUserRow[] = await manager.query(
+      `INSERT INTO directory_users (account_id, scim_id, provisioning_guid, email_lower, employee_number, status,
+         first_name, last_name, department, record, content_hash)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       ON CONFLICT (account_id, scim_id) WHERE scim_id IS NOT NULL DO UPDATE SET
+         provisioning_guid = COALESCE(EXCLUDED.provisioning_guid, directory_users.provisioning_guid),
+         email_lower = EXCLUDED.email_lower, employee_number = EXCLUDED.employee_number, status = EXCLUDED.status,
+         first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, department = EXCLUDED.department,
+         record = EXCLUDED.record, content_hash = EXCLUDED.content_hash, updated_at = now()
+       RETURNING ${USER_COLUMNS}`,
+      values,
+    );
+    return rows[0];
+  }
+
+  /** The row of a SCIM group, locked: by SCIM id, else by name among rows not tied to another SCIM id. */
+  async lockGroupForRefresh(manager: EntityManager, accountId: string, keys: { scimId: string; name: string }): Promise<MirrorGroupRow | null> {
+    const rows: MirrorGroupRow[] = await manager.query(
+      `SELECT ${GROUP_COLUMNS} FROM directory_groups
+       WHERE account_id = $1 AND (scim_id = $2 OR (lower(name) = lower($3) AND scim_id IS NULL))
+       ORDER BY (scim_id = $2) DESC NULLS LAST, remote_id NULLS LAST, seq
+       LIMIT 1
+       FOR UPDATE`,
+      [accountId, keys.scimId, keys.name],
+    );
+    return rows[0] ?? null;
+  }
+
+  async saveGroup(manager: EntityManager, accountId: string, existing: MirrorGroupRow | null, write: MirrorGroupWrite): Promise<MirrorGroupRow> {
+    if (existing) {
+      const [rows]: [MirrorGroupRow[], number] = await manager.query(
+        `UPDATE directory_groups SET scim_id = $2, name = $3, record = $4, content_hash = $5, updated_at = now()
+         WHERE account_id = $1 AND seq = $6 RETURNING ${GROUP_COLUMNS}`,
+        [accountId, write.scimId, write.name, JSON.stringify(write.record), write.contentHash, existing.seq],
+      );
+      return rows[0];
+    }
+    const rows: MirrorGroupRow[] = await manager.query(
+      `INSERT INTO directory_groups (account_id, scim_id, name, record, content_hash)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (account_id, scim_id) WHERE scim_id IS NOT NULL DO UPDATE SET
+         name = EXCLUDED.name, record = EXCLUDED.record, content_hash = EXCLUDED.content_hash, updated_at = now()
+       RETURNING ${GROUP_COLUMNS}`,
+      [accountId, write.scimId, write.name, JSON.stringify(write.record), write.contentHash],
+    );
+    return rows[0];
+  }
+
+  /** Membership rows use Reporting ids on both sides, so only pairs a sync has already seen can be written. */
+  async setMembership(manager: EntityManager, accountId: string, groupRemoteId: string, userRemoteId: string, member: boolean): Promise<void> {
+    if (member) {
+      await manager.query(
+        `INSERT INTO directory_group_members (account_id, group_remote_id, user_remote_id) VALUES ($1, $2, $3)
+         ON CONFLICT (account_id, group_remote_id, user_remote_id) DO NOTHING`,
+        [accountId, groupRemoteId, userRemoteId],
+      );
+    } else {
+      await manager.query(
+        `DELETE FROM directory_group_members WHERE account_id = $1 AND group_remote_id = $2 AND user_remote_id = $3`,
+        [accountId, groupRemoteId, userRemoteId],
+      );
+    }
+  }
+}
