@@ -10,9 +10,11 @@ import {
   DirectoryUserEntity,
 } from './entities/directory.entities';
 import { OperationEntity, OutboxEventEntity, ProcessedCommandEntity, SyncRunEntity } from './entities/operations.entities';
+import { DirectoryReadIndexes1764190000000 } from './migrations/1764190000000-directory-read-indexes';
 import { InitialSchema1764160000000 } from './migrations/1764160000000-initial-schema';
 import { DirectoryMirror1764170000000 } from './migrations/1764170000000-directory-mirror';
 import { OperationFinishedNotify1764200000000 } from './migrations/1764200000000-operation-finished-notify';
+import { SyncRunPages1764180000000 } from './migrations/1764180000000-sync-run-pages';
 
 export const ENTITIES = [
   WorkspaceEntity,
@@ -27,7 +29,7 @@ export const ENTITIES = [
   OperationEntity,
   ProcessedCommandEntity,
 ];
-export const MIGRATIONS = [InitialSchema1764160000000, DirectoryMirror1764170000000, OperationFinishedNotify1764200000000];
+export const MIGRATIONS = [InitialSchema1764160000000, DirectoryMirror1764170000000, DirectoryReadIndexes1764190000000, OperationFinishedNotify1764200000000, SyncRunPages1764180000000];
 
 export function dataSourceOptions(url: string, overrides: Partial<DataSourceOptions> = {}): DataSourceOptions {
   return {

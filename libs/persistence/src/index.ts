@@ -9,4 +9,7 @@ export * from './repositories/workspace.repository';
 export * from './repositories/integrated-account.repository';
 export * from './repositories/operation.repository';
 export * from './repositories/operation-mirror.repository';
+export * from './repositories/directory-read.repository';
 export * from './nest/persistence.module';
+export * from './outbox/outbox.repository';
+export * from './outbox/outbox-relay';

@@ -8,3 +8,4 @@ export * from './http/bootstrap-http-service';
 export * from './health/health';
 export * from './health/readiness-checks';
 export * from './metrics/metrics';
+export * from './kafka/kafka';
