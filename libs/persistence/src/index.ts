@@ -13,3 +13,6 @@ export * from './repositories/directory-read.repository';
 export * from './nest/persistence.module';
 export * from './outbox/outbox.repository';
 export * from './outbox/outbox-relay';
+export * from './repositories/sync-run.repository';
+export * from './repositories/snapshot.repository';
+export * from './repositories/mirror-write.repository';

@@ -1,0 +1,203 @@
+import { DataSource } from 'typeorm';
+
+/** What the diff needs of a mirror user that may have changed. */
+export interface SnapshotUser {
+  seq: string;
+  remoteId: string | null;
+  contentHash: string;
+  record: Record<string, unknown>;
+  createdAt: Date;
+  provisioningGuid: string | null;
+  emailLower: string | null;
+}
+
+export interface SnapshotGroup {
+  seq: string;
+  remoteId: string;
+  contentHash: string;
+  record: Record<string, unknown>;
+  createdAt: Date;
+}
+
+export interface SnapshotEnrollment {
+  remoteId: string;
+  contentHash: string;
+  record: Record<string, unknown>;
+  userRemoteId: string | null;
+}
+
+export type SeenPhase = 'groups' | 'users' | 'enrollments';
+
+/**
+ * Read side of the snapshot the poller diffs against (the mirror tables). Every method loads one page's worth
+ * of rows by key, so a sync never holds the whole directory in memory.
+ */
+export class SnapshotRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** remote id → content hash for the users of one page: the cheap "unchanged" check. */
+  async userHashes(accountId: string, remoteIds: readonly string[]): Promise<Map<string, string>> {
+    if (remoteIds.length === 0) return new Map();
+    const rows: Array<{ remote_id: string; content_hash: string }> = await this.dataSource.query(
+      `SELECT remote_id, content_hash FROM directory_users WHERE account_id = $1 AND remote_id = ANY($2::bigint[])`,
+      [accountId, remoteIds],
+    );
+    return new Map(rows.map((row) => [row.remote_id, row.content_hash]));
+  }
+
+  async usersByRemoteId(accountId: string, remoteIds: readonly string[]): Promise<Map<string, SnapshotUser>> {
+    if (remoteIds.length === 0) return new Map();
+    const rows: UserRow[] = await this.dataSource.query(`${USER_SELECT} WHERE account_id = $1 AND remote_id = ANY($2::bigint[])`, [
+      accountId,
+      remoteIds,
+    ]);
+    return new Map(rows.map((row) => [String(row.remote_id), toSnapshotUser(row)]));
+  }
+
+  /** Rows created through SCIM that no sync has seen yet (remote_id null), matched by provisioning GUID or email. */
+  async unmatchedUsersByIdentity(accountId: string, guids: readonly string[], emailsLower: readonly string[]): Promise<SnapshotUser[]> {
+    if (guids.length === 0 && emailsLower.length === 0) return [];
+    const rows: UserRow[] = await this.dataSource.query(
+      `${USER_SELECT} WHERE account_id = $1 AND remote_id IS NULL AND (provisioning_guid = ANY($2::text[]) OR email_lower = ANY($3::text[]))`,
+      [accountId, guids, emailsLower],
+    );
+    return rows.map(toSnapshotUser);
+  }
+
+  /** Current group memberships of some users, as group ids per user id. */
+  async groupIdsOfUsers(accountId: string, userRemoteIds: readonly string[]): Promise<Map<string, string[]>> {
+    if (userRemoteIds.length === 0) return new Map();
+    const rows: Array<{ user_remote_id: string; groups: string[] }> = await this.dataSource.query(
+      `SELECT user_remote_id, array_agg(group_remote_id::text ORDER BY group_remote_id) AS groups
+         FROM directory_group_members WHERE account_id = $1 AND user_remote_id = ANY($2::bigint[]) GROUP BY user_remote_id`,
+      [accountId, userRemoteIds],
+    );
+    return new Map(rows.map((row) => [String(row.user_remote_id), row.groups]));
+  }
+
+  async groupsByRemoteId(accountId: string, remoteIds: readonly string[]): Promise<Map<string, SnapshotGroup>> {
+    if (remoteIds.length === 0) return new Map();
+    const rows: GroupRow[] = await this.dataSource.query(
+      `SELECT seq, remote_id, content_hash, record, created_at FROM directory_groups WHERE account_id = $1 AND remote_id = ANY($2::bigint[])`,
+      [accountId, remoteIds],
+    );
+    return new Map(rows.map((row) => [String(row.remote_id), toSnapshotGroup(row)]));
+  }
+
+  /** Group names by id; an account has tens to hundreds of groups, so this one is loaded whole. */
+  async groupNames(accountId: string): Promise<Map<string, string>> {
+    const rows: Array<{ remote_id: string; name: string }> = await this.dataSource.query(
+      `SELECT remote_id, name FROM directory_groups WHERE account_id = $1 AND remote_id IS NOT NULL`,
+      [accountId],
+    );
+    return new Map(rows.map((row) => [String(row.remote_id), row.name]));
+  }
+
+  async enrollmentHashes(accountId: string, remoteIds: readonly string[]): Promise<Map<string, string>> {
+    if (remoteIds.length === 0) return new Map();
+    const rows: Array<{ remote_id: string; content_hash: string }> = await this.dataSource.query(
+      `SELECT remote_id, content_hash FROM directory_enrollments WHERE account_id = $1 AND remote_id = ANY($2::bigint[])`,
+      [accountId, remoteIds],
+    );
+    return new Map(rows.map((row) => [String(row.remote_id), row.content_hash]));
+  }
+
+  async enrollmentsByRemoteId(accountId: string, remoteIds: readonly string[]): Promise<Map<string, SnapshotEnrollment>> {
+    if (remoteIds.length === 0) return new Map();
+    const rows: Array<{ remote_id: string; content_hash: string; record: Record<string, unknown>; user_remote_id: string | null }> =
+      await this.dataSource.query(
+        `SELECT remote_id, content_hash, record, user_remote_id FROM directory_enrollments WHERE account_id = $1 AND remote_id = ANY($2::bigint[])`,
+        [accountId, remoteIds],
+      );
+    return new Map(
+      rows.map((row) => [
+        String(row.remote_id),
+        { remoteId: String(row.remote_id), contentHash: row.content_hash, record: row.record, userRemoteId: row.user_remote_id },
+      ]),
+    );
+  }
+
+  /** Which of these user ids exist in the mirror (enrollments may point at users that are gone). */
+  async existingUserIds(accountId: string, remoteIds: readonly string[]): Promise<Set<string>> {
+    if (remoteIds.length === 0) return new Set();
+    const rows: Array<{ remote_id: string }> = await this.dataSource.query(
+      `SELECT remote_id FROM directory_users WHERE account_id = $1 AND remote_id = ANY($2::bigint[])`,
+      [accountId, remoteIds],
+    );
+    return new Set(rows.map((row) => String(row.remote_id)));
+  }
+
+  async countUsers(accountId: string): Promise<number> {
+    const [row] = (await this.dataSource.query(`SELECT count(*)::int AS n FROM directory_users WHERE account_id = $1 AND remote_id IS NOT NULL`, [
+      accountId,
+    ])) as Array<{ n: number }>;
+    return row?.n ?? 0;
+  }
+
+  /** Users with a remote id that no page of this run saw, in batches (after a complete run they are gone). */
+  async unseenUsers(accountId: string, runId: string, limit: number): Promise<SnapshotUser[]> {
+    const rows: UserRow[] = await this.dataSource.query(
+      `${USER_SELECT} WHERE account_id = $1 AND remote_id IS NOT NULL
+          AND remote_id NOT IN (SELECT unnest(remote_ids) FROM sync_run_pages WHERE run_id = $2 AND phase = 'users')
+        ORDER BY seq LIMIT $3`,
+      [accountId, runId, limit],
+    );
+    return rows.map(toSnapshotUser);
+  }
+
+  async unseenGroups(accountId: string, runId: string, limit: number): Promise<SnapshotGroup[]> {
+    const rows: GroupRow[] = await this.dataSource.query(
+      `SELECT seq, remote_id, content_hash, record, created_at FROM directory_groups WHERE account_id = $1 AND remote_id IS NOT NULL
+          AND remote_id NOT IN (SELECT unnest(remote_ids) FROM sync_run_pages WHERE run_id = $2 AND phase = 'groups')
+        ORDER BY seq LIMIT $3`,
+      [accountId, runId, limit],
+    );
+    return rows.map(toSnapshotGroup);
+  }
+
+  async unseenEnrollmentIds(accountId: string, runId: string, limit: number): Promise<string[]> {
+    const rows: Array<{ remote_id: string }> = await this.dataSource.query(
+      `SELECT remote_id FROM directory_enrollments WHERE account_id = $1
+          AND remote_id NOT IN (SELECT unnest(remote_ids) FROM sync_run_pages WHERE run_id = $2 AND phase = 'enrollments')
+        LIMIT $3`,
+      [accountId, runId, limit],
+    );
+    return rows.map((row) => String(row.remote_id));
+  }
+}
+
+const USER_SELECT = `SELECT seq, remote_id, content_hash, record, created_at, provisioning_guid, email_lower FROM directory_users`;
+
+interface UserRow {
+  seq: string;
+  remote_id: string | null;
+  content_hash: string;
+  record: Record<string, unknown>;
+  created_at: Date;
+  provisioning_guid: string | null;
+  email_lower: string | null;
+}
+
+interface GroupRow {
+  seq: string;
+  remote_id: string;
+  content_hash: string;
+  record: Record<string, unknown>;
+  created_at: Date;
+}
+
+function toSnapshotUser(row: UserRow): SnapshotUser {
+  return {
+    seq: row.seq,
+    remoteId: row.remote_id === null ? null : String(row.remote_id),
+    contentHash: row.content_hash,
+    record: row.record,
+    createdAt: row.created_at,
+    provisioningGuid: row.provisioning_guid,
+    emailLower: row.email_lower,
+  };
+}
+
+function toSnapshotGroup(row: GroupRow): SnapshotGroup {
+  return { seq: row.seq, remoteId: String(row.remote_id), contentHash: row.content_hash, record: row.record, createdAt: row.created_at };
+}

@@ -1,0 +1,183 @@
+import { DataSource, EntityManager } from 'typeorm';
+import { SyncRunEntity } from '../entities/operations.entities';
+
+export type SyncRunTriggerKind = 'schedule' | 'manual' | 'initial';
+
+/** Thrown inside a run's transaction when another poller has taken the run over. */
+export class SyncRunLeaseLostError extends Error {
+  constructor(readonly runId: string) {
+    super(`sync run ${runId} is no longer leased by this poller`);
+    this.name = 'SyncRunLeaseLostError';
+  }
+}
+
+export interface SyncRunProgress {
+  pages: number;
+  requests: number;
+  counts: Record<string, number>;
+  checkpoint: Record<string, unknown>;
+}
+
+export interface ClaimableRun {
+  id: string;
+  accountId: string;
+}
+
+const ACTIVE = `('queued', 'running', 'waiting_for_budget')`;
+
+/** Sync runs: scheduling, claiming with a lease, progress checkpoints and the seen-ids pages of a run. */
+export class SyncRunRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Queues a run for every active account whose last run started at least its interval ago (or that never ran).
+   * The partial unique index keeps one active run per account even when several pollers do this at once.
+   */
+  async enqueueDueRuns(defaultIntervalSeconds: number): Promise<number> {
+    const rows: unknown[] = await this.dataSource.query(
+      `INSERT INTO sync_runs (account_id, status, trigger)
+       SELECT a.id, 'queued', CASE WHEN last.started_at IS NULL THEN 'initial' ELSE 'schedule' END
+         FROM integrated_accounts a
+         LEFT JOIN LATERAL (SELECT max(r.started_at) AS started_at FROM sync_runs r WHERE r.account_id = a.id) last ON true
+        WHERE a.status = 'active'
+          AND NOT EXISTS (SELECT 1 FROM sync_runs r WHERE r.account_id = a.id AND r.status IN ${ACTIVE})
+          AND (last.started_at IS NULL
+               OR last.started_at <= now() - make_interval(secs => COALESCE(a.poll_interval_seconds, $1)))
+       ON CONFLICT (account_id) WHERE status IN ${ACTIVE} DO NOTHING
+       RETURNING id`,
+      [defaultIntervalSeconds],
+    );
+    return rows.length;
+  }
+
+  /** On-demand run; returns the account's active run when one is already queued or running. */
+  async requestRun(accountId: string, trigger: SyncRunTriggerKind = 'manual'): Promise<{ id: string; created: boolean }> {
+    const inserted: Array<{ id: string }> = await this.dataSource.query(
+      `INSERT INTO sync_runs (account_id, status, trigger) VALUES ($1, 'queued', $2)
+       ON CONFLICT (account_id) WHERE status IN ${ACTIVE} DO NOTHING RETURNING id`,
+      [accountId, trigger],
+    );
+    if (inserted[0]) return { id: inserted[0].id, created: true };
+    const active: Array<{ id: string }> = await this.dataSource.query(
+      `SELECT id FROM sync_runs WHERE account_id = $1 AND status IN ${ACTIVE}`,
+      [accountId],
+    );
+    if (!active[0]) return this.requestRun(accountId, trigger);
+    return { id: active[0].id, created: false };
+  }
+
+  /** Runs some poller could execute now: queued, running (its owner may be dead) or due after a budget wait. */
+  async listClaimable(limit: number): Promise<ClaimableRun[]> {
+    const rows: Array<{ id: string; account_id: string }> = await this.dataSource.query(
+      `SELECT id, account_id FROM sync_runs
+        WHERE status IN ('queued', 'running') OR (status = 'waiting_for_budget' AND resume_at <= now())
+        ORDER BY started_at LIMIT $1`,
+      [limit],
+    );
+    return rows.map((row) => ({ id: row.id, accountId: row.account_id }));
+  }
+
+  /**
+   * Makes this poller the run's owner. Call only while holding the account's advisory lock: a run still marked
+   * running whose lock was free has lost its owner (crash), so taking it over is safe.
+   */
+  async takeOver(runId: string, owner: string, leaseSeconds: number): Promise<SyncRunEntity | null> {
+    // TypeORM answers an UPDATE with [rows, affectedCount]
+    const [rows] = (await this.dataSource.query(
+      `UPDATE sync_runs
+          SET status = 'running', lease_owner = $2, lease_expires_at = now() + make_interval(secs => $3),
+              started_at = CASE WHEN status = 'queued' THEN now() ELSE started_at END, resume_at = NULL
+        WHERE id = $1 AND (status IN ('queued', 'running') OR (status = 'waiting_for_budget' AND resume_at <= now()))
+        RETURNING *`,
+      [runId, owner, leaseSeconds],
+    )) as [Array<Record<string, unknown>>, number];
+    return rows[0] ? toEntity(rows[0]) : null;
+  }
+
+  /** Locks the run row for the rest of the transaction and proves this poller still owns it. */
+  async assertOwner(manager: EntityManager, runId: string, owner: string, leaseSeconds: number): Promise<void> {
+    const [rows] = (await manager.query(
+      `UPDATE sync_runs SET lease_expires_at = now() + make_interval(secs => $3)
+        WHERE id = $1 AND lease_owner = $2 AND status = 'running' RETURNING id`,
+      [runId, owner, leaseSeconds],
+    )) as [unknown[], number];
+    if (rows.length === 0) throw new SyncRunLeaseLostError(runId);
+  }
+
+  async saveProgress(manager: EntityManager, runId: string, progress: SyncRunProgress): Promise<void> {
+    await manager.query(`UPDATE sync_runs SET pages = $2, requests = $3, counts = $4, checkpoint = $5 WHERE id = $1`, [
+      runId,
+      progress.pages,
+      progress.requests,
+      JSON.stringify(progress.counts),
+      JSON.stringify(progress.checkpoint),
+    ]);
+  }
+
+  /** Remembers which remote ids one page saw (deletion detection and resume). */
+  async recordSeenPage(manager: EntityManager, runId: string, phase: string, page: number, remoteIds: readonly string[]): Promise<void> {
+    await manager.query(
+      `INSERT INTO sync_run_pages (run_id, phase, page, remote_ids) VALUES ($1, $2, $3, $4::bigint[])
+       ON CONFLICT (run_id, phase, page) DO UPDATE SET remote_ids = EXCLUDED.remote_ids`,
+      [runId, phase, page, remoteIds],
+    );
+  }
+
+  async complete(manager: EntityManager, run: { id: string; accountId: string }, progress: SyncRunProgress): Promise<void> {
+    await manager.query(
+      `UPDATE sync_runs SET status = 'completed', finished_at = now(), pages = $2, requests = $3, counts = $4, checkpoint = $5,
+              lease_owner = NULL, lease_expires_at = NULL, error = NULL
+        WHERE id = $1`,
+      [run.id, progress.pages, progress.requests, JSON.stringify(progress.counts), JSON.stringify(progress.checkpoint)],
+    );
+    await manager.query(`UPDATE integrated_accounts SET last_sync_completed_at = now() WHERE id = $1`, [run.accountId]);
+    await manager.query(`DELETE FROM sync_run_pages WHERE run_id = $1`, [run.id]);
+  }
+
+  async fail(manager: EntityManager, runId: string, error: string, progress: SyncRunProgress): Promise<void> {
+    await manager.query(
+      `UPDATE sync_runs SET status = 'failed', finished_at = now(), error = $2, pages = $3, requests = $4, counts = $5,
+              checkpoint = $6, lease_owner = NULL, lease_expires_at = NULL
+        WHERE id = $1`,
+      [runId, error.slice(0, 2000), progress.pages, progress.requests, JSON.stringify(progress.counts), JSON.stringify(progress.checkpoint)],
+    );
+    await manager.query(`DELETE FROM sync_run_pages WHERE run_id = $1`, [runId]);
+  }
+
+  /** The daily budget is spent: park the run with its checkpoint until the next window opens. */
+  async waitForBudget(manager: EntityManager, runId: string, resumeAt: Date, progress: SyncRunProgress): Promise<void> {
+    await manager.query(
+      `UPDATE sync_runs SET status = 'waiting_for_budget', resume_at = $2, pages = $3, requests = $4, counts = $5, checkpoint = $6,
+              lease_owner = NULL, lease_expires_at = NULL
+        WHERE id = $1`,
+      [runId, resumeAt, progress.pages, progress.requests, JSON.stringify(progress.counts), JSON.stringify(progress.checkpoint)],
+    );
+  }
+
+  findById(runId: string): Promise<SyncRunEntity | null> {
+    return this.dataSource.getRepository(SyncRunEntity).findOneBy({ id: runId });
+  }
+
+  listForAccount(accountId: string): Promise<SyncRunEntity[]> {
+    return this.dataSource.getRepository(SyncRunEntity).find({ where: { accountId }, order: { startedAt: 'ASC' } });
+  }
+}
+
+function toEntity(row: Record<string, unknown>): SyncRunEntity {
+  return {
+    id: row.id as string,
+    accountId: row.account_id as string,
+    status: row.status as SyncRunEntity['status'],
+    trigger: row.trigger as string,
+    startedAt: row.started_at as Date,
+    finishedAt: (row.finished_at as Date | null) ?? null,
+    resumeAt: (row.resume_at as Date | null) ?? null,
+    pages: row.pages as number,
+    requests: row.requests as number,
+    counts: (row.counts as Record<string, number>) ?? {},
+    checkpoint: (row.checkpoint as Record<string, unknown> | null) ?? null,
+    error: (row.error as string | null) ?? null,
+    leaseOwner: (row.lease_owner as string | null) ?? null,
+    leaseExpiresAt: (row.lease_expires_at as Date | null) ?? null,
+  };
+}
