@@ -1,22 +1,44 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { PersistenceModule } from '@kb4/persistence';
-import { HealthModule, kafkaBrokerList, kafkaReadiness, MetricsModule, postgresReadiness } from '@kb4/platform';
+import { createLogger, HealthModule, kafkaBrokerList, kafkaReadiness, MetricsModule, postgresReadiness } from '@kb4/platform';
 import { DataSource } from 'typeorm';
 import { ProvisionerConfig } from './config/provisioner.config';
+import { PROVISIONER_LOGGER, ProvisioningRuntime } from './provisioning-runtime';
+
+/** The consumer, the SCIM writes and the outcome relay; exported so the health checks can ask it. */
+@Module({})
+class ProvisioningRuntimeModule {
+  static forConfig(config: ProvisionerConfig): DynamicModule {
+    return {
+      module: ProvisioningRuntimeModule,
+      providers: [
+        { provide: ProvisionerConfig, useValue: config },
+        { provide: PROVISIONER_LOGGER, useValue: createLogger('provisioner', config.LOG_LEVEL) },
+        ProvisioningRuntime,
+      ],
+      exports: [ProvisioningRuntime],
+    };
+  }
+}
 
 @Module({})
 export class ProvisionerModule {
   static forConfig(config: ProvisionerConfig): DynamicModule {
+    const runtime = ProvisioningRuntimeModule.forConfig(config);
     return {
       module: ProvisionerModule,
       imports: [
-        PersistenceModule.forRoot({ url: config.DATABASE_URL }),
+        // Each concurrent command holds at most one connection at a time; the relay has its own session.
+        PersistenceModule.forRoot({ url: config.DATABASE_URL, poolSize: Math.max(10, config.PROVISIONER_CONCURRENCY + 4) }),
+        runtime,
         HealthModule.forChecks({
-          useFactory: (dataSource: DataSource) => [
+          imports: [runtime],
+          useFactory: (dataSource: DataSource, provisioning: ProvisioningRuntime) => [
             postgresReadiness((sql) => dataSource.query(sql)),
             kafkaReadiness(kafkaBrokerList(config)),
+            provisioning.readiness(),
           ],
-          inject: [DataSource],
+          inject: [DataSource, ProvisioningRuntime],
         }),
         MetricsModule,
       ],

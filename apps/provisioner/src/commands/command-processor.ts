@@ -1,0 +1,283 @@
+import {
+  COMMAND_TYPES,
+  CommandType,
+  deterministicEventId,
+  fromKafkaMessage,
+  IncomingKafkaMessage,
+  InvalidCloudEventMessageError,
+  ProvisioningCommandBase,
+  validateEventData,
+  type CloudEventEnvelope,
+} from '@kb4/contracts';
+import { OperationMirrorRepository, OperationRepository, OutboxMessage, OutboxRepository } from '@kb4/persistence';
+import type { Logger } from 'pino';
+import { DataSource, EntityManager } from 'typeorm';
+import { deadLetterEvent, failedEvent, succeededEvent, type CommandCoordinates, type ResultBase } from '../outcomes/outcome-events';
+import { refreshMirror } from '../mirror/mirror-refresh';
+import { ScimClientPool } from '../scim/scim-client-pool';
+import { ScimWriter, ScimWriteResult } from '../scim/scim-writer';
+import { attemptBackoffMs, describeFailure, OperationFailure } from './failure';
+
+export type CommandDisposition =
+  | 'succeeded'
+  | 'failed'
+  | 'malformed'
+  | 'duplicate'
+  | 'already_finished'
+  | 'unknown_operation';
+
+/** The message was not finished because the process is stopping; it stays uncommitted for redelivery. */
+export class ShutdownInterruption extends Error {
+  constructor() {
+    super('stopped before the command finished; it will be redelivered');
+    this.name = 'ShutdownInterruption';
+  }
+}
+
+export interface RetryBudget {
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  random?: () => number;
+}
+
+export interface CommandProcessorDeps {
+  dataSource: DataSource;
+  operations: OperationRepository;
+  mirror: OperationMirrorRepository;
+  outbox: OutboxRepository;
+  writer: ScimWriter;
+  clients: ScimClientPool;
+  budget: RetryBudget;
+  logger: Logger;
+  /** Called after a transaction wrote outbox rows (wakes the relay). */
+  onOutboxWritten?: () => void;
+  onAttempt?: (commandType: string, outcome: 'succeeded' | 'retry' | 'failed') => void;
+}
+
+export interface CommandMessage extends IncomingKafkaMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+const COMMAND_TYPE_VALUES: readonly string[] = Object.values(COMMAND_TYPES);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+
+// processed_commands keys are UUIDs; a producer with other ids still gets a stable key.
+function processedKeyOf(eventId: string): string {
+  return UUID.test(eventId) ? eventId : deterministicEventId(['command', eventId]);
+}
+
+function keyText(key: IncomingKafkaMessage['key']): string {
+  return key === undefined || key === null ? '' : key.toString();
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new ShutdownInterruption());
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new ShutdownInterruption());
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Applies one command message end to end: validate (malformed → DLQ at once), skip redeliveries of processed
+ * commands, run bounded attempts with backoff against SCIM, then record the outcome — operation row, processed
+ * command, mirror refresh, result event and (on failure) DLQ event — in one transaction.
+ */
+export class CommandProcessor {
+  constructor(private readonly deps: CommandProcessorDeps) {}
+
+  async handle(message: CommandMessage, signal: AbortSignal): Promise<CommandDisposition> {
+    const coordinates: CommandCoordinates = {
+      commandId: deterministicEventId(['message', message.topic, String(message.partition), message.offset]),
+      key: keyText(message.key) || 'unkeyed',
+      topic: message.topic,
+      partition: message.partition,
+      offset: message.offset,
+    };
+    let event: CloudEventEnvelope<unknown>;
+    try {
+      event = fromKafkaMessage(message).event;
+    } catch (error) {
+      if (!(error instanceof InvalidCloudEventMessageError)) throw error;
+      const raw = message.value === null ? null : message.value.toString();
+      return this.deadLetterMalformed({ raw }, null, coordinates, error.message);
+    }
+    coordinates.commandId = processedKeyOf(event.id);
+    if (!COMMAND_TYPE_VALUES.includes(event.type)) {
+      return this.deadLetterMalformed(event, event.data, coordinates, `unknown command type ${event.type}`);
+    }
+    const validation = validateEventData(event);
+    if (!validation.ok) {
+      const problems = validation.errors.map((e) => `${e.path || '(root)'}: ${Object.values(e.constraints).join(', ')}`).join('; ');
+      return this.deadLetterMalformed(event, event.data, coordinates, `invalid command: ${problems}`);
+    }
+    const type = event.type as CommandType;
+    const command = validation.value as ProvisioningCommandBase;
+    if (await this.deps.operations.wasProcessed(coordinates.commandId)) return 'duplicate';
+    const target = await this.deps.operations.findForExecution(command.operation_id);
+    if (!target) {
+      // Its operation row is not in this database: nothing here can record an outcome for it.
+      this.deps.logger.warn({ operation_id: command.operation_id, command_id: event.id }, 'command for an unknown operation skipped');
+      return 'unknown_operation';
+    }
+    const { operation, account } = target;
+    if (operation.accountId !== command.integrated_account_id) {
+      return this.deadLetterMalformed(event, event.data, coordinates, 'integrated_account_id does not match the operation');
+    }
+    if (operation.status === 'succeeded' || operation.status === 'failed') {
+      await this.deps.dataSource.transaction((manager) => this.deps.operations.markProcessed(manager, coordinates.commandId, operation.id));
+      return 'already_finished';
+    }
+    const client = this.deps.clients.clientFor(account);
+    const base = {
+      operationId: operation.id,
+      accountId: account.id,
+      commandType: type,
+      key: coordinates.key,
+      commandId: coordinates.commandId,
+    };
+    for (let attemptHere = 1; ; attemptHere += 1) {
+      const attempts = await this.deps.operations.startAttempt(operation.id);
+      if (attempts === null) return 'already_finished';
+      try {
+        const result = await this.deps.writer.apply(type, command, { client, accountId: account.id, requestId: operation.id });
+        this.deps.onAttempt?.(type, 'succeeded');
+        await this.recordSuccess({ ...base, attempt: attempts }, result);
+        return 'succeeded';
+      } catch (error) {
+        const failure = describeFailure(error);
+        const retry = failure.retryable && attemptHere < this.deps.budget.maxAttempts;
+        this.deps.onAttempt?.(type, retry ? 'retry' : 'failed');
+        this.deps.logger[retry ? 'info' : 'warn'](
+          { operation_id: operation.id, attempt: attempts, code: failure.code, status: failure.status, retry },
+          `command attempt failed: ${failure.message}`,
+        );
+        if (!retry) {
+          await this.recordFailure({ ...base, attempt: attempts }, event, failure, coordinates);
+          return 'failed';
+        }
+        const { baseDelayMs, maxDelayMs, random } = this.deps.budget;
+        await abortableSleep(attemptBackoffMs(attemptHere, baseDelayMs, maxDelayMs, random), signal);
+      }
+    }
+  }
+
+  private async recordSuccess(attemptBase: Omit<ResultBase, 'completedAt'>, result: ScimWriteResult): Promise<void> {
+    const base: ResultBase = { ...attemptBase, completedAt: new Date() };
+    await this.deps.dataSource.transaction(async (manager) => {
+      const mirrored = await this.refreshMirrorSafely(manager, base.accountId, result, base.operationId);
+      const scimId = result.user?.id ?? result.group?.id ?? null;
+      const summary: Record<string, unknown> = {
+        action: result.action,
+        scim_id: scimId,
+        request_id: base.operationId,
+        ...(result.user ? { user_name: result.user.userName, active: result.user.active !== false } : {}),
+        ...(result.group ? { display_name: result.group.displayName } : {}),
+        ...(result.membership
+          ? { group_scim_id: result.membership.groupScimId, user_scim_ids: result.membership.userScimIds, member: result.membership.member }
+          : {}),
+      };
+      await this.deps.operations.finish(manager, base.operationId, base.commandId, {
+        status: 'succeeded',
+        result: { scim: summary, remote_id: mirrored?.remoteId ?? null, scim_id: scimId, record: mirrored?.record ?? null },
+      });
+      await this.enqueue(manager, [
+        succeededEvent(base, { remoteId: mirrored?.remoteId ?? null, scimId, resource: mirrored?.record ?? undefined }),
+      ]);
+    });
+    this.deps.onOutboxWritten?.();
+  }
+
+  // The SCIM write already happened: a mirror problem must not turn it into a failure (the next sync repairs it).
+  private async refreshMirrorSafely(
+    manager: EntityManager,
+    accountId: string,
+    result: ScimWriteResult,
+    operationId: string,
+  ): Promise<{ remoteId: string | null; record: Record<string, unknown> | null } | null> {
+    await manager.query('SAVEPOINT mirror_refresh');
+    try {
+      const mirrored = await refreshMirror(manager, this.deps.mirror, accountId, result, new Date());
+      await manager.query('RELEASE SAVEPOINT mirror_refresh');
+      return mirrored;
+    } catch (error) {
+      await manager.query('ROLLBACK TO SAVEPOINT mirror_refresh');
+      this.deps.logger.warn({ err: error, operation_id: operationId }, 'mirror refresh after a SCIM write failed; the next sync repairs it');
+      return null;
+    }
+  }
+
+  private async recordFailure(
+    base: Omit<ResultBase, 'completedAt'>,
+    command: CloudEventEnvelope<unknown>,
+    failure: OperationFailure,
+    coordinates: CommandCoordinates,
+  ): Promise<void> {
+    const at = new Date();
+    await this.deps.dataSource.transaction(async (manager) => {
+      await this.deps.operations.finish(manager, base.operationId, base.commandId, {
+        status: 'failed',
+        error: { ...failure, attempts: base.attempt },
+      });
+      await this.enqueue(manager, [
+        failedEvent({ ...base, completedAt: at }, failure),
+        deadLetterEvent({ command, accountId: base.accountId, operationId: base.operationId, error: failure, attempts: base.attempt, at, coordinates }),
+      ]);
+    });
+    this.deps.onOutboxWritten?.();
+  }
+
+  /** Malformed commands are never retried: DLQ at once, and the operation (when it can be found) fails. */
+  private async deadLetterMalformed(
+    command: CloudEventEnvelope<unknown> | Record<string, unknown>,
+    data: unknown,
+    coordinates: CommandCoordinates,
+    reason: string,
+  ): Promise<CommandDisposition> {
+    const claimed = data && typeof data === 'object' ? (data as Record<string, unknown>) : {};
+    const operationId = typeof claimed.operation_id === 'string' && UUID.test(claimed.operation_id) ? claimed.operation_id : null;
+    const operation = operationId ? await this.deps.operations.findById(operationId) : null;
+    const failure: OperationFailure = { code: 'malformed_command', message: reason, retryable: false, truto_error_insight: 'validation_error' };
+    const at = new Date();
+    this.deps.logger.warn({ ...coordinates, operation_id: operationId }, `malformed command dead-lettered: ${reason}`);
+    await this.deps.dataSource.transaction(async (manager) => {
+      const messages: OutboxMessage[] = [
+        deadLetterEvent({ command, accountId: operation?.accountId ?? null, operationId, error: failure, attempts: 1, at, coordinates }),
+      ];
+      if (operation && operation.status !== 'succeeded' && operation.status !== 'failed') {
+        await this.deps.operations.finish(manager, operation.id, coordinates.commandId, { status: 'failed', error: { ...failure, attempts: 1 } });
+        const commandType = COMMAND_TYPE_VALUES.includes(String((command as { type?: unknown }).type))
+          ? ((command as { type: CommandType }).type)
+          : null;
+        if (commandType) {
+          messages.push(
+            failedEvent(
+              { operationId: operation.id, accountId: operation.accountId, commandType, attempt: 1, completedAt: at, key: coordinates.key, commandId: coordinates.commandId },
+              failure,
+            ),
+          );
+        }
+      } else {
+        await this.deps.operations.markProcessed(manager, coordinates.commandId, operation?.id ?? NIL_UUID);
+      }
+      await this.enqueue(manager, messages);
+    });
+    this.deps.onOutboxWritten?.();
+    return 'malformed';
+  }
+
+  private async enqueue(manager: EntityManager, messages: OutboxMessage[]): Promise<void> {
+    await this.deps.outbox.enqueue(manager, messages);
+  }
+}

@@ -1,0 +1,114 @@
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { TOPICS } from '@kb4/contracts';
+import {
+  CredentialCipher,
+  IntegratedAccountRepository,
+  OperationMirrorRepository,
+  OperationRepository,
+  OutboxRelay,
+  OutboxRepository,
+} from '@kb4/persistence';
+import { createKafka, createProducer, kafkaBrokerList, kafkaPublisher, ReadinessCheck } from '@kb4/platform';
+import type { Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { CommandProcessor } from './commands/command-processor';
+import { commandAttempts, commandDuration, commandsHandled } from './commands/provisioner-metrics';
+import { ProvisionerConfig } from './config/provisioner.config';
+import { CommandConsumer, CommandHandler } from './consumer/command-consumer';
+import { ScimClientPool } from './scim/scim-client-pool';
+import { ScimWriter } from './scim/scim-writer';
+
+export const PROVISIONER_LOGGER = Symbol('PROVISIONER_LOGGER');
+
+/**
+ * The provisioner's moving parts: the command consumer, and the outbox relay that publishes the results and
+ * DLQ entries written in the same transaction as each operation's outcome. Stops consumer first, relay second.
+ */
+@Injectable()
+export class ProvisioningRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private producer?: Producer;
+  private relay?: OutboxRelay;
+  private consumer?: CommandConsumer;
+
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(ProvisionerConfig) private readonly config: ProvisionerConfig,
+    @Inject(PROVISIONER_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const config = this.config;
+    const kafka = createKafka(kafkaBrokerList(config), 'kb4-provisioner');
+    const producer = createProducer(kafka);
+    await producer.connect();
+    this.producer = producer;
+    const relay = new OutboxRelay(this.dataSource, {
+      name: 'provisioning-outcomes',
+      topics: [TOPICS.provisioningResults, TOPICS.provisioningDlq],
+      databaseUrl: config.DATABASE_URL,
+      publish: kafkaPublisher(producer),
+      onError: (error, context) => this.logger.warn({ err: error, ...context }, 'outcome relay failed; retrying'),
+    });
+    relay.start();
+    this.relay = relay;
+    const accounts = new IntegratedAccountRepository(this.dataSource, new CredentialCipher(config.CREDENTIALS_KEY, (config.CREDENTIALS_PREVIOUS_KEYS ?? '').split(',').filter(Boolean)));
+    const mirror = new OperationMirrorRepository(this.dataSource);
+    const processor = new CommandProcessor({
+      dataSource: this.dataSource,
+      operations: new OperationRepository(this.dataSource),
+      mirror,
+      outbox: new OutboxRepository(this.dataSource),
+      writer: new ScimWriter(mirror),
+      clients: new ScimClientPool(accounts, {
+        baseUrlOverride: config.KNOWBE4_BASE_URL_OVERRIDE,
+        pacing: config.PROVISIONER_SCIM_PACING,
+        httpAttempts: config.PROVISIONER_SCIM_HTTP_ATTEMPTS,
+      }),
+      budget: {
+        maxAttempts: config.PROVISIONER_MAX_ATTEMPTS,
+        baseDelayMs: config.PROVISIONER_RETRY_BASE_MS,
+        maxDelayMs: config.PROVISIONER_RETRY_MAX_MS,
+      },
+      logger: this.logger,
+      onOutboxWritten: () => relay.nudge(),
+      onAttempt: (commandType, outcome) => commandAttempts.inc({ command_type: commandType, outcome }),
+    });
+    const handle: CommandHandler = async (message, signal) => {
+      const stop = commandDuration.startTimer();
+      const outcome = await processor.handle(message, signal);
+      stop();
+      commandsHandled.inc({ outcome });
+    };
+    this.consumer = new CommandConsumer(
+      kafka,
+      handle,
+      {
+        groupId: config.PROVISIONER_CONSUMER_GROUP,
+        concurrency: config.PROVISIONER_CONCURRENCY,
+        sessionTimeoutMs: config.PROVISIONER_SESSION_TIMEOUT_MS,
+        heartbeatIntervalMs: config.PROVISIONER_HEARTBEAT_INTERVAL_MS,
+        maxWaitTimeMs: config.PROVISIONER_MAX_WAIT_MS,
+      },
+      this.logger,
+    );
+    await this.consumer.start();
+    this.logger.info({ group: config.PROVISIONER_CONSUMER_GROUP, concurrency: config.PROVISIONER_CONCURRENCY }, 'consuming provisioning commands');
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.consumer?.stop();
+    await this.relay?.stop();
+    await this.producer?.disconnect();
+  }
+
+  /** Ready once the consumer has joined its group, so commands published from now on are applied. */
+  readiness(): ReadinessCheck {
+    return {
+      name: 'commands-consumer',
+      check: async () => {
+        if (!this.consumer?.isJoined) throw new Error('not yet a member of the consumer group');
+      },
+    };
+  }
+}
