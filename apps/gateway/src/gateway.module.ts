@@ -1,16 +1,22 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { PersistenceModule } from '@kb4/persistence';
 import { HealthModule, kafkaBrokerList, kafkaReadiness, MetricsModule, postgresReadiness } from '@kb4/platform';
 import { DataSource } from 'typeorm';
+import { AccountsModule } from './accounts/accounts.module';
 import { GatewayConfig } from './config/gateway.config';
+import { DirectoryModule } from './directory/directory.module';
+import { GatewayCoreModule } from './gateway-core.module';
+import { RateLimitMiddleware } from './http/rate-limit.middleware';
+import { ProxyModule } from './proxy/proxy.module';
 
 @Module({})
-export class GatewayModule {
+export class GatewayModule implements NestModule {
   static forConfig(config: GatewayConfig): DynamicModule {
     return {
       module: GatewayModule,
       imports: [
         PersistenceModule.forRoot({ url: config.DATABASE_URL }),
+        GatewayCoreModule.forConfig(config),
         HealthModule.forChecks({
           useFactory: (dataSource: DataSource) => [
             postgresReadiness((sql) => dataSource.query(sql)),
@@ -19,7 +25,20 @@ export class GatewayModule {
           inject: [DataSource],
         }),
         MetricsModule,
+        AccountsModule,
+        DirectoryModule,
+        ProxyModule,
+        // ── feature modules of other issues plug in here (see apps/gateway/README.md) ──
+        // ProvisioningModule (issue 6: writes, /operations) goes on the next line.
       ],
     };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    // probes must never be throttled
+    consumer
+      .apply(RateLimitMiddleware)
+      .exclude({ path: 'health/{*rest}', method: RequestMethod.ALL }, { path: 'metrics', method: RequestMethod.ALL })
+      .forRoutes({ path: '{*rest}', method: RequestMethod.ALL });
   }
 }

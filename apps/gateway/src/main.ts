@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { bootstrapHttpService, createLogger, loadConfigOrExit } from '@kb4/platform';
 import { GatewayConfig } from './config/gateway.config';
-import { mountOpenApi } from './docs/openapi';
+import { configureGatewayApp } from './gateway-app';
 import { GatewayModule } from './gateway.module';
 
 async function main(): Promise<void> {
@@ -13,7 +13,7 @@ async function main(): Promise<void> {
     port: config.GATEWAY_PORT,
     host: config.HTTP_HOST,
     logger,
-    configure: (app) => mountOpenApi(app),
+    configure: (app) => configureGatewayApp(app),
   });
 }
 

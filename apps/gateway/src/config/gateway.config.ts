@@ -1,6 +1,28 @@
+import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { IsPort, ServiceConfig } from '@kb4/platform';
 
 export class GatewayConfig extends ServiceConfig {
   @IsPort()
   GATEWAY_PORT = 3000;
+
+  /** Signs pagination cursors; derived from CREDENTIALS_KEY when unset. */
+  @IsOptional()
+  @Matches(/^.{32,}$/, { message: 'must be at least 32 characters' })
+  CURSOR_SECRET?: string = undefined;
+
+  /** Requests per minute per API key (token bucket: this many tokens, refilled evenly over a minute). */
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
+  API_RATE_LIMIT_PER_MINUTE = 1200;
+
+  /** KnowBe4 Reporting pacing for proxy and read-through calls; `off` only against the sandbox. */
+  @IsIn(['documented', 'seed', 'off'])
+  KNOWBE4_PACING: 'documented' | 'seed' | 'off' = 'documented';
+
+  /** Seconds an API key → workspace lookup is cached (a revoked key stops working within this time). */
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  API_KEY_CACHE_SECONDS = 30;
 }

@@ -1,0 +1,188 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Length, Max, Min, ValidateIf } from 'class-validator';
+import { KNOWBE4_REGIONS, KnowBe4Region } from '@kb4/knowbe4';
+import type { IntegratedAccountEntity, SyncRunEntity } from '@kb4/persistence';
+
+const SECRET_PATTERN_HELP = 'never returned or logged; stored encrypted (AES-256-GCM)';
+
+export class CreateIntegratedAccountDto {
+  @ApiProperty({ example: 'Acme Corp KnowBe4', maxLength: 200 })
+  @IsString()
+  @Length(1, 200)
+  label!: string;
+
+  @ApiProperty({ enum: KNOWBE4_REGIONS, example: 'us', description: 'The region of the KnowBe4 account; the Reporting key only works there' })
+  @IsIn(KNOWBE4_REGIONS)
+  region!: KnowBe4Region;
+
+  @ApiProperty({ description: `KnowBe4 Reporting API key; ${SECRET_PATTERN_HELP}`, example: 'eyJhbGciOi…', writeOnly: true })
+  @IsString()
+  @Length(1, 4096)
+  reporting_api_key!: string;
+
+  @ApiProperty({ description: `KnowBe4 SCIM token; ${SECRET_PATTERN_HELP}`, example: 'scim-token…', writeOnly: true })
+  @IsString()
+  @Length(1, 4096)
+  scim_token!: string;
+
+  @ApiPropertyOptional({
+    description: 'The SCIM "Tenant URL" from the KnowBe4 console (https, *.knowbe4.com); defaults to the region\'s',
+    example: 'https://training.knowbe4.com/scim/v2',
+  })
+  @IsOptional()
+  @IsUrl({ require_protocol: true, protocols: ['https', 'http'], require_tld: false })
+  @Length(1, 500)
+  scim_base_url?: string;
+
+  @ApiPropertyOptional({ description: 'Sync interval in seconds (default POLL_INTERVAL_SECONDS)', minimum: 60, example: 900 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  @Max(7 * 24 * 3600)
+  poll_interval_seconds?: number;
+}
+
+export class UpdateIntegratedAccountDto {
+  @ApiPropertyOptional({ example: 'Acme Corp (EU)' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  label?: string;
+
+  @ApiPropertyOptional({ enum: ['active', 'paused'], description: 'paused stops scheduled syncs' })
+  @IsOptional()
+  @IsIn(['active', 'paused'])
+  status?: 'active' | 'paused';
+
+  @ApiPropertyOptional({ nullable: true, minimum: 60, example: 1800, description: 'null returns to the default interval' })
+  @IsOptional()
+  @ValidateIf((_o, value) => value !== null)
+  @IsInt()
+  @Min(60)
+  @Max(7 * 24 * 3600)
+  poll_interval_seconds?: number | null;
+
+  @ApiPropertyOptional({ description: `Rotates the Reporting key (verified first); ${SECRET_PATTERN_HELP}`, writeOnly: true })
+  @IsOptional()
+  @IsString()
+  @Length(1, 4096)
+  reporting_api_key?: string;
+
+  @ApiPropertyOptional({ description: `Rotates the SCIM token (verified first); ${SECRET_PATTERN_HELP}`, writeOnly: true })
+  @IsOptional()
+  @IsString()
+  @Length(1, 4096)
+  scim_token?: string;
+
+  @ApiPropertyOptional({ example: 'https://eu.knowbe4.com/scim/v2' })
+  @IsOptional()
+  @IsUrl({ require_protocol: true, protocols: ['https', 'http'], require_tld: false })
+  @Length(1, 500)
+  scim_base_url?: string;
+}
+
+export class IntegratedAccountDto {
+  @ApiProperty({ format: 'uuid', example: '0b6f3c57-5d55-4a1e-9c43-2f0d7b1de0a1' })
+  id!: string;
+  @ApiProperty({ example: 'Acme Corp KnowBe4' })
+  label!: string;
+  @ApiProperty({ enum: KNOWBE4_REGIONS, example: 'us' })
+  region!: string;
+  @ApiProperty({ nullable: true, type: String, example: 'https://training.knowbe4.com/scim/v2' })
+  scim_base_url!: string | null;
+  @ApiProperty({ enum: ['active', 'paused', 'auth_failed'], example: 'active' })
+  status!: string;
+  @ApiProperty({ nullable: true, type: Number, example: 900 })
+  poll_interval_seconds!: number | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' })
+  last_sync_completed_at!: string | null;
+  @ApiProperty({ format: 'date-time' })
+  created_at!: string;
+  @ApiProperty({ format: 'date-time' })
+  updated_at!: string;
+}
+
+export class IntegratedAccountListDto {
+  @ApiProperty({ type: [IntegratedAccountDto] })
+  result!: IntegratedAccountDto[];
+  @ApiProperty({ nullable: true, type: String, example: null })
+  next_cursor!: string | null;
+  @ApiProperty({ example: 1 })
+  result_count!: number;
+}
+
+export class SyncRunDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+  @ApiProperty({ format: 'uuid' })
+  integrated_account_id!: string;
+  @ApiProperty({ enum: ['queued', 'running', 'waiting_for_budget', 'completed', 'failed'], example: 'queued' })
+  status!: string;
+  @ApiProperty({ example: 'manual', description: 'manual, schedule, …' })
+  trigger!: string;
+  @ApiProperty({ format: 'date-time' })
+  started_at!: string;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' })
+  finished_at!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'When a run paused for the daily budget continues' })
+  resume_at!: string | null;
+  @ApiProperty({ example: 3 })
+  pages!: number;
+  @ApiProperty({ example: 4 })
+  requests!: number;
+  @ApiProperty({ example: { users_created: 2 }, type: 'object', additionalProperties: { type: 'number' } })
+  counts!: Record<string, number>;
+  @ApiProperty({ nullable: true, type: String })
+  error!: string | null;
+}
+
+export class SyncRunListDto {
+  @ApiProperty({ type: [SyncRunDto] })
+  result!: SyncRunDto[];
+  @ApiProperty({ nullable: true, type: String, example: null })
+  next_cursor!: string | null;
+  @ApiProperty({ example: 1 })
+  result_count!: number;
+}
+
+export class SyncRunListQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+}
+
+export function toAccountDto(account: IntegratedAccountEntity): IntegratedAccountDto {
+  return {
+    id: account.id,
+    label: account.label,
+    region: account.region,
+    scim_base_url: account.scimBaseUrl,
+    status: account.status,
+    poll_interval_seconds: account.pollIntervalSeconds,
+    last_sync_completed_at: account.lastSyncCompletedAt?.toISOString() ?? null,
+    created_at: account.createdAt.toISOString(),
+    updated_at: account.updatedAt.toISOString(),
+  };
+}
+
+export function toSyncRunDto(run: SyncRunEntity): SyncRunDto {
+  return {
+    id: run.id,
+    integrated_account_id: run.accountId,
+    status: run.status,
+    trigger: run.trigger,
+    started_at: new Date(run.startedAt).toISOString(),
+    finished_at: run.finishedAt ? new Date(run.finishedAt).toISOString() : null,
+    resume_at: run.resumeAt ? new Date(run.resumeAt).toISOString() : null,
+    pages: run.pages,
+    requests: run.requests,
+    counts: run.counts,
+    error: run.error,
+  };
+}

@@ -1,0 +1,156 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { KNOWBE4_REGIONS, KnowBe4Region, ReportingClient } from '@kb4/knowbe4';
+import { IntegratedAccountEntity, IntegratedAccountRepository, SyncRunEntity } from '@kb4/persistence';
+import { ApiError } from '@kb4/platform';
+import { GatewayConfig } from '../config/gateway.config';
+import { AccountAdminStore } from './account-admin.store';
+import { AccountScope } from './account-scope';
+import { CreateIntegratedAccountDto, UpdateIntegratedAccountDto } from './integrated-account.dto';
+import { CandidateCredentials, KnowBe4ClientFactory } from './knowbe4-clients';
+
+interface CredentialProblem {
+  credential: 'reporting_api_key' | 'scim_token';
+  reason: string;
+  message: string;
+  region_hint?: string;
+}
+
+/**
+ * Integrated accounts of one workspace: credentials are checked against KnowBe4 before they are stored, and
+ * a rejected Reporting key is tried in the other regions so the error can say which region it belongs to.
+ */
+@Injectable()
+export class IntegratedAccountsService {
+  constructor(
+    @Inject(GatewayConfig) private readonly config: GatewayConfig,
+    @Inject(IntegratedAccountRepository) private readonly accounts: IntegratedAccountRepository,
+    @Inject(AccountAdminStore) private readonly admin: AccountAdminStore,
+    @Inject(AccountScope) private readonly scope: AccountScope,
+    @Inject(KnowBe4ClientFactory) private readonly clients: KnowBe4ClientFactory,
+  ) {}
+
+  async connect(workspaceId: string, input: CreateIntegratedAccountDto, requestId?: string): Promise<IntegratedAccountEntity> {
+    this.assertScimBaseUrlAllowed(input.scim_base_url);
+    await this.verifyOrThrow(
+      { region: input.region, reporting_api_key: input.reporting_api_key, scim_token: input.scim_token, scim_base_url: input.scim_base_url },
+      requestId,
+    );
+    return this.accounts.connect({
+      workspaceId,
+      label: input.label,
+      region: input.region,
+      credentials: { reporting_api_key: input.reporting_api_key, scim_token: input.scim_token },
+      scimBaseUrl: input.scim_base_url ?? null,
+      pollIntervalSeconds: input.poll_interval_seconds ?? null,
+    });
+  }
+
+  list(workspaceId: string): Promise<IntegratedAccountEntity[]> {
+    return this.accounts.listInWorkspace(workspaceId);
+  }
+
+  get(workspaceId: string, id: string): Promise<IntegratedAccountEntity> {
+    return this.scope.requireAccount(workspaceId, id);
+  }
+
+  async update(workspaceId: string, id: string, input: UpdateIntegratedAccountDto, requestId?: string): Promise<IntegratedAccountEntity> {
+    const account = await this.scope.requireAccount(workspaceId, id);
+    this.assertScimBaseUrlAllowed(input.scim_base_url);
+    const rotating = input.reporting_api_key !== undefined || input.scim_token !== undefined || input.scim_base_url !== undefined;
+    let credentials: { reporting_api_key: string; scim_token: string } | undefined;
+    if (rotating) {
+      const stored = this.accounts.credentialsOf(account);
+      credentials = {
+        reporting_api_key: input.reporting_api_key ?? stored.reporting_api_key,
+        scim_token: input.scim_token ?? stored.scim_token,
+      };
+      await this.verifyOrThrow({ region: account.region, ...credentials, scim_base_url: input.scim_base_url ?? account.scimBaseUrl }, requestId);
+    }
+    const updated = await this.admin.updateInWorkspace(workspaceId, account.id, {
+      label: input.label,
+      status: input.status,
+      pollIntervalSeconds: input.poll_interval_seconds,
+      scimBaseUrl: input.scim_base_url,
+      credentials,
+    });
+    this.scope.forget(account.id);
+    if (!updated) throw new ApiError(404, 'integrated account not found');
+    return updated;
+  }
+
+  async remove(workspaceId: string, id: string): Promise<void> {
+    const account = await this.scope.requireAccount(workspaceId, id);
+    await this.admin.deleteInWorkspace(workspaceId, account.id);
+    this.scope.forget(account.id);
+  }
+
+  async requestSync(workspaceId: string, id: string): Promise<{ run: SyncRunEntity; created: boolean }> {
+    const account = await this.scope.requireAccount(workspaceId, id);
+    if (account.status === 'paused') throw new ApiError(409, 'the integrated account is paused; PATCH status to active first');
+    return this.admin.queueManualSync(account.id);
+  }
+
+  async syncRuns(workspaceId: string, id: string, limit: number): Promise<SyncRunEntity[]> {
+    const account = await this.scope.requireAccount(workspaceId, id);
+    return this.admin.listSyncRuns(account.id, limit);
+  }
+
+  // A user-supplied URL receives the SCIM token: only KnowBe4's hosts, unless the whole stack points at a sandbox.
+  private assertScimBaseUrlAllowed(url: string | undefined): void {
+    if (url === undefined || this.config.KNOWBE4_BASE_URL_OVERRIDE) return;
+    const parsed = new URL(url);
+    const host = parsed.hostname.toLowerCase();
+    if (parsed.protocol !== 'https:' || !(host === 'knowbe4.com' || host.endsWith('.knowbe4.com')) || parsed.username || parsed.password) {
+      throw new ApiError(400, 'scim_base_url must be an https URL on a knowbe4.com host (the Tenant URL from the KnowBe4 console)', [
+        { field: 'scim_base_url', location: 'body', errors: ['must be https://….knowbe4.com/…'] },
+      ]);
+    }
+  }
+
+  private async verifyOrThrow(candidate: CandidateCredentials, requestId?: string): Promise<void> {
+    const { reporting, scim } = await this.clients.verify(candidate, requestId);
+    const problems: CredentialProblem[] = [];
+    let upstream: { status: number; body: unknown; insight: string } | undefined;
+    for (const [credential, result] of [['reporting_api_key', reporting], ['scim_token', scim]] as const) {
+      if (result.ok) continue;
+      const error = result.error as { status?: number; body?: unknown; insight?: string };
+      upstream ??= { status: error.status ?? 0, body: error.body ?? null, insight: error.insight ?? 'remote_error' };
+      problems.push({ credential, reason: result.reason, message: result.message });
+    }
+    if (problems.length === 0) return;
+
+    const transient = problems.find((p) => p.reason === 'rate_limited' || p.reason === 'unreachable' || p.reason === 'unexpected');
+    if (transient) {
+      const status = transient.reason === 'rate_limited' ? 429 : 502;
+      throw new ApiError(status, `could not verify the ${transient.credential} with KnowBe4 (${transient.reason}); nothing was saved, try again`, problems, upstream);
+    }
+    const reportingProblem = problems.find((p) => p.credential === 'reporting_api_key');
+    if (reportingProblem) reportingProblem.region_hint = await this.regionHint(candidate.region, candidate.reporting_api_key);
+    const names = problems.map((p) => p.credential).join(' and ');
+    const hint = reportingProblem?.region_hint ? ` (${reportingProblem.region_hint})` : '';
+    throw new ApiError(422, `KnowBe4 rejected the ${names}${hint}; nothing was saved`, problems, upstream);
+  }
+
+  /** A key KnowBe4 rejects looks the same in the wrong region as when invalid; asking the other regions tells them apart. */
+  private async regionHint(region: KnowBe4Region, apiKey: string): Promise<string> {
+    const others = KNOWBE4_REGIONS.filter((r) => r !== region);
+    const answers = await Promise.all(
+      others.map(async (other) => {
+        const client = new ReportingClient({
+          region: other,
+          apiKey,
+          baseUrlOverride: this.config.KNOWBE4_BASE_URL_OVERRIDE,
+          pacer: this.config.KNOWBE4_PACING,
+          retry: { maxAttempts: 1 },
+          timeoutMs: 5_000,
+        });
+        const result = await client.verifyCredentials();
+        return { other, ok: result.ok, rejected: !result.ok && result.reason === 'auth' };
+      }),
+    );
+    const home = answers.find((a) => a.ok);
+    if (home) return `the region is wrong: this key belongs to region "${home.other}", not "${region}"`;
+    if (!answers.every((a) => a.rejected)) return `the key is invalid, or the region is wrong (not every other region could be asked)`;
+    return `the key was rejected in every region (${KNOWBE4_REGIONS.join(', ')}), so the region is not the problem: the key is invalid or revoked`;
+  }
+}

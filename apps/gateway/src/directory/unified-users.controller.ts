@@ -1,0 +1,43 @@
+import { Controller, Get, Header, Inject, Param, Query, Req } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { requestIdOf } from '@kb4/platform';
+import { RequiresApiKey } from '../auth/api-key.guard';
+import { CurrentWorkspace } from '../auth/current-workspace.decorator';
+import { ErrorResponseDto } from '../http/error-response.dto';
+import { GetUserQuery, ListUsersQuery } from './directory-query.dto';
+import { DirectoryReadService } from './directory-read.service';
+import { UnifiedUserDto, UnifiedUserListDto } from './unified-records.dto';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** Read side of /unified/user-directory/users (writes live in the provisioning module). */
+@ApiTags('unified-user-directory')
+@RequiresApiKey()
+@ApiBadRequestResponse({ description: 'Invalid or unknown parameter, or a cursor of another query', type: ErrorResponseDto })
+@ApiNotFoundResponse({ description: 'Integrated account or user not found in this workspace', type: ErrorResponseDto })
+@Controller('unified/user-directory/users')
+export class UnifiedUsersController {
+  constructor(@Inject(DirectoryReadService) private readonly directory: DirectoryReadService) {}
+
+  @Get()
+  @Header('content-type', JSON_TYPE)
+  @ApiOperation({
+    operationId: 'unified_users_list',
+    summary: 'List users',
+    description: 'Served from the mirror the poller keeps. Keyset pages: walking with next_cursor never repeats or skips a user, even while the directory changes.',
+  })
+  @ApiOkResponse({ type: UnifiedUserListDto })
+  list(@CurrentWorkspace() workspaceId: string, @Query() query: ListUsersQuery): Promise<string> {
+    return this.directory.listUsers(workspaceId, query);
+  }
+
+  @Get(':id')
+  @Header('content-type', JSON_TYPE)
+  @ApiOperation({ operationId: 'unified_users_get', summary: 'Get a user by unified (Reporting) id or SCIM id' })
+  @ApiParam({ name: 'id', description: 'Unified id (KnowBe4 Reporting id) or SCIM id', example: '2147483690' })
+  @ApiOkResponse({ type: UnifiedUserDto })
+  get(@CurrentWorkspace() workspaceId: string, @Param('id') id: string, @Query() query: GetUserQuery, @Req() request: Request): Promise<string> {
+    return this.directory.getUser(workspaceId, id, query, requestIdOf(request));
+  }
+}

@@ -1,0 +1,81 @@
+import { All, Controller, Delete, Get, HttpCode, Inject, Patch, Post, Put, Req, Res } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiExcludeEndpoint, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { RequiresApiKey } from '../auth/api-key.guard';
+import { CurrentWorkspace } from '../auth/current-workspace.decorator';
+import { ErrorResponseDto } from '../http/error-response.dto';
+import { ProxyService } from './proxy.service';
+
+const PARAMS = [
+  ApiParam({ name: 'integrated_account_id', format: 'uuid' }),
+  ApiParam({ name: 'path', description: 'Path below the base URL, e.g. users/123 (no percent-encoding, no dot segments)', example: 'users' }),
+];
+const REPORTING = ':integrated_account_id/reporting/*path';
+const SCIM = ':integrated_account_id/scim/*path';
+
+function documented(operationId: string, summary: string): MethodDecorator {
+  return (target, key, descriptor) => {
+    ApiOperation({ operationId, summary })(target, key, descriptor);
+    ApiOkResponse({ description: 'The upstream status and JSON body, passed through' })(target, key, descriptor);
+    for (const param of PARAMS) param(target, key, descriptor);
+  };
+}
+
+/** 1:1 passthrough to the account's own KnowBe4 Reporting and SCIM bases, with its credentials injected. */
+@ApiTags('proxy')
+@RequiresApiKey()
+@ApiBadRequestResponse({ description: 'The path would leave the KnowBe4 base URL, or the method is not allowed', type: ErrorResponseDto })
+@ApiNotFoundResponse({ description: 'No such integrated account in this workspace', type: ErrorResponseDto })
+@Controller('proxy')
+export class ProxyController {
+  constructor(@Inject(ProxyService) private readonly proxy: ProxyService) {}
+
+  @Get(REPORTING)
+  @documented('proxy_reporting_get', 'GET any Reporting API path of the account (read-only API)')
+  reportingGet(@CurrentWorkspace() workspaceId: string, @Req() request: Request, @Res() response: Response): Promise<void> {
+    return this.proxy.forward(workspaceId, request, response);
+  }
+
+  @All(REPORTING)
+  @HttpCode(405)
+  @ApiExcludeEndpoint()
+  reportingOther(@CurrentWorkspace() workspaceId: string, @Req() request: Request, @Res() response: Response): Promise<void> {
+    return this.proxy.forward(workspaceId, request, response);
+  }
+
+  @Get(SCIM)
+  @documented('proxy_scim_get', 'GET a SCIM 2.0 path of the account')
+  scimGet(@CurrentWorkspace() workspaceId: string, @Req() request: Request, @Res() response: Response): Promise<void> {
+    return this.proxy.forward(workspaceId, request, response);
+  }
+
+  @Post(SCIM)
+  @documented('proxy_scim_post', 'POST to a SCIM 2.0 path of the account')
+  scimPost(@CurrentWorkspace() workspaceId: string, @Req() request: Request, @Res() response: Response): Promise<void> {
+    return this.proxy.forward(workspaceId, request, response);
+  }
+
+  @Put(SCIM)
+  @documented('proxy_scim_put', 'PUT a SCIM 2.0 resource of the account')
+  scimPut(@CurrentWorkspace() workspaceId: string, @Req() request: Request, @Res() response: Response): Promise<void> {
+    return this.proxy.forward(workspaceId, request, response);
+  }
+
+  @Patch(SCIM)
+  @documented('proxy_scim_patch', 'PATCH a SCIM 2.0 resource of the account')
+  scimPatch(@CurrentWorkspace() workspaceId: string, @Req() request: Request, @Res() response: Response): Promise<void> {
+    return this.proxy.forward(workspaceId, request, response);
+  }
+
+  @Delete(SCIM)
+  @documented('proxy_scim_delete', 'DELETE a SCIM 2.0 resource of the account (KnowBe4 archives users)')
+  scimDelete(@CurrentWorkspace() workspaceId: string, @Req() request: Request, @Res() response: Response): Promise<void> {
+    return this.proxy.forward(workspaceId, request, response);
+  }
+
+  @All(SCIM)
+  @ApiExcludeEndpoint()
+  scimOther(@CurrentWorkspace() workspaceId: string, @Req() request: Request, @Res() response: Response): Promise<void> {
+    return this.proxy.forward(workspaceId, request, response);
+  }
+}

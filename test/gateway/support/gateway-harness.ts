@@ -1,0 +1,118 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { Pool } from 'pg';
+import { CredentialCipher, IntegratedAccountRepository, runMigrations, WorkspaceRepository, createDataSource } from '@kb4/persistence';
+import { freePort } from '../../support/free-port';
+import { createThrowawayDatabase, ThrowawayDatabase } from '../../support/throwaway-database';
+
+export interface GatewayProcess {
+  url: string;
+  child: ChildProcess;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** A migrated database of its own for one test file. */
+export async function migratedDatabase(prefix: string): Promise<ThrowawayDatabase> {
+  const database = await createThrowawayDatabase(`${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`);
+  await runMigrations(database.url);
+  return database;
+}
+
+/** Starts `apps/gateway/src/main.ts` as a real process and waits until /health/live answers. */
+export async function startGatewayProcess(env: Record<string, string>): Promise<GatewayProcess> {
+  const port = await freePort();
+  const root = resolve(__dirname, '../../..');
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/gateway/src/main.ts'], {
+    cwd: root,
+    env: { ...process.env, LOG_LEVEL: 'info', ...env, GATEWAY_PORT: String(port), HTTP_HOST: '127.0.0.1', KAFKAJS_NO_PARTITIONER_WARNING: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code, signal) => reject(new Error(`gateway exited early (code ${code}, signal ${signal}):\n${output}`))),
+  );
+  const ready = (async () => {
+    for (let attempt = 0; attempt < 300; attempt++) {
+      try {
+        const response = await fetch(`${url}/health/live`);
+        if (response.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`gateway did not become live:\n${output}`);
+  })();
+  await Promise.race([ready, exited]);
+  child.removeAllListeners('exit');
+  return {
+    url,
+    child,
+    output: () => output,
+    stop: () =>
+      new Promise<void>((done) => {
+        if (child.exitCode !== null || child.signalCode !== null) return done();
+        child.once('exit', () => done());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export interface Tenant {
+  workspaceId: string;
+  apiKey: string;
+  accountId: string;
+}
+
+/** A workspace with an API key and one integrated account, written directly (no KnowBe4 check). */
+export async function createTenant(databaseUrl: string, credentialsKey: string, credentials = { reporting_api_key: 'unused-key', scim_token: 'unused-token' }, region: 'us' | 'eu' = 'us'): Promise<Tenant> {
+  const dataSource = await createDataSource(databaseUrl).initialize();
+  try {
+    const workspaces = new WorkspaceRepository(dataSource);
+    const workspace = await workspaces.createWorkspace(`ws-${randomBytes(3).toString('hex')}`);
+    const { key } = await workspaces.issueApiKey(workspace.id, 'test');
+    const account = await new IntegratedAccountRepository(dataSource, new CredentialCipher(credentialsKey)).connect({
+      workspaceId: workspace.id,
+      label: 'test account',
+      region,
+      credentials,
+    });
+    return { workspaceId: workspace.id, apiKey: key, accountId: account.id };
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+export function poolFor(url: string): Pool {
+  return new Pool({ connectionString: url, max: 4 });
+}
+
+/** fetch with the API key; returns status, headers and parsed JSON (or text). */
+export async function call(
+  base: string,
+  path: string,
+  options: { apiKey?: string; method?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: Headers; body: any; text: string }> {
+  const headers: Record<string, string> = { ...(options.headers ?? {}) };
+  if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
+  if (options.body !== undefined) headers['content-type'] ??= 'application/json';
+  const response = await fetch(`${base}${path}`, {
+    method: options.method ?? 'GET',
+    headers,
+    body: options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body),
+  });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON
+  }
+  return { status: response.status, headers: response.headers, body, text };
+}
