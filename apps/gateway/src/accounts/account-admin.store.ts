@@ -55,8 +55,9 @@ export class AccountAdminStore {
   /** Queues a manual run for the poller; an account has at most one active run (partial unique index). */
   async queueManualSync(accountId: string): Promise<{ run: SyncRunEntity; created: boolean }> {
     try {
-      const run = await this.runs.save(this.runs.create({ accountId, status: 'queued', trigger: 'manual' }));
-      return { run, created: true };
+      const { id } = await this.runs.save(this.runs.create({ accountId, status: 'queued', trigger: 'manual' }));
+      // re-read: started_at and counts are database defaults that save() does not return
+      return { run: await this.runs.findOneByOrFail({ id }), created: true };
     } catch (error) {
       if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
       const active = await this.runs.findOne({
