@@ -8,6 +8,7 @@ import { DirectoryModule } from './directory/directory.module';
 import { GatewayCoreModule } from './gateway-core.module';
 import { RateLimitMiddleware } from './http/rate-limit.middleware';
 import { ProxyModule } from './proxy/proxy.module';
+import { ProvisioningModule } from './provisioning/provisioning.module';
 
 @Module({})
 export class GatewayModule implements NestModule {
@@ -30,6 +31,7 @@ export class GatewayModule implements NestModule {
         ProxyModule,
         // ── feature modules of other issues plug in here (see apps/gateway/README.md) ──
         // ProvisioningModule (issue 6: writes, /operations) goes on the next line.
+        ProvisioningModule,
       ],
     };
   }

@@ -1,0 +1,51 @@
+import { Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiConflictResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { RequiresApiKey } from '../auth/api-key.guard';
+import { CurrentWorkspace } from '../auth/current-workspace.decorator';
+import { ErrorResponseDto } from '../http/error-response.dto';
+import { OperationDto, OperationListDto } from './operation.dto';
+import { OperationView, preferredWaitSeconds } from './operation-view';
+import { ProvisioningService } from './provisioning.service';
+import { PREFER_HEADER } from './user-writes.controller';
+import { ListOperationsQuery } from './write-requests.dto';
+
+/** Provisioning operations: status of each write, the failed ones (the DLQ view) and their replay. */
+@ApiTags('operations')
+@RequiresApiKey()
+@ApiNotFoundResponse({ description: 'Operation not found in this workspace', type: ErrorResponseDto })
+@Controller('operations')
+export class OperationsController {
+  constructor(@Inject(ProvisioningService) private readonly provisioning: ProvisioningService) {}
+
+  @Get()
+  @ApiOperation({ operationId: 'operations_list', summary: 'List operations, newest first (status=failed is the dead-letter view)' })
+  @ApiOkResponse({ type: OperationListDto })
+  list(@CurrentWorkspace() workspaceId: string, @Query() query: ListOperationsQuery): Promise<{ result: OperationView[]; next_cursor: string | null; result_count: number }> {
+    return this.provisioning.listOperations(workspaceId, query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ operationId: 'operations_get', summary: 'Status, attempts, SCIM response summary and resulting record of a write' })
+  @ApiHeader(PREFER_HEADER)
+  @ApiOkResponse({ type: OperationDto })
+  async get(
+    @CurrentWorkspace() workspaceId: string,
+    @Param('id') id: string,
+    @Headers('prefer') prefer: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<OperationView> {
+    const wait = preferredWaitSeconds(prefer);
+    if (wait !== undefined) response.setHeader('preference-applied', `wait=${wait}`);
+    return this.provisioning.getOperation(workspaceId, id, wait);
+  }
+
+  @Post(':id/retry')
+  @HttpCode(202)
+  @ApiOperation({ operationId: 'operations_retry', summary: 'Re-publish the command of a failed operation (replay from the DLQ)' })
+  @ApiAcceptedResponse({ type: OperationDto })
+  @ApiConflictResponse({ description: 'The operation has not failed', type: ErrorResponseDto })
+  retry(@CurrentWorkspace() workspaceId: string, @Param('id') id: string): Promise<OperationView> {
+    return this.provisioning.retry(workspaceId, id);
+  }
+}

@@ -1,0 +1,23 @@
+import { Module } from '@nestjs/common';
+import { OperationMirrorRepository, OperationRepository, OutboxRepository } from '@kb4/persistence';
+import { DataSource } from 'typeorm';
+import { CommandRelay } from './command-relay';
+import { GroupWritesController } from './group-writes.controller';
+import { OperationsController } from './operations.controller';
+import { OperationWaiter } from './operation-waiter';
+import { ProvisioningService } from './provisioning.service';
+import { UserWritesController } from './user-writes.controller';
+
+/** Issue 6: the write endpoints, /operations, and the relay that publishes their commands. */
+@Module({
+  controllers: [UserWritesController, GroupWritesController, OperationsController],
+  providers: [
+    { provide: OperationRepository, useFactory: (ds: DataSource) => new OperationRepository(ds), inject: [DataSource] },
+    { provide: OperationMirrorRepository, useFactory: (ds: DataSource) => new OperationMirrorRepository(ds), inject: [DataSource] },
+    { provide: OutboxRepository, useFactory: (ds: DataSource) => new OutboxRepository(ds), inject: [DataSource] },
+    ProvisioningService,
+    OperationWaiter,
+    CommandRelay,
+  ],
+})
+export class ProvisioningModule {}

@@ -1,0 +1,199 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { primaryEmailOf, UnifiedUserWrite } from '@kb4/mapping';
+import { OperationEntity, OperationMirrorRepository, OperationRepository, OutboxRepository } from '@kb4/persistence';
+import { ApiError } from '@kb4/platform';
+import { AccountScope } from '../accounts/account-scope';
+import { CommandRelay } from './command-relay';
+import { decodeOperationCursor, encodeOperationCursor, isFinished, operationView, OperationView } from './operation-view';
+import { OperationWaiter } from './operation-waiter';
+import {
+  addMembersIntent,
+  archiveUserIntent,
+  commandMessage,
+  createGroupIntent,
+  createUserIntent,
+  removeMemberIntent,
+  requestHashOf,
+  storedRequestOf,
+  StoredRequest,
+  updateUserIntent,
+  WriteIntent,
+} from './write-intents';
+import type { ListOperationsQuery } from './write-requests.dto';
+
+export interface Accepted {
+  operation: OperationView;
+  /** True when an Idempotency-Key replay returned an earlier operation. */
+  replayed: boolean;
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+function notFound(what: string): ApiError {
+  return new ApiError(404, `${what} not found`);
+}
+
+/** Refuses what KnowBe4 SCIM cannot store, rather than dropping it silently. */
+function assertStorable(user: UnifiedUserWrite): void {
+  if (user.emails?.some((email) => email.type === 'alias')) {
+    throw new ApiError(400, 'email aliases cannot be written: KnowBe4 SCIM strips them; send the primary email only');
+  }
+  if (user.phones?.some((phone) => phone.extension !== null && phone.extension !== undefined && phone.extension !== '')) {
+    throw new ApiError(400, 'phone extensions cannot be written: KnowBe4 SCIM has no attribute for them');
+  }
+}
+
+/**
+ * The write side of the unified API: every write becomes an operation row plus a command in the outbox, in
+ * one transaction, published to Kafka by the CommandRelay and applied by the provisioner.
+ */
+@Injectable()
+export class ProvisioningService {
+  constructor(
+    @Inject(AccountScope) private readonly scope: AccountScope,
+    @Inject(OperationRepository) private readonly operations: OperationRepository,
+    @Inject(OperationMirrorRepository) private readonly mirror: OperationMirrorRepository,
+    @Inject(OutboxRepository) private readonly outbox: OutboxRepository,
+    @Inject(CommandRelay) private readonly relay: CommandRelay,
+    @Inject(OperationWaiter) private readonly waiter: OperationWaiter,
+  ) {}
+
+  async createUser(workspaceId: string, accountId: string, user: UnifiedUserWrite, path: string, idempotencyKey?: string): Promise<Accepted> {
+    const account = await this.scope.requireAccount(workspaceId, accountId);
+    assertStorable(user);
+    if (!primaryEmailOf(user)) throw new ApiError(400, 'a user needs username (the primary email) or a primary entry in emails');
+    return this.accept(workspaceId, account.id, createUserIntent(account.id, user, path), idempotencyKey);
+  }
+
+  async updateUser(workspaceId: string, accountId: string, id: string, changes: UnifiedUserWrite, path: string, idempotencyKey?: string): Promise<Accepted> {
+    const account = await this.scope.requireAccount(workspaceId, accountId);
+    assertStorable(changes);
+    if (Object.keys(changes).length === 0) throw new ApiError(400, 'nothing to change: send at least one writable field');
+    if (changes.username === null || (changes.emails !== undefined && !primaryEmailOf(changes))) {
+      throw new ApiError(400, 'the primary email (username) cannot be cleared');
+    }
+    const target = await this.userTarget(account.id, id);
+    return this.accept(workspaceId, account.id, updateUserIntent(account.id, target, changes, path), idempotencyKey);
+  }
+
+  async archiveUser(workspaceId: string, accountId: string, id: string, path: string, idempotencyKey?: string): Promise<Accepted> {
+    const account = await this.scope.requireAccount(workspaceId, accountId);
+    const target = await this.userTarget(account.id, id);
+    return this.accept(workspaceId, account.id, archiveUserIntent(account.id, target, path), idempotencyKey);
+  }
+
+  async createGroup(workspaceId: string, accountId: string, group: { name: string; external_id?: string | null }, path: string, idempotencyKey?: string): Promise<Accepted> {
+    const account = await this.scope.requireAccount(workspaceId, accountId);
+    return this.accept(workspaceId, account.id, createGroupIntent(account.id, group, path), idempotencyKey);
+  }
+
+  async addMembers(workspaceId: string, accountId: string, groupId: string, userIds: string[], path: string, idempotencyKey?: string): Promise<Accepted> {
+    const account = await this.scope.requireAccount(workspaceId, accountId);
+    const group = await this.groupTarget(account.id, groupId);
+    const unique = [...new Set(userIds)];
+    await this.assertUsersExist(account.id, unique);
+    return this.accept(workspaceId, account.id, addMembersIntent(account.id, group, unique, path), idempotencyKey);
+  }
+
+  async removeMember(workspaceId: string, accountId: string, groupId: string, userId: string, path: string, idempotencyKey?: string): Promise<Accepted> {
+    const account = await this.scope.requireAccount(workspaceId, accountId);
+    const group = await this.groupTarget(account.id, groupId);
+    await this.assertUsersExist(account.id, [userId]);
+    return this.accept(workspaceId, account.id, removeMemberIntent(account.id, group, userId, path), idempotencyKey);
+  }
+
+  async getOperation(workspaceId: string, id: string, waitSeconds?: number): Promise<OperationView> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound('operation');
+    const operation = waitSeconds
+      ? await this.waiter.waitForFinish(workspaceId, id, waitSeconds)
+      : await this.operations.findInWorkspace(workspaceId, id);
+    if (!operation) throw notFound('operation');
+    return operationView(operation);
+  }
+
+  /** The operation after up to `seconds` of waiting for it to finish (Prefer: wait). */
+  async awaitFinished(workspaceId: string, operation: OperationView, seconds: number): Promise<OperationView> {
+    if (isFinished(operation) || seconds <= 0) return operation;
+    const latest = await this.waiter.waitForFinish(workspaceId, operation.id, seconds);
+    return latest ? operationView(latest) : operation;
+  }
+
+  async listOperations(workspaceId: string, query: ListOperationsQuery): Promise<{ result: OperationView[]; next_cursor: string | null; result_count: number }> {
+    const limit = query.limit ?? 50;
+    const before = query.next_cursor ? decodeOperationCursor(query.next_cursor) : undefined;
+    if (before === null) throw new ApiError(400, 'next_cursor is not a cursor of this API');
+    if (query.integrated_account_id) await this.scope.requireAccount(workspaceId, query.integrated_account_id);
+    const rows = await this.operations.listInWorkspace(workspaceId, {
+      status: query.status,
+      accountId: query.integrated_account_id?.toLowerCase(),
+      limit: limit + 1,
+      before,
+    });
+    const page = rows.slice(0, limit);
+    return {
+      result: page.map(operationView),
+      next_cursor: rows.length > limit ? encodeOperationCursor(page[page.length - 1]) : null,
+      result_count: page.length,
+    };
+  }
+
+  /** Re-publishes a failed operation's command (the DLQ's replay); 409 when it has not failed. */
+  async retry(workspaceId: string, id: string): Promise<OperationView> {
+    const existing = /^[0-9a-f-]{36}$/i.test(id) ? await this.operations.findInWorkspace(workspaceId, id) : null;
+    if (!existing) throw notFound('operation');
+    const requeued = await this.operations.requeueFailed(workspaceId, existing.id, async (manager, operation) => {
+      const command = (operation.request as StoredRequest).command;
+      await this.outbox.enqueue(manager, [commandMessage(operation, command, operation.attempts + 1)]);
+    });
+    if (!requeued) throw new ApiError(409, `operation is ${existing.status}; only failed operations can be retried`);
+    this.relay.nudge();
+    return operationView(requeued);
+  }
+
+  private async accept(workspaceId: string, accountId: string, intent: WriteIntent, idempotencyKey?: string): Promise<Accepted> {
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw new ApiError(400, 'Idempotency-Key must be 1-255 visible ASCII characters');
+    }
+    const requestHash = requestHashOf(accountId, intent);
+    const { operation, replayed } = await this.operations.record(
+      {
+        id: randomUUID(),
+        workspaceId,
+        accountId,
+        kind: intent.kind,
+        targetKey: intent.key,
+        request: storedRequestOf(intent),
+        idempotencyKey: idempotencyKey ?? null,
+        requestHash,
+      },
+      async (manager, created) => {
+        await this.outbox.enqueue(manager, [commandMessage(created, storedRequestOf(intent).command, 1)]);
+      },
+    );
+    if (replayed && operation.requestHash !== requestHash) {
+      throw new ApiError(422, 'this Idempotency-Key was already used with a different request', { operation_id: operation.id });
+    }
+    if (!replayed) this.relay.nudge();
+    return { operation: operationView(operation), replayed };
+  }
+
+  private async userTarget(accountId: string, id: string): Promise<{ id: string; userName: string; scimId: string | null }> {
+    const row = await this.mirror.findUser(accountId, id);
+    const userName = row?.emailLower ?? (typeof row?.record.username === 'string' ? row.record.username.toLowerCase() : null);
+    if (!row || !userName) throw notFound('user');
+    return { id, userName, scimId: row.scimId };
+  }
+
+  private async groupTarget(accountId: string, id: string): Promise<{ id: string; keyId: string }> {
+    const row = await this.mirror.findGroup(accountId, id);
+    if (!row) throw notFound('group');
+    return { id, keyId: row.remoteId ?? row.scimId ?? id };
+  }
+
+  private async assertUsersExist(accountId: string, ids: string[]): Promise<void> {
+    const missing: string[] = [];
+    for (const id of ids) if (!(await this.mirror.findUser(accountId, id))) missing.push(id);
+    if (missing.length > 0) throw new ApiError(404, `user(s) not found: ${missing.join(', ')}`, { missing });
+  }
+}

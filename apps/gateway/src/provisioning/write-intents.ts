@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import {
+  buildCloudEvent,
+  COMMAND_TYPES,
+  CommandType,
+  groupCommandKey,
+  integratedAccountSource,
+  TOPICS,
+  userCommandKey,
+} from '@kb4/contracts';
+import { canonicalJson, primaryEmailOf, UnifiedUserWrite } from '@kb4/mapping';
+import type { OutboxMessage } from '@kb4/persistence';
+import { createHash } from 'node:crypto';
+
+/**
+ * What the caller asked for, before it becomes an operation: the command type, its Kafka key (one user or
+ * group, so its commands apply in order) and the command payload without the operation's own fields.
+ */
+export interface WriteIntent {
+  kind: string;
+  commandType: CommandType;
+  key: string;
+  payload: Record<string, unknown>;
+  /** The caller's request as received (stored on the operation, shown by GET /operations/{id}). */
+  request: { method: string; path: string; body: unknown };
+}
+
+/** Stored in `operations.request`: enough to show the request and to re-publish the command (retry). */
+export interface StoredRequest extends Record<string, unknown> {
+  method: string;
+  path: string;
+  body: unknown;
+  command: { type: CommandType; key: string; payload: Record<string, unknown> };
+}
+
+export function storedRequestOf(intent: WriteIntent): StoredRequest {
+  return { ...intent.request, command: { type: intent.commandType, key: intent.key, payload: intent.payload } };
+}
+
+/** Same key + same hash is a replay; same key + another hash is a different request (422). */
+export function requestHashOf(accountId: string, intent: WriteIntent): string {
+  return createHash('sha256')
+    .update(canonicalJson({ account: accountId, method: intent.request.method, path: intent.request.path, body: intent.request.body ?? null }))
+    .digest('hex');
+}
+
+export function createUserIntent(accountId: string, user: UnifiedUserWrite, path: string): WriteIntent {
+  const userName = (primaryEmailOf(user) ?? '').toLowerCase();
+  return {
+    kind: 'user.create',
+    commandType: COMMAND_TYPES.createUser,
+    key: userCommandKey(accountId, userName),
+    payload: { user_name: userName, user: { ...user, username: user.username ?? primaryEmailOf(user) } },
+    request: { method: 'POST', path, body: user },
+  };
+}
+
+export function updateUserIntent(
+  accountId: string,
+  target: { id: string; userName: string; scimId: string | null },
+  changes: UnifiedUserWrite,
+  path: string,
+): WriteIntent {
+  return {
+    kind: 'user.update',
+    commandType: COMMAND_TYPES.updateUser,
+    key: userCommandKey(accountId, target.userName),
+    payload: { user_name: target.userName, user_id: target.id, scim_id: target.scimId, changes },
+    request: { method: 'PATCH', path, body: changes },
+  };
+}
+
+export function archiveUserIntent(accountId: string, target: { id: string; userName: string; scimId: string | null }, path: string): WriteIntent {
+  return {
+    kind: 'user.archive',
+    commandType: COMMAND_TYPES.archiveUser,
+    key: userCommandKey(accountId, target.userName),
+    payload: { user_name: target.userName, user_id: target.id, scim_id: target.scimId },
+    request: { method: 'DELETE', path, body: null },
+  };
+}
+
+export function createGroupIntent(accountId: string, group: { name: string; external_id?: string | null }, path: string): WriteIntent {
+  return {
+    kind: 'group.create',
+    commandType: COMMAND_TYPES.createGroup,
+    key: groupCommandKey(accountId, group.name.toLowerCase()),
+    payload: { group: { name: group.name, external_id: group.external_id ?? null } },
+    request: { method: 'POST', path, body: group },
+  };
+}
+
+export function addMembersIntent(accountId: string, group: { id: string; keyId: string }, userIds: string[], path: string): WriteIntent {
+  return {
+    kind: 'group.add_members',
+    commandType: COMMAND_TYPES.addGroupMembers,
+    key: groupCommandKey(accountId, group.keyId),
+    payload: { group_id: group.id, user_ids: userIds },
+    request: { method: 'POST', path, body: { user_ids: userIds } },
+  };
+}
+
+export function removeMemberIntent(accountId: string, group: { id: string; keyId: string }, userId: string, path: string): WriteIntent {
+  return {
+    kind: 'group.remove_member',
+    commandType: COMMAND_TYPES.removeGroupMember,
+    key: groupCommandKey(accountId, group.keyId),
+    payload: { group_id: group.id, user_id: userId },
+    request: { method: 'DELETE', path, body: null },
+  };
+}
+
+/** The command CloudEvent for an operation; every publication (first or retry) gets a fresh event id. */
+export function commandMessage(
+  operation: { id: string; accountId: string },
+  command: StoredRequest['command'],
+  attempt: number,
+  now = new Date(),
+): OutboxMessage {
+  return {
+    topic: TOPICS.provisioningCommands,
+    key: command.key,
+    event: buildCloudEvent({
+      id: randomUUID(),
+      type: command.type,
+      source: integratedAccountSource(operation.accountId),
+      subject: `operations/${operation.id}`,
+      time: now,
+      data: {
+        ...command.payload,
+        operation_id: operation.id,
+        integrated_account_id: operation.accountId,
+        attempt,
+        requested_at: now.toISOString(),
+      },
+    }),
+  };
+}

@@ -1,0 +1,15 @@
+import type { Response } from 'express';
+import type { Accepted } from './provisioning.service';
+import { isFinished, OperationView } from './operation-view';
+
+/**
+ * 202 with the operation while it is pending; 200 when `Prefer: wait` saw it finish. `Location` names the
+ * operation, and a replayed Idempotency-Key is flagged so clients can tell.
+ */
+export function sendAccepted(response: Response, accepted: Accepted, operation: OperationView, waited: number | undefined): OperationView {
+  response.status(isFinished(operation) && waited !== undefined ? 200 : 202);
+  response.setHeader('location', `/operations/${operation.id}`);
+  if (waited !== undefined) response.setHeader('preference-applied', `wait=${waited}`);
+  if (accepted.replayed) response.setHeader('idempotent-replayed', 'true');
+  return operation;
+}
