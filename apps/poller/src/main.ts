@@ -8,7 +8,7 @@ async function main(): Promise<void> {
   const logger = createLogger('poller', config.LOG_LEVEL);
   await bootstrapHttpService({
     service: 'poller',
-    module: PollerModule.forConfig(config),
+    module: PollerModule.forConfig(config, logger),
     port: config.POLLER_PORT,
     host: config.HTTP_HOST,
     logger,

@@ -1,11 +1,66 @@
-import { IsInt, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { IsPort, ServiceConfig } from '@kb4/platform';
 
 export class PollerConfig extends ServiceConfig {
   @IsPort()
   POLLER_PORT = 3001;
 
+  /** Default sync interval per account; an account's `poll_interval_seconds` overrides it. */
   @IsInt()
   @Min(60)
   POLL_INTERVAL_SECONDS = 900;
+
+  /** Reporting API pacing: KnowBe4's documented limits, the seed's 1,000/min, or none (sandbox benchmarks). */
+  @IsIn(['documented', 'seed', 'off'])
+  KNOWBE4_RATE_PROFILE: 'documented' | 'seed' | 'off' = 'documented';
+
+  /** First run of an account: `created` events for every record, or only the sync_run summary. */
+  @IsIn(['created', 'summary'])
+  BASELINE_EVENTS: 'created' | 'summary' = 'created';
+
+  /** Unified user fields that never produce `knowbe4.user.updated` (comma list; empty to report every change). */
+  @IsString()
+  USER_EVENT_IGNORE_FIELDS = 'last_active_at';
+
+  @IsBoolean()
+  SYNC_ENROLLMENTS = true;
+
+  /** Accounts this process syncs at the same time. */
+  @IsInt()
+  @Min(1)
+  @Max(32)
+  SYNC_MAX_CONCURRENT_RUNS = 2;
+
+  /** Page requests in flight per run (still paced by the account's limits). */
+  @IsInt()
+  @Min(1)
+  @Max(8)
+  SYNC_PAGE_CONCURRENCY = 2;
+
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  SYNC_PER_PAGE = 500;
+
+  /** How often queued/due runs are looked for. */
+  @IsInt()
+  @Min(50)
+  SYNC_SCHEDULER_TICK_MS = 1000;
+
+  @IsInt()
+  @Min(5)
+  SYNC_LEASE_SECONDS = 120;
+
+  @IsBoolean()
+  OUTBOX_RELAY_ENABLED = true;
+
+  @IsInt()
+  @Min(1)
+  @Max(5000)
+  OUTBOX_BATCH_SIZE = 500;
+
+  /** Identifies this replica in sync_runs.lease_owner; defaults to host:pid:random. */
+  @IsOptional()
+  @IsString()
+  POLLER_INSTANCE_ID?: string = undefined;
 }

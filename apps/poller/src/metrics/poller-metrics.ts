@@ -1,0 +1,39 @@
+import { metricsRegistry } from '@kb4/platform';
+import { Counter, Gauge, Histogram } from 'prom-client';
+
+/** The poller's Prometheus metrics, registered once per process on the shared registry. */
+export class PollerMetrics {
+  readonly runs = new Counter({ name: 'kb4_poller_sync_runs_total', help: 'Sync runs finished, by outcome', labelNames: ['outcome'], registers: [metricsRegistry] });
+  readonly runDuration = new Histogram({
+    name: 'kb4_poller_sync_run_duration_seconds',
+    help: 'Wall time of one sync run execution',
+    buckets: [1, 5, 15, 60, 300, 900, 3600],
+    registers: [metricsRegistry],
+  });
+  readonly events = new Counter({ name: 'kb4_poller_events_total', help: 'Directory events written to the outbox, by type', labelNames: ['type'], registers: [metricsRegistry] });
+  readonly pages = new Counter({ name: 'kb4_poller_pages_total', help: 'Reporting API pages processed, by list', labelNames: ['phase'], registers: [metricsRegistry] });
+  readonly requests = new Counter({
+    name: 'kb4_poller_knowbe4_requests_total',
+    help: 'Reporting API HTTP attempts, by status',
+    labelNames: ['status', 'outcome'],
+    registers: [metricsRegistry],
+  });
+  readonly rateLimited = new Counter({ name: 'kb4_poller_knowbe4_429_total', help: 'Reporting API answers 429', registers: [metricsRegistry] });
+  readonly published = new Counter({ name: 'kb4_outbox_published_total', help: 'Outbox rows published to Kafka, by topic', labelNames: ['topic'], registers: [metricsRegistry] });
+  readonly publishFailures = new Counter({ name: 'kb4_outbox_publish_failures_total', help: 'Failed outbox publish attempts', registers: [metricsRegistry] });
+  readonly outboxPending = new Gauge({ name: 'kb4_outbox_pending', help: 'Unpublished outbox rows of this relay', labelNames: ['relay'], registers: [metricsRegistry] });
+  readonly outboxLag = new Gauge({
+    name: 'kb4_outbox_lag_seconds',
+    help: 'Age of the oldest unpublished outbox row of this relay',
+    labelNames: ['relay'],
+    registers: [metricsRegistry],
+  });
+
+  private static instance?: PollerMetrics;
+
+  /** prom-client refuses a metric name twice in one registry; tests create several modules per process. */
+  static shared(): PollerMetrics {
+    PollerMetrics.instance ??= new PollerMetrics();
+    return PollerMetrics.instance;
+  }
+}

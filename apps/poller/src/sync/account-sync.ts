@@ -1,0 +1,606 @@
+import { DIRECTORY_EVENT_TYPES, emptySyncRunCounts, SyncRunCounts, TOPICS } from '@kb4/contracts';
+import { KnowBe4BudgetExhaustedError, KnowBe4Error, KnowBe4RequestEvent, ReportingClient } from '@kb4/knowbe4';
+import {
+  DEFAULT_GROUP_DIFF_IGNORE,
+  diffRecords,
+  NormalizedKnowBe4User,
+  toUnifiedGroup,
+  toUnifiedUser,
+  tryNormalizeKnowBe4Group,
+  tryNormalizeKnowBe4User,
+} from '@kb4/mapping';
+import {
+  IntegratedAccountEntity,
+  MembershipPair,
+  MirrorWriteRepository,
+  OutboxMessage,
+  OutboxRepository,
+  SeenPhase,
+  SnapshotRepository,
+  SnapshotUser,
+  SyncedEnrollmentWrite,
+  SyncedGroupWrite,
+  SyncedUserWrite,
+  SyncRunEntity,
+  SyncRunLeaseLostError,
+  SyncRunProgress,
+  SyncRunRepository,
+} from '@kb4/persistence';
+import type { Logger } from 'pino';
+import { DataSource, EntityManager } from 'typeorm';
+import { changesJson, directoryEvent, membershipEvent, RunContext, syncRunEvent } from './directory-events';
+import { fetchPages, FetchedPage } from './page-fetcher';
+import { fetchedRecordHash } from './record-hash';
+import { classifyUserChange, membershipDelta } from './user-changes';
+
+export interface SyncSettings {
+  owner: string;
+  baselineEvents: 'created' | 'summary';
+  userEventIgnore: string[];
+  syncEnrollments: boolean;
+  perPage: number;
+  pageConcurrency: number;
+  leaseSeconds: number;
+}
+
+export interface SyncDependencies {
+  dataSource: DataSource;
+  runs: SyncRunRepository;
+  snapshot: SnapshotRepository;
+  mirror: MirrorWriteRepository;
+  outbox: OutboxRepository;
+  logger: Logger;
+  settings: SyncSettings;
+  /** Builds the account's Reporting client; `onRequest` counts requests for the run record. */
+  createClient: (account: IntegratedAccountEntity, onRequest: (event: KnowBe4RequestEvent) => void) => ReportingClient;
+  /** Called after each commit that enqueued events (wakes the relay). */
+  onEventsCommitted?: () => void;
+  onPage?: (phase: SeenPhase) => void;
+  onEvents?: (types: readonly string[]) => void;
+  onRequest?: (event: KnowBe4RequestEvent) => void;
+}
+
+export type SyncOutcome = 'completed' | 'failed' | 'waiting_for_budget' | 'interrupted';
+
+type Phase = SeenPhase | 'finalize';
+const PHASES: readonly Phase[] = ['groups', 'users', 'enrollments', 'finalize'];
+
+interface Checkpoint extends Record<string, unknown> {
+  baseline: boolean;
+  phase: Phase;
+  /** Last page of `phase` that was committed (0: none yet). */
+  page: number;
+  /** Largest remote id on that page; a resumed run checks that nothing slid past it. */
+  last_id: string | null;
+}
+
+class SyncInterrupted extends Error {}
+
+const USER_EVENT_COUNT: Record<string, keyof SyncRunCounts> = {
+  [DIRECTORY_EVENT_TYPES.userCreated]: 'users_created',
+  [DIRECTORY_EVENT_TYPES.userUpdated]: 'users_updated',
+  [DIRECTORY_EVENT_TYPES.userArchived]: 'users_archived',
+  [DIRECTORY_EVENT_TYPES.userReactivated]: 'users_reactivated',
+  [DIRECTORY_EVENT_TYPES.userRiskChanged]: 'users_risk_changed',
+};
+
+/**
+ * One sync run of one account: groups, users (every status), enrollments, then — only when every list was
+ * read to the end — deletions. Each page is diffed against the mirror and committed in one transaction with
+ * its events (outbox), the ids it saw and the run's checkpoint, so a crash loses at most the page in flight and
+ * a re-run re-creates the same event ids.
+ */
+export class AccountSync {
+  private readonly ctx: RunContext;
+  private readonly client: ReportingClient;
+  private readonly log: Logger;
+  private counts: SyncRunCounts;
+  private pages: number;
+  private requests: number;
+  private checkpoint: Checkpoint;
+  private groupNames = new Map<string, string>();
+  private groupRecords = new Map<string, Record<string, unknown>>();
+
+  constructor(
+    private readonly deps: SyncDependencies,
+    private readonly account: IntegratedAccountEntity,
+    private readonly run: SyncRunEntity,
+    private readonly signal: AbortSignal,
+  ) {
+    this.ctx = { accountId: account.id, runId: run.id };
+    this.log = deps.logger.child({ integrated_account_id: account.id, sync_run_id: run.id });
+    this.counts = { ...emptySyncRunCounts(), ...(run.counts as Partial<SyncRunCounts>) };
+    this.pages = run.pages;
+    this.requests = run.requests;
+    this.checkpoint = (run.checkpoint as Checkpoint | null) ?? {
+      baseline: account.lastSyncCompletedAt === null,
+      phase: 'groups',
+      page: 0,
+      last_id: null,
+    };
+    this.client = deps.createClient(account, (event) => {
+      this.requests += 1;
+      deps.onRequest?.(event);
+    });
+  }
+
+  private get emitsDirectoryEvents(): boolean {
+    return !(this.checkpoint.baseline && this.deps.settings.baselineEvents === 'summary');
+  }
+
+  async execute(): Promise<SyncOutcome> {
+    const resumed = this.run.checkpoint !== null;
+    this.log.info({ resumed, checkpoint: this.checkpoint, trigger: this.run.trigger }, 'sync run started');
+    try {
+      if (!resumed) {
+        await this.commit([syncRunEvent(this.ctx, 'started', this.baseData())]);
+      }
+      for (let i = PHASES.indexOf(this.checkpoint.phase); i < PHASES.length; i++) {
+        const phase = PHASES[i];
+        if (phase === 'finalize') await this.finalize();
+        else if (phase !== 'enrollments' || this.deps.settings.syncEnrollments) await this.runListPhase(phase);
+        const next = PHASES[i + 1];
+        if (next) {
+          this.checkpoint = { ...this.checkpoint, phase: next, page: 0, last_id: null };
+          await this.commit([]);
+        }
+      }
+      this.log.info({ counts: this.counts, pages: this.pages, requests: this.requests }, 'sync run completed');
+      return 'completed';
+    } catch (error) {
+      return this.settle(error);
+    }
+  }
+
+  private async settle(error: unknown): Promise<SyncOutcome> {
+    if (error instanceof SyncInterrupted || this.signal.aborted) {
+      this.log.info({ checkpoint: this.checkpoint }, 'sync run interrupted; another poller or a restart resumes it');
+      return 'interrupted';
+    }
+    if (error instanceof SyncRunLeaseLostError) {
+      this.log.warn('sync run lease lost; stopping');
+      return 'interrupted';
+    }
+    if (error instanceof KnowBe4BudgetExhaustedError) {
+      await this.deps.dataSource.transaction(async (manager) => {
+        await this.deps.runs.assertOwner(manager, this.run.id, this.deps.settings.owner, this.deps.settings.leaseSeconds);
+        await this.deps.runs.waitForBudget(manager, this.run.id, error.resumeAt, this.progress());
+      });
+      this.log.warn({ resume_at: error.resumeAt.toISOString(), checkpoint: this.checkpoint }, 'daily KnowBe4 budget spent; run parked');
+      return 'waiting_for_budget';
+    }
+    const failure = error instanceof Error ? error : new Error(String(error));
+    this.log.error({ err: failure, checkpoint: this.checkpoint }, 'sync run failed; nothing deleted');
+    try {
+      await this.deps.dataSource.transaction(async (manager) => {
+        await this.deps.runs.assertOwner(manager, this.run.id, this.deps.settings.owner, this.deps.settings.leaseSeconds);
+        await this.deps.outbox.enqueue(manager, [
+          syncRunEvent(this.ctx, 'failed', {
+            ...this.baseData(),
+            failed_at: new Date().toISOString(),
+            counts: this.finalCounts(),
+            complete: false,
+            error: {
+              code: failure instanceof KnowBe4Error ? failure.insight : 'sync_error',
+              message: failure.message,
+              retryable: failure instanceof KnowBe4Error ? failure.transient : false,
+              ...(failure instanceof KnowBe4Error && failure.status !== undefined ? { status: failure.status } : {}),
+            },
+          }),
+        ]);
+        await this.deps.runs.fail(manager, this.run.id, failure.message, this.progress());
+      });
+      this.deps.onEventsCommitted?.();
+    } catch (recordError) {
+      if (recordError instanceof SyncRunLeaseLostError) return 'interrupted';
+      throw recordError;
+    }
+    return 'failed';
+  }
+
+  // ---- list phases
+
+  private async runListPhase(phase: SeenPhase): Promise<void> {
+    if (phase !== 'groups' && this.groupNames.size === 0) await this.loadGroups();
+    let startPage = Math.max(1, this.checkpoint.page);
+    let checkOverlap = this.checkpoint.page > 0 && this.checkpoint.last_id !== null;
+    for (;;) {
+      let restarted = false;
+      const path = phase === 'enrollments' ? '/training/enrollments' : `/${phase}`;
+      const pages = fetchPages(this.client, path, {}, {
+        startPage,
+        perPage: this.deps.settings.perPage,
+        concurrency: this.deps.settings.pageConcurrency,
+        signal: this.signal,
+      });
+      for await (const page of pages) {
+        if (this.signal.aborted) throw new SyncInterrupted();
+        if (checkOverlap) {
+          checkOverlap = false;
+          const first = firstId(page.records, phase);
+          // records slid to earlier pages since the checkpoint: reading on could skip some, so start the list over
+          if (first !== null && this.checkpoint.last_id !== null && BigInt(first) > BigInt(this.checkpoint.last_id)) {
+            this.log.info({ phase, page: page.page }, 'list shifted since the checkpoint; restarting the phase');
+            restarted = true;
+            break;
+          }
+        }
+        if (phase === 'groups') await this.groupsPage(page);
+        else if (phase === 'users') await this.usersPage(page);
+        else await this.enrollmentsPage(page);
+        this.deps.onPage?.(phase);
+      }
+      if (!restarted) break;
+      startPage = 1;
+    }
+    if (phase === 'groups') await this.loadGroups();
+  }
+
+  private async loadGroups(): Promise<void> {
+    this.groupNames = await this.deps.snapshot.groupNames(this.account.id);
+    const groups = await this.deps.snapshot.groupsByRemoteId(this.account.id, [...this.groupNames.keys()]);
+    this.groupRecords = new Map([...groups].map(([id, group]) => [id, group.record]));
+  }
+
+  private async groupsPage(page: FetchedPage): Promise<void> {
+    const fetched = new Map<string, { raw: Record<string, unknown>; hash: string }>();
+    for (const raw of page.records) {
+      const result = tryNormalizeKnowBe4Group(raw);
+      if (!result.ok) {
+        this.counts.records_skipped += 1;
+        continue;
+      }
+      fetched.set(String(result.record.id), { raw: raw as Record<string, unknown>, hash: fetchedRecordHash(raw) });
+    }
+    const ids = [...fetched.keys()];
+    this.counts.groups_seen += ids.length;
+    const existing = await this.deps.snapshot.groupsByRemoteId(this.account.id, ids);
+    const now = new Date().toISOString();
+    const events: OutboxMessage[] = [];
+    const writes: SyncedGroupWrite[] = [];
+    for (const [id, { raw, hash }] of fetched) {
+      const before = existing.get(id);
+      if (before?.contentHash === hash) continue;
+      const { remote_data: remoteData, ...record } = toUnifiedGroup(raw as never) as unknown as Record<string, unknown>;
+      if (!before) {
+        record.created_at = now;
+        record.updated_at = now;
+        this.counts.groups_created += 1;
+        if (this.emitsDirectoryEvents) events.push(directoryEvent(this.ctx, 'group', id, DIRECTORY_EVENT_TYPES.groupCreated, [hash], { group: record }));
+      } else {
+        record.created_at = before.record.created_at ?? before.createdAt.toISOString();
+        const changes = diffRecords(before.record, record, { ignore: [...DEFAULT_GROUP_DIFF_IGNORE, 'created_at'] });
+        record.updated_at = changes.length > 0 ? now : (before.record.updated_at ?? now);
+        if (changes.length > 0) {
+          this.counts.groups_updated += 1;
+          events.push(
+            directoryEvent(this.ctx, 'group', id, DIRECTORY_EVENT_TYPES.groupUpdated, [before.contentHash, hash], {
+              group: record,
+              changes: changesJson(changes),
+            }),
+          );
+        }
+      }
+      writes.push({
+        seq: before?.seq ?? null,
+        remoteId: id,
+        name: String(record.name ?? ''),
+        record,
+        remoteData: remoteData as Record<string, unknown>,
+        contentHash: hash,
+        createdAt: String(record.created_at),
+        updatedAt: String(record.updated_at),
+      });
+    }
+    await this.commit(events, async (manager) => {
+      await this.deps.mirror.upsertGroups(manager, this.account.id, this.run.id, writes);
+      await this.deps.runs.recordSeenPage(manager, this.run.id, 'groups', page.page, ids);
+    }, { page: page.page, ids });
+  }
+
+  private async usersPage(page: FetchedPage): Promise<void> {
+    const fetched = new Map<string, { raw: Record<string, unknown>; user: NormalizedKnowBe4User; hash: string }>();
+    for (const raw of page.records) {
+      const result = tryNormalizeKnowBe4User(raw);
+      if (!result.ok) {
+        this.counts.records_skipped += 1;
+        continue;
+      }
+      const user = result.record;
+      const names = user.groups.map((id) => this.groupNames.get(String(id)) ?? '').join('\u0001');
+      fetched.set(String(user.id), { raw: raw as Record<string, unknown>, user, hash: fetchedRecordHash(raw, names) });
+    }
+    const ids = [...fetched.keys()];
+    this.counts.users_seen += ids.length;
+    const hashes = await this.deps.snapshot.userHashes(this.account.id, ids);
+    const changedIds = ids.filter((id) => hashes.get(id) !== fetched.get(id)!.hash);
+    if (changedIds.length === 0) {
+      await this.commit([], (manager) => this.deps.runs.recordSeenPage(manager, this.run.id, 'users', page.page, ids), { page: page.page, ids });
+      return;
+    }
+    const known = changedIds.filter((id) => hashes.has(id));
+    const newcomers = changedIds.filter((id) => !hashes.has(id));
+    const existing = await this.deps.snapshot.usersByRemoteId(this.account.id, known);
+    const provisioned = await this.provisionedRows(newcomers.map((id) => fetched.get(id)!.user));
+    const oldGroups = await this.deps.snapshot.groupIdsOfUsers(this.account.id, known);
+
+    const now = new Date().toISOString();
+    const emit = this.emitsDirectoryEvents;
+    const events: OutboxMessage[] = [];
+    const writes: SyncedUserWrite[] = [];
+    const added: MembershipPair[] = [];
+    const removed: MembershipPair[] = [];
+    for (const id of changedIds) {
+      const { raw, user, hash } = fetched.get(id)!;
+      const { remote_data: _remote, ...record } = toUnifiedUser(raw as never, { groupsById: this.groupNames }) as unknown as Record<string, unknown>;
+      const before: SnapshotUser | undefined = existing.get(id) ?? provisioned.get(id);
+      let updatedAt: string | null;
+      if (!before || before.remoteId === null) {
+        updatedAt = now;
+        record.updated_at = now;
+        this.counts.users_created += 1;
+        if (emit) events.push(directoryEvent(this.ctx, 'user', id, DIRECTORY_EVENT_TYPES.userCreated, [hash], { user: record }));
+      } else {
+        const change = classifyUserChange(before.record, record, this.deps.settings.userEventIgnore);
+        updatedAt = change.contentChanged ? now : null;
+        record.updated_at = updatedAt ?? before.record.updated_at ?? now;
+        for (const { type, changes } of change.events) {
+          this.counts[USER_EVENT_COUNT[type]] += 1;
+          events.push(
+            directoryEvent(this.ctx, 'user', id, type, [before.contentHash, hash], { user: record, changes: changesJson(changes ?? []) }),
+          );
+        }
+      }
+      const delta = membershipDelta(oldGroups.get(id) ?? [], user.groups.map(String));
+      for (const groupId of delta.added) {
+        added.push({ groupRemoteId: groupId, userRemoteId: id });
+        this.counts.memberships_added += 1;
+        if (emit) events.push(membershipEvent(this.ctx, 'added', groupId, id, hash, this.groupRecordOf(groupId), record));
+      }
+      for (const groupId of delta.removed) {
+        removed.push({ groupRemoteId: groupId, userRemoteId: id });
+        this.counts.memberships_removed += 1;
+        if (emit) events.push(membershipEvent(this.ctx, 'removed', groupId, id, hash, this.groupRecordOf(groupId), record));
+      }
+      writes.push({
+        seq: before?.seq ?? null,
+        remoteId: id,
+        provisioningGuid: user.provisioning_guid,
+        emailLower: user.email?.toLowerCase() ?? null,
+        employeeNumber: user.employee_number,
+        status: record.status as 'active' | 'inactive',
+        firstName: user.first_name,
+        lastName: user.last_name,
+        department: user.department,
+        record,
+        remoteData: raw,
+        contentHash: hash,
+        createdAt: before ? before.createdAt.toISOString() : (user.joined_on ?? now),
+        updatedAt,
+      });
+    }
+    await this.commit(events, async (manager) => {
+      await this.deps.mirror.upsertUsers(manager, this.account.id, this.run.id, writes);
+      await this.deps.mirror.removeMemberships(manager, this.account.id, removed);
+      await this.deps.mirror.addMemberships(manager, this.account.id, this.run.id, added);
+      await this.deps.runs.recordSeenPage(manager, this.run.id, 'users', page.page, ids);
+    }, { page: page.page, ids });
+  }
+
+  /** Mirror rows the provisioner created over SCIM before any sync saw them: joined by provisioning GUID, else email. */
+  private async provisionedRows(users: NormalizedKnowBe4User[]): Promise<Map<string, SnapshotUser>> {
+    const matches = new Map<string, SnapshotUser>();
+    if (users.length === 0) return matches;
+    const guids = users.map((u) => u.provisioning_guid).filter((g): g is string => g !== null);
+    const emails = users.map((u) => u.email?.toLowerCase()).filter((e): e is string => !!e);
+    const rows = await this.deps.snapshot.unmatchedUsersByIdentity(this.account.id, guids, emails);
+    if (rows.length === 0) return matches;
+    const taken = new Set<string>();
+    const claim = (user: NormalizedKnowBe4User, row: SnapshotUser | undefined): boolean => {
+      if (!row || taken.has(row.seq)) return false;
+      taken.add(row.seq);
+      matches.set(String(user.id), row);
+      return true;
+    };
+    for (const user of users) {
+      if (user.provisioning_guid !== null && claim(user, rows.find((r) => r.provisioningGuid === user.provisioning_guid))) continue;
+      const email = user.email?.toLowerCase();
+      if (email) claim(user, rows.find((r) => r.emailLower === email && !taken.has(r.seq)));
+    }
+    return matches;
+  }
+
+  private groupRecordOf(groupId: string): Record<string, unknown> {
+    return this.groupRecords.get(groupId) ?? { id: groupId, name: this.groupNames.get(groupId) ?? '', status: 'active' };
+  }
+
+  private async enrollmentsPage(page: FetchedPage): Promise<void> {
+    const fetched = new Map<string, { raw: Record<string, unknown>; userId: string | null; hash: string }>();
+    for (const raw of page.records) {
+      const id = enrollmentIdOf(raw);
+      if (id === null) {
+        this.counts.records_skipped += 1;
+        continue;
+      }
+      const record = raw as Record<string, unknown>;
+      const user = record.user as { id?: unknown } | null | undefined;
+      const userId = user && (typeof user.id === 'number' || typeof user.id === 'string') ? String(user.id) : null;
+      fetched.set(id, { raw: record, userId, hash: fetchedRecordHash(raw) });
+    }
+    const hashes = await this.deps.snapshot.enrollmentHashes(this.account.id, [...fetched.keys()]);
+    const changedIds = [...fetched.keys()].filter((id) => hashes.get(id) !== fetched.get(id)!.hash);
+    const userIds = [...new Set(changedIds.map((id) => fetched.get(id)!.userId).filter((u): u is string => u !== null))];
+    const knownUsers = await this.deps.snapshot.existingUserIds(this.account.id, userIds);
+    const before = await this.deps.snapshot.enrollmentsByRemoteId(this.account.id, changedIds.filter((id) => hashes.has(id)));
+    const seen: string[] = [];
+    for (const [id, entry] of fetched) {
+      // enrollments of users that no longer exist are dirty data: skipped and counted, never stored
+      if (hashes.get(id) === entry.hash || (entry.userId !== null && knownUsers.has(entry.userId))) seen.push(id);
+    }
+    const now = new Date().toISOString();
+    const events: OutboxMessage[] = [];
+    const writes: SyncedEnrollmentWrite[] = [];
+    for (const id of changedIds) {
+      const { raw, userId, hash } = fetched.get(id)!;
+      if (userId === null || !knownUsers.has(userId)) {
+        this.counts.records_skipped += 1;
+        continue;
+      }
+      const previous = before.get(id);
+      const changes = previous ? diffRecords(previous.record, raw) : [];
+      if (previous && changes.length === 0) continue;
+      this.counts.enrollments_changed += 1;
+      if (this.emitsDirectoryEvents) {
+        events.push(
+          directoryEvent(this.ctx, 'enrollment', id, DIRECTORY_EVENT_TYPES.trainingEnrollmentChanged, [previous?.contentHash ?? '', hash], {
+            user_id: userId,
+            enrollment: raw,
+            ...(previous ? { changes: changesJson(changes) } : {}),
+          }),
+        );
+      }
+      writes.push({ remoteId: id, userRemoteId: userId, record: raw, contentHash: hash, updatedAt: now });
+    }
+    await this.commit(events, async (manager) => {
+      await this.deps.mirror.upsertEnrollments(manager, this.account.id, this.run.id, writes);
+      await this.deps.runs.recordSeenPage(manager, this.run.id, 'enrollments', page.page, seen);
+    }, { page: page.page, ids: seen });
+  }
+
+  // ---- finalize: deletions after a complete run, then the run record
+
+  private async finalize(): Promise<void> {
+    if (this.groupNames.size === 0) await this.loadGroups();
+    let complete = true;
+    if (this.counts.users_seen === 0 && (await this.deps.snapshot.countUsers(this.account.id)) > 0) {
+      // an empty user list against a populated mirror is far likelier an upstream glitch than a wiped tenant
+      complete = false;
+      this.log.warn('KnowBe4 listed no users while the mirror has some; not deleting anything this run');
+    }
+    if (complete) {
+      await this.deleteUnseenUsers();
+      await this.deleteUnseenGroups();
+      if (this.deps.settings.syncEnrollments) await this.deleteUnseenEnrollments();
+    }
+    await this.deps.dataSource.transaction(async (manager) => {
+      await this.deps.runs.assertOwner(manager, this.run.id, this.deps.settings.owner, this.deps.settings.leaseSeconds);
+      await this.deps.outbox.enqueue(manager, [
+        syncRunEvent(this.ctx, 'completed', {
+          ...this.baseData(),
+          completed_at: new Date().toISOString(),
+          complete,
+          baseline: this.checkpoint.baseline,
+          counts: this.finalCounts(),
+        }),
+      ]);
+      await this.deps.runs.complete(manager, { id: this.run.id, accountId: this.account.id }, this.progress());
+    });
+    this.deps.onEventsCommitted?.();
+  }
+
+  private async deleteUnseenUsers(): Promise<void> {
+    for (;;) {
+      const gone = await this.deps.snapshot.unseenUsers(this.account.id, this.run.id, 500);
+      if (gone.length === 0) return;
+      const ids = gone.map((user) => user.remoteId!);
+      const memberships = await this.deps.snapshot.groupIdsOfUsers(this.account.id, ids);
+      const events: OutboxMessage[] = [];
+      for (const user of gone) {
+        const id = user.remoteId!;
+        for (const groupId of memberships.get(id) ?? []) {
+          this.counts.memberships_removed += 1;
+          events.push(membershipEvent(this.ctx, 'removed', groupId, id, `deleted:${user.contentHash}`, this.groupRecordOf(groupId), user.record));
+        }
+        this.counts.users_deleted += 1;
+        events.push(directoryEvent(this.ctx, 'user', id, DIRECTORY_EVENT_TYPES.userDeleted, [user.contentHash], { user: user.record }));
+      }
+      await this.commit(events, (manager) => this.deps.mirror.deleteUsers(manager, this.account.id, ids));
+    }
+  }
+
+  private async deleteUnseenGroups(): Promise<void> {
+    for (;;) {
+      const gone = await this.deps.snapshot.unseenGroups(this.account.id, this.run.id, 500);
+      if (gone.length === 0) return;
+      const events = gone.map((group) => {
+        this.counts.groups_deleted += 1;
+        return directoryEvent(this.ctx, 'group', group.remoteId, DIRECTORY_EVENT_TYPES.groupDeleted, [group.contentHash], { group: group.record });
+      });
+      await this.commit(events, (manager) => this.deps.mirror.deleteGroups(manager, this.account.id, gone.map((g) => g.remoteId)));
+    }
+  }
+
+  private async deleteUnseenEnrollments(): Promise<void> {
+    for (;;) {
+      const gone = await this.deps.snapshot.unseenEnrollmentIds(this.account.id, this.run.id, 1000);
+      if (gone.length === 0) return;
+      await this.commit([], (manager) => this.deps.mirror.deleteEnrollments(manager, this.account.id, gone));
+    }
+  }
+
+  // ---- one transaction per unit of work
+
+  private async commit(
+    events: OutboxMessage[],
+    write?: (manager: EntityManager) => Promise<void>,
+    page?: { page: number; ids: string[] },
+  ): Promise<void> {
+    if (this.signal.aborted) throw new SyncInterrupted();
+    if (page) {
+      this.pages += 1;
+      this.checkpoint = { ...this.checkpoint, page: page.page, last_id: maxId(page.ids) ?? this.checkpoint.last_id };
+    }
+    let inserted = 0;
+    await this.deps.dataSource.transaction(async (manager) => {
+      await this.deps.runs.assertOwner(manager, this.run.id, this.deps.settings.owner, this.deps.settings.leaseSeconds);
+      if (write) await write(manager);
+      inserted = await this.deps.outbox.enqueue(manager, events);
+      // events_emitted counts directory events; sync-run lifecycle events are enqueued on their own
+      if (events.some((e) => e.topic === TOPICS.directoryEvents)) this.counts.events_emitted += inserted;
+      await this.deps.runs.saveProgress(manager, this.run.id, this.progress());
+    });
+    if (events.length > 0) {
+      this.deps.onEvents?.(events.map((e) => e.event.type));
+      if (inserted > 0) this.deps.onEventsCommitted?.();
+    }
+  }
+
+  private progress(): SyncRunProgress {
+    return { pages: this.pages, requests: this.requests, counts: this.finalCounts(), checkpoint: this.checkpoint };
+  }
+
+  private finalCounts(): SyncRunCounts {
+    return { ...this.counts, requests_made: this.requests };
+  }
+
+  private baseData(): Record<string, unknown> {
+    const trigger = ['schedule', 'manual', 'initial'].includes(this.run.trigger) ? this.run.trigger : 'schedule';
+    return { trigger, started_at: this.run.startedAt.toISOString() };
+  }
+}
+
+function enrollmentIdOf(raw: unknown): string | null {
+  if (typeof raw !== 'object' || raw === null) return null;
+  const id = (raw as { enrollment_id?: unknown }).enrollment_id;
+  if (typeof id === 'number' && Number.isSafeInteger(id)) return String(id);
+  if (typeof id === 'string' && /^\d+$/.test(id)) return id;
+  return null;
+}
+
+function firstId(records: readonly unknown[], phase: SeenPhase): string | null {
+  for (const raw of records) {
+    if (typeof raw !== 'object' || raw === null) continue;
+    const id = phase === 'enrollments' ? (raw as { enrollment_id?: unknown }).enrollment_id : (raw as { id?: unknown }).id;
+    if (typeof id === 'number' || (typeof id === 'string' && /^\d+$/.test(id))) return String(id);
+  }
+  return null;
+}
+
+function maxId(ids: readonly string[]): string | null {
+  let max: bigint | null = null;
+  for (const id of ids) {
+    const value = BigInt(id);
+    if (max === null || value > max) max = value;
+  }
+  return max === null ? null : max.toString();
+}

@@ -1,0 +1,81 @@
+import {
+  buildCloudEvent,
+  deterministicEventId,
+  DIRECTORY_EVENT_TYPES,
+  directoryEventKey,
+  DirectoryEntity,
+  integratedAccountSource,
+  SYNC_RUN_EVENT_TYPES,
+  syncRunKey,
+  TOPICS,
+} from '@kb4/contracts';
+import type { FieldChange } from '@kb4/mapping';
+import type { OutboxMessage } from '@kb4/persistence';
+
+/** Who the events of one run are about; every directory event carries it. */
+export interface RunContext {
+  accountId: string;
+  runId: string;
+}
+
+/**
+ * A directory event for the outbox. Its id depends only on the logical change (account, record, type and the
+ * content hashes before/after), never on the run or the clock, so a re-run after a crash produces the same ids.
+ */
+export function directoryEvent(
+  ctx: RunContext,
+  entity: DirectoryEntity,
+  remoteId: string,
+  type: string,
+  identity: readonly string[],
+  data: Record<string, unknown>,
+): OutboxMessage {
+  const subjectEntity = entity === 'enrollment' ? 'training/enrollments' : `${entity}s`;
+  return {
+    topic: TOPICS.directoryEvents,
+    key: directoryEventKey(ctx.accountId, entity, remoteId),
+    event: buildCloudEvent({
+      id: deterministicEventId([ctx.accountId, entity, remoteId, type, ...identity]),
+      type,
+      source: integratedAccountSource(ctx.accountId),
+      subject: `${subjectEntity}/${remoteId}`,
+      data: { integrated_account_id: ctx.accountId, sync_run_id: ctx.runId, remote_id: remoteId, ...data },
+    }),
+  };
+}
+
+export function membershipEvent(
+  ctx: RunContext,
+  kind: 'added' | 'removed',
+  groupId: string,
+  userId: string,
+  identity: string,
+  group: Record<string, unknown>,
+  user: Record<string, unknown> | undefined,
+): OutboxMessage {
+  const type = kind === 'added' ? DIRECTORY_EVENT_TYPES.groupMemberAdded : DIRECTORY_EVENT_TYPES.groupMemberRemoved;
+  const data: Record<string, unknown> = { group_id: groupId, user_id: userId, group };
+  if (user) data.user = user;
+  return directoryEvent(ctx, 'group', groupId, type, [userId, identity], data);
+}
+
+export type SyncRunEventKind = 'started' | 'completed' | 'failed';
+
+export function syncRunEvent(ctx: RunContext, kind: SyncRunEventKind, data: Record<string, unknown>, attempt = 0): OutboxMessage {
+  return {
+    topic: TOPICS.syncRuns,
+    key: syncRunKey(ctx.accountId),
+    event: buildCloudEvent({
+      id: deterministicEventId([ctx.accountId, 'sync_run', ctx.runId, kind, String(attempt)]),
+      type: SYNC_RUN_EVENT_TYPES[kind],
+      source: integratedAccountSource(ctx.accountId),
+      subject: `sync-runs/${ctx.runId}`,
+      data: { integrated_account_id: ctx.accountId, sync_run_id: ctx.runId, ...data },
+    }),
+  };
+}
+
+/** Field changes are plain JSON (`from`/`to` may be objects); nothing else travels. */
+export function changesJson(changes: readonly FieldChange[]): Array<{ field: string; from: unknown; to: unknown }> {
+  return changes.map((change) => ({ field: change.field, from: change.from, to: change.to }));
+}

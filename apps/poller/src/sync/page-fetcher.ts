@@ -1,0 +1,46 @@
+import type { Query, ReportingClient } from '@kb4/knowbe4';
+
+export interface FetchedPage {
+  page: number;
+  /** Entries as KnowBe4 sent them; `null` and other dirty entries are left for the caller to skip and count. */
+  records: unknown[];
+}
+
+/**
+ * Pages of a page/per_page list from `startPage` on, in order, with up to `concurrency` requests in flight
+ * (each still paced by the client). Ends at the first empty or short page. A failure surfaces when its page
+ * is due, so every yielded page comes before the failure.
+ */
+export async function* fetchPages(
+  client: ReportingClient,
+  path: string,
+  query: Query,
+  options: { startPage: number; perPage: number; concurrency: number; signal?: AbortSignal },
+): AsyncGenerator<FetchedPage, void, undefined> {
+  const inFlight = new Map<number, Promise<unknown[]>>();
+  let next = options.startPage;
+  const request = (page: number): Promise<unknown[]> => {
+    const promise = client.getRaw(path, { ...query, page, per_page: options.perPage }, { signal: options.signal }).then((response) => {
+      if (!Array.isArray(response.body)) throw new Error(`KnowBe4 answered ${path} page ${page} with something other than an array`);
+      return response.body as unknown[];
+    });
+    // handled when its turn comes; avoids an unhandled rejection for pages fetched ahead of a failure
+    promise.catch(() => undefined);
+    return promise;
+  };
+  try {
+    for (let page = options.startPage; ; page++) {
+      while (next < page + options.concurrency) {
+        inFlight.set(next, request(next));
+        next += 1;
+      }
+      const records = await inFlight.get(page)!;
+      inFlight.delete(page);
+      if (records.length === 0) return;
+      yield { page, records };
+      if (records.length < options.perPage) return;
+    }
+  } finally {
+    inFlight.clear();
+  }
+}

@@ -1,0 +1,176 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap, Optional } from '@nestjs/common';
+import { KnowBe4Region, ReportingClient } from '@kb4/knowbe4';
+import {
+  CredentialCipher,
+  IntegratedAccountEntity,
+  IntegratedAccountRepository,
+  MirrorWriteRepository,
+  OutboxRepository,
+  SnapshotRepository,
+  SyncRunEntity,
+  SyncRunRepository,
+} from '@kb4/persistence';
+import { Client } from 'pg';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { PollerConfig } from '../config/poller.config';
+import { PollerMetrics } from '../metrics/poller-metrics';
+import { POLLER_LOGGER } from '../poller.tokens';
+import { PollerOutboxRelayService } from '../relay/poller-outbox-relay.service';
+import { AccountSync, SyncDependencies, SyncOutcome } from './account-sync';
+
+interface ActiveRun {
+  runId: string;
+  abort: AbortController;
+  done: Promise<void>;
+}
+
+/**
+ * Queues due runs (per-account interval), picks up queued/resumable runs promptly and executes them. An
+ * account is synced by one poller at a time: the run's executor holds a session-level advisory lock on the
+ * account for the whole run (released by Postgres the moment its process dies) and owns the run's lease.
+ */
+@Injectable()
+export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  readonly owner: string;
+  private readonly active = new Map<string, ActiveRun>();
+  private readonly deps: SyncDependencies;
+  private readonly runs: SyncRunRepository;
+  private readonly accounts: IntegratedAccountRepository;
+  private readonly metrics = PollerMetrics.shared();
+  private timer?: NodeJS.Timeout;
+  private ticking?: Promise<void>;
+  private stopping = false;
+  private ticks = 0;
+
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(PollerConfig) private readonly config: PollerConfig,
+    @Inject(POLLER_LOGGER) private readonly logger: Logger,
+    @Optional() @Inject(PollerOutboxRelayService) private readonly relay?: PollerOutboxRelayService,
+  ) {
+    this.owner = config.POLLER_INSTANCE_ID ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    this.runs = new SyncRunRepository(dataSource);
+    const previousKeys = config.CREDENTIALS_PREVIOUS_KEYS?.split(',').filter(Boolean) ?? [];
+    this.accounts = new IntegratedAccountRepository(dataSource, new CredentialCipher(config.CREDENTIALS_KEY, previousKeys));
+    this.deps = {
+      dataSource,
+      runs: this.runs,
+      snapshot: new SnapshotRepository(dataSource),
+      mirror: new MirrorWriteRepository(),
+      outbox: new OutboxRepository(dataSource),
+      logger: logger.child({ component: 'sync', poller: this.owner }),
+      settings: {
+        owner: this.owner,
+        baselineEvents: config.BASELINE_EVENTS,
+        userEventIgnore: config.USER_EVENT_IGNORE_FIELDS.split(',').map((f) => f.trim()).filter(Boolean),
+        syncEnrollments: config.SYNC_ENROLLMENTS,
+        perPage: config.SYNC_PER_PAGE,
+        pageConcurrency: config.SYNC_PAGE_CONCURRENCY,
+        leaseSeconds: config.SYNC_LEASE_SECONDS,
+      },
+      createClient: (account, onRequest) => this.clientFor(account, onRequest),
+      onEventsCommitted: () => this.relay?.nudge(),
+      onPage: (phase) => this.metrics.pages.inc({ phase }),
+      onEvents: (types) => types.forEach((type) => this.metrics.events.inc({ type })),
+      onRequest: (event) => {
+        this.metrics.requests.inc({ status: String(event.status ?? 'none'), outcome: event.outcome });
+        if (event.status === 429) this.metrics.rateLimited.inc();
+      },
+    };
+  }
+
+  onApplicationBootstrap(): void {
+    this.logger.info({ poller: this.owner }, 'sync scheduler started');
+    this.schedule(0);
+  }
+
+  /** Before the data source closes: the page in flight commits, the run stays resumable. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.timer);
+    await this.ticking;
+    for (const run of this.active.values()) run.abort.abort();
+    await Promise.all([...this.active.values()].map((run) => run.done));
+  }
+
+  /** Run ids this process is executing right now. */
+  get runningRunIds(): string[] {
+    return [...this.active.values()].map((run) => run.runId);
+  }
+
+  private schedule(delay: number): void {
+    if (this.stopping) return;
+    this.timer = setTimeout(() => {
+      this.ticking = this.tick().finally(() => this.schedule(this.config.SYNC_SCHEDULER_TICK_MS));
+    }, delay);
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      await this.runs.enqueueDueRuns(this.config.POLL_INTERVAL_SECONDS);
+      if (this.active.size < this.config.SYNC_MAX_CONCURRENT_RUNS) {
+        const candidates = await this.runs.listClaimable(10);
+        for (const candidate of candidates) {
+          if (this.stopping || this.active.size >= this.config.SYNC_MAX_CONCURRENT_RUNS) break;
+          if (this.active.has(candidate.accountId)) continue;
+          await this.tryStart(candidate.id, candidate.accountId);
+        }
+      }
+      if (this.ticks++ % 5 === 0) await this.relay?.refreshLagMetrics();
+    } catch (error) {
+      this.logger.warn({ err: error }, 'scheduler tick failed; retrying next tick');
+    }
+  }
+
+  private async tryStart(runId: string, accountId: string): Promise<void> {
+    const lock = new Client({ connectionString: this.config.DATABASE_URL, application_name: `kb4-poller-run:${this.owner}` });
+    lock.on('error', () => undefined);
+    await lock.connect();
+    let started = false;
+    try {
+      const { rows } = await lock.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(hashtext($1)) AS locked`, [`kb4-sync-account:${accountId}`]);
+      if (!rows[0]?.locked) return;
+      const run = await this.runs.takeOver(runId, this.owner, this.config.SYNC_LEASE_SECONDS);
+      if (!run) return;
+      const account = await this.dataSource.getRepository(IntegratedAccountEntity).findOneBy({ id: accountId });
+      if (!account) return;
+      started = true;
+      const abort = new AbortController();
+      const done = this.execute(account, run, abort.signal).finally(async () => {
+        this.active.delete(accountId);
+        await lock.end().catch(() => undefined);
+      });
+      this.active.set(accountId, { runId, abort, done });
+    } finally {
+      if (!started) await lock.end().catch(() => undefined);
+    }
+  }
+
+  private async execute(account: IntegratedAccountEntity, run: SyncRunEntity, signal: AbortSignal): Promise<void> {
+    const stopTimer = this.metrics.runDuration.startTimer();
+    let outcome: SyncOutcome = 'failed';
+    try {
+      outcome = await new AccountSync(this.deps, account, run, signal).execute();
+    } catch (error) {
+      this.logger.error({ err: error, integrated_account_id: account.id, sync_run_id: run.id }, 'sync run crashed');
+    } finally {
+      stopTimer();
+      this.metrics.runs.inc({ outcome });
+      this.logger.info({ integrated_account_id: account.id, sync_run_id: run.id, outcome, poller: this.owner }, 'sync run finished');
+    }
+  }
+
+  private clientFor(account: IntegratedAccountEntity, onRequest: SyncDependencies['onRequest']): ReportingClient {
+    const credentials = this.accounts.credentialsOf(account);
+    return new ReportingClient({
+      region: account.region as KnowBe4Region,
+      apiKey: credentials.reporting_api_key,
+      baseUrlOverride: this.config.KNOWBE4_BASE_URL_OVERRIDE,
+      pacer: this.config.KNOWBE4_RATE_PROFILE,
+      onRequest,
+    });
+  }
+}
