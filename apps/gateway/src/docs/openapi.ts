@@ -1,14 +1,28 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 
+const DESCRIPTION = [
+  'KnowBe4 as a unified user directory: Truto-style Unified User Directory API, integrated accounts and proxy.',
+  '',
+  'Every request carries `Authorization: Bearer <api key>`; everything of another workspace is a 404.',
+  'Lists answer `{result, next_cursor, prev_cursor, result_count}`; `next_cursor` is null on the last page.',
+  'Errors always have the shape `{statusCode, error, message, details?, request_id}`, plus `truto_is_remote_error`,',
+  '`raw_response` and `truto_error_insight` when KnowBe4 caused them. Responses carry `ratelimit-limit`,',
+  '`ratelimit-remaining` and `ratelimit-reset`.',
+].join('\n');
+
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('kb4-directory')
-    .setDescription('KnowBe4 as a unified user directory: Truto-style Unified User Directory API, integrated accounts and proxy.')
+    .setDescription(DESCRIPTION)
     .setVersion('0.1.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A workspace API key' })
+    .addTag('integrated-accounts', 'Connected KnowBe4 accounts: credentials verified before saving, stored encrypted, never returned')
+    .addTag('unified-user-directory', 'Users and groups in Truto\'s unified shape, served from the mirror the poller keeps')
+    .addTag('proxy', '1:1 passthrough to the account\'s own KnowBe4 Reporting and SCIM bases')
+    .addTag('operations', 'Health and provisioning operations')
     .build();
-  return SwaggerModule.createDocument(app, config);
+  return SwaggerModule.createDocument(app, config, { operationIdFactory: (_controller, method) => method });
 }
 
 /** Swagger UI at /docs and the JSON at /docs-json. */
