@@ -1,0 +1,56 @@
+import 'reflect-metadata';
+import { ConfigValidationError } from '@kb4/platform';
+import { accountCommands, describeCliError } from './cli/accounts';
+import { CliCommand, CliUsageError, createCliContext } from './cli/context';
+import { workspaceCommands } from './cli/workspaces';
+
+/**
+ * `npm run cli -- <noun> <verb> [--flags]`: operator commands. Each `scripts/cli/*.ts` exports a list of
+ * commands; register a new list with one line below.
+ */
+const COMMANDS: CliCommand[] = [
+  ...workspaceCommands,
+  ...accountCommands,
+  // ...operationCommands (scripts/cli/operations.ts, issue 6) goes here
+];
+
+function usage(): string {
+  return ['usage: npm run cli -- <command>', ...COMMANDS.map((command) => `  ${command.usage}`)].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [noun, verb, ...rest] = argv;
+  const command = COMMANDS.find((c) => c.words[0] === noun && c.words[1] === verb);
+  if (!command) {
+    process.stderr.write(`${noun ? `unknown command: ${[noun, verb].filter(Boolean).join(' ')}\n` : ''}${usage()}\n`);
+    return 64;
+  }
+  try {
+    await command.run(createCliContext(rest));
+    return 0;
+  } catch (error) {
+    if (error instanceof CliUsageError) {
+      process.stderr.write(`${error.message}\nusage: npm run cli -- ${command.usage}\n`);
+      return 64;
+    }
+    if (error instanceof ConfigValidationError) {
+      process.stderr.write(`${error.message}\n`);
+      return 78;
+    }
+    const apiError = describeCliError(error);
+    if (apiError) {
+      process.stderr.write(`${apiError}\n`);
+      return 1;
+    }
+    process.stderr.write(`${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  },
+);
