@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { ConfigValidationError } from '@kb4/platform';
 import { accountCommands, describeCliError } from './cli/accounts';
 import { CliCommand, CliUsageError, createCliContext } from './cli/context';
+import { operationCommands } from './cli/operations';
 import { workspaceCommands } from './cli/workspaces';
 
 /**
@@ -11,7 +12,7 @@ import { workspaceCommands } from './cli/workspaces';
 const COMMANDS: CliCommand[] = [
   ...workspaceCommands,
   ...accountCommands,
-  // ...operationCommands (scripts/cli/operations.ts, issue 6) goes here
+  ...operationCommands,
 ];
 
 function usage(): string {
