@@ -60,14 +60,14 @@ export class ProvisioningService {
   ) {}
 
   async createUser(workspaceId: string, accountId: string, user: UnifiedUserWrite, path: string, idempotencyKey?: string): Promise<Accepted> {
-    const account = await this.scope.requireAccount(workspaceId, accountId);
+    const account = { id: await this.scope.assertAccount(workspaceId, accountId) };
     assertStorable(user);
     if (!primaryEmailOf(user)) throw new ApiError(400, 'a user needs username (the primary email) or a primary entry in emails');
     return this.accept(workspaceId, account.id, createUserIntent(account.id, user, path), idempotencyKey);
   }
 
   async updateUser(workspaceId: string, accountId: string, id: string, changes: UnifiedUserWrite, path: string, idempotencyKey?: string): Promise<Accepted> {
-    const account = await this.scope.requireAccount(workspaceId, accountId);
+    const account = { id: await this.scope.assertAccount(workspaceId, accountId) };
     assertStorable(changes);
     if (Object.keys(changes).length === 0) throw new ApiError(400, 'nothing to change: send at least one writable field');
     if (changes.username === null || (changes.emails !== undefined && !primaryEmailOf(changes))) {
@@ -78,18 +78,18 @@ export class ProvisioningService {
   }
 
   async archiveUser(workspaceId: string, accountId: string, id: string, path: string, idempotencyKey?: string): Promise<Accepted> {
-    const account = await this.scope.requireAccount(workspaceId, accountId);
+    const account = { id: await this.scope.assertAccount(workspaceId, accountId) };
     const target = await this.userTarget(account.id, id);
     return this.accept(workspaceId, account.id, archiveUserIntent(account.id, target, path), idempotencyKey);
   }
 
   async createGroup(workspaceId: string, accountId: string, group: { name: string; external_id?: string | null }, path: string, idempotencyKey?: string): Promise<Accepted> {
-    const account = await this.scope.requireAccount(workspaceId, accountId);
+    const account = { id: await this.scope.assertAccount(workspaceId, accountId) };
     return this.accept(workspaceId, account.id, createGroupIntent(account.id, group, path), idempotencyKey);
   }
 
   async addMembers(workspaceId: string, accountId: string, groupId: string, userIds: string[], path: string, idempotencyKey?: string): Promise<Accepted> {
-    const account = await this.scope.requireAccount(workspaceId, accountId);
+    const account = { id: await this.scope.assertAccount(workspaceId, accountId) };
     const group = await this.groupTarget(account.id, groupId);
     const unique = [...new Set(userIds)];
     await this.assertUsersExist(account.id, unique);
@@ -97,7 +97,7 @@ export class ProvisioningService {
   }
 
   async removeMember(workspaceId: string, accountId: string, groupId: string, userId: string, path: string, idempotencyKey?: string): Promise<Accepted> {
-    const account = await this.scope.requireAccount(workspaceId, accountId);
+    const account = { id: await this.scope.assertAccount(workspaceId, accountId) };
     const group = await this.groupTarget(account.id, groupId);
     await this.assertUsersExist(account.id, [userId]);
     return this.accept(workspaceId, account.id, removeMemberIntent(account.id, group, userId, path), idempotencyKey);

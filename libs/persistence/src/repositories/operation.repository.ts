@@ -35,6 +35,11 @@ export type OperationOutcome =
   | { status: 'succeeded'; result: Record<string, unknown> }
   | { status: 'failed'; error: Record<string, unknown>; result?: Record<string, unknown> | null };
 
+// Column → property aliases so a RETURNING row is an OperationEntity without another round trip.
+const OPERATION_COLUMNS = `id, workspace_id AS "workspaceId", account_id AS "accountId", kind, status, attempts, target_key AS "targetKey",
+  request, result, error, idempotency_key AS "idempotencyKey", request_hash AS "requestHash", created_at AS "createdAt",
+  updated_at AS "updatedAt", finished_at AS "finishedAt"`;
+
 type TransactionStep = (manager: EntityManager, operation: OperationEntity) => Promise<void>;
 
 /** Provisioning operations: what the gateway accepted, and how the provisioner left it. */
@@ -55,7 +60,7 @@ export class OperationRepository {
         `INSERT INTO operations (id, workspace_id, account_id, kind, status, attempts, target_key, request, idempotency_key, request_hash)
          VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $7, $8)
          ON CONFLICT (workspace_id, account_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-         RETURNING id`,
+         RETURNING ${OPERATION_COLUMNS}`,
         [
           input.id,
           input.workspaceId,
@@ -75,7 +80,7 @@ export class OperationRepository {
         });
         return { operation: existing, replayed: true };
       }
-      const operation = await manager.getRepository(OperationEntity).findOneByOrFail({ id: input.id });
+      const operation = Object.assign(new OperationEntity(), inserted[0]);
       await alsoInTransaction(manager, operation);
       return { operation, replayed: false };
     });
