@@ -25,7 +25,9 @@ export async function migratedDatabase(prefix: string): Promise<ThrowawayDatabas
 export async function startGatewayProcess(env: Record<string, string>): Promise<GatewayProcess> {
   const port = await freePort();
   const root = resolve(__dirname, '../../..');
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/gateway/src/main.ts'], {
+  // GATEWAY_NODE_ARGS: extra node flags for profiling (e.g. --cpu-prof)
+  const nodeArgs = (process.env.GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, '-r', '@swc-node/register', 'apps/gateway/src/main.ts'], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'info', ...env, GATEWAY_PORT: String(port), HTTP_HOST: '127.0.0.1', KAFKAJS_NO_PARTITIONER_WARNING: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
