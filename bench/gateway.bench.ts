@@ -64,7 +64,7 @@ function startBareProcess(databaseUrl: string, port: number): Promise<ChildProce
   });
   return new Promise((done, fail) => {
     child.once('exit', (code) => fail(new Error(`bare server exited (${code})`)));
-    child.stdout!.once('data', () => {
+    child.stdout.once('data', () => {
       child.removeAllListeners('exit');
       done(child);
     });

@@ -43,8 +43,8 @@ export interface CliContext {
   args: CliArgs;
   config: GatewayConfig;
   /** Prints one JSON document to stdout (scripts parse it). */
-  print(value: unknown): void;
-  withDataSource<T>(run: (dataSource: DataSource, cipher: CredentialCipher) => Promise<T>): Promise<T>;
+  print: (value: unknown) => void;
+  withDataSource: <T>(run: (dataSource: DataSource, cipher: CredentialCipher) => Promise<T>) => Promise<T>;
 }
 
 /** A CLI command: `words` is what follows `npm run cli --`, e.g. ['account', 'connect']. */
@@ -68,7 +68,7 @@ export function createCliContext(argv: string[]): CliContext {
     args: new CliArgs(argv),
     config,
     print: (value) => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
-    async withDataSource(run) {
+    withDataSource: async (run) => {
       const cipher = new CredentialCipher(
         config.CREDENTIALS_KEY,
         (config.CREDENTIALS_PREVIOUS_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean),

@@ -117,7 +117,7 @@ export function syntheticUsers(count: number, firstId = 1_000_000, groups: numbe
       comment: null,
       employee_start_date: null,
       archived_at: i % 20 === 0 ? '2025-01-01T00:00:00.000Z' : null,
-    } as KnowBe4User);
+    });
   }
   return users;
 }
