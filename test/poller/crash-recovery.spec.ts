@@ -94,7 +94,7 @@ describe('poller: SIGKILL mid-run and mid-relay, two replicas', () => {
     const owners = new Set<string>();
     let lockHolders = 0;
     const run = await waitFor('the resumed run to complete', async () => {
-      const [row] = (await b.dataSource.query(`SELECT status, lease_owner FROM sync_runs WHERE id = $1`, [crashed.id])) as Array<{ status: string; lease_owner: string | null }>;
+      const [row] = await b.dataSource.query<Array<{ status: string; lease_owner: string | null }>>(`SELECT status, lease_owner FROM sync_runs WHERE id = $1`, [crashed.id]);
       if (row.status === 'running' && row.lease_owner) {
         owners.add(row.lease_owner);
         const [{ n }] = await b.dataSource.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND objid = hashtext($1)::oid`, [`kb4-sync-account:${accountId}`]);

@@ -57,7 +57,7 @@ describe('poller: directory events after sandbox mutations and a sync', () => {
     await waitFor('created events', async () => ofType(consumer.events, DIRECTORY_EVENT_TYPES.userCreated).length >= users);
     expect(ofType(consumer.events, DIRECTORY_EVENT_TYPES.groupCreated).length).toBe(run.counts.groups_created);
     const created = ofType(consumer.events, DIRECTORY_EVENT_TYPES.userCreated)[0];
-    expect(created.key).toBe(`${accountId}:user:${created.event.data.remote_id}`);
+    expect(created.key).toBe(`${accountId}:user:${String(created.event.data.remote_id)}`);
     expect(created.event.data.user).toMatchObject({ id: created.event.data.remote_id });
   });
 

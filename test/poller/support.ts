@@ -106,7 +106,7 @@ export async function runStatuses(dataSource: DataSource, accountId: string): Pr
 
 export async function waitForRun(dataSource: DataSource, runId: string, statuses = ['completed', 'failed'], timeoutMs = 60_000): Promise<{ status: string; counts: Record<string, number>; error: string | null }> {
   return waitFor(`run ${runId} to reach ${statuses.join('/')}`, async () => {
-    const [row] = (await dataSource.query(`SELECT status, counts, error FROM sync_runs WHERE id = $1`, [runId])) as Array<{ status: string; counts: Record<string, number>; error: string | null }>;
+    const [row] = await dataSource.query<Array<{ status: string; counts: Record<string, number>; error: string | null }>>(`SELECT status, counts, error FROM sync_runs WHERE id = $1`, [runId]);
     return row && statuses.includes(row.status) ? row : undefined;
   }, timeoutMs);
 }

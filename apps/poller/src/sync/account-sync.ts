@@ -284,7 +284,7 @@ export class AccountSync {
       writes.push({
         seq: before?.seq ?? null,
         remoteId: id,
-        name: String(record.name ?? ''),
+        name: typeof record.name === 'string' ? record.name : '',
         record,
         remoteData: remoteData as Record<string, unknown>,
         contentHash: hash,

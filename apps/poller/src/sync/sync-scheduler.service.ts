@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap, Optional } from '@nestjs/common';
-import { KnowBe4Region, ReportingClient } from '@kb4/knowbe4';
+import { ReportingClient } from '@kb4/knowbe4';
 import {
   CredentialCipher,
   IntegratedAccountEntity,
@@ -166,7 +166,7 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
   private clientFor(account: IntegratedAccountEntity, onRequest: SyncDependencies['onRequest']): ReportingClient {
     const credentials = this.accounts.credentialsOf(account);
     return new ReportingClient({
-      region: account.region as KnowBe4Region,
+      region: account.region,
       apiKey: credentials.reporting_api_key,
       baseUrlOverride: this.config.KNOWBE4_BASE_URL_OVERRIDE,
       pacer: this.config.KNOWBE4_RATE_PROFILE,

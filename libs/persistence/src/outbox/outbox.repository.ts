@@ -81,22 +81,22 @@ export class OutboxRepository {
   }
 
   async lag(topics: readonly string[]): Promise<OutboxLag> {
-    const [row] = (await this.dataSource.query(
+    const [row] = await this.dataSource.query<Array<{ pending: number; oldest: number }>>(
       `SELECT count(*)::int AS pending, COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS oldest
          FROM outbox_events WHERE published_at IS NULL AND topic = ANY($1::text[])`,
       [topics],
-    )) as Array<{ pending: number; oldest: number }>;
+    );
     return { pending: row?.pending ?? 0, oldestPendingSeconds: row?.oldest ?? 0 };
   }
 
   /** Published rows older than the retention are only needed for de-duplication of late re-runs. */
   async purgePublished(topics: readonly string[], olderThanSeconds: number): Promise<number> {
     // TypeORM answers a DELETE with [rows, affectedCount]
-    const [, deleted] = (await this.dataSource.query(
+    const [, deleted] = await this.dataSource.query<[unknown, number]>(
       `DELETE FROM outbox_events
         WHERE published_at IS NOT NULL AND published_at < now() - make_interval(secs => $2) AND topic = ANY($1::text[])`,
       [topics, olderThanSeconds],
-    )) as [unknown, number];
+    );
     return deleted ?? 0;
   }
 }

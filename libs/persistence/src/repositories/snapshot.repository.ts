@@ -128,9 +128,9 @@ export class SnapshotRepository {
   }
 
   async countUsers(accountId: string): Promise<number> {
-    const [row] = (await this.dataSource.query(`SELECT count(*)::int AS n FROM directory_users WHERE account_id = $1 AND remote_id IS NOT NULL`, [
+    const [row] = await this.dataSource.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM directory_users WHERE account_id = $1 AND remote_id IS NOT NULL`, [
       accountId,
-    ])) as Array<{ n: number }>;
+    ]);
     return row?.n ?? 0;
   }
 

@@ -83,24 +83,24 @@ export class SyncRunRepository {
    */
   async takeOver(runId: string, owner: string, leaseSeconds: number): Promise<SyncRunEntity | null> {
     // TypeORM answers an UPDATE with [rows, affectedCount]
-    const [rows] = (await this.dataSource.query(
+    const [rows] = await this.dataSource.query<[Array<Record<string, unknown>>, number]>(
       `UPDATE sync_runs
           SET status = 'running', lease_owner = $2, lease_expires_at = now() + make_interval(secs => $3),
               started_at = CASE WHEN status = 'queued' THEN now() ELSE started_at END, resume_at = NULL
         WHERE id = $1 AND (status IN ('queued', 'running') OR (status = 'waiting_for_budget' AND resume_at <= now()))
         RETURNING *`,
       [runId, owner, leaseSeconds],
-    )) as [Array<Record<string, unknown>>, number];
+    );
     return rows[0] ? toEntity(rows[0]) : null;
   }
 
   /** Locks the run row for the rest of the transaction and proves this poller still owns it. */
   async assertOwner(manager: EntityManager, runId: string, owner: string, leaseSeconds: number): Promise<void> {
-    const [rows] = (await manager.query(
+    const [rows] = await manager.query<[unknown[], number]>(
       `UPDATE sync_runs SET lease_expires_at = now() + make_interval(secs => $3)
         WHERE id = $1 AND lease_owner = $2 AND status = 'running' RETURNING id`,
       [runId, owner, leaseSeconds],
-    )) as [unknown[], number];
+    );
     if (rows.length === 0) throw new SyncRunLeaseLostError(runId);
   }
 
