@@ -5,11 +5,9 @@ import {
   IntegratedAccountRepository,
   OperationMirrorRepository,
   OperationRepository,
-  OutboxRelay,
   OutboxRepository,
 } from '@kb4/persistence';
-import { createKafka, createProducer, kafkaBrokerList, kafkaPublisher, ReadinessCheck } from '@kb4/platform';
-import type { Producer } from 'kafkajs';
+import { createKafka, KafkaOutboxRelay, kafkaBrokerList, ReadinessCheck } from '@kb4/platform';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { CommandProcessor } from './commands/command-processor';
@@ -27,8 +25,7 @@ export const PROVISIONER_LOGGER = Symbol('PROVISIONER_LOGGER');
  */
 @Injectable()
 export class ProvisioningRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private producer?: Producer;
-  private relay?: OutboxRelay;
+  private relay?: KafkaOutboxRelay;
   private consumer?: CommandConsumer;
 
   constructor(
@@ -40,15 +37,14 @@ export class ProvisioningRuntime implements OnApplicationBootstrap, BeforeApplic
   async onApplicationBootstrap(): Promise<void> {
     const config = this.config;
     const kafka = createKafka(kafkaBrokerList(config), 'kb4-provisioner');
-    const producer = createProducer(kafka);
-    await producer.connect();
-    this.producer = producer;
-    const relay = new OutboxRelay(this.dataSource, {
+    const relay = new KafkaOutboxRelay({
+      dataSource: this.dataSource,
       name: 'provisioning-outcomes',
       topics: [TOPICS.provisioningResults, TOPICS.provisioningDlq],
+      brokers: kafkaBrokerList(config),
+      clientId: 'kb4-provisioner-outcomes',
       databaseUrl: config.DATABASE_URL,
-      publish: kafkaPublisher(producer),
-      onError: (error, context) => this.logger.warn({ err: error, ...context }, 'outcome relay failed; retrying'),
+      logger: this.logger,
     });
     relay.start();
     this.relay = relay;
@@ -99,7 +95,6 @@ export class ProvisioningRuntime implements OnApplicationBootstrap, BeforeApplic
   async beforeApplicationShutdown(): Promise<void> {
     await this.consumer?.stop();
     await this.relay?.stop();
-    await this.producer?.disconnect();
   }
 
   /** Ready once the consumer has joined its group, so commands published from now on are applied. */

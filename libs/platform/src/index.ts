@@ -9,3 +9,4 @@ export * from './health/health';
 export * from './health/readiness-checks';
 export * from './metrics/metrics';
 export * from './kafka/kafka';
+export * from './kafka/kafka-outbox-relay';

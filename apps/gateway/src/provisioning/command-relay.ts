@@ -1,8 +1,6 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { TOPICS } from '@kb4/contracts';
-import { OutboxRelay } from '@kb4/persistence';
-import { createKafka, createProducer, kafkaBrokerList, kafkaPublisher } from '@kb4/platform';
-import type { Producer } from 'kafkajs';
+import { createLogger, KafkaOutboxRelay, kafkaBrokerList } from '@kb4/platform';
 import { DataSource } from 'typeorm';
 import { GatewayConfig } from '../config/gateway.config';
 
@@ -12,26 +10,23 @@ import { GatewayConfig } from '../config/gateway.config';
  */
 @Injectable()
 export class CommandRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger('CommandRelay');
-  private producer?: Producer;
-  private relay?: OutboxRelay;
+  private relay?: KafkaOutboxRelay;
 
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(GatewayConfig) private readonly config: GatewayConfig,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    const producer = createProducer(createKafka(kafkaBrokerList(this.config), 'kb4-gateway'));
-    await producer.connect();
-    this.producer = producer;
-    this.relay = new OutboxRelay(this.dataSource, {
+  onApplicationBootstrap(): void {
+    this.relay = new KafkaOutboxRelay({
+      dataSource: this.dataSource,
       name: 'provisioning-commands',
       topics: [TOPICS.provisioningCommands],
+      brokers: kafkaBrokerList(this.config),
+      clientId: 'kb4-gateway',
       databaseUrl: this.config.DATABASE_URL,
-      publish: kafkaPublisher(producer),
       pollIntervalMs: 200,
-      onError: (error, context) => this.logger.warn(`command relay ${context.phase} failed (attempt ${context.attempt}): ${error.message}`),
+      logger: createLogger('gateway', this.config.LOG_LEVEL),
     });
     this.relay.start();
   }
@@ -43,6 +38,5 @@ export class CommandRelay implements OnApplicationBootstrap, BeforeApplicationSh
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.relay?.stop();
-    await this.producer?.disconnect();
   }
 }

@@ -1,5 +1,5 @@
 import { metricsRegistry } from '@kb4/platform';
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 
 /** The poller's Prometheus metrics, registered once per process on the shared registry. */
 export class PollerMetrics {
@@ -19,15 +19,6 @@ export class PollerMetrics {
     registers: [metricsRegistry],
   });
   readonly rateLimited = new Counter({ name: 'kb4_poller_knowbe4_429_total', help: 'Reporting API answers 429', registers: [metricsRegistry] });
-  readonly published = new Counter({ name: 'kb4_outbox_published_total', help: 'Outbox rows published to Kafka, by topic', labelNames: ['topic'], registers: [metricsRegistry] });
-  readonly publishFailures = new Counter({ name: 'kb4_outbox_publish_failures_total', help: 'Failed outbox publish attempts', registers: [metricsRegistry] });
-  readonly outboxPending = new Gauge({ name: 'kb4_outbox_pending', help: 'Unpublished outbox rows of this relay', labelNames: ['relay'], registers: [metricsRegistry] });
-  readonly outboxLag = new Gauge({
-    name: 'kb4_outbox_lag_seconds',
-    help: 'Age of the oldest unpublished outbox row of this relay',
-    labelNames: ['relay'],
-    registers: [metricsRegistry],
-  });
 
   private static instance?: PollerMetrics;
 
