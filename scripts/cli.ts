@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { ConfigValidationError } from '@kb4/platform';
 import { accountCommands, describeCliError } from './cli/accounts';
 import { CliCommand, CliUsageError, createCliContext } from './cli/context';
+import { eventCommands } from './cli/events';
 import { operationCommands } from './cli/operations';
 import { workspaceCommands } from './cli/workspaces';
 
@@ -13,6 +14,7 @@ const COMMANDS: CliCommand[] = [
   ...workspaceCommands,
   ...accountCommands,
   ...operationCommands,
+  ...eventCommands,
 ];
 
 function usage(): string {
