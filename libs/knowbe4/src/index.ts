@@ -31,6 +31,17 @@ export {
   sharedRatePacers,
   DAY_MS,
 } from './pacing/rate-pacer';
+export { type Pacer, type PacerRegistry, isPacer } from './pacing/pacer';
+export {
+  SharedRatePacer,
+  type SharedRatePacerOptions,
+  SharedRatePacerRegistry,
+  type RateBudgetStore,
+  type BudgetReservation,
+  type BudgetReservationRequest,
+  budgetKeyFor,
+  earliestSlot,
+} from './pacing/shared-rate-pacer';
 export * from './reporting/types';
 export { PagedList, type SkippedRecord, type SkipListener, MAX_PER_PAGE } from './reporting/pagination';
 export {

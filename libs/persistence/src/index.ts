@@ -16,3 +16,4 @@ export * from './outbox/outbox-relay';
 export * from './repositories/sync-run.repository';
 export * from './repositories/snapshot.repository';
 export * from './repositories/mirror-write.repository';
+export * from './repositories/rate-budget.repository';

@@ -8,7 +8,7 @@ import {
   KnowBe4RequestError,
   KnowBe4UpstreamError,
 } from '../errors';
-import type { RatePacer } from '../pacing/rate-pacer';
+import type { Pacer } from '../pacing/pacer';
 import { Clock, systemClock } from './clock';
 import { redactSecrets, redactUrl } from './redact';
 import {
@@ -69,7 +69,7 @@ export interface TransportOptions {
   /** The bearer secret; kept in a private field, used only for the Authorization header and redaction. */
   secret: string;
   retry: RetryPolicy;
-  pacer?: RatePacer;
+  pacer?: Pacer;
   dispatcher?: Dispatcher;
   timeoutMs?: number;
   userAgent?: string;
@@ -150,7 +150,7 @@ export class KnowBe4Transport {
   readonly #basePath: string;
   readonly #dispatcher: Dispatcher;
   readonly #retry: RetryPolicy;
-  readonly #pacer?: RatePacer;
+  readonly #pacer?: Pacer;
   readonly #timeoutMs: number;
   readonly #clock: Clock;
   readonly #onRequest?: (event: KnowBe4RequestEvent) => void;
@@ -179,7 +179,7 @@ export class KnowBe4Transport {
     this.#contentType = options.contentType ?? 'application/json';
   }
 
-  get pacer(): RatePacer | undefined {
+  get pacer(): Pacer | undefined {
     return this.#pacer;
   }
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { KnowBe4BudgetExhaustedError } from '../errors';
 import { Clock, systemClock } from '../http/clock';
+import type { Pacer, PacerRegistry } from './pacer';
 
 /**
  * `documented`: KnowBe4's published per-account limits (4/s, 50 per rolling minute, daily budget).
@@ -23,7 +24,7 @@ export interface RatePacerOptions {
 }
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
-const DAILY_BASE_BUDGET = 2000;
+export const DAILY_BASE_BUDGET = 2000;
 
 export function windowsForProfile(profile: PacingProfile): RateWindow[] {
   switch (profile) {
@@ -51,7 +52,7 @@ export interface RatePacerSnapshot {
  * Paces one KnowBe4 account to its limits. Each `acquire()` reserves the earliest slot allowed by every rolling
  * window at once (no queue needed: reservations are made synchronously in order), then waits for it.
  */
-export class RatePacer {
+export class RatePacer implements Pacer {
   readonly profile: PacingProfile;
   private readonly windows: RateWindow[];
   private readonly clock: Clock;
@@ -153,7 +154,7 @@ export function credentialFingerprint(region: string, secret: string): string {
  * One pacer per account and profile in a process, so every client of the same account shares its limits.
  * Keyed by region and a hash of the key — the key itself is never stored here.
  */
-export class RatePacerRegistry {
+export class RatePacerRegistry implements PacerRegistry {
   private readonly pacers = new Map<string, RatePacer>();
 
   constructor(private readonly defaults: Omit<RatePacerOptions, 'profile'> = {}) {}

@@ -12,7 +12,8 @@ import {
   Query,
   TransportResponse,
 } from '../http/transport';
-import { PacingProfile, RatePacer, RatePacerRegistry, sharedRatePacers } from '../pacing/rate-pacer';
+import { isPacer, Pacer, PacerRegistry } from '../pacing/pacer';
+import { PacingProfile, sharedRatePacers } from '../pacing/rate-pacer';
 import { KnowBe4Region, reportingBaseUrl } from '../regions';
 import { safeRelativePath } from '../http/paths';
 import { clampPerPage, PagedList, pagesByCursor, pagesByNumber, SkipListener, SkippedRecord } from './pagination';
@@ -42,10 +43,13 @@ export interface ReportingClientOptions {
   apiKey: string;
   /** Routes every region to `{override}/{region}/v1` (env KNOWBE4_BASE_URL_OVERRIDE, e.g. the sandbox). */
   baseUrlOverride?: string;
-  /** A pacer, or a profile for the process-wide pacer of this account (default `documented`). */
-  pacer?: RatePacer | PacingProfile;
-  /** Registry used when `pacer` is a profile name; defaults to the process-wide one. */
-  pacerRegistry?: RatePacerRegistry;
+  /** A pacer, or a profile for the registry's pacer of this account (default `documented`). */
+  pacer?: Pacer | PacingProfile;
+  /**
+   * Registry used when `pacer` is a profile name; defaults to the process-wide in-memory one. A
+   * `SharedRatePacerRegistry` shares the account's budget with other processes.
+   */
+  pacerRegistry?: PacerRegistry;
   /** Licensed users of the account, for the daily budget (2,000 + this). */
   licensedUsers?: number;
   retry?: Partial<RetryPolicy>;
@@ -124,7 +128,7 @@ export class ReportingClient {
     this.baseUrl = reportingBaseUrl(options.region, options.baseUrlOverride);
     if (!options.apiKey) throw new TypeError('ReportingClient needs an apiKey');
     const pacer =
-      options.pacer instanceof RatePacer
+      isPacer(options.pacer)
         ? options.pacer
         : (options.pacerRegistry ?? sharedRatePacers).pacerFor(options.region, options.apiKey, {
             profile: options.pacer ?? 'documented',
@@ -152,7 +156,7 @@ export class ReportingClient {
     return this.#transport.lastRequestId;
   }
 
-  get pacer(): RatePacer | undefined {
+  get pacer(): Pacer | undefined {
     return this.#transport.pacer;
   }
 

@@ -11,7 +11,8 @@ import {
   KnowBe4Transport,
   TransportResponse,
 } from '../http/transport';
-import { PacingProfile, RatePacer, RatePacerRegistry, sharedRatePacers } from '../pacing/rate-pacer';
+import { isPacer, Pacer, PacerRegistry } from '../pacing/pacer';
+import { PacingProfile, sharedRatePacers } from '../pacing/rate-pacer';
 import { safeRelativePath } from '../http/paths';
 import { memberValuePath, userNameEqualsFilter } from './filter';
 import {
@@ -33,8 +34,8 @@ export interface ScimClientOptions {
   baseUrl: string;
   token: string;
   /** A pacer, or a profile for a process-wide pacer keyed by this token. Default: no pacing (limits undocumented). */
-  pacer?: RatePacer | PacingProfile;
-  pacerRegistry?: RatePacerRegistry;
+  pacer?: Pacer | PacingProfile;
+  pacerRegistry?: PacerRegistry;
   retry?: Partial<RetryPolicy>;
   dispatcher?: Dispatcher;
   timeoutMs?: number;
@@ -90,7 +91,7 @@ export class ScimClient {
   constructor(options: ScimClientOptions) {
     if (!options.token) throw new TypeError('ScimClient needs a token');
     const pacer =
-      options.pacer === undefined || options.pacer instanceof RatePacer
+      options.pacer === undefined || isPacer(options.pacer)
         ? options.pacer
         : (options.pacerRegistry ?? sharedRatePacers).pacerFor(`scim:${options.baseUrl}`, options.token, {
             profile: options.pacer,
