@@ -5,7 +5,7 @@ import { sendReportingError } from '../http/kb4-gate';
 import type { EnrollmentRecord } from '../store/records';
 import type { TenantStore } from '../store/tenant-store';
 import { toKb4Json } from './kb4-json';
-import { pageOf, parsePaging, type Paging } from './pagination';
+import { cursorPageOf, pageOf, parseListRequest } from './pagination';
 import {
   accountView,
   enrollmentView,
@@ -32,10 +32,28 @@ const flag = (query: Query, name: string): boolean => query[name] === 'true' || 
 const optionalNumber = (query: Query, name: string): number | undefined =>
   typeof query[name] === 'string' ? numericId(query[name]) ?? Number.NaN : undefined;
 
-/** Paginates then renders, so only the requested page is ever serialized. */
-function sendPage<T>(res: Response, items: readonly T[], paging: Paging, render: (item: T) => unknown): void {
-  sendValue(res, pageOf(items, paging).map(render));
+/**
+ * A list in KnowBe4's page mode (a bare array) or cursor mode (`{data, _metadata: {next_cursor}}`).
+ * Paginates before rendering, so only the requested page is ever serialized. Lists are id-ordered.
+ */
+function sendList<T>(
+  res: Response,
+  query: Query,
+  items: readonly T[],
+  idOf: (item: T) => number,
+  renderPage: (slice: readonly T[]) => string,
+): void {
+  const request = parseListRequest(query);
+  if (request.mode === 'invalid') return sendReportingError(res, 400, 'Invalid cursor');
+  if (request.mode === 'page') return send(res, renderPage(pageOf(items, request.paging)));
+  const { slice, nextCursor } = cursorPageOf(items, idOf, request.afterId, request.perPage);
+  send(res, `{"data":${renderPage(slice)},"_metadata":{"next_cursor":${JSON.stringify(nextCursor)}}}`);
 }
+
+const renderEach =
+  <T>(render: (item: T) => unknown) =>
+  (slice: readonly T[]): string =>
+    toKb4Json(slice.map(render));
 
 /** KnowBe4 Reporting API v1, read-only, served for whichever region the gate resolved. */
 @Controller('v1')
@@ -58,7 +76,7 @@ export class ReportingController {
     const status = q.status === 'active' || q.status === 'archived' ? q.status : undefined;
     const groupId = optionalNumber(q, 'group_id');
     const users = t.usersMatching(status, groupId);
-    send(res, userListJson(pageOf(users, parsePaging(q)), t, q.expand === 'group'));
+    sendList(res, q, users, (u) => u.id, (slice) => userListJson(slice, t, q.expand === 'group'));
   }
 
   @Get('users/:id')
@@ -83,7 +101,7 @@ export class ReportingController {
     const q = req.query as Query;
     const status = q.status === 'active' || q.status === 'archived' ? q.status : undefined;
     const groups = status ? t.groups.filter((g) => g.status === status) : t.groups;
-    sendPage(res, groups, parsePaging(q), groupView);
+    sendList(res, q, groups, (g) => g.id, renderEach(groupView));
   }
 
   @Get('groups/:id')
@@ -98,8 +116,9 @@ export class ReportingController {
     const t = contextOf(req).tenant;
     const group = t.groupsById.get(numericId(String(req.params.id)) ?? -1);
     if (!group) return notFound(res);
-    const ids = pageOf(t.groupMembers(group), parsePaging(req.query as Query));
-    send(res, userListJson(ids.flatMap((id) => t.usersById.get(id) ?? []), t, false));
+    sendList(res, req.query as Query, t.groupMembers(group), (id) => id, (ids) =>
+      userListJson(ids.flatMap((id) => t.usersById.get(id) ?? []), t, false),
+    );
   }
 
   @Get('groups/:id/risk_score_history')
@@ -116,7 +135,7 @@ export class ReportingController {
   @Get('phishing/campaigns')
   phishingCampaigns(@Req() req: Request, @Res() res: Response): void {
     const t = contextOf(req).tenant;
-    sendPage(res, t.phishingCampaigns, parsePaging(req.query as Query), (c) => phishingCampaignView(c, t));
+    sendList(res, req.query as Query, t.phishingCampaigns, (c) => c.campaign_id, renderEach((c) => phishingCampaignView(c, t)));
   }
 
   @Get('phishing/campaigns/:id')
@@ -133,13 +152,13 @@ export class ReportingController {
     const id = numericId(String(req.params.id));
     if (!t.phishingCampaigns.some((c) => c.campaign_id === id)) return notFound(res);
     const tests = t.securityTests.filter((s) => s.campaign_id === id);
-    sendPage(res, tests, parsePaging(req.query as Query), (s) => securityTestView(s, t));
+    sendList(res, req.query as Query, tests, (s) => s.pst_id, renderEach((s) => securityTestView(s, t)));
   }
 
   @Get('phishing/security_tests')
   securityTests(@Req() req: Request, @Res() res: Response): void {
     const t = contextOf(req).tenant;
-    sendPage(res, t.securityTests, parsePaging(req.query as Query), (s) => securityTestView(s, t));
+    sendList(res, req.query as Query, t.securityTests, (s) => s.pst_id, renderEach((s) => securityTestView(s, t)));
   }
 
   @Get('phishing/security_tests/:id')
@@ -155,7 +174,7 @@ export class ReportingController {
     const t = contextOf(req).tenant;
     const test = t.securityTests.find((s) => s.pst_id === numericId(String(req.params.id)));
     if (!test) return notFound(res);
-    sendPage(res, test.recipients, parsePaging(req.query as Query), (r) => recipientView(r, test, t));
+    sendList(res, req.query as Query, test.recipients, (r) => r.recipient_id, renderEach((r) => recipientView(r, test, t)));
   }
 
   @Get('phishing/security_tests/:id/recipients/:recipientId')
@@ -171,7 +190,7 @@ export class ReportingController {
 
   @Get('training/store_purchases')
   storePurchases(@Req() req: Request, @Res() res: Response): void {
-    sendPage(res, contextOf(req).tenant.storePurchases, parsePaging(req.query as Query), storePurchaseView);
+    sendList(res, req.query as Query, contextOf(req).tenant.storePurchases, (p) => p.store_purchase_id, renderEach(storePurchaseView));
   }
 
   @Get('training/store_purchases/:id')
@@ -183,7 +202,7 @@ export class ReportingController {
 
   @Get('training/policies')
   policies(@Req() req: Request, @Res() res: Response): void {
-    sendPage(res, contextOf(req).tenant.policies, parsePaging(req.query as Query), policyView);
+    sendList(res, req.query as Query, contextOf(req).tenant.policies, (p) => p.policy_id, renderEach(policyView));
   }
 
   @Get('training/policies/:id')
@@ -200,7 +219,7 @@ export class ReportingController {
     const withPercentages = !flag(q, 'exclude_percentages');
     // Computing completion percentages is costly on KnowBe4's side: it caps those lists at 10.
     const campaigns = withPercentages ? t.trainingCampaigns.slice(0, 10) : t.trainingCampaigns;
-    sendPage(res, campaigns, parsePaging(q), (c) => trainingCampaignView(c, t, withPercentages));
+    sendList(res, q, campaigns, (c) => c.campaign_id, renderEach((c) => trainingCampaignView(c, t, withPercentages)));
   }
 
   @Get('training/campaigns/:id')
@@ -216,16 +235,8 @@ export class ReportingController {
     const t = contextOf(req).tenant;
     const q = req.query as Query;
     const opts = { includeCampaignId: flag(q, 'include_campaign_id'), includeEmployeeNumber: flag(q, 'include_employee_number') };
-    const matching = filterEnrollments(t, q);
-    const paging = parsePaging(q);
     const render = (e: EnrollmentRecord) => enrollmentView(e, t, opts);
-    if (typeof q.cursor !== 'string' || q.cursor === '' || q.cursor === 'false') return sendPage(res, matching, paging, render);
-    const after = q.cursor === 'true' ? 0 : decodeCursor(q.cursor);
-    if (after === undefined) return sendReportingError(res, 400, 'Invalid cursor');
-    let start = lowerBound(matching, after);
-    const slice = matching.slice(start, (start += paging.perPage));
-    const next = start < matching.length && slice.length ? encodeCursor(slice[slice.length - 1].enrollment_id) : '';
-    sendValue(res, { data: slice.map(render), _metadata: { next_cursor: next } });
+    sendList(res, q, filterEnrollments(t, q), (e) => e.enrollment_id, renderEach(render));
   }
 
   @Get('training/enrollments/:id')
@@ -251,22 +262,4 @@ function filterEnrollments(t: TenantStore, q: Query): readonly EnrollmentRecord[
       (user === undefined || e.userId === user) &&
       (!excludeArchived || t.usersById.get(e.userId)?.status !== 'archived'),
   );
-}
-
-/** Index of the first enrollment with an id greater than `after` (enrollments are id-ordered). */
-function lowerBound(items: readonly EnrollmentRecord[], after: number): number {
-  let lo = 0;
-  let hi = items.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (items[mid].enrollment_id <= after) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-const encodeCursor = (afterId: number): string => Buffer.from(`after:${afterId}`).toString('base64url');
-function decodeCursor(cursor: string): number | undefined {
-  const match = /^after:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  return match ? Number(match[1]) : undefined;
 }
