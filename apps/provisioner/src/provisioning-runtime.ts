@@ -82,6 +82,7 @@ export class ProvisioningRuntime implements OnApplicationBootstrap, BeforeApplic
       {
         groupId: config.PROVISIONER_CONSUMER_GROUP,
         concurrency: config.PROVISIONER_CONCURRENCY,
+        maxBuffered: config.PROVISIONER_MAX_BUFFERED,
         sessionTimeoutMs: config.PROVISIONER_SESSION_TIMEOUT_MS,
         heartbeatIntervalMs: config.PROVISIONER_HEARTBEAT_INTERVAL_MS,
         maxWaitTimeMs: config.PROVISIONER_MAX_WAIT_MS,

@@ -156,20 +156,19 @@ export class ProvisioningService {
       throw new ApiError(400, 'Idempotency-Key must be 1-255 visible ASCII characters');
     }
     const requestHash = requestHashOf(accountId, intent);
-    const { operation, replayed } = await this.operations.record(
+    const stored = storedRequestOf(intent);
+    const { operation, replayed } = await this.operations.recordWithCommand(
       {
         id: randomUUID(),
         workspaceId,
         accountId,
         kind: intent.kind,
         targetKey: intent.key,
-        request: storedRequestOf(intent),
+        request: stored,
         idempotencyKey: idempotencyKey ?? null,
         requestHash,
       },
-      async (manager, created) => {
-        await this.outbox.enqueue(manager, [commandMessage(created, storedRequestOf(intent).command, 1)]);
-      },
+      (created) => commandMessage(created, stored.command, 1),
     );
     if (replayed && operation.requestHash !== requestHash) {
       throw new ApiError(422, 'this Idempotency-Key was already used with a different request', { operation_id: operation.id });

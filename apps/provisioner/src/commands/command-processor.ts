@@ -9,7 +9,7 @@ import {
   validateEventData,
   type CloudEventEnvelope,
 } from '@kb4/contracts';
-import { OperationMirrorRepository, OperationRepository, OutboxMessage, OutboxRepository } from '@kb4/persistence';
+import { AttemptClaim, OperationMirrorRepository, OperationRepository, OutboxMessage, OutboxRepository } from '@kb4/persistence';
 import type { Logger } from 'pino';
 import { DataSource, EntityManager } from 'typeorm';
 import { deadLetterEvent, failedEvent, succeededEvent, type CommandCoordinates, type ResultBase } from '../outcomes/outcome-events';
@@ -124,79 +124,101 @@ export class CommandProcessor {
     }
     const type = event.type as CommandType;
     const command = validation.value as ProvisioningCommandBase;
-    if (await this.deps.operations.wasProcessed(coordinates.commandId)) return 'duplicate';
-    const target = await this.deps.operations.findForExecution(command.operation_id);
-    if (!target) {
-      // Its operation row is not in this database: nothing here can record an outcome for it.
-      this.deps.logger.warn({ operation_id: command.operation_id, command_id: event.id }, 'command for an unknown operation skipped');
-      return 'unknown_operation';
-    }
-    const { operation, account } = target;
-    if (operation.accountId !== command.integrated_account_id) {
-      return this.deadLetterMalformed(event, event.data, coordinates, 'integrated_account_id does not match the operation');
-    }
-    if (operation.status === 'succeeded' || operation.status === 'failed') {
-      await this.deps.dataSource.transaction((manager) => this.deps.operations.markProcessed(manager, coordinates.commandId, operation.id));
-      return 'already_finished';
-    }
-    const client = this.deps.clients.clientFor(account);
-    const base = {
-      operationId: operation.id,
-      accountId: account.id,
-      commandType: type,
-      key: coordinates.key,
-      commandId: coordinates.commandId,
-    };
     for (let attemptHere = 1; ; attemptHere += 1) {
-      const attempts = await this.deps.operations.startAttempt(operation.id);
-      if (attempts === null) return 'already_finished';
+      const step = await this.attempt(type, event, command, coordinates, attemptHere);
+      if (step.kind === 'claimed') {
+        if (step.retryAfterMs === undefined) return step.disposition;
+        await abortableSleep(step.retryAfterMs, signal);
+        continue;
+      }
+      switch (step.kind) {
+        case 'duplicate':
+          return 'duplicate';
+        case 'unknown_operation':
+          // Its operation row is not in this database: nothing here can record an outcome for it.
+          this.deps.logger.warn({ operation_id: command.operation_id, command_id: event.id }, 'command for an unknown operation skipped');
+          return 'unknown_operation';
+        case 'account_mismatch':
+          return this.deadLetterMalformed(event, event.data, coordinates, 'integrated_account_id does not match the operation');
+        case 'finished':
+          await this.deps.dataSource.transaction((manager) => this.deps.operations.markProcessed(manager, coordinates.commandId, step.operationId));
+          return 'already_finished';
+      }
+    }
+  }
+
+  /**
+   * One attempt in one transaction: claim (row lock on the operation), the SCIM write, and on success or final
+   * failure the outcome — mirror, operation, processed mark, outbox events — before the commit. A retryable
+   * failure commits only the counted attempt; the caller backs off outside the transaction.
+   */
+  private async attempt(
+    type: CommandType,
+    event: CloudEventEnvelope<unknown>,
+    command: ProvisioningCommandBase,
+    coordinates: CommandCoordinates,
+    attemptHere: number,
+  ): Promise<Exclude<AttemptClaim, { kind: 'claimed' }> | { kind: 'claimed'; disposition: CommandDisposition; retryAfterMs?: number }> {
+    let wroteOutbox = false;
+    const step = await this.deps.dataSource.transaction(async (manager) => {
+      const claim = await this.deps.operations.claimAttempt(manager, {
+        operationId: command.operation_id,
+        commandId: coordinates.commandId,
+        accountId: command.integrated_account_id,
+      });
+      if (claim.kind !== 'claimed') return claim;
+      const { account, attempts } = claim;
+      const base = { operationId: claim.operation.id, accountId: account.id, commandType: type, key: coordinates.key, commandId: coordinates.commandId, attempt: attempts };
+      let result: ScimWriteResult;
       try {
-        const result = await this.deps.writer.apply(type, command, { client, accountId: account.id, requestId: operation.id });
-        this.deps.onAttempt?.(type, 'succeeded');
-        await this.recordSuccess({ ...base, attempt: attempts }, result);
-        return 'succeeded';
+        const client = this.deps.clients.clientFor(account);
+        result = await this.deps.writer.apply(type, command, { client, accountId: account.id, requestId: claim.operation.id, db: manager });
       } catch (error) {
         const failure = describeFailure(error);
         const retry = failure.retryable && attemptHere < this.deps.budget.maxAttempts;
         this.deps.onAttempt?.(type, retry ? 'retry' : 'failed');
         this.deps.logger[retry ? 'info' : 'warn'](
-          { operation_id: operation.id, attempt: attempts, code: failure.code, status: failure.status, retry },
+          { operation_id: claim.operation.id, attempt: attempts, code: failure.code, status: failure.status, retry },
           `command attempt failed: ${failure.message}`,
         );
-        if (!retry) {
-          await this.recordFailure({ ...base, attempt: attempts }, event, failure, coordinates);
-          return 'failed';
+        if (retry) {
+          const { baseDelayMs, maxDelayMs, random } = this.deps.budget;
+          return { kind: 'claimed' as const, disposition: 'failed' as const, retryAfterMs: attemptBackoffMs(attemptHere, baseDelayMs, maxDelayMs, random) };
         }
-        const { baseDelayMs, maxDelayMs, random } = this.deps.budget;
-        await abortableSleep(attemptBackoffMs(attemptHere, baseDelayMs, maxDelayMs, random), signal);
+        await this.recordFailure(manager, base, event, failure, coordinates);
+        wroteOutbox = true;
+        return { kind: 'claimed' as const, disposition: 'failed' as const };
       }
-    }
+      this.deps.onAttempt?.(type, 'succeeded');
+      await this.recordSuccess(manager, base, result);
+      wroteOutbox = true;
+      return { kind: 'claimed' as const, disposition: 'succeeded' as const };
+    });
+    if (wroteOutbox) this.deps.onOutboxWritten?.();
+    return step;
   }
 
-  private async recordSuccess(attemptBase: Omit<ResultBase, 'completedAt'>, result: ScimWriteResult): Promise<void> {
+  private async recordSuccess(manager: EntityManager, attemptBase: Omit<ResultBase, 'completedAt'>, result: ScimWriteResult): Promise<void> {
     const base: ResultBase = { ...attemptBase, completedAt: new Date() };
-    await this.deps.dataSource.transaction(async (manager) => {
-      const mirrored = await this.refreshMirrorSafely(manager, base.accountId, result, base.operationId);
-      const scimId = result.user?.id ?? result.group?.id ?? null;
-      const summary: Record<string, unknown> = {
-        action: result.action,
-        scim_id: scimId,
-        request_id: base.operationId,
-        ...(result.user ? { user_name: result.user.userName, active: result.user.active !== false } : {}),
-        ...(result.group ? { display_name: result.group.displayName } : {}),
-        ...(result.membership
-          ? { group_scim_id: result.membership.groupScimId, user_scim_ids: result.membership.userScimIds, member: result.membership.member }
-          : {}),
-      };
-      await this.deps.operations.finish(manager, base.operationId, base.commandId, {
-        status: 'succeeded',
-        result: { scim: summary, remote_id: mirrored?.remoteId ?? null, scim_id: scimId, record: mirrored?.record ?? null },
-      });
-      await this.enqueue(manager, [
-        succeededEvent(base, { remoteId: mirrored?.remoteId ?? null, scimId, resource: mirrored?.record ?? undefined }),
-      ]);
-    });
-    this.deps.onOutboxWritten?.();
+    const mirrored = await this.refreshMirrorSafely(manager, base.accountId, result, base.operationId);
+    const scimId = result.user?.id ?? result.group?.id ?? null;
+    const summary: Record<string, unknown> = {
+      action: result.action,
+      scim_id: scimId,
+      request_id: base.operationId,
+      ...(result.user ? { user_name: result.user.userName, active: result.user.active !== false } : {}),
+      ...(result.group ? { display_name: result.group.displayName } : {}),
+      ...(result.membership
+        ? { group_scim_id: result.membership.groupScimId, user_scim_ids: result.membership.userScimIds, member: result.membership.member }
+        : {}),
+    };
+    await this.deps.operations.finishWithEvents(
+      manager,
+      base.operationId,
+      base.commandId,
+      { status: 'succeeded', result: { scim: summary, remote_id: mirrored?.remoteId ?? null, scim_id: scimId, record: mirrored?.record ?? null } },
+      [succeededEvent(base, { remoteId: mirrored?.remoteId ?? null, scimId, resource: mirrored?.record ?? undefined })],
+    );
   }
 
   // The SCIM write already happened: a mirror problem must not turn it into a failure (the next sync repairs it).
@@ -219,23 +241,17 @@ export class CommandProcessor {
   }
 
   private async recordFailure(
+    manager: EntityManager,
     base: Omit<ResultBase, 'completedAt'>,
     command: CloudEventEnvelope<unknown>,
     failure: OperationFailure,
     coordinates: CommandCoordinates,
   ): Promise<void> {
     const at = new Date();
-    await this.deps.dataSource.transaction(async (manager) => {
-      await this.deps.operations.finish(manager, base.operationId, base.commandId, {
-        status: 'failed',
-        error: { ...failure, attempts: base.attempt },
-      });
-      await this.enqueue(manager, [
-        failedEvent({ ...base, completedAt: at }, failure),
-        deadLetterEvent({ command, accountId: base.accountId, operationId: base.operationId, error: failure, attempts: base.attempt, at, coordinates }),
-      ]);
-    });
-    this.deps.onOutboxWritten?.();
+    await this.deps.operations.finishWithEvents(manager, base.operationId, base.commandId, { status: 'failed', error: { ...failure, attempts: base.attempt } }, [
+      failedEvent({ ...base, completedAt: at }, failure),
+      deadLetterEvent({ command, accountId: base.accountId, operationId: base.operationId, error: failure, attempts: base.attempt, at, coordinates }),
+    ]);
   }
 
   /** Malformed commands are never retried: DLQ at once, and the operation (when it can be found) fails. */

@@ -11,6 +11,12 @@ export class ProvisionerConfig extends ServiceConfig {
   @Max(256)
   PROVISIONER_CONCURRENCY = 8;
 
+  /** Commands taken from Kafka and not yet finished; above it partitions are paused until half have finished. */
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  PROVISIONER_MAX_BUFFERED = 256;
+
   /** Attempts per command delivery before the DLQ; each attempt is one SCIM write with the client's own retries. */
   @IsInt()
   @Min(1)

@@ -1,4 +1,5 @@
-import { BatchProgress, KeyedWorkQueue, PredecessorFailedError } from './keyed-work-queue';
+import { KeyedWorkQueue, PredecessorFailedError } from './keyed-work-queue';
+import { PartitionProgress } from './partition-progress';
 
 const tick = (ms = 1): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -63,19 +64,36 @@ describe('KeyedWorkQueue', () => {
   });
 });
 
-describe('BatchProgress', () => {
-  it('only advances over a finished prefix of offsets', () => {
-    const progress = new BatchProgress(['10', '11', '12', '13']);
+describe('PartitionProgress', () => {
+  it('commits only past a finished prefix of the offsets taken', () => {
+    const progress = new PartitionProgress();
+    for (const offset of ['10', '11', '12', '13']) expect(progress.take(offset)).toBe(true);
     expect(progress.complete('11')).toBeUndefined();
-    expect(progress.complete('10')).toBe('11');
+    expect(progress.complete('10')).toBe('12');
     expect(progress.complete('13')).toBeUndefined();
-    expect(progress.finished).toBe(false);
-    expect(progress.complete('12')).toBe('13');
-    expect(progress.finished).toBe(true);
+    expect(progress.unfinished).toBe(1);
+    expect(progress.firstUnfinished).toBe('12');
+    expect(progress.complete('12')).toBe('14');
+    expect(progress.unfinished).toBe(0);
+    expect(progress.firstUnfinished).toBeUndefined();
   });
 
-  it('handles offsets beyond 2^53', () => {
-    const progress = new BatchProgress(['9007199254740993', '9007199254740994']);
-    expect(progress.complete('9007199254740993')).toBe('9007199254740993');
+  it('refuses a refetched offset and never commits once abandoned', () => {
+    const progress = new PartitionProgress();
+    progress.take('5');
+    expect(progress.take('5')).toBe(false);
+    expect(progress.take('4')).toBe(false);
+    progress.abandoned = true;
+    expect(progress.complete('5')).toBeUndefined();
+  });
+
+  it('handles offsets beyond 2^53 and long runs without keeping every offset', () => {
+    const progress = new PartitionProgress();
+    progress.take('9007199254740993');
+    expect(progress.complete('9007199254740993')).toBe('9007199254740994');
+    const many = new PartitionProgress();
+    for (let offset = 0; offset < 5000; offset++) many.take(String(offset));
+    for (let offset = 4999; offset > 0; offset--) expect(many.complete(String(offset))).toBeUndefined();
+    expect(many.complete('0')).toBe('5000');
   });
 });

@@ -58,29 +58,3 @@ export class KeyedWorkQueue {
     }
   }
 }
-
-/**
- * Offsets of one fetched batch finish out of order; Kafka may only be told the highest offset below which
- * every message has finished, so a crash never skips an unfinished command.
- */
-export class BatchProgress {
-  private readonly offsets: bigint[];
-  private readonly done = new Set<bigint>();
-  private next = 0;
-
-  constructor(offsets: readonly string[]) {
-    this.offsets = offsets.map((offset) => BigInt(offset)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  }
-
-  /** Marks one offset finished; returns the new committable offset when the finished prefix grew. */
-  complete(offset: string): string | undefined {
-    this.done.add(BigInt(offset));
-    const before = this.next;
-    while (this.next < this.offsets.length && this.done.has(this.offsets[this.next])) this.next += 1;
-    return this.next > before ? this.offsets[this.next - 1].toString() : undefined;
-  }
-
-  get finished(): boolean {
-    return this.next === this.offsets.length;
-  }
-}

@@ -11,6 +11,7 @@ import {
 import { CallOptions, KnowBe4NotFoundError, ScimClient, ScimConflictError, ScimGroup, ScimRequestError, ScimUser } from '@kb4/knowbe4';
 import { unifiedGroupToScimGroup, unifiedPatchToScimPatchOps, unifiedUserToScimUser } from '@kb4/mapping';
 import { OperationMirrorRepository } from '@kb4/persistence';
+import type { EntityManager } from 'typeorm';
 import { CommandRejectedError } from '../commands/failure';
 
 export type ScimAction =
@@ -36,6 +37,8 @@ export interface WriteContext {
   accountId: string;
   /** Sent as x-request-id so KnowBe4's logs and ours correlate. */
   requestId: string;
+  /** Mirror lookups run on the command's own transaction, so it never needs a second pooled connection. */
+  db?: Pick<EntityManager, 'query'>;
 }
 
 const isReportingId = (id: string): boolean => /^\d+$/.test(id);
@@ -138,7 +141,7 @@ export class ScimWriter {
   /** The SCIM id of a user addressed by unified id, SCIM id or userName (mirror first, then KnowBe4). */
   private async userScimId(context: WriteContext, userId: string, userName?: string, hint?: string | null): Promise<string> {
     if (hint) return hint;
-    const row = await this.mirror.findUser(context.accountId, userId);
+    const row = await this.mirror.findUser(context.accountId, userId, context.db);
     if (row?.scimId) return row.scimId;
     const options = { requestId: context.requestId };
     const email = row?.emailLower ?? userName ?? (userId.includes('@') ? userId : undefined);
@@ -159,7 +162,7 @@ export class ScimWriter {
 
   /** The SCIM id of a group addressed by unified id or SCIM id (mirror first, then KnowBe4 by name). */
   private async groupScimId(context: WriteContext, groupId: string): Promise<string> {
-    const row = await this.mirror.findGroup(context.accountId, groupId);
+    const row = await this.mirror.findGroup(context.accountId, groupId, context.db);
     if (row?.scimId) return row.scimId;
     if (row) {
       const byName = await this.groupByName(context, row.name);

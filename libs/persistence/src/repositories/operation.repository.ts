@@ -1,6 +1,7 @@
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { IntegratedAccountEntity } from '../entities/integrated-account.entity';
 import { OperationEntity, OperationStatus } from '../entities/operations.entities';
+import type { OutboxMessage } from '../outbox/outbox.repository';
 
 /** Postgres channel the operations trigger notifies when an operation reaches a final status. */
 export const OPERATION_FINISHED_CHANNEL = 'kb4_operation_finished';
@@ -41,6 +42,45 @@ const OPERATION_COLUMNS = `id, workspace_id AS "workspaceId", account_id AS "acc
   updated_at AS "updatedAt", finished_at AS "finishedAt"`;
 
 type TransactionStep = (manager: EntityManager, operation: OperationEntity) => Promise<void>;
+
+/** What claiming one attempt of a command found; only `claimed` may call KnowBe4. */
+export type AttemptClaim =
+  | { kind: 'claimed'; attempts: number; operation: Pick<OperationEntity, 'id' | 'accountId' | 'kind'>; account: IntegratedAccountEntity }
+  /** The command id is in processed_commands: a redelivery. */
+  | { kind: 'duplicate' }
+  /** No such operation (or its account is gone): nothing here can record an outcome. */
+  | { kind: 'unknown_operation' }
+  | { kind: 'account_mismatch' }
+  /** Already succeeded or failed, or finished by a concurrent delivery of the same command meanwhile. */
+  | { kind: 'finished'; operationId: string };
+
+interface ClaimRow {
+  processed: boolean;
+  status: OperationStatus | null;
+  accountId: string | null;
+  kind: string | null;
+  attempts: number | null;
+  account: Record<string, unknown> | null;
+}
+
+// Inserts outbox rows as OutboxRepository.enqueue does (same de-duplication), as a CTE of a larger statement.
+const OUTBOX_INSERT = (first: number): string => `INSERT INTO outbox_events (event_id, topic, message_key, event_type, payload)
+       SELECT e.event_id, e.topic, e.message_key, e.event_type, e.payload
+         FROM unnest($${first}::uuid[], $${first + 1}::text[], $${first + 2}::text[], $${first + 3}::text[], $${first + 4}::jsonb[]) WITH ORDINALITY
+              AS e(event_id, topic, message_key, event_type, payload, ord)
+        ORDER BY e.ord
+       ON CONFLICT (topic, event_id) DO NOTHING
+       RETURNING seq`;
+
+function outboxParameters(messages: readonly OutboxMessage[]): unknown[] {
+  return [
+    messages.map((m) => m.event.id),
+    messages.map((m) => m.topic),
+    messages.map((m) => m.key),
+    messages.map((m) => m.event.type),
+    messages.map((m) => JSON.stringify(m.event)),
+  ];
+}
 
 /** Provisioning operations: what the gateway accepted, and how the provisioner left it. */
 export class OperationRepository {
@@ -86,6 +126,52 @@ export class OperationRepository {
     });
   }
 
+  /**
+   * The gateway's accept path in one statement (one round trip, atomic): inserts the queued operation and its
+   * command's outbox row, and wakes relays on commit. An idempotency key already used in this workspace and
+   * account returns that earlier operation untouched (and enqueues nothing).
+   */
+  async recordWithCommand(input: NewOperation, command: (operation: { id: string; accountId: string }) => OutboxMessage): Promise<RecordedOperation> {
+    const message = command({ id: input.id, accountId: input.accountId });
+    const inserted: OperationEntity[] = await this.dataSource.query(
+      `WITH op AS (
+         INSERT INTO operations (id, workspace_id, account_id, kind, status, attempts, target_key, request, idempotency_key, request_hash)
+         VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $7, $8)
+         ON CONFLICT (workspace_id, account_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+         RETURNING ${OPERATION_COLUMNS}),
+       cmd AS (
+         INSERT INTO outbox_events (event_id, topic, message_key, event_type, payload)
+         SELECT $9, $10, $11, $12, $13::jsonb FROM op
+         RETURNING seq)
+       SELECT op.*, (SELECT count(*) FROM (SELECT pg_notify('outbox_events', '') FROM cmd) AS n) AS notified FROM op`,
+      [
+        input.id,
+        input.workspaceId,
+        input.accountId,
+        input.kind,
+        input.targetKey,
+        JSON.stringify(input.request),
+        input.idempotencyKey ?? null,
+        input.requestHash ?? null,
+        message.event.id,
+        message.topic,
+        message.key,
+        message.event.type,
+        JSON.stringify(message.event),
+      ],
+    );
+    if (inserted.length === 0) {
+      const existing = await this.operations.findOneByOrFail({
+        workspaceId: input.workspaceId,
+        accountId: input.accountId,
+        idempotencyKey: input.idempotencyKey ?? '',
+      });
+      return { operation: existing, replayed: true };
+    }
+    const { notified: _notified, ...columns } = inserted[0] as OperationEntity & { notified?: unknown };
+    return { operation: Object.assign(new OperationEntity(), columns), replayed: false };
+  }
+
   /** Scoped to the workspace: another workspace's operation is simply not found. */
   findInWorkspace(workspaceId: string, id: string): Promise<OperationEntity | null> {
     return this.operations.findOneBy({ workspaceId, id });
@@ -123,6 +209,68 @@ export class OperationRepository {
   async wasProcessed(commandId: string): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM processed_commands WHERE command_id = $1`, [commandId]);
     return rows.length > 0;
+  }
+
+  /**
+   * Claims one attempt of a command inside the caller's transaction, in one statement: checks the command was
+   * not processed, counts the attempt and marks the operation running, and returns the account to write to.
+   * The row lock lasts until the caller commits, so a second delivery of the same command (a rebalance, a
+   * redelivery after a kill) waits here and then finds the operation finished: one command, one effect.
+   */
+  async claimAttempt(manager: EntityManager, input: { operationId: string; commandId: string; accountId: string }): Promise<AttemptClaim> {
+    const rows: ClaimRow[] = await manager.query(
+      `WITH processed AS (SELECT EXISTS (SELECT 1 FROM processed_commands WHERE command_id = $2) AS done),
+       claimed AS (
+         UPDATE operations o SET status = 'running', attempts = o.attempts + 1, updated_at = now()
+          WHERE o.id = $1 AND o.account_id = $3 AND o.status IN ('queued', 'running')
+            AND NOT (SELECT done FROM processed)
+            AND EXISTS (SELECT 1 FROM integrated_accounts a WHERE a.id = o.account_id)
+         RETURNING o.attempts)
+       SELECT (SELECT done FROM processed) AS processed, cur.status, cur.account_id AS "accountId", cur.kind,
+              (SELECT attempts FROM claimed) AS attempts,
+              CASE WHEN a.id IS NULL THEN NULL ELSE json_build_object(
+                'id', a.id, 'workspaceId', a.workspace_id, 'label', a.label, 'region', a.region, 'scimBaseUrl', a.scim_base_url,
+                'credentialsCiphertext', a.credentials_ciphertext, 'credentialsKeyId', a.credentials_key_id, 'status', a.status) END AS account
+         FROM (SELECT 1) AS one
+         LEFT JOIN operations cur ON cur.id = $1
+         LEFT JOIN integrated_accounts a ON a.id = cur.account_id`,
+      [input.operationId, input.commandId, input.accountId],
+    );
+    const row = rows[0];
+    if (row.processed) return { kind: 'duplicate' };
+    if (row.status === null || row.account === null) return { kind: 'unknown_operation' };
+    if (row.accountId !== input.accountId) return { kind: 'account_mismatch' };
+    if (row.attempts === null) return { kind: 'finished', operationId: input.operationId };
+    return {
+      kind: 'claimed',
+      attempts: row.attempts,
+      operation: { id: input.operationId, accountId: row.accountId, kind: row.kind ?? '' },
+      account: Object.assign(new IntegratedAccountEntity(), row.account),
+    };
+  }
+
+  /**
+   * Final status, the processed-command mark and the outcome's outbox events in one statement, inside the
+   * caller's transaction; relays are woken on commit.
+   */
+  async finishWithEvents(manager: EntityManager, id: string, commandId: string, outcome: OperationOutcome, events: readonly OutboxMessage[]): Promise<void> {
+    await manager.query(
+      `WITH finished AS (
+         UPDATE operations SET status = $2, result = $3, error = $4, updated_at = now(), finished_at = now() WHERE id = $1 RETURNING id),
+       processed AS (
+         INSERT INTO processed_commands (command_id, operation_id) VALUES ($5, $1) ON CONFLICT (command_id) DO NOTHING RETURNING command_id),
+       events AS (${OUTBOX_INSERT(6)})
+       SELECT (SELECT count(*) FROM finished) AS finished, (SELECT count(*) FROM processed) AS processed,
+              (SELECT count(*) FROM (SELECT pg_notify('outbox_events', '') FROM events LIMIT 1) AS n) AS notified`,
+      [
+        id,
+        outcome.status,
+        outcome.status === 'succeeded' ? JSON.stringify(outcome.result) : outcome.result ? JSON.stringify(outcome.result) : null,
+        outcome.status === 'failed' ? JSON.stringify(outcome.error) : null,
+        commandId,
+        ...outboxParameters(events),
+      ],
+    );
   }
 
   /** Counts one attempt and marks the operation running; null when it has already finished. */
