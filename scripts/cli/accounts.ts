@@ -1,7 +1,6 @@
-import { isKnowBe4Region } from '@kb4/knowbe4';
-import { IntegratedAccountRepository, WorkspaceRepository } from '@kb4/persistence';
+import { isKnowBe4Region, SharedRatePacerRegistry } from '@kb4/knowbe4';
+import { AccountAdminRepository, IntegratedAccountRepository, RateBudgetRepository, SyncQueueRepository, WorkspaceRepository } from '@kb4/persistence';
 import { ApiError } from '@kb4/platform';
-import { AccountAdminStore } from '../../apps/gateway/src/accounts/account-admin.store';
 import { AccountScope } from '../../apps/gateway/src/accounts/account-scope';
 import { toAccountDto } from '../../apps/gateway/src/accounts/integrated-account.dto';
 import { IntegratedAccountsService } from '../../apps/gateway/src/accounts/integrated-accounts.service';
@@ -29,9 +28,10 @@ export const accountCommands: CliCommand[] = [
         const service = new IntegratedAccountsService(
           config,
           accounts,
-          new AccountAdminStore(dataSource, cipher),
+          new AccountAdminRepository(dataSource, cipher),
+          new SyncQueueRepository(dataSource),
           new AccountScope(accounts),
-          new KnowBe4ClientFactory(config, accounts),
+          new KnowBe4ClientFactory(config, accounts, new SharedRatePacerRegistry(new RateBudgetRepository(dataSource))),
         );
         return service.connect(workspaceId, {
           label: args.optional('label') ?? `KnowBe4 ${region}`,

@@ -1,6 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { CredentialCipher, DirectoryReadRepository, IntegratedAccountRepository, WorkspaceRepository } from '@kb4/persistence';
+import { SharedRatePacerRegistry } from '@kb4/knowbe4';
+import { CredentialCipher, DirectoryReadRepository, IntegratedAccountRepository, RateBudgetRepository, WorkspaceRepository } from '@kb4/persistence';
 import { AccountScope } from './accounts/account-scope';
 import { KnowBe4ClientFactory } from './accounts/knowbe4-clients';
 import { ApiKeyAuthenticator } from './auth/api-key-authenticator';
@@ -9,7 +10,7 @@ import { GatewayConfig } from './config/gateway.config';
 
 /**
  * What every gateway feature module uses, provided once and globally: the validated config, repositories,
- * the API-key guard, the account-scoping helper and the KnowBe4 client factory.
+ * the API-key guard, the account-scoping helper, the KnowBe4 client factory and the shared KnowBe4 budget.
  */
 @Global()
 @Module({})
@@ -25,6 +26,7 @@ export class GatewayCoreModule {
       ApiKeyGuard,
       AccountScope,
       KnowBe4ClientFactory,
+      SharedRatePacerRegistry,
     ];
     return {
       module: GatewayCoreModule,
@@ -45,6 +47,8 @@ export class GatewayCoreModule {
           inject: [DataSource, CredentialCipher],
         },
         { provide: DirectoryReadRepository, useFactory: (ds: DataSource) => new DirectoryReadRepository(ds), inject: [DataSource] },
+        // KnowBe4 budgets live in Postgres so the poller's calls and ours share the account's documented limits
+        { provide: SharedRatePacerRegistry, useFactory: (ds: DataSource) => new SharedRatePacerRegistry(new RateBudgetRepository(ds)), inject: [DataSource] },
         ApiKeyAuthenticator,
         ApiKeyGuard,
         AccountScope,

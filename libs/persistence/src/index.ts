@@ -17,3 +17,5 @@ export * from './repositories/sync-run.repository';
 export * from './repositories/snapshot.repository';
 export * from './repositories/mirror-write.repository';
 export * from './repositories/rate-budget.repository';
+export * from './repositories/account-admin.repository';
+export * from './repositories/sync-queue.repository';

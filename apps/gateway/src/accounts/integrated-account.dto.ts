@@ -107,7 +107,7 @@ export class IntegratedAccountDto {
 export class IntegratedAccountListDto {
   @ApiProperty({ type: [IntegratedAccountDto] })
   result!: IntegratedAccountDto[];
-  @ApiProperty({ nullable: true, type: String, example: null })
+  @ApiProperty({ nullable: true, type: String, example: null, description: 'Pass as next_cursor for the next page; null on the last page' })
   next_cursor!: string | null;
   @ApiProperty({ example: 1 })
   result_count!: number;
@@ -141,7 +141,7 @@ export class SyncRunDto {
 export class SyncRunListDto {
   @ApiProperty({ type: [SyncRunDto] })
   result!: SyncRunDto[];
-  @ApiProperty({ nullable: true, type: String, example: null })
+  @ApiProperty({ nullable: true, type: String, example: null, description: 'Pass as next_cursor for the next page; null on the last page' })
   next_cursor!: string | null;
   @ApiProperty({ example: 1 })
   result_count!: number;
@@ -155,6 +155,28 @@ export class SyncRunListQuery {
   @Min(1)
   @Max(100)
   limit?: number;
+
+  @ApiPropertyOptional({ description: 'The next_cursor of the previous page (opaque; keep limit unchanged while paging)' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 1024)
+  next_cursor?: string;
+}
+
+export class IntegratedAccountListQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'The next_cursor of the previous page (opaque; keep limit unchanged while paging)' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 1024)
+  next_cursor?: string;
 }
 
 export function toAccountDto(account: IntegratedAccountEntity): IntegratedAccountDto {

@@ -21,6 +21,7 @@ import {
   CreateIntegratedAccountDto,
   IntegratedAccountDto,
   IntegratedAccountListDto,
+  IntegratedAccountListQuery,
   SyncRunDto,
   SyncRunListDto,
   SyncRunListQuery,
@@ -59,9 +60,9 @@ export class IntegratedAccountsController {
   @Get()
   @ApiOperation({ operationId: 'integrated_accounts_list', summary: 'List the workspace\'s integrated accounts' })
   @ApiOkResponse({ type: IntegratedAccountListDto })
-  async list(@CurrentWorkspace() workspaceId: string, @Query() _query: NoQueryParams): Promise<IntegratedAccountListDto> {
-    const result = (await this.accounts.list(workspaceId)).map(toAccountDto);
-    return { result, next_cursor: null, result_count: result.length };
+  async list(@CurrentWorkspace() workspaceId: string, @Query() query: IntegratedAccountListQuery): Promise<IntegratedAccountListDto> {
+    const page = await this.accounts.list(workspaceId, query);
+    return { result: page.rows.map(toAccountDto), next_cursor: page.nextCursor, result_count: page.rows.length };
   }
 
   @Get(':id')
@@ -122,7 +123,7 @@ export class IntegratedAccountsController {
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: SyncRunListDto })
   async syncRuns(@CurrentWorkspace() workspaceId: string, @Param('id') id: string, @Query() query: SyncRunListQuery): Promise<SyncRunListDto> {
-    const result = (await this.accounts.syncRuns(workspaceId, id, query.limit ?? 20)).map(toSyncRunDto);
-    return { result, next_cursor: null, result_count: result.length };
+    const page = await this.accounts.syncRuns(workspaceId, id, query);
+    return { result: page.rows.map(toSyncRunDto), next_cursor: page.nextCursor, result_count: page.rows.length };
   }
 }

@@ -1,12 +1,26 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { KNOWBE4_REGIONS, KnowBe4Region, ReportingClient } from '@kb4/knowbe4';
-import { IntegratedAccountEntity, IntegratedAccountRepository, SyncRunEntity } from '@kb4/persistence';
+import { KNOWBE4_REGIONS, KnowBe4Region } from '@kb4/knowbe4';
+import {
+  AccountAdminRepository,
+  IntegratedAccountEntity,
+  IntegratedAccountRepository,
+  KeysetPage,
+  SyncQueueRepository,
+  SyncRunEntity,
+  TimeKeyset,
+} from '@kb4/persistence';
 import { ApiError } from '@kb4/platform';
 import { GatewayConfig } from '../config/gateway.config';
-import { AccountAdminStore } from './account-admin.store';
+import { CursorCodec, InvalidCursorError, queryFingerprint } from '../directory/cursor';
 import { AccountScope } from './account-scope';
-import { CreateIntegratedAccountDto, UpdateIntegratedAccountDto } from './integrated-account.dto';
+import { CreateIntegratedAccountDto, IntegratedAccountListQuery, SyncRunListQuery, UpdateIntegratedAccountDto } from './integrated-account.dto';
 import { CandidateCredentials, KnowBe4ClientFactory } from './knowbe4-clients';
+
+/** One page of an admin list with the opaque cursor of the next one. */
+export interface ListPage<T> {
+  rows: T[];
+  nextCursor: string | null;
+}
 
 interface CredentialProblem {
   credential: 'reporting_api_key' | 'scim_token';
@@ -21,13 +35,18 @@ interface CredentialProblem {
  */
 @Injectable()
 export class IntegratedAccountsService {
+  private readonly cursors: CursorCodec;
+
   constructor(
     @Inject(GatewayConfig) private readonly config: GatewayConfig,
     @Inject(IntegratedAccountRepository) private readonly accounts: IntegratedAccountRepository,
-    @Inject(AccountAdminStore) private readonly admin: AccountAdminStore,
+    @Inject(AccountAdminRepository) private readonly admin: AccountAdminRepository,
+    @Inject(SyncQueueRepository) private readonly syncQueue: SyncQueueRepository,
     @Inject(AccountScope) private readonly scope: AccountScope,
     @Inject(KnowBe4ClientFactory) private readonly clients: KnowBe4ClientFactory,
-  ) {}
+  ) {
+    this.cursors = CursorCodec.fromConfig(config);
+  }
 
   async connect(workspaceId: string, input: CreateIntegratedAccountDto, requestId?: string): Promise<IntegratedAccountEntity> {
     this.assertScimBaseUrlAllowed(input.scim_base_url);
@@ -45,8 +64,11 @@ export class IntegratedAccountsService {
     });
   }
 
-  list(workspaceId: string): Promise<IntegratedAccountEntity[]> {
-    return this.accounts.listInWorkspace(workspaceId);
+  async list(workspaceId: string, query: IntegratedAccountListQuery): Promise<ListPage<IntegratedAccountEntity>> {
+    const limit = query.limit ?? 50;
+    const fingerprint = queryFingerprint({ workspaceId, resource: 'integrated_accounts', limit });
+    const after = this.decodeCursor(query.next_cursor, fingerprint);
+    return this.withCursor(await this.admin.pageInWorkspace(workspaceId, limit, after), fingerprint);
   }
 
   get(workspaceId: string, id: string): Promise<IntegratedAccountEntity> {
@@ -87,12 +109,29 @@ export class IntegratedAccountsService {
   async requestSync(workspaceId: string, id: string): Promise<{ run: SyncRunEntity; created: boolean }> {
     const account = await this.scope.requireAccount(workspaceId, id);
     if (account.status === 'paused') throw new ApiError(409, 'the integrated account is paused; PATCH status to active first');
-    return this.admin.queueManualSync(account.id);
+    return this.syncQueue.queueManualSync(account.id);
   }
 
-  async syncRuns(workspaceId: string, id: string, limit: number): Promise<SyncRunEntity[]> {
+  async syncRuns(workspaceId: string, id: string, query: SyncRunListQuery): Promise<ListPage<SyncRunEntity>> {
     const account = await this.scope.requireAccount(workspaceId, id);
-    return this.admin.listSyncRuns(account.id, limit);
+    const limit = query.limit ?? 20;
+    const fingerprint = queryFingerprint({ workspaceId, accountId: account.id, resource: 'sync_runs', limit });
+    const after = this.decodeCursor(query.next_cursor, fingerprint);
+    return this.withCursor(await this.syncQueue.pageRunsOf(account.id, limit, after), fingerprint);
+  }
+
+  private decodeCursor(cursor: string | undefined, fingerprint: string): TimeKeyset | undefined {
+    if (cursor === undefined) return undefined;
+    try {
+      return this.cursors.decodeTimeKeyset(cursor, fingerprint);
+    } catch (error) {
+      if (!(error instanceof InvalidCursorError)) throw error;
+      throw new ApiError(400, `next_cursor is not valid: ${error.message}`, [{ field: 'next_cursor', location: 'query', errors: [error.message] }]);
+    }
+  }
+
+  private withCursor<T>(page: KeysetPage<T>, fingerprint: string): ListPage<T> {
+    return { rows: page.rows, nextCursor: page.next ? this.cursors.encodeTimeKeyset(page.next, fingerprint) : null };
   }
 
   // A user-supplied URL receives the SCIM token: only KnowBe4's hosts, unless the whole stack points at a sandbox.
@@ -136,14 +175,7 @@ export class IntegratedAccountsService {
     const others = KNOWBE4_REGIONS.filter((r) => r !== region);
     const answers = await Promise.all(
       others.map(async (other) => {
-        const client = new ReportingClient({
-          region: other,
-          apiKey,
-          baseUrlOverride: this.config.KNOWBE4_BASE_URL_OVERRIDE,
-          pacer: this.config.KNOWBE4_PACING,
-          retry: { maxAttempts: 1 },
-          timeoutMs: 5_000,
-        });
+        const client = this.clients.reportingClient(other, apiKey, { maxAttempts: 1 }, 5_000);
         const result = await client.verifyCredentials();
         return { other, ok: result.ok, rejected: !result.ok && result.reason === 'auth' };
       }),

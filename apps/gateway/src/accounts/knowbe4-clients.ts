@@ -6,6 +6,7 @@ import {
   scimBaseUrl as defaultScimBaseUrl,
   VerifyCredentialsResult,
   ScimVerifyCredentialsResult,
+  SharedRatePacerRegistry,
 } from '@kb4/knowbe4';
 import { IntegratedAccountEntity, IntegratedAccountRepository } from '@kb4/persistence';
 import { GatewayConfig } from '../config/gateway.config';
@@ -26,8 +27,8 @@ const MAX_CACHED = 1_000;
 
 /**
  * Builds the KnowBe4 clients of an account from its stored (encrypted) credentials. Clients are cached per
- * account and ciphertext, and share the process-wide rate pacer of their key, so proxy, read-through and any
- * other caller in this process draw from one budget per account.
+ * account and ciphertext; their Reporting pacing reserves in the Postgres-backed budget of the key, so proxy,
+ * read-through, verification and the poller (another process) draw from one budget per account.
  */
 @Injectable()
 export class KnowBe4ClientFactory {
@@ -36,7 +37,21 @@ export class KnowBe4ClientFactory {
   constructor(
     @Inject(GatewayConfig) private readonly config: GatewayConfig,
     @Inject(IntegratedAccountRepository) private readonly accounts: IntegratedAccountRepository,
+    @Inject(SharedRatePacerRegistry) private readonly budgets: SharedRatePacerRegistry,
   ) {}
+
+  /** A Reporting client for a region and key, paced by the shared budget (also used for region hints). */
+  reportingClient(region: KnowBe4Region, apiKey: string, retry: { maxAttempts: number; maxElapsedMs?: number }, timeoutMs = 15_000): ReportingClient {
+    return new ReportingClient({
+      region,
+      apiKey,
+      baseUrlOverride: this.config.KNOWBE4_BASE_URL_OVERRIDE,
+      pacer: this.config.KNOWBE4_PACING,
+      pacerRegistry: this.budgets,
+      retry,
+      timeoutMs,
+    });
+  }
 
   /** Where SCIM traffic goes: the sandbox under KNOWBE4_BASE_URL_OVERRIDE, else the account's tenant URL. */
   scimBaseUrlFor(region: KnowBe4Region, stored: string | null | undefined): string {
@@ -74,14 +89,7 @@ export class KnowBe4ClientFactory {
 
   private build(candidate: CandidateCredentials, retry?: { maxAttempts: number; maxElapsedMs: number }): AccountClients {
     return {
-      reporting: new ReportingClient({
-        region: candidate.region,
-        apiKey: candidate.reporting_api_key,
-        baseUrlOverride: this.config.KNOWBE4_BASE_URL_OVERRIDE,
-        pacer: this.config.KNOWBE4_PACING,
-        retry: retry ?? { maxAttempts: 3, maxElapsedMs: 20_000 },
-        timeoutMs: 15_000,
-      }),
+      reporting: this.reportingClient(candidate.region, candidate.reporting_api_key, retry ?? { maxAttempts: 3, maxElapsedMs: 20_000 }),
       scim: new ScimClient({
         baseUrl: this.scimBaseUrlFor(candidate.region, candidate.scim_base_url),
         token: candidate.scim_token,

@@ -1,5 +1,5 @@
 import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
-import type { KeysetPosition } from '@kb4/persistence';
+import type { KeysetPosition, TimeKeyset } from '@kb4/persistence';
 
 interface CursorPayload {
   v: 1;
@@ -10,7 +10,19 @@ interface CursorPayload {
   q: string;
 }
 
+/** Cursor of the admin lists (accounts, sync runs): a (timestamp, uuid) keyset. */
+interface TimeKeysetPayload {
+  v: 1;
+  t: 'time';
+  a: string;
+  i: string;
+  q: string;
+}
+
 export class InvalidCursorError extends Error {}
+
+const KEYSET_TIME = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const MAX_CURSOR_LENGTH = 1024;
 
@@ -41,11 +53,37 @@ export class CursorCodec {
   encode(position: KeysetPosition, fingerprint: string): string {
     const payload: CursorPayload = { v: 1, d: position.direction === 'prev' ? 'p' : 'n', k: position.seq, q: fingerprint };
     if (position.value !== undefined) payload.s = position.value;
+    return this.sign(payload);
+  }
+
+  decode(cursor: string, fingerprint: string): KeysetPosition {
+    const payload = this.verify<CursorPayload>(cursor, fingerprint);
+    if (payload.v !== 1 || (payload.d !== 'n' && payload.d !== 'p') || typeof payload.k !== 'string' || !/^[0-9]{1,19}$/.test(payload.k)) {
+      throw new InvalidCursorError('cursor is malformed');
+    }
+    return { direction: payload.d === 'p' ? 'prev' : 'next', seq: payload.k, ...(typeof payload.s === 'string' ? { value: payload.s } : {}) };
+  }
+
+  encodeTimeKeyset(position: TimeKeyset, fingerprint: string): string {
+    const payload: TimeKeysetPayload = { v: 1, t: 'time', a: position.at, i: position.id, q: fingerprint };
+    return this.sign(payload);
+  }
+
+  decodeTimeKeyset(cursor: string, fingerprint: string): TimeKeyset {
+    const payload = this.verify<TimeKeysetPayload>(cursor, fingerprint);
+    if (payload.v !== 1 || payload.t !== 'time' || typeof payload.a !== 'string' || !KEYSET_TIME.test(payload.a) || typeof payload.i !== 'string' || !UUID.test(payload.i)) {
+      throw new InvalidCursorError('cursor is malformed');
+    }
+    return { at: payload.a, id: payload.i };
+  }
+
+  private sign(payload: object): string {
     const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
     return `${body}.${this.tag(body)}`;
   }
 
-  decode(cursor: string, fingerprint: string): KeysetPosition {
+  /** Checks length, signature and query binding; the caller checks the payload's shape. */
+  private verify<T extends { q: string }>(cursor: string, fingerprint: string): Partial<T> {
     if (cursor.length > MAX_CURSOR_LENGTH) throw new InvalidCursorError('cursor is too long');
     const dot = cursor.indexOf('.');
     if (dot <= 0) throw new InvalidCursorError('cursor is malformed');
@@ -53,19 +91,17 @@ export class CursorCodec {
     const given = Buffer.from(cursor.slice(dot + 1), 'base64url');
     const expected = Buffer.from(this.tag(body), 'base64url');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new InvalidCursorError('cursor signature is not valid');
-    let payload: Partial<CursorPayload>;
+    let payload: Partial<T> | null;
     try {
-      payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Partial<CursorPayload>;
+      payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Partial<T> | null;
     } catch {
       throw new InvalidCursorError('cursor is malformed');
     }
+    if (payload === null || typeof payload !== 'object') throw new InvalidCursorError('cursor is malformed');
     if (payload.q !== fingerprint) {
       throw new InvalidCursorError('cursor belongs to another query: keep filters, sort_by, limit and integrated_account_id unchanged while paging');
     }
-    if (payload.v !== 1 || (payload.d !== 'n' && payload.d !== 'p') || typeof payload.k !== 'string' || !/^[0-9]{1,19}$/.test(payload.k)) {
-      throw new InvalidCursorError('cursor is malformed');
-    }
-    return { direction: payload.d === 'p' ? 'prev' : 'next', seq: payload.k, ...(typeof payload.s === 'string' ? { value: payload.s } : {}) };
+    return payload;
   }
 
   private tag(body: string): string {

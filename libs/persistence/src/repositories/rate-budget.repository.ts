@@ -45,11 +45,11 @@ export class RateBudgetRepository {
     const horizon = Math.max(0, ...windows.map((w) => w.windowMs));
     return this.dataSource.transaction(async (manager) => {
       await manager.query(`SELECT pg_advisory_xact_lock($1::int, hashtext($2::text))`, [RATE_BUDGET_LOCK_CLASS, budgetKey]);
-      const [budget] = (await manager.query(
+      const [budget] = await manager.query<Array<{ started: string | null; used: number }>>(
         `INSERT INTO knowbe4_rate_budgets (budget_key) VALUES ($1) ON CONFLICT (budget_key) DO UPDATE SET updated_at = now()
          RETURNING daily_window_started_ms::text AS started, daily_used AS used`,
         [budgetKey],
-      )) as Array<{ started: string | null; used: number }>;
+      );
 
       let started = budget.started === null ? undefined : Number(budget.started);
       let used = budget.used;
@@ -64,10 +64,10 @@ export class RateBudgetRepository {
 
       let at = now;
       if (keep > 0) {
-        const recent = (await manager.query(
+        const recent = await manager.query<Array<{ slot: string }>>(
           `SELECT slot_ms::text AS slot FROM knowbe4_rate_slots WHERE budget_key = $1 ORDER BY slot_ms DESC LIMIT $2`,
           [budgetKey, keep],
-        )) as Array<{ slot: string }>;
+        );
         at = earliestSlot(recent.map((r) => Number(r.slot)).reverse(), windows, now);
         await manager.query(`INSERT INTO knowbe4_rate_slots (budget_key, slot_ms) VALUES ($1, $2)`, [budgetKey, at]);
         // slots older than the longest window can no longer constrain anything
@@ -86,10 +86,10 @@ export class RateBudgetRepository {
 
   /** How much of a budget's daily window is used (for status pages and tests). */
   async dailyUsage(budgetKey: string): Promise<{ used: number; windowStartedAt: Date | null } | null> {
-    const [row] = (await this.dataSource.query(
+    const [row] = await this.dataSource.query<Array<{ used: number; started: string | null }>>(
       `SELECT daily_used AS used, daily_window_started_ms::text AS started FROM knowbe4_rate_budgets WHERE budget_key = $1`,
       [budgetKey],
-    )) as Array<{ used: number; started: string | null }>;
+    );
     if (!row) return null;
     return { used: row.used, windowStartedAt: row.started === null ? null : new Date(Number(row.started)) };
   }
