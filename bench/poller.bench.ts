@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -60,6 +62,23 @@ async function measured<T>(run: () => Promise<T>): Promise<{ ms: number; peakRss
   }
 }
 
+/** BENCH_CPU_PROFILE=dir writes a .cpuprofile of the no-change resync (open in Chrome DevTools). */
+async function profiled<T>(name: string, run: () => Promise<T>): Promise<T> {
+  const dir = process.env.BENCH_CPU_PROFILE;
+  if (!dir) return run();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await run();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    await writeFile(join(dir, `poller-${name}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
 async function main(): Promise<void> {
   const postgres = await startLocalPostgres({ url: process.env.DATABASE_URL, localDir: join(tmpdir(), 'kb4-bench-postgres'), log: () => undefined });
   const dbName = `kb4_bench_poller_${Date.now().toString(36)}`;
@@ -93,10 +112,25 @@ async function main(): Promise<void> {
       mirror: new MirrorWriteRepository(),
       outbox: new OutboxRepository(dataSource),
       logger: createLogger('bench-poller', 'warn'),
-      settings: { owner: 'bench', baselineEvents: 'created', userEventIgnore: ['last_active_at'], syncEnrollments: true, perPage: PER_PAGE, pageConcurrency: 2, leaseSeconds: 300 },
+      settings: { owner: 'bench', baselineEvents: 'created', userEventIgnore: ['last_active_at'], syncEnrollments: true, perPage: PER_PAGE, pageConcurrency: Number(process.env.BENCH_PAGE_CONCURRENCY ?? 2), leaseSeconds: 300 },
       createClient: (account, onRequest) =>
         new ReportingClient({ region: account.region, apiKey: accounts.credentialsOf(account).reporting_api_key, baseUrlOverride: sandbox.url, pacer: 'off', onRequest }),
     };
+    if (process.env.BENCH_TIME_DB) {
+      const original = runs.commitPageIfUnchanged.bind(runs);
+      let total = 0;
+      let n = 0;
+      runs.commitPageIfUnchanged = async (...args) => {
+        const t = process.hrtime.bigint();
+        try {
+          return await original(...args);
+        } finally {
+          total += Number(process.hrtime.bigint() - t) / 1e6;
+          n += 1;
+          if (n % 100 === 0) process.stderr.write(`fast path: ${n} pages, ${(total / n).toFixed(2)} ms each\n`);
+        }
+      };
+    }
     const sync = async (): Promise<Record<string, number>> => {
       const account = (await dataSource.getRepository(IntegratedAccountEntity).findOneBy({ id: connected.id }))!;
       const { id } = await runs.requestRun(account.id, 'manual');
@@ -109,7 +143,7 @@ async function main(): Promise<void> {
     await bareLoop(tenant.reporting_base_url, tenant.reporting_api_key, dispatcher); // warm-up
     const bare = await measured(() => bareLoop(tenant.reporting_base_url, tenant.reporting_api_key, dispatcher));
     const first = await measured(sync);
-    const resync = await measured(sync);
+    const resync = await profiled('resync', () => measured(sync));
     const mutation = await fetch(`${sandbox.url}/_sandbox/tenants/${tenant.id}/mutations`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -154,7 +188,8 @@ async function main(): Promise<void> {
     await dispatcher.close();
     await sandbox.stop();
     await dataSource.destroy();
-    await adminClient.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch(() => undefined);
+    if (process.env.BENCH_KEEP_DB) process.stderr.write(`kept database ${url.toString()}\n`);
+    else await adminClient.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch(() => undefined);
     await adminClient.end();
     await postgres.stop();
   }

@@ -30,7 +30,7 @@ import type { Logger } from 'pino';
 import { DataSource, EntityManager } from 'typeorm';
 import { changesJson, directoryEvent, membershipEvent, RunContext, syncRunEvent } from './directory-events';
 import { fetchPages, FetchedPage } from './page-fetcher';
-import { fetchedRecordHash } from './record-hash';
+import { fetchedRecordHash, remoteIdOf } from './record-hash';
 import { classifyUserChange, membershipDelta } from './user-changes';
 
 export interface SyncSettings {
@@ -75,6 +75,18 @@ interface Checkpoint extends Record<string, unknown> {
 }
 
 class SyncInterrupted extends Error {}
+
+interface FetchedRecord {
+  raw: Record<string, unknown>;
+  hash: string;
+}
+
+interface FetchedEnrollment extends FetchedRecord {
+  userId: string | null;
+}
+
+/** The counter each list phase's seen records add to. */
+const SEEN_COUNT: Record<SeenPhase, keyof SyncRunCounts | null> = { groups: 'groups_seen', users: 'users_seen', enrollments: null };
 
 const USER_EVENT_COUNT: Record<string, keyof SyncRunCounts> = {
   [DIRECTORY_EVENT_TYPES.userCreated]: 'users_created',
@@ -213,27 +225,46 @@ export class AccountSync {
         concurrency: this.deps.settings.pageConcurrency,
         signal: this.signal,
       });
-      for await (const page of pages) {
-        if (this.signal.aborted) throw new SyncInterrupted();
-        if (checkOverlap) {
-          checkOverlap = false;
-          const first = firstId(page.records, phase);
-          // records slid to earlier pages since the checkpoint: reading on could skip some, so start the list over
-          if (first !== null && this.checkpoint.last_id !== null && BigInt(first) > BigInt(this.checkpoint.last_id)) {
-            this.log.info({ phase, page: page.page }, 'list shifted since the checkpoint; restarting the phase');
-            restarted = true;
-            break;
+      // bounded pipeline: page N+1 is fingerprinted while page N's statement runs; commits stay in page order
+      let inFlight: Promise<void> | undefined;
+      try {
+        for await (const page of pages) {
+          if (this.signal.aborted) throw new SyncInterrupted();
+          if (checkOverlap) {
+            checkOverlap = false;
+            const first = firstId(page.records, phase);
+            // records slid to earlier pages since the checkpoint: reading on could skip some, so start the list over
+            if (first !== null && this.checkpoint.last_id !== null && BigInt(first) > BigInt(this.checkpoint.last_id)) {
+              this.log.info({ phase, page: page.page }, 'list shifted since the checkpoint; restarting the phase');
+              restarted = true;
+              break;
+            }
           }
+          const commitPage = this.pageCommitter(phase, page);
+          await inFlight;
+          inFlight = commitPage().then(() => this.deps.onPage?.(phase));
+          // rejections are awaited below or on the next page; this only keeps Node from reporting them early
+          inFlight.catch(() => undefined);
         }
-        if (phase === 'groups') await this.groupsPage(page);
-        else if (phase === 'users') await this.usersPage(page);
-        else await this.enrollmentsPage(page);
-        this.deps.onPage?.(phase);
+      } finally {
+        // a fetch failure still lets the page already in flight commit (or fail) first
+        await inFlight;
       }
       if (!restarted) break;
       startPage = 1;
     }
     if (phase === 'groups') await this.loadGroups();
+  }
+
+  /** Fingerprints a page at once (CPU) and returns what commits it (database), to run after the page before. */
+  private pageCommitter(phase: SeenPhase, page: FetchedPage): () => Promise<void> {
+    if (phase === 'groups') return () => this.groupsPage(page);
+    if (phase === 'users') {
+      const fetched = this.fingerprintUsers(page);
+      return () => this.usersPage(page, fetched);
+    }
+    const fetched = this.fingerprintEnrollments(page);
+    return () => this.enrollmentsPage(page, fetched);
   }
 
   private async loadGroups(): Promise<void> {
@@ -298,31 +329,40 @@ export class AccountSync {
     }, { page: page.page, ids });
   }
 
-  private async usersPage(page: FetchedPage): Promise<void> {
-    const fetched = new Map<string, { raw: Record<string, unknown>; user: NormalizedKnowBe4User; hash: string }>();
+  /** Cheap pass: id and fingerprint of each record as fetched; normalization and mapping only for what changed. */
+  private fingerprintUsers(page: FetchedPage): Map<string, FetchedRecord> {
+    const fetched = new Map<string, FetchedRecord>();
     for (const raw of page.records) {
-      const result = tryNormalizeKnowBe4User(raw);
-      if (!result.ok) {
+      const id = remoteIdOf(raw);
+      if (id === null) {
         this.counts.records_skipped += 1;
         continue;
       }
-      const user = result.record;
-      const names = user.groups.map((id) => this.groupNames.get(String(id)) ?? '').join('\u0001');
-      fetched.set(String(user.id), { raw: raw as Record<string, unknown>, user, hash: fetchedRecordHash(raw, names) });
+      const record = raw as Record<string, unknown>;
+      fetched.set(id, { raw: record, hash: fetchedRecordHash(record, this.groupNamesOf(record.groups)) });
+    }
+    return fetched;
+  }
+
+  private async usersPage(page: FetchedPage, fetched: Map<string, FetchedRecord>): Promise<void> {
+    const changedIds = await this.commitPageIfUnchanged('users', page, fetched);
+    if (changedIds === null) return;
+
+    const valid = new Map<string, NormalizedKnowBe4User>();
+    for (const id of changedIds) {
+      const result = tryNormalizeKnowBe4User(fetched.get(id)?.raw);
+      if (result.ok) valid.set(id, result.record);
+      else {
+        this.counts.records_skipped += 1;
+        fetched.delete(id);
+      }
     }
     const ids = [...fetched.keys()];
     this.counts.users_seen += ids.length;
-    const hashes = await this.deps.snapshot.userHashes(this.account.id, ids);
-    const changedIds = ids.filter((id) => hashes.get(id) !== fetched.get(id)!.hash);
-    if (changedIds.length === 0) {
-      await this.commit([], (manager) => this.deps.runs.recordSeenPage(manager, this.run.id, 'users', page.page, ids), { page: page.page, ids });
-      return;
-    }
-    const known = changedIds.filter((id) => hashes.has(id));
-    const newcomers = changedIds.filter((id) => !hashes.has(id));
-    const existing = await this.deps.snapshot.usersByRemoteId(this.account.id, known);
-    const provisioned = await this.provisionedRows(newcomers.map((id) => fetched.get(id)!.user));
-    const oldGroups = await this.deps.snapshot.groupIdsOfUsers(this.account.id, known);
+    const existing = await this.deps.snapshot.usersByRemoteId(this.account.id, [...valid.keys()]);
+    const newcomers = [...valid.keys()].filter((id) => !existing.has(id));
+    const provisioned = await this.provisionedRows(newcomers.map((id) => valid.get(id)!));
+    const oldGroups = await this.deps.snapshot.groupIdsOfUsers(this.account.id, [...existing.keys()]);
 
     const now = new Date().toISOString();
     const emit = this.emitsDirectoryEvents;
@@ -330,8 +370,8 @@ export class AccountSync {
     const writes: SyncedUserWrite[] = [];
     const added: MembershipPair[] = [];
     const removed: MembershipPair[] = [];
-    for (const id of changedIds) {
-      const { raw, user, hash } = fetched.get(id)!;
+    for (const [id, user] of valid) {
+      const { raw, hash } = fetched.get(id)!;
       const { remote_data: _remote, ...record } = toUnifiedUser(raw as never, { groupsById: this.groupNames }) as unknown as Record<string, unknown>;
       const before: SnapshotUser | undefined = existing.get(id) ?? provisioned.get(id);
       let updatedAt: string | null;
@@ -387,6 +427,39 @@ export class AccountSync {
     }, { page: page.page, ids });
   }
 
+  /**
+   * One round trip for a page whose every record matches the mirror: progress, lease and seen ids are saved and
+   * `null` is returned. Otherwise nothing is written and the ids that differ come back for the full diff.
+   */
+  private async commitPageIfUnchanged(phase: SeenPhase, page: FetchedPage, fetched: ReadonlyMap<string, { hash: string }>): Promise<string[] | null> {
+    if (this.signal.aborted) throw new SyncInterrupted();
+    const ids = [...fetched.keys()];
+    const seenField = SEEN_COUNT[phase];
+    const counts = { ...this.finalCounts(), ...(seenField ? { [seenField]: this.counts[seenField] + ids.length } : {}) };
+    const checkpoint: Checkpoint = { ...this.checkpoint, page: page.page, last_id: maxId(ids) ?? this.checkpoint.last_id };
+    const { committed, changedIds } = await this.deps.runs.commitPageIfUnchanged(
+      { id: this.run.id, accountId: this.account.id, owner: this.deps.settings.owner, leaseSeconds: this.deps.settings.leaseSeconds },
+      { phase, page: page.page, remoteIds: ids, hashes: ids.map((id) => fetched.get(id)!.hash) },
+      { pages: this.pages + 1, requests: this.requests, counts, checkpoint },
+    );
+    if (!committed) return changedIds;
+    this.pages += 1;
+    this.checkpoint = checkpoint;
+    if (seenField) this.counts[seenField] += ids.length;
+    return null;
+  }
+
+  /** What of a user's groups feeds its unified record (their names), folded into its fingerprint. */
+  private groupNamesOf(groups: unknown): string {
+    if (!Array.isArray(groups) || groups.length === 0) return '';
+    let names = '';
+    for (const entry of groups as unknown[]) {
+      const id = typeof entry === 'object' && entry !== null ? (entry as { id?: unknown }).id : entry;
+      names += `${this.groupNames.get(String(id)) ?? ''}\u0001`;
+    }
+    return names;
+  }
+
   /** Mirror rows the provisioner created over SCIM before any sync saw them: joined by provisioning GUID, else email. */
   private async provisionedRows(users: NormalizedKnowBe4User[]): Promise<Map<string, SnapshotUser>> {
     const matches = new Map<string, SnapshotUser>();
@@ -414,8 +487,8 @@ export class AccountSync {
     return this.groupRecords.get(groupId) ?? { id: groupId, name: this.groupNames.get(groupId) ?? '', status: 'active' };
   }
 
-  private async enrollmentsPage(page: FetchedPage): Promise<void> {
-    const fetched = new Map<string, { raw: Record<string, unknown>; userId: string | null; hash: string }>();
+  private fingerprintEnrollments(page: FetchedPage): Map<string, FetchedEnrollment> {
+    const fetched = new Map<string, FetchedEnrollment>();
     for (const raw of page.records) {
       const id = enrollmentIdOf(raw);
       if (id === null) {
@@ -427,15 +500,21 @@ export class AccountSync {
       const userId = user && (typeof user.id === 'number' || typeof user.id === 'string') ? String(user.id) : null;
       fetched.set(id, { raw: record, userId, hash: fetchedRecordHash(raw) });
     }
-    const hashes = await this.deps.snapshot.enrollmentHashes(this.account.id, [...fetched.keys()]);
-    const changedIds = [...fetched.keys()].filter((id) => hashes.get(id) !== fetched.get(id)!.hash);
+    return fetched;
+  }
+
+  private async enrollmentsPage(page: FetchedPage, fetched: Map<string, FetchedEnrollment>): Promise<void> {
+    const changedIds = await this.commitPageIfUnchanged('enrollments', page, fetched);
+    if (changedIds === null) return;
+
+    const changed = new Set(changedIds);
     const userIds = [...new Set(changedIds.map((id) => fetched.get(id)!.userId).filter((u): u is string => u !== null))];
     const knownUsers = await this.deps.snapshot.existingUserIds(this.account.id, userIds);
-    const before = await this.deps.snapshot.enrollmentsByRemoteId(this.account.id, changedIds.filter((id) => hashes.has(id)));
+    const before = await this.deps.snapshot.enrollmentsByRemoteId(this.account.id, changedIds);
     const seen: string[] = [];
     for (const [id, entry] of fetched) {
       // enrollments of users that no longer exist are dirty data: skipped and counted, never stored
-      if (hashes.get(id) === entry.hash || (entry.userId !== null && knownUsers.has(entry.userId))) seen.push(id);
+      if (!changed.has(id) || (entry.userId !== null && knownUsers.has(entry.userId))) seen.push(id);
     }
     const now = new Date().toISOString();
     const events: OutboxMessage[] = [];
@@ -455,6 +534,7 @@ export class AccountSync {
           directoryEvent(this.ctx, 'enrollment', id, DIRECTORY_EVENT_TYPES.trainingEnrollmentChanged, [previous?.contentHash ?? '', hash], {
             user_id: userId,
             enrollment: raw,
+            change: previous ? 'updated' : 'created',
             ...(previous ? { changes: changesJson(changes) } : {}),
           }),
         );
@@ -530,11 +610,22 @@ export class AccountSync {
     }
   }
 
+  /** Enrollments no list page showed any more: consumers hear `enrollment_changed` with `change: 'removed'`. */
   private async deleteUnseenEnrollments(): Promise<void> {
     for (;;) {
-      const gone = await this.deps.snapshot.unseenEnrollmentIds(this.account.id, this.run.id, 1000);
+      const gone = await this.deps.snapshot.unseenEnrollments(this.account.id, this.run.id, 500);
       if (gone.length === 0) return;
-      await this.commit([], (manager) => this.deps.mirror.deleteEnrollments(manager, this.account.id, gone));
+      const events = this.emitsDirectoryEvents
+        ? gone.map((enrollment) =>
+            directoryEvent(this.ctx, 'enrollment', enrollment.remoteId, DIRECTORY_EVENT_TYPES.trainingEnrollmentChanged, ['removed', enrollment.contentHash], {
+              user_id: enrollment.userRemoteId,
+              enrollment: enrollment.record,
+              change: 'removed',
+            }),
+          )
+        : [];
+      this.counts.enrollments_changed += gone.length;
+      await this.commit(events, (manager) => this.deps.mirror.deleteEnrollments(manager, this.account.id, gone.map((e) => e.remoteId)));
     }
   }
 

@@ -19,8 +19,9 @@ export interface RunContext {
 }
 
 /**
- * A directory event for the outbox. Its id depends only on the logical change (account, record, type and the
- * content hashes before/after), never on the run or the clock, so a re-run after a crash produces the same ids.
+ * A directory event for the outbox. Its id is derived from the account, record, type, the sync run and the
+ * content hashes before/after: a resumed run (same run id) re-creates the same ids, while the same change
+ * seen again by a later run (A→B→A→B) gets a new one, so a de-duplicating consumer never drops it.
  */
 export function directoryEvent(
   ctx: RunContext,
@@ -35,7 +36,7 @@ export function directoryEvent(
     topic: TOPICS.directoryEvents,
     key: directoryEventKey(ctx.accountId, entity, remoteId),
     event: buildCloudEvent({
-      id: deterministicEventId([ctx.accountId, entity, remoteId, type, ...identity]),
+      id: deterministicEventId([ctx.accountId, entity, remoteId, type, ctx.runId, ...identity]),
       type,
       source: integratedAccountSource(ctx.accountId),
       subject: `${subjectEntity}/${remoteId}`,

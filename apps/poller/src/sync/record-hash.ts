@@ -1,9 +1,18 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
- * Fast fingerprint of a fetched record (plus whatever else feeds its unified form, e.g. group names). It only
- * decides "unchanged, skip"; a different hash goes through the full field diff, which decides the events.
+ * Fingerprint of a fetched record as KnowBe4 sent it (plus whatever else feeds its unified form, e.g. the
+ * names of its groups). It only decides "unchanged, skip"; a different hash goes through normalization and the
+ * full field diff, which decide the events. One-shot `crypto.hash` over one string: no Hash object per record.
  */
 export function fetchedRecordHash(record: unknown, extra = ''): string {
-  return createHash('sha1').update(JSON.stringify(record)).update('\u0000').update(extra).digest('base64');
+  return hash('sha1', extra === '' ? JSON.stringify(record) : `${JSON.stringify(record)}\u0000${extra}`, 'base64');
+}
+
+/** The id of a fetched entry without normalizing it (a safe non-negative integer, as a string), else null. */
+export function remoteIdOf(raw: unknown, field: 'id' | 'enrollment_id' = 'id'): string | null {
+  if (typeof raw !== 'object' || raw === null) return null;
+  const value = (raw as Record<string, unknown>)[field];
+  const id = typeof value === 'number' ? value : typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : NaN;
+  return Number.isSafeInteger(id) && id >= 0 ? String(id) : null;
 }

@@ -35,16 +35,6 @@ export type SeenPhase = 'groups' | 'users' | 'enrollments';
 export class SnapshotRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** remote id → content hash for the users of one page: the cheap "unchanged" check. */
-  async userHashes(accountId: string, remoteIds: readonly string[]): Promise<Map<string, string>> {
-    if (remoteIds.length === 0) return new Map();
-    const rows: Array<{ remote_id: string; content_hash: string }> = await this.dataSource.query(
-      `SELECT remote_id, content_hash FROM directory_users WHERE account_id = $1 AND remote_id = ANY($2::bigint[])`,
-      [accountId, remoteIds],
-    );
-    return new Map(rows.map((row) => [row.remote_id, row.content_hash]));
-  }
-
   async usersByRemoteId(accountId: string, remoteIds: readonly string[]): Promise<Map<string, SnapshotUser>> {
     if (remoteIds.length === 0) return new Map();
     const rows: UserRow[] = await this.dataSource.query(`${USER_SELECT} WHERE account_id = $1 AND remote_id = ANY($2::bigint[])`, [
@@ -91,15 +81,6 @@ export class SnapshotRepository {
       [accountId],
     );
     return new Map(rows.map((row) => [String(row.remote_id), row.name]));
-  }
-
-  async enrollmentHashes(accountId: string, remoteIds: readonly string[]): Promise<Map<string, string>> {
-    if (remoteIds.length === 0) return new Map();
-    const rows: Array<{ remote_id: string; content_hash: string }> = await this.dataSource.query(
-      `SELECT remote_id, content_hash FROM directory_enrollments WHERE account_id = $1 AND remote_id = ANY($2::bigint[])`,
-      [accountId, remoteIds],
-    );
-    return new Map(rows.map((row) => [String(row.remote_id), row.content_hash]));
   }
 
   async enrollmentsByRemoteId(accountId: string, remoteIds: readonly string[]): Promise<Map<string, SnapshotEnrollment>> {
@@ -155,14 +136,21 @@ export class SnapshotRepository {
     return rows.map(toSnapshotGroup);
   }
 
-  async unseenEnrollmentIds(accountId: string, runId: string, limit: number): Promise<string[]> {
-    const rows: Array<{ remote_id: string }> = await this.dataSource.query(
-      `SELECT remote_id FROM directory_enrollments WHERE account_id = $1
-          AND remote_id NOT IN (SELECT unnest(remote_ids) FROM sync_run_pages WHERE run_id = $2 AND phase = 'enrollments')
-        LIMIT $3`,
-      [accountId, runId, limit],
-    );
-    return rows.map((row) => String(row.remote_id));
+  /** Enrollments no page of this run saw, with their last record (a removed enrollment is reported). */
+  async unseenEnrollments(accountId: string, runId: string, limit: number): Promise<SnapshotEnrollment[]> {
+    const rows: Array<{ remote_id: string; content_hash: string; record: Record<string, unknown>; user_remote_id: string | null }> =
+      await this.dataSource.query(
+        `SELECT remote_id, content_hash, record, user_remote_id FROM directory_enrollments WHERE account_id = $1
+            AND remote_id NOT IN (SELECT unnest(remote_ids) FROM sync_run_pages WHERE run_id = $2 AND phase = 'enrollments')
+          ORDER BY remote_id LIMIT $3`,
+        [accountId, runId, limit],
+      );
+    return rows.map((row) => ({
+      remoteId: String(row.remote_id),
+      contentHash: row.content_hash,
+      record: row.record,
+      userRemoteId: row.user_remote_id === null ? null : String(row.user_remote_id),
+    }));
   }
 }
 
