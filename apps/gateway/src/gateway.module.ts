@@ -16,7 +16,7 @@ export class GatewayModule implements NestModule {
     return {
       module: GatewayModule,
       imports: [
-        PersistenceModule.forRoot({ url: config.DATABASE_URL }),
+        PersistenceModule.forRoot({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }),
         GatewayCoreModule.forConfig(config),
         HealthModule.forChecks({
           useFactory: (dataSource: DataSource) => [

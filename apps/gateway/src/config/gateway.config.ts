@@ -20,6 +20,12 @@ export class GatewayConfig extends ServiceConfig {
   @IsIn(['documented', 'seed', 'off'])
   KNOWBE4_PACING: 'documented' | 'seed' | 'off' = 'documented';
 
+  /** Postgres connections this process keeps (the mirror reads, accounts, operations, KnowBe4 budgets). */
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  DATABASE_POOL_SIZE = 10;
+
   /** Seconds an API key → workspace lookup is cached (a revoked key stops working within this time). */
   @IsInt()
   @Min(0)
