@@ -1,5 +1,7 @@
 import { Clock, KnowBe4BudgetExhaustedError, ReportingClient, SharedRatePacerRegistry, budgetKeyFor } from '@kb4/knowbe4';
-import { createDataSource, RateBudgetRepository } from '@kb4/persistence';
+import { CredentialCipher, createDataSource, IntegratedAccountRepository, RateBudgetRepository } from '@kb4/persistence';
+import { KnowBe4ClientFactory } from '../../apps/gateway/src/accounts/knowbe4-clients';
+import { GatewayConfig } from '../../apps/gateway/src/config/gateway.config';
 import type { DataSource } from 'typeorm';
 import { RunningSandbox, startSandbox, TenantCredentials } from '../../apps/knowbe4-sandbox/src/sandbox';
 import type { ThrowawayDatabase } from '../support/throwaway-database';
@@ -124,6 +126,16 @@ describe('shared KnowBe4 rate budget (Postgres, two DataSources)', () => {
       await expect(gatewayClient.getAccount()).rejects.toBeInstanceOf(KnowBe4BudgetExhaustedError);
       await expect(pollerClient.getUser(1)).rejects.toBeInstanceOf(KnowBe4BudgetExhaustedError);
       expect(await new RateBudgetRepository(pollerSide).dailyUsage(budgetKeyFor('us', tenant.reporting_api_key))).toMatchObject({ used: 5 });
+    });
+
+    it("charges the gateway's credential check to the account's shared budget", async () => {
+      const other = sandbox.createTenant({ seed: 12, users: 3, region: 'us', rate_limit_profile: 'off' });
+      const cipher = new CredentialCipher(CredentialCipher.generateKey());
+      const config = Object.assign(new GatewayConfig(), { KNOWBE4_BASE_URL_OVERRIDE: sandbox.url, KNOWBE4_PACING: 'documented' as const });
+      const factory = new KnowBe4ClientFactory(config, new IntegratedAccountRepository(gatewaySide, cipher), new SharedRatePacerRegistry(new RateBudgetRepository(gatewaySide)));
+      const verified = await factory.verify({ region: 'us', reporting_api_key: other.reporting_api_key, scim_token: other.scim_token });
+      expect(verified.reporting.ok && verified.scim.ok).toBe(true);
+      expect(await new RateBudgetRepository(pollerSide).dailyUsage(budgetKeyFor('us', other.reporting_api_key))).toMatchObject({ used: 1 });
     });
   });
 });
