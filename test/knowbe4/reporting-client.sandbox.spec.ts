@@ -46,6 +46,36 @@ describe('ReportingClient against the KnowBe4 sandbox', () => {
     expect(client().baseUrl).toBe(tenant.reporting_base_url);
   });
 
+  it('walks 1,234 users in cursor mode and yields every user exactly once', async () => {
+    const ids: number[] = [];
+    for await (const user of client({ pagination: 'cursor' }).listUsers({ per_page: 500 })) ids.push(user.id);
+    expect(ids).toHaveLength(1234);
+    expect(new Set(ids).size).toBe(1234);
+  });
+
+  it('does not skip a surviving user when another is deleted mid-walk in cursor mode (page mode does)', async () => {
+    const walkWhileDeleting = async (pagination: 'page' | 'cursor'): Promise<Set<number>> => {
+      const t = sandbox.createTenant({ seed: 21, users: 300, region: 'eu', rate_limit_profile: 'off' });
+      const kb4 = new ReportingClient({ region: t.region, apiKey: t.reporting_api_key, baseUrlOverride: sandbox.url, pacer: 'off', pagination });
+      const seen = new Set<number>();
+      let deleted = false;
+      for await (const page of kb4.pagesOfUsers({ per_page: 100 })) {
+        for (const user of page) seen.add(user.id);
+        if (!deleted) {
+          // the console hard-deletes a user of the page just read: later page boundaries shift by one
+          const response = await fetch(`${sandbox.url}/_sandbox/tenants/${t.id}/users/${page[0].id}`, { method: 'DELETE' });
+          expect(response.ok).toBe(true);
+          deleted = true;
+        }
+      }
+      return seen;
+    };
+    const byCursor = await walkWhileDeleting('cursor');
+    expect(byCursor.size).toBe(300); // 299 survivors + the deleted one, read before it went
+    const byPage = await walkWhileDeleting('page');
+    expect(byPage.size).toBe(299); // one survivor slid onto the page already read
+  });
+
   it('pages 1,234 users with per_page 500 and yields every user exactly once', async () => {
     const ids: number[] = [];
     let pages = 0;

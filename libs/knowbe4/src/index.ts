@@ -49,6 +49,7 @@ export {
   type ReportingClientOptions,
   type VerifyCredentialsResult,
   wrongRegionHint,
+  type ListPagination,
 } from './reporting/reporting-client';
 export * from './scim/types';
 export { scimStringLiteral, userNameEqualsFilter, memberValuePath } from './scim/filter';

@@ -62,7 +62,15 @@ export interface ReportingClientOptions {
   onRequest?: (event: KnowBe4RequestEvent) => void;
   /** Called for every list entry dropped as dirty data (`null` in an array). */
   onSkippedRecord?: SkipListener;
+  /**
+   * How lists are walked: KnowBe4's `page`/`per_page` (default), or `cursor` (`cursor=true`, then
+   * `_metadata.next_cursor`), which KnowBe4 announced as the successor of page numbers. Cursors also keep a walk
+   * from skipping a record when another one is deleted mid-walk, which shifts page boundaries.
+   */
+  pagination?: ListPagination;
 }
+
+export type ListPagination = 'page' | 'cursor';
 
 export type VerifyCredentialsResult =
   | { ok: true; account: KnowBe4Account; requestId?: string }
@@ -122,6 +130,7 @@ export class ReportingClient {
   skippedRecords = 0;
   readonly #transport: KnowBe4Transport;
   readonly #onSkippedRecord?: SkipListener;
+  readonly #pagination: ListPagination;
 
   constructor(options: ReportingClientOptions) {
     this.region = options.region;
@@ -136,6 +145,7 @@ export class ReportingClient {
             clock: options.clock,
           });
     this.#onSkippedRecord = options.onSkippedRecord;
+    this.#pagination = options.pagination ?? 'page';
     this.#transport = new KnowBe4Transport({
       api: 'reporting',
       baseUrl: this.baseUrl,
@@ -325,22 +335,10 @@ export class ReportingClient {
     return this.get(`/training/campaigns/${segment(campaignId)}`, undefined, options);
   }
 
-  /** Page mode by default; `mode: 'cursor'` walks `{data, _metadata.next_cursor}` pages instead. */
+  /** The client's pagination by default; `mode` overrides it for this list.  */
   listEnrollments(query: ListEnrollmentsQuery = {}, options?: CallOptions): PagedList<KnowBe4Enrollment> {
-    const { mode = 'page', ...filters } = query;
-    if (mode === 'page') {
-      return this.pagedList<KnowBe4Enrollment>('/training/enrollments', filters, options, normalizeEnrollment);
-    }
-    const perPage = clampPerPage(filters.per_page);
-    const path = '/training/enrollments';
-    return new PagedList(() =>
-      pagesByCursor<KnowBe4Enrollment>(
-        path,
-        (cursor) => this.get<KnowBe4CursorPage<unknown>>(path, { ...filters, per_page: perPage, cursor }, options),
-        (skipped) => this.recordSkip(skipped),
-        normalizeEnrollment,
-      ),
-    );
+    const { mode = this.#pagination, ...filters } = query;
+    return this.pagedList<KnowBe4Enrollment>('/training/enrollments', filters, options, normalizeEnrollment, mode);
   }
 
   async getEnrollment(enrollmentId: number | string, options?: CallOptions): Promise<KnowBe4Enrollment> {
@@ -398,9 +396,20 @@ export class ReportingClient {
     query: Query & { per_page?: number },
     options: CallOptions | undefined,
     normalize?: (record: T) => void,
+    pagination: ListPagination = this.#pagination,
   ): PagedList<T> {
     const perPage = clampPerPage(query.per_page);
     const base: Query = { ...query, per_page: perPage };
+    if (pagination === 'cursor') {
+      return new PagedList(() =>
+        pagesByCursor<T>(
+          path,
+          (cursor) => this.get<KnowBe4CursorPage<unknown>>(path, { ...base, cursor }, options),
+          (skipped) => this.recordSkip(skipped),
+          normalize,
+        ),
+      );
+    }
     return new PagedList(() =>
       pagesByNumber<T>(
         path,
