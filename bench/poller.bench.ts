@@ -52,13 +52,22 @@ async function bareLoop(baseUrl: string, apiKey: string, dispatcher: Agent): Pro
 async function measured<T>(run: () => Promise<T>): Promise<{ ms: number; peakRssMb: number; value: T }> {
   global.gc?.();
   let peak = process.memoryUsage().rss;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+  let peakDetail = '';
+  const sampler = setInterval(() => {
+    const usage = process.memoryUsage();
+    if (usage.rss > peak && process.env.BENCH_MEMORY_DETAIL) {
+      const mb = (n: number): number => Math.round(n / 2 ** 20);
+      peakDetail = `rss ${mb(usage.rss)} heapTotal ${mb(usage.heapTotal)} heapUsed ${mb(usage.heapUsed)} external ${mb(usage.external)} arrayBuffers ${mb(usage.arrayBuffers)}`;
+    }
+    peak = Math.max(peak, usage.rss);
+  }, 50);
   const start = process.hrtime.bigint();
   try {
     const value = await run();
     return { ms: Number(process.hrtime.bigint() - start) / 1e6, peakRssMb: Math.max(peak, process.memoryUsage().rss) / 2 ** 20, value };
   } finally {
     clearInterval(sampler);
+    if (peakDetail) process.stderr.write(`peak: ${peakDetail}\n`);
   }
 }
 
@@ -142,7 +151,7 @@ async function main(): Promise<void> {
 
     await bareLoop(tenant.reporting_base_url, tenant.reporting_api_key, dispatcher); // warm-up
     const bare = await measured(() => bareLoop(tenant.reporting_base_url, tenant.reporting_api_key, dispatcher));
-    const first = await measured(sync);
+    const first = await profiled('first', () => measured(sync));
     const resync = await profiled('resync', () => measured(sync));
     const mutation = await fetch(`${sandbox.url}/_sandbox/tenants/${tenant.id}/mutations`, {
       method: 'POST',

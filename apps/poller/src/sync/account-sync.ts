@@ -16,6 +16,7 @@ import {
   OutboxMessage,
   OutboxRepository,
   SeenPhase,
+  SnapshotEnrollment,
   SnapshotRepository,
   SnapshotUser,
   SyncedEnrollmentWrite,
@@ -584,7 +585,10 @@ export class AccountSync {
       if (gone.length === 0) return;
       const ids = gone.map((user) => user.remoteId!);
       const memberships = await this.deps.snapshot.groupIdsOfUsers(this.account.id, ids);
-      const events: OutboxMessage[] = [];
+      // their enrollments go with them (KnowBe4 keeps listing them, pointing at a user that no longer exists)
+      const enrollments = this.deps.settings.syncEnrollments ? await this.deps.snapshot.enrollmentsOfUsers(this.account.id, ids) : [];
+      const events: OutboxMessage[] = enrollments.map((enrollment) => this.enrollmentRemoved(enrollment));
+      this.counts.enrollments_changed += enrollments.length;
       for (const user of gone) {
         const id = user.remoteId!;
         for (const groupId of memberships.get(id) ?? []) {
@@ -594,7 +598,10 @@ export class AccountSync {
         this.counts.users_deleted += 1;
         events.push(directoryEvent(this.ctx, 'user', id, DIRECTORY_EVENT_TYPES.userDeleted, [user.contentHash], { user: user.record }));
       }
-      await this.commit(events, (manager) => this.deps.mirror.deleteUsers(manager, this.account.id, ids));
+      await this.commit(events.filter((event) => this.emitsDirectoryEvents || event.event.type !== DIRECTORY_EVENT_TYPES.trainingEnrollmentChanged), async (manager) => {
+        await this.deps.mirror.deleteEnrollments(manager, this.account.id, enrollments.map((e) => e.remoteId));
+        await this.deps.mirror.deleteUsers(manager, this.account.id, ids);
+      });
     }
   }
 
@@ -615,18 +622,18 @@ export class AccountSync {
     for (;;) {
       const gone = await this.deps.snapshot.unseenEnrollments(this.account.id, this.run.id, 500);
       if (gone.length === 0) return;
-      const events = this.emitsDirectoryEvents
-        ? gone.map((enrollment) =>
-            directoryEvent(this.ctx, 'enrollment', enrollment.remoteId, DIRECTORY_EVENT_TYPES.trainingEnrollmentChanged, ['removed', enrollment.contentHash], {
-              user_id: enrollment.userRemoteId,
-              enrollment: enrollment.record,
-              change: 'removed',
-            }),
-          )
-        : [];
+      const events = this.emitsDirectoryEvents ? gone.map((enrollment) => this.enrollmentRemoved(enrollment)) : [];
       this.counts.enrollments_changed += gone.length;
       await this.commit(events, (manager) => this.deps.mirror.deleteEnrollments(manager, this.account.id, gone.map((e) => e.remoteId)));
     }
+  }
+
+  private enrollmentRemoved(enrollment: SnapshotEnrollment): OutboxMessage {
+    return directoryEvent(this.ctx, 'enrollment', enrollment.remoteId, DIRECTORY_EVENT_TYPES.trainingEnrollmentChanged, ['removed', enrollment.contentHash], {
+      user_id: enrollment.userRemoteId,
+      enrollment: enrollment.record,
+      change: 'removed',
+    });
   }
 
   // ---- one transaction per unit of work

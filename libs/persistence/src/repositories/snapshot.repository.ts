@@ -136,21 +136,26 @@ export class SnapshotRepository {
     return rows.map(toSnapshotGroup);
   }
 
+  /** The stored enrollments of some users (removed with them when they are deleted). */
+  async enrollmentsOfUsers(accountId: string, userRemoteIds: readonly string[]): Promise<SnapshotEnrollment[]> {
+    if (userRemoteIds.length === 0) return [];
+    const rows: EnrollmentRow[] = await this.dataSource.query(
+      `SELECT remote_id, content_hash, record, user_remote_id FROM directory_enrollments
+        WHERE account_id = $1 AND user_remote_id = ANY($2::bigint[]) ORDER BY remote_id`,
+      [accountId, userRemoteIds],
+    );
+    return rows.map(toSnapshotEnrollment);
+  }
+
   /** Enrollments no page of this run saw, with their last record (a removed enrollment is reported). */
   async unseenEnrollments(accountId: string, runId: string, limit: number): Promise<SnapshotEnrollment[]> {
-    const rows: Array<{ remote_id: string; content_hash: string; record: Record<string, unknown>; user_remote_id: string | null }> =
-      await this.dataSource.query(
-        `SELECT remote_id, content_hash, record, user_remote_id FROM directory_enrollments WHERE account_id = $1
-            AND remote_id NOT IN (SELECT unnest(remote_ids) FROM sync_run_pages WHERE run_id = $2 AND phase = 'enrollments')
-          ORDER BY remote_id LIMIT $3`,
-        [accountId, runId, limit],
-      );
-    return rows.map((row) => ({
-      remoteId: String(row.remote_id),
-      contentHash: row.content_hash,
-      record: row.record,
-      userRemoteId: row.user_remote_id === null ? null : String(row.user_remote_id),
-    }));
+    const rows: EnrollmentRow[] = await this.dataSource.query(
+      `SELECT remote_id, content_hash, record, user_remote_id FROM directory_enrollments WHERE account_id = $1
+          AND remote_id NOT IN (SELECT unnest(remote_ids) FROM sync_run_pages WHERE run_id = $2 AND phase = 'enrollments')
+        ORDER BY remote_id LIMIT $3`,
+      [accountId, runId, limit],
+    );
+    return rows.map(toSnapshotEnrollment);
   }
 }
 
@@ -172,6 +177,22 @@ interface GroupRow {
   content_hash: string;
   record: Record<string, unknown>;
   created_at: Date;
+}
+
+interface EnrollmentRow {
+  remote_id: string;
+  content_hash: string;
+  record: Record<string, unknown>;
+  user_remote_id: string | null;
+}
+
+function toSnapshotEnrollment(row: EnrollmentRow): SnapshotEnrollment {
+  return {
+    remoteId: String(row.remote_id),
+    contentHash: row.content_hash,
+    record: row.record,
+    userRemoteId: row.user_remote_id === null ? null : String(row.user_remote_id),
+  };
 }
 
 function toSnapshotUser(row: UserRow): SnapshotUser {
