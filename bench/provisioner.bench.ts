@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { Pool as HttpPool } from 'undici';
@@ -19,14 +21,94 @@ import { startSandboxProcess, type SandboxTenantInfo } from './support/sandbox-p
  */
 const CREATES = Number(process.env.BENCH_CREATES ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 200);
 // Real KnowBe4 SCIM answers in tens to hundreds of ms; BENCH_SCIM_LATENCY_MS adds that much to every SCIM call.
 const SCIM_LATENCY_MS = Number(process.env.BENCH_SCIM_LATENCY_MS ?? 0);
+// BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the gateway and the provisioner there (node --cpu-prof).
+const CPU_PROF_ARGS = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 function percentile(sorted: number[], p: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 }
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** A process group whose CPU time is read from /proc (Linux), so the table shows where each command's CPU goes. */
+interface CpuGroup {
+  name: string;
+  matches(pid: number, cmdline: string): boolean;
+}
+
+/** CPU seconds (user + system) per group, summed over the live processes that match it. */
+function cpuSeconds(groups: CpuGroup[]): Map<string, number> {
+  const totals = new Map(groups.map((group) => [group.name, 0]));
+  let pids: number[] = [];
+  try {
+    pids = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).map(Number);
+  } catch {
+    return totals;
+  }
+  for (const pid of pids) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      const group = groups.find((candidate) => candidate.matches(pid, cmdline));
+      if (!group) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // fields[11] and [12] are utime and stime (fields 14 and 15 of proc(5)).
+      totals.set(group.name, totals.get(group.name)! + (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return totals;
+}
+
+/** CPU milliseconds per command of each group during `run`. */
+async function measureCpu<T>(groups: CpuGroup[], commands: number, run: () => Promise<T>): Promise<{ result: T; msPerCommand: Map<string, number> }> {
+  const ownBefore = process.cpuUsage();
+  const before = cpuSeconds(groups);
+  const result = await run();
+  const after = cpuSeconds(groups);
+  const own = process.cpuUsage(ownBefore);
+  const msPerCommand = new Map<string, number>();
+  for (const group of groups) msPerCommand.set(group.name, ((after.get(group.name)! - before.get(group.name)!) * 1000) / commands);
+  msPerCommand.set('bench client (this process)', (own.user + own.system) / 1000 / commands);
+  return { result, msPerCommand };
+}
+
+function printTable(title: string, rows: Array<Record<string, string>>): void {
+  const columns = Object.keys(rows[0] ?? {});
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => r[c].length)));
+  const line = (cells: string[]): string => cells.map((cell, i) => cell.padEnd(widths[i])).join('  ');
+  process.stdout.write(`\n${title}\n${line(columns)}\n${line(widths.map((w) => '-'.repeat(w)))}\n`);
+  for (const row of rows) process.stdout.write(`${line(columns.map((c) => row[c]))}\n`);
+}
+
+/** Counters of this database (pg_stat_database), to show round trips and rows per command. */
+async function databaseActivity(databaseUrl: string): Promise<Record<string, number>> {
+  const pg = new Client({ connectionString: databaseUrl });
+  await pg.connect();
+  try {
+    const { rows } = await pg.query<Record<string, string>>(
+      `SELECT sessions, xact_commit, xact_rollback, tup_returned, tup_fetched, tup_inserted, tup_updated, tup_deleted, blks_hit
+         FROM pg_stat_database WHERE datname = current_database()`,
+    );
+    const tables = await pg.query<{ relname: string; seq_tup_read: string; idx_tup_fetch: string | null }>(
+      `SELECT relname, seq_tup_read, idx_tup_fetch FROM pg_stat_all_tables WHERE seq_tup_read + coalesce(idx_tup_fetch, 0) > 0`,
+    );
+    return {
+      ...Object.fromEntries(Object.entries(rows[0]).map(([name, value]) => [name, Number(value)])),
+      ...Object.fromEntries(tables.rows.flatMap((row) => [[`${row.relname}.seq_tup_read`, Number(row.seq_tup_read)], [`${row.relname}.idx_tup_fetch`, Number(row.idx_tup_fetch ?? 0)]])),
+    };
+  } finally {
+    await pg.end();
+  }
+}
+
+const loadAverage = (): string => loadavg().map((value) => value.toFixed(2)).join(' ');
 
 async function createTenant(sandboxUrl: string, seed: number): Promise<SandboxTenantInfo> {
   const response = await fetch(`${sandboxUrl}/_sandbox/tenants`, {
@@ -64,27 +146,34 @@ async function runWorkers(count: number, concurrency: number, work: (i: number) 
 }
 
 /** Baseline: the same creates, straight to SCIM with ScimClient, `CONCURRENCY` at a time. */
-async function direct(tenant: SandboxTenantInfo): Promise<{ perSecond: number; seconds: number }> {
+async function direct(tenant: SandboxTenantInfo, prefix: string, count = CREATES): Promise<{ perSecond: number; seconds: number }> {
   const client = new ScimClient({ baseUrl: tenant.scim_base_url, token: tenant.scim_token, pacer: 'off' });
   const started = process.hrtime.bigint();
-  await runWorkers(CREATES, CONCURRENCY, async (i) => {
-    const user = userBody('direct', i);
+  await runWorkers(count, CONCURRENCY, async (i) => {
+    const user = userBody(prefix, i);
     await client.createUser({ userName: user.username, name: { givenName: user.first_name, familyName: user.last_name }, emails: [{ value: user.username, primary: true, type: 'work' }], active: true, 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: user.department } });
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return { perSecond: CREATES / seconds, seconds };
+  return { perSecond: count / seconds, seconds };
 }
 
-async function pipeline(gatewayUrl: string, apiKey: string, accountId: string, databaseUrl: string): Promise<{ perSecond: number; seconds: number; p50: number; p99: number; failed: number }> {
+async function pipeline(
+  gatewayUrl: string,
+  apiKey: string,
+  accountId: string,
+  databaseUrl: string,
+  prefix: string,
+  count = CREATES,
+): Promise<{ perSecond: number; seconds: number; p50: number; p99: number; failed: number }> {
   const http = new HttpPool(gatewayUrl, { connections: CONCURRENCY });
   const acceptedAt = new Map<string, number>();
   const started = Date.now();
-  await runWorkers(CREATES, CONCURRENCY, async (i) => {
+  await runWorkers(count, CONCURRENCY, async (i) => {
     const response = await http.request({
       method: 'POST',
       path: `/unified/user-directory/users?integrated_account_id=${accountId}`,
       headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify(userBody('pipeline', i)),
+      body: JSON.stringify(userBody(prefix, i)),
     });
     const body = (await response.body.json()) as { id: string };
     if (response.statusCode !== 202) throw new Error(`gateway answered ${response.statusCode}: ${JSON.stringify(body)}`);
@@ -97,18 +186,20 @@ async function pipeline(gatewayUrl: string, apiKey: string, accountId: string, d
   try {
     for (;;) {
       const { rows } = await pg.query<{ open: string }>(`SELECT count(*) AS open FROM operations WHERE status IN ('queued', 'running')`);
+      // polled every 100 ms: the pipeline's end is read from finished_at, not from when this loop noticed
       if (Number(rows[0].open) === 0) break;
-      await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 100));
     }
     const { rows } = await pg.query<{ id: string; status: string; finished: string }>(
-      `SELECT id, status, (extract(epoch FROM finished_at) * 1000)::float8 AS finished FROM operations`,
+      `SELECT id, status, (extract(epoch FROM finished_at) * 1000)::float8 AS finished FROM operations WHERE id = ANY($1::uuid[])`,
+      [[...acceptedAt.keys()]],
     );
     const finishedLast = Math.max(...rows.map((row) => Number(row.finished)));
     const latencies = rows.map((row) => Number(row.finished) - (acceptedAt.get(row.id) ?? NaN)).filter(Number.isFinite).sort((a, b) => a - b);
     const seconds = (finishedLast - started) / 1000;
-    log(`pipeline: submitted ${CREATES} in ${((submitted - started) / 1000).toFixed(2)} s, all finished after ${seconds.toFixed(2)} s`);
+    log(`pipeline: submitted ${count} in ${((submitted - started) / 1000).toFixed(2)} s, all finished after ${seconds.toFixed(2)} s`);
     return {
-      perSecond: CREATES / seconds,
+      perSecond: count / seconds,
       seconds,
       p50: percentile(latencies, 0.5),
       p99: percentile(latencies, 0.99),
@@ -126,7 +217,8 @@ async function main(): Promise<void> {
   process.env.TEST_DATABASE_ADMIN_URL ??= admin.toString();
   const kafka = process.env.KAFKA_BROKERS ? undefined : await startEmbeddedKafka();
   const brokers = process.env.KAFKA_BROKERS ?? kafka!.brokers;
-  const database = await createThrowawayDatabase(`kb4_bench_provisioner_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`);
+  const databaseName = `kb4_bench_provisioner_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  const database = await createThrowawayDatabase(databaseName);
   const sandbox = await startSandboxProcess(['--tenants', '0', '--rate-limit', 'off']);
   const services: ServiceProcess[] = [];
   try {
@@ -147,9 +239,6 @@ async function main(): Promise<void> {
     });
     await dataSource.destroy();
 
-    log(`baseline: ${CREATES} SCIM creates straight to the sandbox, concurrency ${CONCURRENCY}, added latency ${SCIM_LATENCY_MS} ms`);
-    const baseline = await direct(baselineTenant);
-
     const env = {
       DATABASE_URL: database.url,
       KAFKA_BROKERS: brokers,
@@ -161,14 +250,58 @@ async function main(): Promise<void> {
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
     };
-    services.push(...(await Promise.all([startService('gateway', env), startService('provisioner', env)])));
-    log(`pipeline: ${CREATES} POST /unified/user-directory/users, ${CONCURRENCY} clients, provisioner concurrency ${CONCURRENCY}`);
-    const measured = await pipeline(services[0].url, apiKey, account.id, database.url);
+    // Both paths are measured with the same processes running (idle ones cost the baseline a little, not the pipeline).
+    services.push(...(await Promise.all([startService('gateway', env, 60_000, CPU_PROF_ARGS), startService('provisioner', env, 60_000, CPU_PROF_ARGS)])));
+    const groups: CpuGroup[] = [
+      { name: 'sandbox (KnowBe4 SCIM)', matches: (pid) => pid === sandbox.pid },
+      { name: 'gateway', matches: (pid) => pid === services[0].child.pid },
+      { name: 'provisioner', matches: (pid) => pid === services[1].child.pid },
+      { name: 'postgres (this database)', matches: (_pid, cmdline) => cmdline.startsWith('postgres:') && cmdline.includes(` ${databaseName} `) },
+      { name: 'kafka broker (embedded)', matches: (pid) => pid === kafka?.process.pid },
+    ];
+
+    log(`warm-up: ${WARMUP} creates on each path`);
+    await direct(baselineTenant, 'warm-direct', WARMUP);
+    await pipeline(services[0].url, apiKey, account.id, database.url, 'warm-pipeline', WARMUP);
+
+    log(`baseline: ${CREATES} SCIM creates straight to the sandbox, concurrency ${CONCURRENCY}, added latency ${SCIM_LATENCY_MS} ms (load ${loadAverage()})`);
+    const before = await measureCpu(groups, CREATES, () => direct(baselineTenant, 'direct'));
+    log(`pipeline: ${CREATES} POST /unified/user-directory/users, ${CONCURRENCY} clients, provisioner concurrency ${CONCURRENCY} (load ${loadAverage()})`);
+    const statsBefore = await databaseActivity(database.url);
+    const measuredCpu = await measureCpu(groups, CREATES, () => pipeline(services[0].url, apiKey, account.id, database.url, 'pipeline'));
+    // Backends report their counters at most once a second.
+    await new Promise((r) => setTimeout(r, 1_100));
+    const statsAfter = await databaseActivity(database.url);
+    const activity = Object.fromEntries(
+      Object.keys(statsAfter)
+        .map((name) => [name, Number(((statsAfter[name] - (statsBefore[name] ?? 0)) / CREATES).toFixed(2))] as const)
+        .filter(([, perCommand]) => perCommand !== 0),
+    );
+    log(`postgres activity per pipeline command: ${JSON.stringify(activity)}`);
+    const measured = measuredCpu.result;
+    log(`baseline again, so drift in the machine's load shows (load ${loadAverage()})`);
+    const after = await direct(baselineTenant, 'direct-after');
+    // The baseline is both direct runs together: one before and one after the pipeline.
+    const baseline = { perSecond: (2 * CREATES) / (before.result.seconds + after.seconds), seconds: (before.result.seconds + after.seconds) / 2 };
     const ratio = measured.perSecond / baseline.perSecond;
+    const cpuRows = [...measuredCpu.msPerCommand.keys()].map((name) => ({
+      process: name,
+      'direct CPU ms/command': (before.msPerCommand.get(name) ?? 0).toFixed(3),
+      'pipeline CPU ms/command': (measuredCpu.msPerCommand.get(name) ?? 0).toFixed(3),
+    }));
+    const totalCpu = (costs: Map<string, number>): number => [...costs.values()].reduce((sum, value) => sum + value, 0);
+    cpuRows.push({
+      process: 'total',
+      'direct CPU ms/command': totalCpu(before.msPerCommand).toFixed(3),
+      'pipeline CPU ms/command': totalCpu(measuredCpu.msPerCommand).toFixed(3),
+    });
+    printTable(`CPU per command by process (cores: ${cpus().length}; /proc utime+stime)`, cpuRows);
+    const load = loadAverage();
     printReport(
-      `bench:provisioner — ${CREATES} user creates, concurrency ${CONCURRENCY}, SCIM latency +${SCIM_LATENCY_MS} ms`,
+      `bench:provisioner — ${CREATES} user creates, concurrency ${CONCURRENCY}, SCIM latency +${SCIM_LATENCY_MS} ms, load average ${load}`,
       [
-        { path: 'direct SCIM (ScimClient → sandbox)', 'commands/s': baseline.perSecond.toFixed(1), seconds: baseline.seconds.toFixed(2), 'p50 202→succeeded ms': '-', 'p99 202→succeeded ms': '-' },
+        { path: 'direct SCIM (ScimClient → sandbox), before', 'commands/s': before.result.perSecond.toFixed(1), seconds: before.result.seconds.toFixed(2), 'p50 202→succeeded ms': '-', 'p99 202→succeeded ms': '-' },
+        { path: 'direct SCIM (ScimClient → sandbox), after', 'commands/s': after.perSecond.toFixed(1), seconds: after.seconds.toFixed(2), 'p50 202→succeeded ms': '-', 'p99 202→succeeded ms': '-' },
         {
           path: 'gateway → outbox → Kafka → provisioner → SCIM',
           'commands/s': measured.perSecond.toFixed(1),
@@ -186,10 +319,15 @@ async function main(): Promise<void> {
         concurrency: CONCURRENCY,
         scim_latency_ms: SCIM_LATENCY_MS,
         direct_per_s: Number(baseline.perSecond.toFixed(1)),
+        direct_before_per_s: Number(before.result.perSecond.toFixed(1)),
+        direct_after_per_s: Number(after.perSecond.toFixed(1)),
         pipeline_per_s: Number(measured.perSecond.toFixed(1)),
         p50_ms_202_to_succeeded: Math.round(measured.p50),
         p99_ms_202_to_succeeded: Math.round(measured.p99),
         failed: measured.failed,
+        cpu_ms_per_command_direct: Number(totalCpu(before.msPerCommand).toFixed(3)),
+        cpu_ms_per_command_pipeline: Number(totalCpu(measuredCpu.msPerCommand).toFixed(3)),
+        load_average: load,
       },
     );
   } finally {

@@ -21,10 +21,15 @@ export interface ServiceProcess {
 }
 
 /** Runs an app entry point as a real process and waits until its /health/ready answers 200. */
-export async function startService(name: 'gateway' | 'provisioner', env: Record<string, string>, readyTimeoutMs = 60_000): Promise<ServiceProcess> {
+export async function startService(
+  name: 'gateway' | 'provisioner',
+  env: Record<string, string>,
+  readyTimeoutMs = 60_000,
+  nodeArgs: string[] = [],
+): Promise<ServiceProcess> {
   const port = await freePort();
   const portVariable = name === 'gateway' ? 'GATEWAY_PORT' : 'PROVISIONER_PORT';
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', `apps/${name}/src/main.ts`], {
+  const child = spawn(process.execPath, [...nodeArgs, '-r', '@swc-node/register', `apps/${name}/src/main.ts`], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env, [portVariable]: String(port), HTTP_HOST: '127.0.0.1', KAFKAJS_NO_PARTITIONER_WARNING: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
