@@ -9,7 +9,8 @@ export interface FetchedPage {
 /**
  * Pages of a page/per_page list from `startPage` on, in order, with up to `concurrency` requests in flight
  * (each still paced by the client). Ends at the first empty or short page. A failure surfaces when its page
- * is due, so every yielded page comes before the failure.
+ * is due, so every yielded page comes before the failure. Requests still in flight when the caller stops (end,
+ * break, failure) are aborted, so no retry or backoff timer outlives the run.
  */
 export async function* fetchPages(
   client: ReportingClient,
@@ -18,9 +19,13 @@ export async function* fetchPages(
   options: { startPage: number; perPage: number; concurrency: number; signal?: AbortSignal },
 ): AsyncGenerator<FetchedPage, void, undefined> {
   const inFlight = new Map<number, Promise<unknown[]>>();
+  const stop = new AbortController();
+  const forward = (): void => stop.abort(options.signal?.reason);
+  if (options.signal?.aborted) forward();
+  options.signal?.addEventListener('abort', forward, { once: true });
   let next = options.startPage;
   const request = (page: number): Promise<unknown[]> => {
-    const promise = client.getRaw(path, { ...query, page, per_page: options.perPage }, { signal: options.signal }).then((response) => {
+    const promise = client.getRaw(path, { ...query, page, per_page: options.perPage }, { signal: stop.signal }).then((response) => {
       if (!Array.isArray(response.body)) throw new Error(`KnowBe4 answered ${path} page ${page} with something other than an array`);
       return response.body as unknown[];
     });
@@ -41,6 +46,8 @@ export async function* fetchPages(
       if (records.length < options.perPage) return;
     }
   } finally {
+    options.signal?.removeEventListener('abort', forward);
+    stop.abort();
     inFlight.clear();
   }
 }
