@@ -15,6 +15,7 @@ import { InitialSchema1764160000000 } from './migrations/1764160000000-initial-s
 import { DirectoryMirror1764170000000 } from './migrations/1764170000000-directory-mirror';
 import { OperationFinishedNotify1764200000000 } from './migrations/1764200000000-operation-finished-notify';
 import { SyncRunPages1764180000000 } from './migrations/1764180000000-sync-run-pages';
+import { SyncPageFingerprints1764181000000 } from './migrations/1764181000000-sync-page-fingerprints';
 import { Knowbe4RateBudgets1764191000000 } from './migrations/1764191000000-knowbe4-rate-budgets';
 
 export const ENTITIES = [
@@ -30,7 +31,7 @@ export const ENTITIES = [
   OperationEntity,
   ProcessedCommandEntity,
 ];
-export const MIGRATIONS = [InitialSchema1764160000000, DirectoryMirror1764170000000, DirectoryReadIndexes1764190000000, OperationFinishedNotify1764200000000, SyncRunPages1764180000000, Knowbe4RateBudgets1764191000000];
+export const MIGRATIONS = [InitialSchema1764160000000, DirectoryMirror1764170000000, DirectoryReadIndexes1764190000000, OperationFinishedNotify1764200000000, SyncRunPages1764180000000, Knowbe4RateBudgets1764191000000, SyncPageFingerprints1764181000000];
 
 export function dataSourceOptions(url: string, overrides: Partial<DataSourceOptions> = {}): DataSourceOptions {
   return {
