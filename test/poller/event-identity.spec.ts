@@ -116,4 +116,34 @@ describe('poller: event identity across runs (no relay; the outbox is the record
     const again = await syncOnce();
     expect(again.filter((e) => e.event_type === DIRECTORY_EVENT_TYPES.trainingEnrollmentChanged)).toEqual([]);
   });
+
+  it('reconciles a mirror row written by someone else although the KnowBe4 page bytes did not change', async () => {
+    const [row] = await dataSource.query<Array<{ remote_id: string; title: string | null }>>(
+      `SELECT remote_id::text, record->>'title' AS title FROM directory_users WHERE account_id = $1 AND remote_id IS NOT NULL ORDER BY remote_id LIMIT 1`,
+      [accountId],
+    );
+    // what a provisioner refresh does: its own record and content hash on a row the poller owns
+    await dataSource.query(
+      `UPDATE directory_users SET record = jsonb_set(record, '{title}', '"Tampered"'), content_hash = 'written-elsewhere' WHERE account_id = $1 AND remote_id = $2`,
+      [accountId, row.remote_id],
+    );
+    const events = await syncOnce();
+    const updated = events.filter((e) => e.event_type === DIRECTORY_EVENT_TYPES.userUpdated && e.data.remote_id === row.remote_id);
+    expect(updated).toHaveLength(1);
+    expect(updated[0].data.changes).toContainEqual({ field: 'title', from: 'Tampered', to: row.title });
+    const [after] = await dataSource.query(`SELECT record->>'title' AS title FROM directory_users WHERE account_id = $1 AND remote_id = $2`, [accountId, row.remote_id]);
+    expect(after.title).toBe(row.title);
+  });
+
+  it('re-maps the users of a renamed group although their own KnowBe4 records did not change', async () => {
+    const [member] = await dataSource.query<Array<{ group_id: string; user_id: string }>>(
+      `SELECT group_remote_id::text AS group_id, user_remote_id::text AS user_id FROM directory_group_members WHERE account_id = $1 ORDER BY 1, 2 LIMIT 1`,
+      [accountId],
+    );
+    await sandboxCall(admin(`/groups/${member.group_id}`), 'PATCH', { name: 'Renamed Group' });
+    const events = await syncOnce();
+    expect(events.filter((e) => e.event_type === DIRECTORY_EVENT_TYPES.groupUpdated).map((e) => e.data.remote_id)).toEqual([member.group_id]);
+    const [after] = await dataSource.query(`SELECT record->'groups' AS groups FROM directory_users WHERE account_id = $1 AND remote_id = $2`, [accountId, member.user_id]);
+    expect(after.groups).toContainEqual({ id: member.group_id, name: 'Renamed Group' });
+  });
 });

@@ -1,5 +1,5 @@
 import { DIRECTORY_EVENT_TYPES, emptySyncRunCounts, SyncRunCounts, TOPICS } from '@kb4/contracts';
-import { KnowBe4BudgetExhaustedError, KnowBe4Error, KnowBe4RequestEvent, ReportingClient } from '@kb4/knowbe4';
+import { KnowBe4BudgetExhaustedError, KnowBe4Error, KnowBe4RequestEvent, ReportingClient, sharedDispatcher } from '@kb4/knowbe4';
 import {
   DEFAULT_GROUP_DIFF_IGNORE,
   diffRecords,
@@ -28,10 +28,12 @@ import {
   SyncRunRepository,
 } from '@kb4/persistence';
 import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
 import { DataSource, EntityManager } from 'typeorm';
 import { changesJson, directoryEvent, membershipEvent, RunContext, syncRunEvent } from './directory-events';
 import { fetchPages, FetchedPage } from './page-fetcher';
-import { fetchedRecordHash, remoteIdOf } from './record-hash';
+import { PageFingerprints } from './page-fingerprints';
+import { fetchedRecordHash, pageFingerprint, remoteIdOf } from './record-hash';
 import { classifyUserChange, membershipDelta } from './user-changes';
 
 export interface SyncSettings {
@@ -52,8 +54,13 @@ export interface SyncDependencies {
   outbox: OutboxRepository;
   logger: Logger;
   settings: SyncSettings;
-  /** Builds the account's Reporting client; `onRequest` counts requests for the run record. */
-  createClient: (account: IntegratedAccountEntity, onRequest: (event: KnowBe4RequestEvent) => void) => ReportingClient;
+  /**
+   * Builds the account's Reporting client; `onRequest` counts requests for the run record, `dispatcher` (the
+   * process's pool, fingerprinting list pages as they stream in) must be the client's dispatcher.
+   */
+  createClient: (account: IntegratedAccountEntity, onRequest: (event: KnowBe4RequestEvent) => void, dispatcher: Dispatcher) => ReportingClient;
+  /** The connection pool page requests go through (default: the knowbe4 lib's shared one). */
+  baseDispatcher?: Dispatcher;
   /** Called after each commit that enqueued events (wakes the relay). */
   onEventsCommitted?: () => void;
   onPage?: (phase: SeenPhase) => void;
@@ -113,6 +120,9 @@ export class AccountSync {
   private checkpoint: Checkpoint;
   private groupNames = new Map<string, string>();
   private groupRecords = new Map<string, Record<string, unknown>>();
+  /** Digest of every group's id and name: user records depend on them, so it salts user page fingerprints. */
+  private groupsDigest = '';
+  private readonly fingerprints: PageFingerprints;
 
   constructor(
     private readonly deps: SyncDependencies,
@@ -131,10 +141,15 @@ export class AccountSync {
       page: 0,
       last_id: null,
     };
-    this.client = deps.createClient(account, (event) => {
-      this.requests += 1;
-      deps.onRequest?.(event);
-    });
+    this.fingerprints = new PageFingerprints(deps.baseDispatcher ?? sharedDispatcher());
+    this.client = deps.createClient(
+      account,
+      (event) => {
+        this.requests += 1;
+        deps.onRequest?.(event);
+      },
+      this.fingerprints.dispatcher,
+    );
   }
 
   private get emitsDirectoryEvents(): boolean {
@@ -225,6 +240,7 @@ export class AccountSync {
         perPage: this.deps.settings.perPage,
         concurrency: this.deps.settings.pageConcurrency,
         signal: this.signal,
+        fingerprints: this.fingerprints,
       });
       // bounded pipeline: page N+1 is fingerprinted while page N's statement runs; commits stay in page order
       let inFlight: Promise<void> | undefined;
@@ -257,21 +273,30 @@ export class AccountSync {
     if (phase === 'groups') await this.loadGroups();
   }
 
-  /** Fingerprints a page at once (CPU) and returns what commits it (database), to run after the page before. */
+  /**
+   * Reads a page's ids at once (cheap, overlapping the previous page's commit) and returns what commits it, to run
+   * after the page before. A page whose raw bytes and mirror rows are as its last commit left them costs one
+   * statement; otherwise each record is fingerprinted, and only records whose fingerprint differs are diffed.
+   */
   private pageCommitter(phase: SeenPhase, page: FetchedPage): () => Promise<void> {
     if (phase === 'groups') return () => this.groupsPage(page);
-    if (phase === 'users') {
-      const fetched = this.fingerprintUsers(page);
-      return () => this.usersPage(page, fetched);
-    }
-    const fetched = this.fingerprintEnrollments(page);
-    return () => this.enrollmentsPage(page, fetched);
+    const fetched = phase === 'users' ? this.collectUsers(page) : this.collectEnrollments(page);
+    const fingerprint = page.fingerprint === undefined ? undefined : phase === 'users' ? pageFingerprint(`${page.fingerprint}:${this.groupsDigest}`) : page.fingerprint;
+    return async () => {
+      if (fingerprint !== undefined && (await this.commitPageIfFingerprintMatches(phase, page, fetched, fingerprint))) return;
+      for (const entry of fetched.values()) {
+        entry.hash = phase === 'users' ? fetchedRecordHash(entry.raw, this.groupNamesOf(entry.raw.groups)) : fetchedRecordHash(entry.raw);
+      }
+      if (phase === 'users') await this.usersPage(page, fetched, fingerprint);
+      else await this.enrollmentsPage(page, fetched as Map<string, FetchedEnrollment>, fingerprint);
+    };
   }
 
   private async loadGroups(): Promise<void> {
     this.groupNames = await this.deps.snapshot.groupNames(this.account.id);
     const groups = await this.deps.snapshot.groupsByRemoteId(this.account.id, [...this.groupNames.keys()]);
     this.groupRecords = new Map([...groups].map(([id, group]) => [id, group.record]));
+    this.groupsDigest = pageFingerprint([...this.groupNames].sort(([a], [b]) => a.localeCompare(b)).map(([id, name]) => `${id}:${name}`).join('\u0001'));
   }
 
   private async groupsPage(page: FetchedPage): Promise<void> {
@@ -330,8 +355,8 @@ export class AccountSync {
     }, { page: page.page, ids });
   }
 
-  /** Cheap pass: id and fingerprint of each record as fetched; normalization and mapping only for what changed. */
-  private fingerprintUsers(page: FetchedPage): Map<string, FetchedRecord> {
+  /** Cheap pass: the id of each record as fetched (records without one are skipped and counted). */
+  private collectUsers(page: FetchedPage): Map<string, FetchedRecord> {
     const fetched = new Map<string, FetchedRecord>();
     for (const raw of page.records) {
       const id = remoteIdOf(raw);
@@ -339,14 +364,13 @@ export class AccountSync {
         this.counts.records_skipped += 1;
         continue;
       }
-      const record = raw as Record<string, unknown>;
-      fetched.set(id, { raw: record, hash: fetchedRecordHash(record, this.groupNamesOf(record.groups)) });
+      fetched.set(id, { raw: raw as Record<string, unknown>, hash: '' });
     }
     return fetched;
   }
 
-  private async usersPage(page: FetchedPage, fetched: Map<string, FetchedRecord>): Promise<void> {
-    const changedIds = await this.commitPageIfUnchanged('users', page, fetched);
+  private async usersPage(page: FetchedPage, fetched: Map<string, FetchedRecord>, fingerprint: string | undefined): Promise<void> {
+    const changedIds = await this.commitPageIfUnchanged('users', page, fetched, fingerprint);
     if (changedIds === null) return;
 
     const valid = new Map<string, NormalizedKnowBe4User>();
@@ -425,6 +449,10 @@ export class AccountSync {
       await this.deps.mirror.removeMemberships(manager, this.account.id, removed);
       await this.deps.mirror.addMemberships(manager, this.account.id, this.run.id, added);
       await this.deps.runs.recordSeenPage(manager, this.run.id, 'users', page.page, ids);
+      // a page with records that could not be stored never matches; it is diffed record by record every run
+      if (fingerprint !== undefined && ids.length === page.records.length) {
+        await this.deps.runs.recordPageFingerprint(manager, this.account.id, { phase: 'users', page: page.page, remoteIds: ids, fingerprint });
+      }
     }, { page: page.page, ids });
   }
 
@@ -432,21 +460,57 @@ export class AccountSync {
    * One round trip for a page whose every record matches the mirror: progress, lease and seen ids are saved and
    * `null` is returned. Otherwise nothing is written and the ids that differ come back for the full diff.
    */
-  private async commitPageIfUnchanged(phase: SeenPhase, page: FetchedPage, fetched: ReadonlyMap<string, { hash: string }>): Promise<string[] | null> {
+  /** One statement for a page whose bytes and mirror rows are as its last commit left them; false otherwise. */
+  private async commitPageIfFingerprintMatches(phase: SeenPhase, page: FetchedPage, fetched: ReadonlyMap<string, unknown>, fingerprint: string): Promise<boolean> {
     if (this.signal.aborted) throw new SyncInterrupted();
+    // a page with dirty entries was never recorded, so it cannot match; skip the round trip
+    if (fetched.size !== page.records.length) return false;
     const ids = [...fetched.keys()];
-    const seenField = SEEN_COUNT[phase];
-    const counts = { ...this.finalCounts(), ...(seenField ? { [seenField]: this.counts[seenField] + ids.length } : {}) };
-    const checkpoint: Checkpoint = { ...this.checkpoint, page: page.page, last_id: maxId(ids) ?? this.checkpoint.last_id };
-    const { committed, changedIds } = await this.deps.runs.commitPageIfUnchanged(
+    const { counts, checkpoint } = this.progressAfterPage(phase, page, ids);
+    const committed = await this.deps.runs.commitPageIfFingerprintMatches(
       { id: this.run.id, accountId: this.account.id, owner: this.deps.settings.owner, leaseSeconds: this.deps.settings.leaseSeconds },
-      { phase, page: page.page, remoteIds: ids, hashes: ids.map((id) => fetched.get(id)!.hash) },
+      { phase, page: page.page, remoteIds: ids, fingerprint },
       { pages: this.pages + 1, requests: this.requests, counts, checkpoint },
     );
-    if (!committed) return changedIds;
+    if (committed) this.pageCommitted(phase, checkpoint, ids);
+    return committed;
+  }
+
+  private progressAfterPage(phase: SeenPhase, page: FetchedPage, ids: readonly string[]): { counts: SyncRunCounts; checkpoint: Checkpoint } {
+    const seenField = SEEN_COUNT[phase];
+    const counts = { ...this.finalCounts(), ...(seenField ? { [seenField]: this.counts[seenField] + ids.length } : {}) };
+    return { counts, checkpoint: { ...this.checkpoint, page: page.page, last_id: maxId(ids) ?? this.checkpoint.last_id } };
+  }
+
+  private pageCommitted(phase: SeenPhase, checkpoint: Checkpoint, ids: readonly string[]): void {
+    const seenField = SEEN_COUNT[phase];
     this.pages += 1;
     this.checkpoint = checkpoint;
     if (seenField) this.counts[seenField] += ids.length;
+  }
+
+  private async commitPageIfUnchanged(
+    phase: SeenPhase,
+    page: FetchedPage,
+    fetched: ReadonlyMap<string, { hash: string }>,
+    fingerprint: string | undefined,
+  ): Promise<string[] | null> {
+    if (this.signal.aborted) throw new SyncInterrupted();
+    const ids = [...fetched.keys()];
+    const { counts, checkpoint } = this.progressAfterPage(phase, page, ids);
+    const { committed, changedIds } = await this.deps.runs.commitPageIfUnchanged(
+      { id: this.run.id, accountId: this.account.id, owner: this.deps.settings.owner, leaseSeconds: this.deps.settings.leaseSeconds },
+      {
+        phase,
+        page: page.page,
+        remoteIds: ids,
+        hashes: ids.map((id) => fetched.get(id)!.hash),
+        fingerprint: fetched.size === page.records.length ? fingerprint : undefined,
+      },
+      { pages: this.pages + 1, requests: this.requests, counts, checkpoint },
+    );
+    if (!committed) return changedIds;
+    this.pageCommitted(phase, checkpoint, ids);
     return null;
   }
 
@@ -488,7 +552,7 @@ export class AccountSync {
     return this.groupRecords.get(groupId) ?? { id: groupId, name: this.groupNames.get(groupId) ?? '', status: 'active' };
   }
 
-  private fingerprintEnrollments(page: FetchedPage): Map<string, FetchedEnrollment> {
+  private collectEnrollments(page: FetchedPage): Map<string, FetchedEnrollment> {
     const fetched = new Map<string, FetchedEnrollment>();
     for (const raw of page.records) {
       const id = enrollmentIdOf(raw);
@@ -499,13 +563,13 @@ export class AccountSync {
       const record = raw as Record<string, unknown>;
       const user = record.user as { id?: unknown } | null | undefined;
       const userId = user && (typeof user.id === 'number' || typeof user.id === 'string') ? String(user.id) : null;
-      fetched.set(id, { raw: record, userId, hash: fetchedRecordHash(raw) });
+      fetched.set(id, { raw: record, userId, hash: '' });
     }
     return fetched;
   }
 
-  private async enrollmentsPage(page: FetchedPage, fetched: Map<string, FetchedEnrollment>): Promise<void> {
-    const changedIds = await this.commitPageIfUnchanged('enrollments', page, fetched);
+  private async enrollmentsPage(page: FetchedPage, fetched: Map<string, FetchedEnrollment>, fingerprint: string | undefined): Promise<void> {
+    const changedIds = await this.commitPageIfUnchanged('enrollments', page, fetched, fingerprint);
     if (changedIds === null) return;
 
     const changed = new Set(changedIds);
@@ -545,6 +609,10 @@ export class AccountSync {
     await this.commit(events, async (manager) => {
       await this.deps.mirror.upsertEnrollments(manager, this.account.id, this.run.id, writes);
       await this.deps.runs.recordSeenPage(manager, this.run.id, 'enrollments', page.page, seen);
+      // dirty entries (no id, unknown user) are never stored: such a page is diffed record by record every run
+      if (fingerprint !== undefined && seen.length === page.records.length) {
+        await this.deps.runs.recordPageFingerprint(manager, this.account.id, { phase: 'enrollments', page: page.page, remoteIds: seen, fingerprint });
+      }
     }, { page: page.page, ids: seen });
   }
 

@@ -9,6 +9,11 @@ export function fetchedRecordHash(record: unknown, extra = ''): string {
   return hash('sha1', extra === '' ? JSON.stringify(record) : `${JSON.stringify(record)}\u0000${extra}`, 'base64');
 }
 
+/** Digest of a string that names a page's content (base64 sha1, like the record fingerprints). */
+export function pageFingerprint(text: string): string {
+  return hash('sha1', text, 'base64');
+}
+
 /** The id of a fetched entry without normalizing it (a safe non-negative integer, as a string), else null. */
 export function remoteIdOf(raw: unknown, field: 'id' | 'enrollment_id' = 'id'): string | null {
   if (typeof raw !== 'object' || raw === null) return null;

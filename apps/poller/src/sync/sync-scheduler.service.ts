@@ -14,6 +14,7 @@ import {
 } from '@kb4/persistence';
 import { Client } from 'pg';
 import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
 import { DataSource } from 'typeorm';
 import { PollerConfig } from '../config/poller.config';
 import { PollerMetrics } from '../metrics/poller-metrics';
@@ -71,7 +72,7 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
         pageConcurrency: config.SYNC_PAGE_CONCURRENCY,
         leaseSeconds: config.SYNC_LEASE_SECONDS,
       },
-      createClient: (account, onRequest) => this.clientFor(account, onRequest),
+      createClient: (account, onRequest, dispatcher) => this.clientFor(account, onRequest, dispatcher),
       onEventsCommitted: () => this.relay?.nudge(),
       onPage: (phase) => this.metrics.pages.inc({ phase }),
       onEvents: (types) => types.forEach((type) => this.metrics.events.inc({ type })),
@@ -163,7 +164,7 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
     }
   }
 
-  private clientFor(account: IntegratedAccountEntity, onRequest: SyncDependencies['onRequest']): ReportingClient {
+  private clientFor(account: IntegratedAccountEntity, onRequest: SyncDependencies['onRequest'], dispatcher: Dispatcher): ReportingClient {
     const credentials = this.accounts.credentialsOf(account);
     return new ReportingClient({
       region: account.region,
@@ -171,6 +172,7 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
       baseUrlOverride: this.config.KNOWBE4_BASE_URL_OVERRIDE,
       pacer: this.config.KNOWBE4_RATE_PROFILE,
       onRequest,
+      dispatcher,
     });
   }
 }

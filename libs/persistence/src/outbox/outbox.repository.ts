@@ -1,6 +1,9 @@
 import type { CloudEventEnvelope } from '@kb4/contracts';
 import { DataSource, EntityManager } from 'typeorm';
 
+/** Events per INSERT statement: large enough to amortize the round trip, small enough to keep strings short. */
+const ENQUEUE_CHUNK = 500;
+
 /** One event to publish: the topic, its Kafka key and the whole CloudEvent. */
 export interface OutboxMessage {
   topic: string;
@@ -36,27 +39,32 @@ export class OutboxRepository {
 
   /**
    * Inserts in the given order inside the caller's transaction. A (topic, event id) already present is skipped,
-   * so re-running a crashed unit of work adds no duplicate. Returns how many rows were new.
+   * so re-running a crashed unit of work adds no duplicate. Returns how many rows were new. Payloads travel as
+   * one JSON array per chunk (no per-element array-literal escaping), in chunks that keep each string small.
    */
   async enqueue(manager: EntityManager, messages: readonly OutboxMessage[]): Promise<number> {
     if (messages.length === 0) return 0;
-    const rows: unknown = await manager.query(
-      `INSERT INTO outbox_events (event_id, topic, message_key, event_type, payload)
-       SELECT e.event_id, e.topic, e.message_key, e.event_type, e.payload
-         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[]) WITH ORDINALITY
-              AS e(event_id, topic, message_key, event_type, payload, ord)
-        ORDER BY e.ord
-       ON CONFLICT (topic, event_id) DO NOTHING
-       RETURNING seq`,
-      [
-        messages.map((m) => m.event.id),
-        messages.map((m) => m.topic),
-        messages.map((m) => m.key),
-        messages.map((m) => m.event.type),
-        messages.map((m) => JSON.stringify(m.event)),
-      ],
-    );
-    const inserted = Array.isArray(rows) ? rows.length : 0;
+    let inserted = 0;
+    for (let start = 0; start < messages.length; start += ENQUEUE_CHUNK) {
+      const chunk = messages.length <= ENQUEUE_CHUNK ? messages : messages.slice(start, start + ENQUEUE_CHUNK);
+      const rows: unknown = await manager.query(
+        `INSERT INTO outbox_events (event_id, topic, message_key, event_type, payload)
+         SELECT e.event_id, e.topic, e.message_key, e.event_type, p.payload
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS e(event_id, topic, message_key, event_type, ord)
+           JOIN jsonb_array_elements($5::jsonb) WITH ORDINALITY AS p(payload, ord) USING (ord)
+          ORDER BY ord
+         ON CONFLICT (topic, event_id) DO NOTHING
+         RETURNING seq`,
+        [
+          chunk.map((m) => m.event.id),
+          chunk.map((m) => m.topic),
+          chunk.map((m) => m.key),
+          chunk.map((m) => m.event.type),
+          JSON.stringify(chunk.map((m) => m.event)),
+        ],
+      );
+      inserted += Array.isArray(rows) ? rows.length : 0;
+    }
     // delivered on commit only; wakes relays listening on the channel
     if (inserted > 0) await manager.query(`SELECT pg_notify('outbox_events', '')`);
     return inserted;

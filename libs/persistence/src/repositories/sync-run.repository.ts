@@ -26,6 +26,17 @@ export interface ClaimableRun {
 
 const ACTIVE = `('queued', 'running', 'waiting_for_budget')`;
 
+/**
+ * SQL of a digest of the mirror rows of a page's ids (`$ids` a bigint[] parameter, `$account` the account):
+ * which ids, in page order, with which content hashes (or none). Equal digests mean equal mirror rows.
+ */
+function mirrorDigestSql(phase: SeenPhase, ids: string, account: string): string {
+  return `(SELECT md5(string_agg(x.remote_id::text || ':' ||
+            COALESCE((SELECT m.content_hash FROM ${MIRROR_TABLE[phase]} m WHERE m.account_id = ${account} AND m.remote_id = x.remote_id), '-'),
+            ',' ORDER BY x.ord))
+     FROM unnest(${ids}::bigint[]) WITH ORDINALITY AS x(remote_id, ord))`;
+}
+
 /** The mirror table whose content hashes a list phase compares against. */
 const MIRROR_TABLE: Record<SeenPhase, string> = {
   groups: 'directory_groups',
@@ -141,7 +152,7 @@ export class SyncRunRepository {
    */
   async commitPageIfUnchanged(
     run: { id: string; accountId: string; owner: string; leaseSeconds: number },
-    page: { phase: SeenPhase; page: number; remoteIds: readonly string[]; hashes: readonly string[] },
+    page: { phase: SeenPhase; page: number; remoteIds: readonly string[]; hashes: readonly string[]; fingerprint?: string },
     progress: SyncRunProgress,
   ): Promise<{ committed: boolean; changedIds: string[] }> {
     const rows: Array<{ committed: number; changed: string[] | null }> = await this.dataSource.query(
@@ -158,7 +169,12 @@ export class SyncRunRepository {
               RETURNING id),
             seen AS (
               INSERT INTO sync_run_pages (run_id, phase, page, remote_ids) SELECT id, $7, $8, $5::bigint[] FROM run
-              ON CONFLICT (run_id, phase, page) DO UPDATE SET remote_ids = EXCLUDED.remote_ids)
+              ON CONFLICT (run_id, phase, page) DO UPDATE SET remote_ids = EXCLUDED.remote_ids),
+            fingerprint AS (
+              INSERT INTO sync_page_fingerprints (account_id, phase, page, fingerprint, mirror_digest)
+              SELECT $2, $7, $8, $13, ${mirrorDigestSql(page.phase, '$5', '$2')} FROM run WHERE $13::text IS NOT NULL
+              ON CONFLICT (account_id, phase, page) DO UPDATE
+                 SET fingerprint = EXCLUDED.fingerprint, mirror_digest = EXCLUDED.mirror_digest, recorded_at = now())
        SELECT (SELECT count(*)::int FROM run) AS committed, (SELECT array_agg(remote_id::text) FROM changed) AS changed,
               (SELECT count(*) FROM durability) AS async_commit`,
       [
@@ -174,12 +190,75 @@ export class SyncRunRepository {
         progress.requests,
         JSON.stringify(progress.counts),
         JSON.stringify(progress.checkpoint),
+        page.fingerprint ?? null,
       ],
     );
     const changedIds = rows[0]?.changed ?? [];
     // nothing differed yet nothing was written: the run row is no longer ours
     if (!rows[0]?.committed && changedIds.length === 0) throw new SyncRunLeaseLostError(run.id);
     return { committed: changedIds.length === 0, changedIds };
+  }
+
+  /**
+   * The fastest path: the page's raw bytes hash to the fingerprint stored when this page was last committed, and
+   * the mirror rows of its ids are exactly as they were right after that commit. Then, in one statement (WAL
+   * flush not awaited, as above), the lease is renewed, the progress saved and the ids recorded as seen.
+   * Returns false (nothing written) when either differs; throws when the run is no longer this poller's.
+   */
+  async commitPageIfFingerprintMatches(
+    run: { id: string; accountId: string; owner: string; leaseSeconds: number },
+    page: { phase: SeenPhase; page: number; remoteIds: readonly string[]; fingerprint: string },
+    progress: SyncRunProgress,
+  ): Promise<boolean> {
+    const rows: Array<{ committed: number; owned: boolean }> = await this.dataSource.query(
+      `WITH durability AS (SELECT set_config('synchronous_commit', 'off', true)),
+            matched AS (
+              SELECT 1 FROM sync_page_fingerprints f
+               WHERE f.account_id = $2 AND f.phase = $6 AND f.page = $7 AND f.fingerprint = $8
+                 AND f.mirror_digest = ${mirrorDigestSql(page.phase, '$5', '$2')}),
+            run AS (
+              UPDATE sync_runs SET lease_expires_at = now() + make_interval(secs => $4), pages = $9, requests = $10, counts = $11, checkpoint = $12
+               WHERE id = $1 AND lease_owner = $3 AND status = 'running' AND EXISTS (SELECT 1 FROM matched)
+              RETURNING id),
+            seen AS (
+              INSERT INTO sync_run_pages (run_id, phase, page, remote_ids) SELECT id, $6, $7, $5::bigint[] FROM run
+              ON CONFLICT (run_id, phase, page) DO UPDATE SET remote_ids = EXCLUDED.remote_ids)
+       SELECT (SELECT count(*)::int FROM run) AS committed,
+              EXISTS (SELECT 1 FROM sync_runs WHERE id = $1 AND lease_owner = $3 AND status = 'running') AS owned,
+              (SELECT count(*) FROM durability) AS async_commit`,
+      [
+        run.id,
+        run.accountId,
+        run.owner,
+        run.leaseSeconds,
+        page.remoteIds,
+        page.phase,
+        page.page,
+        page.fingerprint,
+        progress.pages,
+        progress.requests,
+        JSON.stringify(progress.counts),
+        JSON.stringify(progress.checkpoint),
+      ],
+    );
+    if (rows[0]?.committed) return true;
+    if (!rows[0]?.owned) throw new SyncRunLeaseLostError(run.id);
+    return false;
+  }
+
+  /** Remembers a committed page's fingerprint with the digest of its mirror rows as they are now (same transaction). */
+  async recordPageFingerprint(
+    manager: EntityManager,
+    accountId: string,
+    page: { phase: SeenPhase; page: number; remoteIds: readonly string[]; fingerprint: string },
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO sync_page_fingerprints (account_id, phase, page, fingerprint, mirror_digest)
+       VALUES ($1, $2, $3, $4, ${mirrorDigestSql(page.phase, '$5', '$1')})
+       ON CONFLICT (account_id, phase, page) DO UPDATE
+          SET fingerprint = EXCLUDED.fingerprint, mirror_digest = EXCLUDED.mirror_digest, recorded_at = now()`,
+      [accountId, page.phase, page.page, page.fingerprint, page.remoteIds],
+    );
   }
 
   async complete(manager: EntityManager, run: { id: string; accountId: string }, progress: SyncRunProgress): Promise<void> {
