@@ -121,5 +121,14 @@ describe('provisioner under KnowBe4 faults and crashes', () => {
     const names = await scimUserNames(stack, 'crash');
     expect(names).toHaveLength(1000);
     expect(new Set(names).size).toBe(1000);
+    // Exactly one outcome per operation: a command cut off mid-flight was re-applied, never recorded twice.
+    const results = await stack.query<{ n: string }>(
+      `SELECT count(*) AS n FROM outbox_events WHERE topic = 'knowbe4.provisioning.results' AND payload->>'subject' = ANY($1::text[]) GROUP BY payload->>'subject'`,
+      [ids.map((id) => `operations/${id}`)],
+    );
+    expect(results).toHaveLength(1000);
+    expect(results.every((row) => row.n === '1')).toBe(true);
+    const processed = await stack.query<{ n: string }>(`SELECT count(*) AS n FROM processed_commands WHERE operation_id = ANY($1::uuid[])`, [ids]);
+    expect(Number(processed[0].n)).toBe(1000);
   });
 });

@@ -56,7 +56,13 @@ export async function startService(
     }
     throw new Error(`${name} did not become ready:\n${output}`);
   })();
-  await Promise.race([ready, exitedEarly]);
+  try {
+    await Promise.race([ready, exitedEarly]);
+  } catch (error) {
+    // Never leave a half-started service behind: it would keep the test runner (or bench) from exiting.
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    throw error;
+  }
   child.removeAllListeners('exit');
   const waitForExit = (signal: NodeJS.Signals): Promise<void> =>
     new Promise<void>((done) => {

@@ -87,7 +87,9 @@ export class CommandConsumer {
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
     this.consumer = consumer;
+    consumer.on(consumer.events.REBALANCING, () => this.logger.info({ group: this.options.groupId }, 'consumer group rebalancing'));
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      this.logger.info({ group: this.options.groupId, assignment: event.payload.memberAssignment }, 'joined the consumer group');
       this.joined = true;
       this.onAssignment(event.payload.memberAssignment);
     });

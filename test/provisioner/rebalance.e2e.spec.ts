@@ -1,0 +1,82 @@
+import { api, ProvisioningStack, ServiceProcess, startProvisioningStack, startService } from './support/provisioning-stack';
+
+jest.setTimeout(120_000);
+
+async function succeededCount(stack: ProvisioningStack, ids: string[]): Promise<number> {
+  const [row] = await stack.query<{ n: string }>(`SELECT count(*) AS n FROM operations WHERE id = ANY($1::uuid[]) AND status = 'succeeded'`, [ids]);
+  return Number(row.n);
+}
+
+async function handledBy(service: ServiceProcess): Promise<number> {
+  const text = await (await fetch(`${service.url}/metrics`)).text();
+  const line = text.split('\n').find((entry) => /^kb4_provisioner_commands_total\{[^}]*outcome="succeeded"/.test(entry));
+  return line ? Number(line.split(' ').pop()) : 0;
+}
+
+const consumerLog = (service: ServiceProcess): string =>
+  service
+    .output()
+    .split('\n')
+    .filter((line) => /consumer group|revoked|rewind/.test(line))
+    .join('\n');
+
+describe('provisioner replicas in one consumer group', () => {
+  let stack: ProvisioningStack;
+  let second: ServiceProcess | undefined;
+
+  beforeAll(async () => {
+    stack = await startProvisioningStack('kb4_test_prov_rebalance', { users: 5, concurrency: 4, extraEnv: { LOG_LEVEL: 'info' } });
+  });
+
+  afterAll(async () => {
+    await second?.stop();
+    await stack?.stop();
+  });
+
+  it('applies every command exactly once when a second replica joins and partitions are revoked mid-flight', async () => {
+    // Slow SCIM keeps commands in flight while the group rebalances.
+    await fetch(`${stack.sandbox.url}/_sandbox/faults`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rules: [{ path_prefix: '/scim/v2/Users', latency_ms: 300 }] }),
+    });
+    const ids: string[] = [];
+    for (let start = 0; start < 400; start += 50) {
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          api(stack, 'POST', `/unified/user-directory/users?integrated_account_id=${stack.accountId}`, { body: { username: `rebalance${start + i}@example.com` } }),
+        ),
+      );
+      for (const answer of answers) ids.push(answer.body.id as string);
+    }
+    for (let round = 0; round < 600 && (await succeededCount(stack, ids)) < 40; round++) await new Promise((r) => setTimeout(r, 50));
+    // The embedded (mock) broker now and then drops a member that joins a busy group; one fresh start is allowed.
+    second = await startService('provisioner', stack.env, 30_000).catch(() => startService('provisioner', stack.env, 30_000)).catch((error: Error) => {
+      throw new Error(`${error.message.slice(0, 300)}\nfirst replica:\n${consumerLog(stack.provisioner)}`);
+    });
+    for (let round = 0; round < 1200 && (await succeededCount(stack, ids)) < ids.length; round++) await new Promise((r) => setTimeout(r, 100));
+    await fetch(`${stack.sandbox.url}/_sandbox/faults`, { method: 'DELETE' });
+
+    expect(await succeededCount(stack, ids)).toBe(ids.length);
+    // Both replicas did part of the work, so partitions really moved while commands were in flight.
+    expect(await handledBy(second)).toBeGreaterThan(0);
+    expect(await handledBy(stack.provisioner)).toBeGreaterThan(0);
+    // One attempt each and every user created (never adopted by a second application of the same command).
+    const outcomes = await stack.query<{ attempts: number; action: string }>(
+      `SELECT attempts, result->'scim'->>'action' AS action FROM operations WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+    expect(outcomes.filter((row) => row.attempts !== 1 || row.action !== 'user_created')).toEqual([]);
+    const results = await stack.query<{ n: string }>(
+      `SELECT count(*) AS n FROM outbox_events WHERE topic = 'knowbe4.provisioning.results' AND payload->>'subject' = ANY($1::text[]) GROUP BY payload->>'subject'`,
+      [ids.map((id) => `operations/${id}`)],
+    );
+    expect(results).toHaveLength(ids.length);
+    expect(results.every((row) => row.n === '1')).toBe(true);
+    // The sandbox filters on `userName eq` only: page through the tenant (5 seeded users + these).
+    const listed = await fetch(`${stack.tenant.scim_base_url}/Users?count=1000`, { headers: { authorization: `Bearer ${stack.tenant.scim_token}` } });
+    const names = ((await listed.json()) as { Resources: Array<{ userName: string }> }).Resources.map((user) => user.userName).filter((name) => name.startsWith('rebalance'));
+    expect(new Set(names).size).toBe(ids.length);
+    expect(names).toHaveLength(ids.length);
+  });
+});
