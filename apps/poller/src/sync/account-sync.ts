@@ -93,6 +93,16 @@ interface FetchedEnrollment extends FetchedRecord {
   userId: string | null;
 }
 
+interface CollectedPage {
+  page: FetchedPage;
+  fetched: Map<string, FetchedRecord>;
+  /** The page's fingerprint as stored for comparison; undefined when the page can never match. */
+  fingerprint: string | undefined;
+}
+
+/** Consecutive already-fetched pages one fast-path statement may settle. */
+const PAGES_PER_STATEMENT = 4;
+
 /** The counter each list phase's seen records add to. */
 const SEEN_COUNT: Record<SeenPhase, keyof SyncRunCounts | null> = { groups: 'groups_seen', users: 'users_seen', enrollments: null };
 
@@ -241,26 +251,27 @@ export class AccountSync {
         concurrency: this.deps.settings.pageConcurrency,
         signal: this.signal,
         fingerprints: this.fingerprints,
+        maxBatch: PAGES_PER_STATEMENT,
       });
       // bounded pipeline: page N+1 is fingerprinted while page N's statement runs; commits stay in page order
       let inFlight: Promise<void> | undefined;
       try {
-        for await (const page of pages) {
+        for await (const batch of pages) {
           if (this.signal.aborted) throw new SyncInterrupted();
           if (checkOverlap) {
             checkOverlap = false;
-            const first = firstId(page.records, phase);
+            const first = firstId(batch[0].records, phase);
             // records slid to earlier pages since the checkpoint: reading on could skip some, so start the list over
             if (first !== null && this.checkpoint.last_id !== null && BigInt(first) > BigInt(this.checkpoint.last_id)) {
-              this.log.info({ phase, page: page.page }, 'list shifted since the checkpoint; restarting the phase');
+              this.log.info({ phase, page: batch[0].page }, 'list shifted since the checkpoint; restarting the phase');
               restarted = true;
               break;
             }
           }
-          const commitPage = this.pageCommitter(phase, page);
+          const commitBatch = this.batchCommitter(phase, batch);
           await inFlight;
-          inFlight = commitPage().then(() => this.deps.onPage?.(phase));
-          // rejections are awaited below or on the next page; this only keeps Node from reporting them early
+          inFlight = commitBatch();
+          // rejections are awaited below or on the next batch; this only keeps Node from reporting them early
           inFlight.catch(() => undefined);
         }
       } finally {
@@ -274,21 +285,40 @@ export class AccountSync {
   }
 
   /**
-   * Reads a page's ids at once (cheap, overlapping the previous page's commit) and returns what commits it, to run
-   * after the page before. A page whose raw bytes and mirror rows are as its last commit left them costs one
-   * statement; otherwise each record is fingerprinted, and only records whose fingerprint differs are diffed.
+   * Reads the ids of a batch of consecutive pages at once (cheap, overlapping the previous batch's commit) and
+   * returns what commits them, to run after the batch before. Pages whose raw bytes and mirror rows are as their
+   * last commit left them cost one statement for the whole batch; otherwise each page's records are fingerprinted
+   * and only records whose fingerprint differs are diffed.
    */
-  private pageCommitter(phase: SeenPhase, page: FetchedPage): () => Promise<void> {
-    if (phase === 'groups') return () => this.groupsPage(page);
-    const fetched = phase === 'users' ? this.collectUsers(page) : this.collectEnrollments(page);
-    const fingerprint = page.fingerprint === undefined ? undefined : phase === 'users' ? pageFingerprint(`${page.fingerprint}:${this.groupsDigest}`) : page.fingerprint;
+  private batchCommitter(phase: SeenPhase, batch: readonly FetchedPage[]): () => Promise<void> {
+    if (phase === 'groups') {
+      return async () => {
+        for (const page of batch) {
+          await this.groupsPage(page);
+          this.deps.onPage?.(phase);
+        }
+      };
+    }
+    const pages: CollectedPage[] = batch.map((page) => {
+      const fetched = phase === 'users' ? this.collectUsers(page) : this.collectEnrollments(page);
+      // user records also depend on the group names: a rename must not look like an unchanged page
+      const salted = page.fingerprint !== undefined && phase === 'users' ? pageFingerprint(`${page.fingerprint}:${this.groupsDigest}`) : page.fingerprint;
+      // a page with dirty entries was never recorded as a whole (they are not stored), so it cannot match
+      return { page, fetched, fingerprint: fetched.size === page.records.length ? salted : undefined };
+    });
     return async () => {
-      if (fingerprint !== undefined && (await this.commitPageIfFingerprintMatches(phase, page, fetched, fingerprint))) return;
-      for (const entry of fetched.values()) {
-        entry.hash = phase === 'users' ? fetchedRecordHash(entry.raw, this.groupNamesOf(entry.raw.groups)) : fetchedRecordHash(entry.raw);
+      if (pages.every((p) => p.fingerprint !== undefined) && (await this.commitPagesIfFingerprintsMatch(phase, pages))) {
+        for (let i = 0; i < pages.length; i++) this.deps.onPage?.(phase);
+        return;
       }
-      if (phase === 'users') await this.usersPage(page, fetched, fingerprint);
-      else await this.enrollmentsPage(page, fetched as Map<string, FetchedEnrollment>, fingerprint);
+      for (const { page, fetched, fingerprint } of pages) {
+        for (const entry of fetched.values()) {
+          entry.hash = phase === 'users' ? fetchedRecordHash(entry.raw, this.groupNamesOf(entry.raw.groups)) : fetchedRecordHash(entry.raw);
+        }
+        if (phase === 'users') await this.usersPage(page, fetched, fingerprint);
+        else await this.enrollmentsPage(page, fetched as Map<string, FetchedEnrollment>, fingerprint);
+        this.deps.onPage?.(phase);
+      }
     };
   }
 
@@ -460,20 +490,25 @@ export class AccountSync {
    * One round trip for a page whose every record matches the mirror: progress, lease and seen ids are saved and
    * `null` is returned. Otherwise nothing is written and the ids that differ come back for the full diff.
    */
-  /** One statement for a page whose bytes and mirror rows are as its last commit left them; false otherwise. */
-  private async commitPageIfFingerprintMatches(phase: SeenPhase, page: FetchedPage, fetched: ReadonlyMap<string, unknown>, fingerprint: string): Promise<boolean> {
+  /** One statement for consecutive pages whose bytes and mirror rows are as their last commit left them. */
+  private async commitPagesIfFingerprintsMatch(phase: SeenPhase, pages: readonly CollectedPage[]): Promise<boolean> {
     if (this.signal.aborted) throw new SyncInterrupted();
-    // a page with dirty entries was never recorded, so it cannot match; skip the round trip
-    if (fetched.size !== page.records.length) return false;
-    const ids = [...fetched.keys()];
-    const { counts, checkpoint } = this.progressAfterPage(phase, page, ids);
-    const committed = await this.deps.runs.commitPageIfFingerprintMatches(
+    const ids = pages.map((p) => [...p.fetched.keys()]);
+    const seen = ids.reduce((n, pageIds) => n + pageIds.length, 0);
+    const last = pages[pages.length - 1].page;
+    const seenField = SEEN_COUNT[phase];
+    const counts = { ...this.finalCounts(), ...(seenField ? { [seenField]: this.counts[seenField] + seen } : {}) };
+    const checkpoint: Checkpoint = { ...this.checkpoint, page: last.page, last_id: maxId(ids[ids.length - 1]) ?? this.checkpoint.last_id };
+    const committed = await this.deps.runs.commitPagesIfFingerprintsMatch(
       { id: this.run.id, accountId: this.account.id, owner: this.deps.settings.owner, leaseSeconds: this.deps.settings.leaseSeconds },
-      { phase, page: page.page, remoteIds: ids, fingerprint },
-      { pages: this.pages + 1, requests: this.requests, counts, checkpoint },
+      { phase, pages: pages.map((p) => ({ page: p.page.page, fingerprint: p.fingerprint! })) },
+      { pages: this.pages + pages.length, requests: this.requests, counts, checkpoint },
     );
-    if (committed) this.pageCommitted(phase, checkpoint, ids);
-    return committed;
+    if (!committed) return false;
+    this.pages += pages.length;
+    this.checkpoint = checkpoint;
+    if (seenField) this.counts[seenField] += seen;
+    return true;
   }
 
   private progressAfterPage(phase: SeenPhase, page: FetchedPage, ids: readonly string[]): { counts: SyncRunCounts; checkpoint: Checkpoint } {

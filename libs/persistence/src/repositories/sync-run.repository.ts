@@ -171,10 +171,11 @@ export class SyncRunRepository {
               INSERT INTO sync_run_pages (run_id, phase, page, remote_ids) SELECT id, $7, $8, $5::bigint[] FROM run
               ON CONFLICT (run_id, phase, page) DO UPDATE SET remote_ids = EXCLUDED.remote_ids),
             fingerprint AS (
-              INSERT INTO sync_page_fingerprints (account_id, phase, page, fingerprint, mirror_digest)
-              SELECT $2, $7, $8, $13, ${mirrorDigestSql(page.phase, '$5', '$2')} FROM run WHERE $13::text IS NOT NULL
+              INSERT INTO sync_page_fingerprints (account_id, phase, page, fingerprint, mirror_digest, remote_ids)
+              SELECT $2, $7, $8, $13, ${mirrorDigestSql(page.phase, '$5', '$2')}, $5::bigint[] FROM run WHERE $13::text IS NOT NULL
               ON CONFLICT (account_id, phase, page) DO UPDATE
-                 SET fingerprint = EXCLUDED.fingerprint, mirror_digest = EXCLUDED.mirror_digest, recorded_at = now())
+                 SET fingerprint = EXCLUDED.fingerprint, mirror_digest = EXCLUDED.mirror_digest, remote_ids = EXCLUDED.remote_ids,
+                     recorded_at = now())
        SELECT (SELECT count(*)::int FROM run) AS committed, (SELECT array_agg(remote_id::text) FROM changed) AS changed,
               (SELECT count(*) FROM durability) AS async_commit`,
       [
@@ -200,28 +201,32 @@ export class SyncRunRepository {
   }
 
   /**
-   * The fastest path: the page's raw bytes hash to the fingerprint stored when this page was last committed, and
-   * the mirror rows of its ids are exactly as they were right after that commit. Then, in one statement (WAL
-   * flush not awaited, as above), the lease is renewed, the progress saved and the ids recorded as seen.
-   * Returns false (nothing written) when either differs; throws when the run is no longer this poller's.
+   * The fastest path, for a run of consecutive pages: each page's raw bytes hash to the fingerprint stored when it
+   * was last committed, and the mirror rows of its stored ids are exactly as they were right after that commit.
+   * Then, in one statement (WAL flush not awaited, as above), the lease is renewed, the progress saved and every
+   * page's ids recorded as seen. Returns false (nothing written) unless all pages match; throws when the run is no
+   * longer this poller's.
    */
-  async commitPageIfFingerprintMatches(
+  async commitPagesIfFingerprintsMatch(
     run: { id: string; accountId: string; owner: string; leaseSeconds: number },
-    page: { phase: SeenPhase; page: number; remoteIds: readonly string[]; fingerprint: string },
+    pages: { phase: SeenPhase; pages: ReadonlyArray<{ page: number; fingerprint: string }> },
     progress: SyncRunProgress,
   ): Promise<boolean> {
     const rows: Array<{ committed: number; owned: boolean }> = await this.dataSource.query(
       `WITH durability AS (SELECT set_config('synchronous_commit', 'off', true)),
+            input AS (SELECT * FROM unnest($5::int[], $6::text[]) AS i(page, fingerprint)),
+            -- materialized: the digest (an index probe per id) runs only for the pages whose bytes matched
+            candidates AS MATERIALIZED (
+              SELECT f.page, f.remote_ids, f.mirror_digest FROM sync_page_fingerprints f JOIN input i ON i.page = f.page AND i.fingerprint = f.fingerprint
+               WHERE f.account_id = $2 AND f.phase = $7),
             matched AS (
-              SELECT 1 FROM sync_page_fingerprints f
-               WHERE f.account_id = $2 AND f.phase = $6 AND f.page = $7 AND f.fingerprint = $8
-                 AND f.mirror_digest = ${mirrorDigestSql(page.phase, '$5', '$2')}),
+              SELECT c.page, c.remote_ids FROM candidates c WHERE c.mirror_digest = ${mirrorDigestSql(pages.phase, 'c.remote_ids', '$2')}),
             run AS (
-              UPDATE sync_runs SET lease_expires_at = now() + make_interval(secs => $4), pages = $9, requests = $10, counts = $11, checkpoint = $12
-               WHERE id = $1 AND lease_owner = $3 AND status = 'running' AND EXISTS (SELECT 1 FROM matched)
+              UPDATE sync_runs SET lease_expires_at = now() + make_interval(secs => $4), pages = $8, requests = $9, counts = $10, checkpoint = $11
+               WHERE id = $1 AND lease_owner = $3 AND status = 'running' AND (SELECT count(*) FROM matched) = cardinality($5::int[])
               RETURNING id),
             seen AS (
-              INSERT INTO sync_run_pages (run_id, phase, page, remote_ids) SELECT id, $6, $7, $5::bigint[] FROM run
+              INSERT INTO sync_run_pages (run_id, phase, page, remote_ids) SELECT run.id, $7, m.page, m.remote_ids FROM run CROSS JOIN matched m
               ON CONFLICT (run_id, phase, page) DO UPDATE SET remote_ids = EXCLUDED.remote_ids)
        SELECT (SELECT count(*)::int FROM run) AS committed,
               EXISTS (SELECT 1 FROM sync_runs WHERE id = $1 AND lease_owner = $3 AND status = 'running') AS owned,
@@ -231,10 +236,9 @@ export class SyncRunRepository {
         run.accountId,
         run.owner,
         run.leaseSeconds,
-        page.remoteIds,
-        page.phase,
-        page.page,
-        page.fingerprint,
+        pages.pages.map((p) => p.page),
+        pages.pages.map((p) => p.fingerprint),
+        pages.phase,
         progress.pages,
         progress.requests,
         JSON.stringify(progress.counts),
@@ -253,10 +257,10 @@ export class SyncRunRepository {
     page: { phase: SeenPhase; page: number; remoteIds: readonly string[]; fingerprint: string },
   ): Promise<void> {
     await manager.query(
-      `INSERT INTO sync_page_fingerprints (account_id, phase, page, fingerprint, mirror_digest)
-       VALUES ($1, $2, $3, $4, ${mirrorDigestSql(page.phase, '$5', '$1')})
+      `INSERT INTO sync_page_fingerprints (account_id, phase, page, fingerprint, mirror_digest, remote_ids)
+       VALUES ($1, $2, $3, $4, ${mirrorDigestSql(page.phase, '$5', '$1')}, $5::bigint[])
        ON CONFLICT (account_id, phase, page) DO UPDATE
-          SET fingerprint = EXCLUDED.fingerprint, mirror_digest = EXCLUDED.mirror_digest, recorded_at = now()`,
+          SET fingerprint = EXCLUDED.fingerprint, mirror_digest = EXCLUDED.mirror_digest, remote_ids = EXCLUDED.remote_ids, recorded_at = now()`,
       [accountId, page.phase, page.page, page.fingerprint, page.remoteIds],
     );
   }

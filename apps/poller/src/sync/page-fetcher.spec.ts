@@ -1,0 +1,79 @@
+import type { ReportingClient } from '@kb4/knowbe4';
+import { fetchPages, FetchedPage } from './page-fetcher';
+
+/** A list of `total` records served `perPage` at a time; `failAt` answers that page with an error. */
+function fakeClient(total: number, options: { failAt?: number } = {}): { client: ReportingClient; requested: number[]; aborted: number[] } {
+  const requested: number[] = [];
+  const aborted: number[] = [];
+  const client = {
+    getRaw: (_path: string, query: { page: number; per_page: number }, call?: { signal?: AbortSignal }) => {
+      requested.push(query.page);
+      return new Promise((resolve, reject) => {
+        let settled = false;
+        const timer = setTimeout(() => {
+          settled = true;
+          if (query.page === options.failAt) return reject(new Error(`page ${query.page} failed`));
+          const start = (query.page - 1) * query.per_page;
+          const body = Array.from({ length: Math.max(0, Math.min(query.per_page, total - start)) }, (_, i) => ({ id: start + i + 1 }));
+          resolve({ status: 200, body, attempts: 1 });
+        }, 5);
+        call?.signal?.addEventListener('abort', () => {
+          if (settled) return;
+          clearTimeout(timer);
+          aborted.push(query.page);
+          reject(new Error('aborted'));
+        });
+      });
+    },
+  };
+  return { client: client as unknown as ReportingClient, requested, aborted };
+}
+
+async function collect(batches: AsyncGenerator<FetchedPage[]>): Promise<number[][]> {
+  const pages: number[][] = [];
+  for await (const batch of batches) pages.push(batch.map((p) => p.page));
+  return pages;
+}
+
+describe('fetchPages', () => {
+  it('yields every page once, in order, ending after a short page without asking for more than it needs', async () => {
+    const { client, requested } = fakeClient(23);
+    const batches = await collect(fetchPages(client, '/users', {}, { startPage: 1, perPage: 5, concurrency: 1 }));
+    expect(batches).toEqual([[1], [2], [3], [4], [5]]);
+    expect(requested).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('batches consecutive pages that have already arrived, never past the end of the list', async () => {
+    const { client } = fakeClient(40);
+    const batches: number[][] = [];
+    for await (const batch of fetchPages(client, '/users', {}, { startPage: 1, perPage: 5, concurrency: 4, maxBatch: 3 })) {
+      batches.push(batch.map((p) => p.page));
+      await new Promise((resolve) => setTimeout(resolve, 30)); // a slow consumer lets pages pile up
+    }
+    expect(batches.flat()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(batches.some((batch) => batch.length > 1)).toBe(true);
+    expect(Math.max(...batches.map((batch) => batch.length))).toBeLessThanOrEqual(3);
+  });
+
+  it('surfaces a failure when its page is due, after every earlier page, and aborts the pages fetched ahead', async () => {
+    const { client, aborted } = fakeClient(100, { failAt: 3 });
+    const seen: number[] = [];
+    await expect(
+      (async () => {
+        for await (const batch of fetchPages(client, '/users', {}, { startPage: 1, perPage: 5, concurrency: 3 })) seen.push(...batch.map((p) => p.page));
+      })(),
+    ).rejects.toThrow('page 3 failed');
+    expect(seen).toEqual([1, 2]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(aborted.length).toBeGreaterThan(0);
+  });
+
+  it('aborts requests in flight when the caller stops early', async () => {
+    const { client, aborted } = fakeClient(100);
+    for await (const batch of fetchPages(client, '/users', {}, { startPage: 4, perPage: 5, concurrency: 3 })) {
+      expect(batch[0].page).toBe(4);
+      break;
+    }
+    expect(aborted.sort()).toEqual([5, 6]);
+  });
+});
