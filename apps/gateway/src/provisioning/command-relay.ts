@@ -3,6 +3,10 @@ import { TOPICS } from '@kb4/contracts';
 import { createLogger, KafkaOutboxRelay, kafkaBrokerList } from '@kb4/platform';
 import { DataSource } from 'typeorm';
 import { GatewayConfig } from '../config/gateway.config';
+import { coalescedNudge } from './coalesced-nudge';
+
+// Under load, commands accepted within this window are relayed as one batch (one query, one send, one update).
+const RELAY_LINGER_MS = 5;
 
 /**
  * Publishes the provisioning commands the gateway wrote to the outbox (same transaction as their operation)
@@ -11,6 +15,7 @@ import { GatewayConfig } from '../config/gateway.config';
 @Injectable()
 export class CommandRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private relay?: KafkaOutboxRelay;
+  private readonly wake = coalescedNudge(() => this.relay?.nudge(), RELAY_LINGER_MS);
 
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
@@ -33,10 +38,11 @@ export class CommandRelay implements OnApplicationBootstrap, BeforeApplicationSh
 
   /** Right after a commit that enqueued a command, so it does not wait for the next poll. */
   nudge(): void {
-    this.relay?.nudge();
+    this.wake.nudge();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.wake.cancel();
     await this.relay?.stop();
   }
 }

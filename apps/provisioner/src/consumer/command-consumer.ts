@@ -18,6 +18,8 @@ export interface CommandConsumerOptions {
   maxWaitTimeMs: number;
   /** Pause before a partition whose command hit an infrastructure failure is read again from that command. */
   rewindDelayMs?: number;
+  /** Finished offsets are committed at most this often (and on stop); a crash redelivers at most this much. */
+  commitIntervalMs?: number;
   topic?: string;
 }
 
@@ -55,6 +57,7 @@ export class CommandConsumer {
   private readonly pendingCommits = new Map<string, PendingCommit>();
   private readonly inFlight = new Set<Promise<void>>();
   private committing?: Promise<void>;
+  private commitTimer?: NodeJS.Timeout;
   private buffered = 0;
   private joined = false;
 
@@ -112,6 +115,8 @@ export class CommandConsumer {
   async stop(): Promise<void> {
     this.stopping.abort();
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    clearTimeout(this.commitTimer);
+    this.commitTimer = undefined;
     await this.flushCommits();
     await this.consumer?.disconnect();
     this.consumer = undefined;
@@ -225,10 +230,15 @@ export class CommandConsumer {
 
   private scheduleCommit(commit: PendingCommit): void {
     this.pendingCommits.set(idOf(commit.topic, commit.partition), commit);
-    // One commit request at a time; completions during it are coalesced into the next one.
-    this.committing ??= this.flushCommits().finally(() => {
-      this.committing = undefined;
-    });
+    if (this.commitTimer || this.committing) return;
+    // One commit request per interval; completions meanwhile fold into it (redeliveries are recognised anyway).
+    this.commitTimer = setTimeout(() => {
+      this.commitTimer = undefined;
+      this.committing = this.flushCommits().finally(() => {
+        this.committing = undefined;
+        if (this.pendingCommits.size > 0) this.scheduleCommit([...this.pendingCommits.values()][0]);
+      });
+    }, this.options.commitIntervalMs ?? 100);
   }
 
   private async flushCommits(): Promise<void> {

@@ -128,8 +128,9 @@ export class OperationRepository {
 
   /**
    * The gateway's accept path in one statement (one round trip, atomic): inserts the queued operation and its
-   * command's outbox row, and wakes relays on commit. An idempotency key already used in this workspace and
-   * account returns that earlier operation untouched (and enqueues nothing).
+   * command's outbox row. An idempotency key already used in this workspace and account returns that earlier
+   * operation untouched (and enqueues nothing). No NOTIFY: it would wake every relay of every process per
+   * command; the caller nudges its own relay, and a relay in another replica finds the row at its next poll.
    */
   async recordWithCommand(input: NewOperation, command: (operation: { id: string; accountId: string }) => OutboxMessage): Promise<RecordedOperation> {
     const message = command({ id: input.id, accountId: input.accountId });
@@ -143,7 +144,7 @@ export class OperationRepository {
          INSERT INTO outbox_events (event_id, topic, message_key, event_type, payload)
          SELECT $9, $10, $11, $12, $13::jsonb FROM op
          RETURNING seq)
-       SELECT op.*, (SELECT count(*) FROM (SELECT pg_notify('outbox_events', '') FROM cmd) AS n) AS notified FROM op`,
+       SELECT op.*, (SELECT count(*) FROM cmd) AS enqueued FROM op`,
       [
         input.id,
         input.workspaceId,
@@ -168,7 +169,7 @@ export class OperationRepository {
       });
       return { operation: existing, replayed: true };
     }
-    const { notified: _notified, ...columns } = inserted[0] as OperationEntity & { notified?: unknown };
+    const { enqueued: _enqueued, ...columns } = inserted[0] as OperationEntity & { enqueued?: unknown };
     return { operation: Object.assign(new OperationEntity(), columns), replayed: false };
   }
 
@@ -251,7 +252,7 @@ export class OperationRepository {
 
   /**
    * Final status, the processed-command mark and the outcome's outbox events in one statement, inside the
-   * caller's transaction; relays are woken on commit.
+   * caller's transaction. Like recordWithCommand it sends no NOTIFY; the caller nudges its relay after commit.
    */
   async finishWithEvents(manager: EntityManager, id: string, commandId: string, outcome: OperationOutcome, events: readonly OutboxMessage[]): Promise<void> {
     await manager.query(
@@ -260,8 +261,7 @@ export class OperationRepository {
        processed AS (
          INSERT INTO processed_commands (command_id, operation_id) VALUES ($5, $1) ON CONFLICT (command_id) DO NOTHING RETURNING command_id),
        events AS (${OUTBOX_INSERT(6)})
-       SELECT (SELECT count(*) FROM finished) AS finished, (SELECT count(*) FROM processed) AS processed,
-              (SELECT count(*) FROM (SELECT pg_notify('outbox_events', '') FROM events LIMIT 1) AS n) AS notified`,
+       SELECT (SELECT count(*) FROM finished) AS finished, (SELECT count(*) FROM processed) AS processed, (SELECT count(*) FROM events) AS events`,
       [
         id,
         outcome.status,
