@@ -190,6 +190,11 @@ export class CommandConsumer {
     }
     this.progress.clear();
     this.pendingCommits.clear();
+    // A pending rewind is moot (the new assignment starts at the committed offset); its pause must not outlive it.
+    for (const id of this.rewinding) {
+      const separator = id.lastIndexOf(':');
+      if (!this.pausedForBackpressure.has(id)) this.consumer?.resume([{ topic: id.slice(0, separator), partitions: [Number(id.slice(separator + 1))] }]);
+    }
     this.rewinding.clear();
   }
 
