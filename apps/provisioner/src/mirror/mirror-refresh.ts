@@ -26,6 +26,12 @@ export async function refreshMirror(
       provisioningGuid: result.user.externalId ?? null,
       emailLower: result.user.userName.toLowerCase(),
     };
+    if (result.action === 'user_created') {
+      // A user KnowBe4 just created rarely has a mirror row yet: one statement inserts it; else lock and merge.
+      const fresh = mirrorUserFromScim(result.user, null, now);
+      const inserted = await mirror.insertUserIfUnmatched(manager, accountId, keys, fresh);
+      if (inserted) return { remoteId: inserted.remoteId, record: { ...fresh.record, id: inserted.remoteId ?? fresh.scimId } };
+    }
     const existing = await mirror.lockUserForRefresh(manager, accountId, keys);
     const write = mirrorUserFromScim(result.user, existing, now);
     const row = await mirror.saveUser(manager, accountId, existing, write);

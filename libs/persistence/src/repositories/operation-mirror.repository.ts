@@ -107,6 +107,48 @@ export class OperationMirrorRepository {
     return rows[0] ?? null;
   }
 
+  /**
+   * The common case of a create in one statement: inserts the row of a SCIM user that no mirror row matches yet
+   * (same match as lockUserForRefresh). Null when a row matches; then lock it and update it with saveUser.
+   */
+  async insertUserIfUnmatched(
+    manager: EntityManager,
+    accountId: string,
+    keys: { scimId: string; provisioningGuid: string | null; emailLower: string },
+    write: MirrorUserWrite,
+  ): Promise<MirrorUserRow | null> {
+    const rows: MirrorUserRow[] = await manager.query(
+      `INSERT INTO directory_users (account_id, scim_id, provisioning_guid, email_lower, employee_number, status,
+         first_name, last_name, department, record, content_hash)
+       SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11
+        WHERE NOT EXISTS (
+          SELECT 1 FROM directory_users
+           WHERE account_id = $1 AND (
+             scim_id = $12
+             OR ($13::text IS NOT NULL AND provisioning_guid = $13)
+             OR (email_lower = $14 AND (scim_id IS NULL OR scim_id = $12))))
+       ON CONFLICT (account_id, scim_id) WHERE scim_id IS NOT NULL DO NOTHING
+       RETURNING ${USER_COLUMNS}`,
+      [
+        accountId,
+        write.scimId,
+        write.provisioningGuid,
+        write.emailLower,
+        write.employeeNumber,
+        write.status,
+        write.firstName,
+        write.lastName,
+        write.department,
+        JSON.stringify(write.record),
+        write.contentHash,
+        keys.scimId,
+        keys.provisioningGuid,
+        keys.emailLower,
+      ],
+    );
+    return rows[0] ?? null;
+  }
+
   /** Updates the locked row, or inserts one for a user no sync has seen yet (remote_id null). */
   async saveUser(manager: EntityManager, accountId: string, existing: MirrorUserRow | null, write: MirrorUserWrite): Promise<MirrorUserRow> {
     const values = [
