@@ -66,7 +66,7 @@ describe('poller: a spent daily budget parks the run until the window opens', ()
     await b.dataSource.query(`UPDATE integrated_accounts SET id = $1 WHERE id = $2`, [accountId, otherId]);
     // event ids include the run id: the limited run is the reference run's twin
     await b.dataSource.query(`INSERT INTO sync_runs (id, account_id, status, trigger) VALUES ($1, $2, 'queued', 'initial')`, [refRun.id, accountId]);
-    poller = await startPollerInProcess(pollerEnv(b.database.url, sandbox.url, { ...env, KNOWBE4_RATE_PROFILE: 'documented', SYNC_SCHEDULER_TICK_MS: '100' }));
+    poller = await startPollerInProcess(pollerEnv(b.database.url, sandbox.url, { ...env, KNOWBE4_RATE_PROFILE: 'documented', KNOWBE4_SHARED_BUDGET: 'false', SYNC_SCHEDULER_TICK_MS: '100' }));
 
     type RunRow = { status: string; resume_at: Date | null; checkpoint: Record<string, unknown> | null; pages: number; requests: number };
     const row = async (): Promise<RunRow> =>

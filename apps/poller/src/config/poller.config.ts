@@ -51,6 +51,18 @@ export class PollerConfig extends ServiceConfig {
   @Min(5)
   SYNC_LEASE_SECONDS = 120;
 
+  /**
+   * Pace KnowBe4 requests with the budget kept in Postgres, shared with the gateway and other pollers of the same
+   * account (KnowBe4's limits are per account, not per process). Off: this process paces alone.
+   */
+  @IsBoolean()
+  KNOWBE4_SHARED_BUDGET = true;
+
+  /** Unseen users confirmed gone (GET /users/{id} → 404) per run before `deleted`; the rest wait a run. */
+  @IsInt()
+  @Min(0)
+  SYNC_DELETE_CONFIRM_LIMIT = 100;
+
   @IsBoolean()
   OUTBOX_RELAY_ENABLED = true;
 

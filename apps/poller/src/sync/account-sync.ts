@@ -1,5 +1,12 @@
 import { DIRECTORY_EVENT_TYPES, emptySyncRunCounts, SyncRunCounts, TOPICS } from '@kb4/contracts';
-import { KnowBe4BudgetExhaustedError, KnowBe4Error, KnowBe4RequestEvent, ReportingClient, sharedDispatcher } from '@kb4/knowbe4';
+import {
+  KnowBe4BudgetExhaustedError,
+  KnowBe4Error,
+  KnowBe4NotFoundError,
+  KnowBe4RequestEvent,
+  ReportingClient,
+  sharedDispatcher,
+} from '@kb4/knowbe4';
 import {
   DEFAULT_GROUP_DIFF_IGNORE,
   diffRecords,
@@ -44,6 +51,8 @@ export interface SyncSettings {
   perPage: number;
   pageConcurrency: number;
   leaseSeconds: number;
+  /** How many unseen users a run confirms with GET /users/{id} before deleting them (see confirmUsersGone). */
+  deleteConfirmLimit?: number;
 }
 
 export interface SyncDependencies {
@@ -683,9 +692,18 @@ export class AccountSync {
   }
 
   private async deleteUnseenUsers(): Promise<void> {
+    let confirmationsLeft = this.deps.settings.deleteConfirmLimit ?? 100;
+    let settledPage = -1;
     for (;;) {
-      const gone = await this.deps.snapshot.unseenUsers(this.account.id, this.run.id, 500);
-      if (gone.length === 0) return;
+      const unseen = await this.deps.snapshot.unseenUsers(this.account.id, this.run.id, 500);
+      if (unseen.length === 0) return;
+      const { gone, notGone } = await this.confirmUsersGone(unseen, confirmationsLeft);
+      confirmationsLeft = Math.max(0, confirmationsLeft - unseen.length);
+      if (notGone.length > 0) {
+        // settled for this run: still listed by id, or waiting for the next run's confirmations
+        await this.deps.dataSource.transaction((manager) => this.deps.runs.recordSeenPage(manager, this.run.id, 'users', settledPage--, notGone));
+      }
+      if (gone.length === 0) continue;
       const ids = gone.map((user) => user.remoteId!);
       const memberships = await this.deps.snapshot.groupIdsOfUsers(this.account.id, ids);
       // their enrollments go with them (KnowBe4 keeps listing them, pointing at a user that no longer exists)
@@ -706,6 +724,31 @@ export class AccountSync {
         await this.deps.mirror.deleteUsers(manager, this.account.id, ids);
       });
     }
+  }
+
+  /**
+   * Page numbers shift when the console deletes a user while a run walks the list, so a survivor can slide onto a
+   * page already read and look deleted. A `deleted` event is only emitted for a user GET /users/{id} answers 404
+   * for; at most `limit` confirmations per run (KnowBe4's request budget is small), the rest wait for the next run.
+   */
+  private async confirmUsersGone(unseen: SnapshotUser[], limit: number): Promise<{ gone: SnapshotUser[]; notGone: string[] }> {
+    const gone: SnapshotUser[] = [];
+    const notGone: string[] = [];
+    for (const [index, user] of unseen.entries()) {
+      if (index >= limit) {
+        notGone.push(user.remoteId!);
+        continue;
+      }
+      try {
+        await this.client.getUser(user.remoteId!, undefined, { signal: this.signal });
+        notGone.push(user.remoteId!);
+        this.log.info({ remote_id: user.remoteId }, 'user missing from the list is still there (pages shifted mid-walk); not deleted');
+      } catch (error) {
+        if (!(error instanceof KnowBe4NotFoundError)) throw error;
+        gone.push(user);
+      }
+    }
+    return { gone, notGone };
   }
 
   private async deleteUnseenGroups(): Promise<void> {

@@ -1,13 +1,14 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap, Optional } from '@nestjs/common';
-import { ReportingClient } from '@kb4/knowbe4';
+import { ReportingClient, SharedRatePacerRegistry } from '@kb4/knowbe4';
 import {
   CredentialCipher,
   IntegratedAccountEntity,
   IntegratedAccountRepository,
   MirrorWriteRepository,
   OutboxRepository,
+  RateBudgetRepository,
   SnapshotRepository,
   SyncRunEntity,
   SyncRunRepository,
@@ -40,6 +41,8 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
   private readonly deps: SyncDependencies;
   private readonly runs: SyncRunRepository;
   private readonly accounts: IntegratedAccountRepository;
+  /** One per process; undefined = the in-process registry of the client library. */
+  private readonly pacers?: SharedRatePacerRegistry;
   private readonly metrics = PollerMetrics.shared();
   private timer?: NodeJS.Timeout;
   private ticking?: Promise<void>;
@@ -54,6 +57,7 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
   ) {
     this.owner = config.POLLER_INSTANCE_ID ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     this.runs = new SyncRunRepository(dataSource);
+    if (config.KNOWBE4_SHARED_BUDGET) this.pacers = new SharedRatePacerRegistry(new RateBudgetRepository(dataSource));
     const previousKeys = config.CREDENTIALS_PREVIOUS_KEYS?.split(',').filter(Boolean) ?? [];
     this.accounts = new IntegratedAccountRepository(dataSource, new CredentialCipher(config.CREDENTIALS_KEY, previousKeys));
     this.deps = {
@@ -71,6 +75,7 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
         perPage: config.SYNC_PER_PAGE,
         pageConcurrency: config.SYNC_PAGE_CONCURRENCY,
         leaseSeconds: config.SYNC_LEASE_SECONDS,
+        deleteConfirmLimit: config.SYNC_DELETE_CONFIRM_LIMIT,
       },
       createClient: (account, onRequest, dispatcher) => this.clientFor(account, onRequest, dispatcher),
       onEventsCommitted: () => this.relay?.nudge(),
@@ -171,6 +176,7 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
       apiKey: credentials.reporting_api_key,
       baseUrlOverride: this.config.KNOWBE4_BASE_URL_OVERRIDE,
       pacer: this.config.KNOWBE4_RATE_PROFILE,
+      pacerRegistry: this.pacers,
       onRequest,
       dispatcher,
     });
