@@ -99,8 +99,16 @@ async function main(): Promise<void> {
     PROVISIONER_PORT: String(ports.provisioner),
     KAFKAJS_NO_PARTITIONER_WARNING: '1',
   };
+  // the poller's garbage is mostly short-lived page buffers: a capped heap keeps its RSS flat (see apps/poller)
+  const nodeOptions: Record<string, string> = { poller: process.env.POLLER_NODE_OPTIONS ?? '--max-old-space-size=192' };
   const started = (['gateway', 'poller', 'provisioner'] as const).map((name) =>
-    supervise(spawnService(name, `apps/${name}/src/main.ts`, { cwd: root, env: serviceEnv, echo: log })),
+    supervise(
+      spawnService(name, `apps/${name}/src/main.ts`, {
+        cwd: root,
+        env: nodeOptions[name] ? { ...serviceEnv, NODE_OPTIONS: nodeOptions[name] } : serviceEnv,
+        echo: log,
+      }),
+    ),
   );
   await Promise.all(started.map((service) => waitForHttp(`http://127.0.0.1:${ports[service.name as keyof typeof ports]}/health/ready`, service)));
 
