@@ -15,6 +15,7 @@ export {
   type CallOptions,
   type KnowBe4RequestEvent,
   type TransportResponse,
+  type RawTransportResponse,
   type Query,
   DEFAULT_TIMEOUT_MS,
   sharedDispatcher,

@@ -54,6 +54,20 @@ export interface TransportResponse<T> {
   attempts: number;
 }
 
+/**
+ * A 2xx answer whose body was read but not parsed: `bytes` exactly as sent (e.g. to fingerprint them), `json()`
+ * parses on demand (each call parses afresh) and throws the same upstream error as `send()` for a non-JSON body.
+ */
+export interface RawTransportResponse {
+  status: number;
+  bytes: Buffer;
+  requestId?: string;
+  attempts: number;
+  json<T = unknown>(): T;
+}
+
+type ResponseBody = Dispatcher.ResponseData['body'];
+
 /** Context handed to an API-specific error mapper for a final non-2xx answer. */
 export interface FailedResponse {
   status: number;
@@ -102,6 +116,12 @@ export function buildQueryString(query: Query | undefined): string {
 
 function headerValue(header: string | string[] | undefined): string | undefined {
   return Array.isArray(header) ? header[0] : header;
+}
+
+/** UTF-8 text of a body, without a byte-order mark (as undici's `text()` decodes it). */
+function utf8Text(bytes: Buffer): string {
+  const start = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  return bytes.toString('utf8', start);
 }
 
 function parseBody(text: string): unknown {
@@ -196,6 +216,41 @@ export class KnowBe4Transport {
     options?: CallOptions,
   ): Promise<TransportResponse<T>> {
     const fullPath = `${this.#basePath}${path}${buildQueryString(query)}`;
+    const answer = await this.exchange(method, path, fullPath, body, options, (response) => response.text());
+    const parsed = this.parseSuccessBody<T>(answer.body, method, fullPath, answer.requestId, answer.attempts);
+    return { status: answer.status, body: parsed, requestId: answer.requestId, attempts: answer.attempts };
+  }
+
+  /** As `send()`, but the 2xx body comes back as bytes, parsed only when `json()` is called. */
+  async sendRaw(
+    method: HttpMethod,
+    path: string,
+    query?: Query,
+    body?: unknown,
+    options?: CallOptions,
+  ): Promise<RawTransportResponse> {
+    const fullPath = `${this.#basePath}${path}${buildQueryString(query)}`;
+    const answer = await this.exchange(method, path, fullPath, body, options, async (response) => Buffer.from(await response.arrayBuffer()));
+    const { status, requestId, attempts } = answer;
+    const bytes = answer.body;
+    return {
+      status,
+      bytes,
+      requestId,
+      attempts,
+      json: <T>() => this.parseSuccessBody<T>(utf8Text(bytes), method, fullPath, requestId, attempts),
+    };
+  }
+
+  /** Paces, sends, retries and maps failures; `read` consumes the body of the final 2xx answer. */
+  private async exchange<R>(
+    method: HttpMethod,
+    path: string,
+    fullPath: string,
+    body: unknown,
+    options: CallOptions | undefined,
+    read: (response: ResponseBody) => Promise<R>,
+  ): Promise<TransportResponse<R>> {
     const headers = this.requestHeaders(body !== undefined, options?.requestId);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const startedAt = this.#clock.now();
@@ -246,14 +301,13 @@ export class KnowBe4Transport {
       this.lastRequestId = upstreamRequestId;
 
       if (status >= 200 && status < 300) {
-        const text = await response.body.text();
+        const content = await read(response.body);
         this.report(method, path, attempt, attemptStartedAt, 'success', {
           status,
           requestId: options?.requestId,
           upstreamRequestId,
         });
-        const parsed = this.parseSuccessBody<T>(text, method, fullPath, upstreamRequestId, attempt);
-        return { status, body: parsed, requestId: upstreamRequestId, attempts: attempt };
+        return { status, body: content, requestId: upstreamRequestId, attempts: attempt };
       }
 
       if (isRetryableStatus(status)) {

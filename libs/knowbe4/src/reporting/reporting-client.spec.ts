@@ -212,4 +212,18 @@ describe('ReportingClient against a stub KnowBe4', () => {
     answer = () => ({ status: 200, body: [] });
     await expect(client().getRaw('/users', { page: 1 })).resolves.toMatchObject({ status: 200, body: [] });
   });
+
+  it('getRawPage returns the bytes as sent with a lazy json(), retried and mapped like every other call', async () => {
+    let calls = 0;
+    answer = (r) => {
+      calls += 1;
+      return calls === 1 ? { status: 503, body: { message: 'busy' } } : { status: 200, body: usersPage(3, Number(r.query.get('page')), 500) };
+    };
+    const raw = await client().getRawPage('/users', { page: 1, per_page: 500 });
+    expect(raw).toMatchObject({ status: 200, attempts: 2 });
+    expect(raw.bytes.toString('utf8')).toBe(JSON.stringify(usersPage(3, 1, 500)));
+    expect(raw.json()).toEqual(usersPage(3, 1, 500));
+    answer = () => ({ status: 404, body: { message: 'nope' } });
+    await expect(client().getRawPage('/users/9')).rejects.toThrow(KnowBe4NotFoundError);
+  });
 });

@@ -10,6 +10,7 @@ import {
   KnowBe4RequestEvent,
   KnowBe4Transport,
   Query,
+  RawTransportResponse,
   TransportResponse,
 } from '../http/transport';
 import { isPacer, Pacer, PacerRegistry } from '../pacing/pacer';
@@ -356,6 +357,14 @@ export class ReportingClient {
    */
   async getRaw(path: string, query?: Query, options?: CallOptions): Promise<TransportResponse<unknown>> {
     return this.#transport.send<unknown>('GET', safeRelativePath(path), query, undefined, options);
+  }
+
+  /**
+   * GET a path like `getRaw`, but the body comes back as the bytes KnowBe4 sent with a lazy `json()`: a caller
+   * that fingerprints list pages parses only those that changed. Same pacing, retries and typed errors.
+   */
+  async getRawPage(path: string, query?: Query, options?: CallOptions): Promise<RawTransportResponse> {
+    return this.#transport.sendRaw('GET', safeRelativePath(path), query, undefined, options);
   }
 
   /** Removes this client's secret from a value (for proxied bodies and logs). */
