@@ -13,7 +13,7 @@ import { AttemptClaim, OperationMirrorRepository, OperationRepository, OutboxMes
 import type { Logger } from 'pino';
 import { DataSource, EntityManager } from 'typeorm';
 import { deadLetterEvent, failedEvent, succeededEvent, type CommandCoordinates, type ResultBase } from '../outcomes/outcome-events';
-import { refreshMirror } from '../mirror/mirror-refresh';
+import { freshUserMirror, MirroredRecord, refreshMirror } from '../mirror/mirror-refresh';
 import { ScimClientPool } from '../scim/scim-client-pool';
 import { ScimWriter, ScimWriteResult } from '../scim/scim-writer';
 import { attemptBackoffMs, describeFailure, OperationFailure } from './failure';
@@ -200,7 +200,6 @@ export class CommandProcessor {
 
   private async recordSuccess(manager: EntityManager, attemptBase: Omit<ResultBase, 'completedAt'>, result: ScimWriteResult): Promise<void> {
     const base: ResultBase = { ...attemptBase, completedAt: new Date() };
-    const mirrored = await this.refreshMirrorSafely(manager, base.accountId, result, base.operationId);
     const scimId = result.user?.id ?? result.group?.id ?? null;
     const summary: Record<string, unknown> = {
       action: result.action,
@@ -212,13 +211,28 @@ export class CommandProcessor {
         ? { group_scim_id: result.membership.groupScimId, user_scim_ids: result.membership.userScimIds, member: result.membership.member }
         : {}),
     };
-    await this.deps.operations.finishWithEvents(
-      manager,
-      base.operationId,
-      base.commandId,
-      { status: 'succeeded', result: { scim: summary, remote_id: mirrored?.remoteId ?? null, scim_id: scimId, record: mirrored?.record ?? null } },
-      [succeededEvent(base, { remoteId: mirrored?.remoteId ?? null, scimId, resource: mirrored?.record ?? undefined })],
-    );
+    const outcomeOf = (mirrored: MirroredRecord | null): { result: Record<string, unknown>; events: OutboxMessage[] } => ({
+      result: { scim: summary, remote_id: mirrored?.remoteId ?? null, scim_id: scimId, record: mirrored?.record ?? null },
+      events: [succeededEvent(base, { remoteId: mirrored?.remoteId ?? null, scimId, resource: mirrored?.record ?? undefined })],
+    });
+    // A created user usually has no mirror row yet: mirror row and outcome in one statement (no savepoint needed;
+    // should that statement fail, the attempt rolls back and the redelivered command adopts the created user).
+    const fresh = freshUserMirror(result, base.completedAt);
+    if (fresh) {
+      const outcome = outcomeOf(fresh.mirrored);
+      const finished = await this.deps.operations.finishCreatedUser(manager, {
+        id: base.operationId,
+        commandId: base.commandId,
+        result: outcome.result,
+        events: outcome.events,
+        accountId: base.accountId,
+        keys: fresh.keys,
+        write: fresh.write,
+      });
+      if (finished) return;
+    }
+    const outcome = outcomeOf(await this.refreshMirrorSafely(manager, base.accountId, result, base.operationId));
+    await this.deps.operations.finishWithEvents(manager, base.operationId, base.commandId, { status: 'succeeded', result: outcome.result }, outcome.events);
   }
 
   // The SCIM write already happened: a mirror problem must not turn it into a failure (the next sync repairs it).
@@ -227,7 +241,7 @@ export class CommandProcessor {
     accountId: string,
     result: ScimWriteResult,
     operationId: string,
-  ): Promise<{ remoteId: string | null; record: Record<string, unknown> | null } | null> {
+  ): Promise<MirroredRecord | null> {
     await manager.query('SAVEPOINT mirror_refresh');
     try {
       const mirrored = await refreshMirror(manager, this.deps.mirror, accountId, result, new Date());

@@ -1,4 +1,5 @@
-import { OperationMirrorRepository } from '@kb4/persistence';
+import type { ScimUser } from '@kb4/knowbe4';
+import { MirrorUserWrite, OperationMirrorRepository, UserMirrorKeys } from '@kb4/persistence';
 import type { EntityManager } from 'typeorm';
 import type { ScimWriteResult } from '../scim/scim-writer';
 import { mirrorGroupFromScim, mirrorUserFromScim } from './scim-mirror-records';
@@ -7,6 +8,26 @@ export interface MirroredRecord {
   remoteId: string | null;
   /** The unified record as the gateway now serves it (without remote_data). */
   record: Record<string, unknown> | null;
+}
+
+/** How a SCIM user finds its mirror row: SCIM id, else provisioning_guid, else lower-cased email. */
+export function userMirrorKeys(user: ScimUser): UserMirrorKeys {
+  return { scimId: user.id!, provisioningGuid: user.externalId ?? null, emailLower: user.userName.toLowerCase() };
+}
+
+/**
+ * The mirror row of a user KnowBe4 has just created, for the case no mirror row matches it yet (the usual one):
+ * then it is inserted in the same statement as the outcome (OperationRepository.finishCreatedUser). Null when
+ * KnowBe4's answer cannot be mirrored; the ordinary refresh then reports why.
+ */
+export function freshUserMirror(result: ScimWriteResult, now: Date): { keys: UserMirrorKeys; write: MirrorUserWrite; mirrored: MirroredRecord } | null {
+  if (result.action !== 'user_created' || !result.user?.id) return null;
+  try {
+    const write = mirrorUserFromScim(result.user, null, now);
+    return { keys: userMirrorKeys(result.user), write, mirrored: { remoteId: null, record: { ...write.record, id: write.scimId } } };
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -21,17 +42,7 @@ export async function refreshMirror(
   now: Date,
 ): Promise<MirroredRecord | null> {
   if (result.user?.id) {
-    const keys = {
-      scimId: result.user.id,
-      provisioningGuid: result.user.externalId ?? null,
-      emailLower: result.user.userName.toLowerCase(),
-    };
-    if (result.action === 'user_created') {
-      // A user KnowBe4 just created rarely has a mirror row yet: one statement inserts it; else lock and merge.
-      const fresh = mirrorUserFromScim(result.user, null, now);
-      const inserted = await mirror.insertUserIfUnmatched(manager, accountId, keys, fresh);
-      if (inserted) return { remoteId: inserted.remoteId, record: { ...fresh.record, id: inserted.remoteId ?? fresh.scimId } };
-    }
+    const keys = userMirrorKeys(result.user);
     const existing = await mirror.lockUserForRefresh(manager, accountId, keys);
     const write = mirrorUserFromScim(result.user, existing, now);
     const row = await mirror.saveUser(manager, accountId, existing, write);

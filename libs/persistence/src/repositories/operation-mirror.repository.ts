@@ -44,6 +44,51 @@ export interface MirrorGroupWrite {
 
 type Queryable = Pick<EntityManager, 'query'>;
 
+/** How a SCIM user finds its mirror row: SCIM id, else provisioning_guid, else lower-cased email. */
+export interface UserMirrorKeys {
+  scimId: string;
+  provisioningGuid: string | null;
+  emailLower: string;
+}
+
+/**
+ * `INSERT … RETURNING seq` of a mirrored user that no row matches yet (the match of lockUserForRefresh), as a CTE
+ * for a larger statement; parameters start at `$first` (14 of them, see unmatchedUserInsertParameters).
+ */
+export function unmatchedUserInsertSql(first: number): string {
+  const p = (i: number): string => `$${first + i}`;
+  return `INSERT INTO directory_users (account_id, scim_id, provisioning_guid, email_lower, employee_number, status,
+         first_name, last_name, department, record, content_hash)
+       SELECT ${p(0)}::uuid, ${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}::jsonb, ${p(10)}
+        WHERE NOT EXISTS (
+          SELECT 1 FROM directory_users
+           WHERE account_id = ${p(0)}::uuid AND (
+             scim_id = ${p(11)}
+             OR (${p(12)}::text IS NOT NULL AND provisioning_guid = ${p(12)})
+             OR (email_lower = ${p(13)} AND (scim_id IS NULL OR scim_id = ${p(11)}))))
+       ON CONFLICT (account_id, scim_id) WHERE scim_id IS NOT NULL DO NOTHING
+       RETURNING seq`;
+}
+
+export function unmatchedUserInsertParameters(accountId: string, keys: UserMirrorKeys, write: MirrorUserWrite): unknown[] {
+  return [
+    accountId,
+    write.scimId,
+    write.provisioningGuid,
+    write.emailLower,
+    write.employeeNumber,
+    write.status,
+    write.firstName,
+    write.lastName,
+    write.department,
+    JSON.stringify(write.record),
+    write.contentHash,
+    keys.scimId,
+    keys.provisioningGuid,
+    keys.emailLower,
+  ];
+}
+
 const USER_COLUMNS = `seq::text AS seq, remote_id::text AS "remoteId", scim_id AS "scimId", provisioning_guid AS "provisioningGuid",
   email_lower AS "emailLower", status, record, remote_data AS "remoteData", content_hash AS "contentHash"`;
 const GROUP_COLUMNS = `seq::text AS seq, remote_id::text AS "remoteId", scim_id AS "scimId", name, record`;
@@ -91,7 +136,7 @@ export class OperationMirrorRepository {
   async lockUserForRefresh(
     manager: EntityManager,
     accountId: string,
-    keys: { scimId: string; provisioningGuid: string | null; emailLower: string },
+    keys: UserMirrorKeys,
   ): Promise<MirrorUserRow | null> {
     const rows: MirrorUserRow[] = await manager.query(
       `SELECT ${USER_COLUMNS} FROM directory_users
@@ -103,48 +148,6 @@ export class OperationMirrorRepository {
        LIMIT 1
        FOR UPDATE`,
       [accountId, keys.scimId, keys.provisioningGuid, keys.emailLower],
-    );
-    return rows[0] ?? null;
-  }
-
-  /**
-   * The common case of a create in one statement: inserts the row of a SCIM user that no mirror row matches yet
-   * (same match as lockUserForRefresh). Null when a row matches; then lock it and update it with saveUser.
-   */
-  async insertUserIfUnmatched(
-    manager: EntityManager,
-    accountId: string,
-    keys: { scimId: string; provisioningGuid: string | null; emailLower: string },
-    write: MirrorUserWrite,
-  ): Promise<MirrorUserRow | null> {
-    const rows: MirrorUserRow[] = await manager.query(
-      `INSERT INTO directory_users (account_id, scim_id, provisioning_guid, email_lower, employee_number, status,
-         first_name, last_name, department, record, content_hash)
-       SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11
-        WHERE NOT EXISTS (
-          SELECT 1 FROM directory_users
-           WHERE account_id = $1 AND (
-             scim_id = $12
-             OR ($13::text IS NOT NULL AND provisioning_guid = $13)
-             OR (email_lower = $14 AND (scim_id IS NULL OR scim_id = $12))))
-       ON CONFLICT (account_id, scim_id) WHERE scim_id IS NOT NULL DO NOTHING
-       RETURNING ${USER_COLUMNS}`,
-      [
-        accountId,
-        write.scimId,
-        write.provisioningGuid,
-        write.emailLower,
-        write.employeeNumber,
-        write.status,
-        write.firstName,
-        write.lastName,
-        write.department,
-        JSON.stringify(write.record),
-        write.contentHash,
-        keys.scimId,
-        keys.provisioningGuid,
-        keys.emailLower,
-      ],
     );
     return rows[0] ?? null;
   }

@@ -2,6 +2,7 @@ import { DataSource, EntityManager, Repository } from 'typeorm';
 import { IntegratedAccountEntity } from '../entities/integrated-account.entity';
 import { OperationEntity, OperationStatus } from '../entities/operations.entities';
 import type { OutboxMessage } from '../outbox/outbox.repository';
+import { MirrorUserWrite, unmatchedUserInsertParameters, unmatchedUserInsertSql, UserMirrorKeys } from './operation-mirror.repository';
 
 /** Postgres channel the operations trigger notifies when an operation reaches a final status. */
 export const OPERATION_FINISHED_CHANNEL = 'kb4_operation_finished';
@@ -271,6 +272,45 @@ export class OperationRepository {
         ...outboxParameters(events),
       ],
     );
+  }
+
+  /**
+   * A successful user create in one statement: the user's mirror row (only when no row matches it yet), and —
+   * only if it was inserted — the final status, processed mark and outbox events as finishWithEvents writes them.
+   * False when a mirror row already matched: nothing was written, the caller merges into that row and finishes.
+   */
+  async finishCreatedUser(
+    manager: EntityManager,
+    input: { id: string; commandId: string; result: Record<string, unknown>; events: readonly OutboxMessage[]; accountId: string; keys: UserMirrorKeys; write: MirrorUserWrite },
+  ): Promise<boolean> {
+    const rows: Array<{ mirrored: string }> = await manager.query(
+      `WITH mirrored AS (${unmatchedUserInsertSql(1)}),
+       finished AS (
+         UPDATE operations SET status = 'succeeded', result = $15, error = NULL, updated_at = now(), finished_at = now()
+          WHERE id = $16 AND EXISTS (SELECT 1 FROM mirrored) RETURNING id),
+       processed AS (
+         INSERT INTO processed_commands (command_id, operation_id) SELECT $17, $16 WHERE EXISTS (SELECT 1 FROM mirrored)
+         ON CONFLICT (command_id) DO NOTHING RETURNING command_id),
+       events AS (
+         INSERT INTO outbox_events (event_id, topic, message_key, event_type, payload)
+         SELECT e.event_id, e.topic, e.message_key, e.event_type, e.payload
+           FROM unnest($18::uuid[], $19::text[], $20::text[], $21::text[], $22::jsonb[]) WITH ORDINALITY
+                AS e(event_id, topic, message_key, event_type, payload, ord)
+          WHERE EXISTS (SELECT 1 FROM mirrored)
+          ORDER BY e.ord
+         ON CONFLICT (topic, event_id) DO NOTHING
+         RETURNING seq)
+       SELECT (SELECT count(*) FROM mirrored) AS mirrored, (SELECT count(*) FROM finished) AS finished,
+              (SELECT count(*) FROM processed) AS processed, (SELECT count(*) FROM events) AS events`,
+      [
+        ...unmatchedUserInsertParameters(input.accountId, input.keys, input.write),
+        JSON.stringify(input.result),
+        input.id,
+        input.commandId,
+        ...outboxParameters(input.events),
+      ],
+    );
+    return Number(rows[0]?.mirrored ?? 0) > 0;
   }
 
   /** Counts one attempt and marks the operation running; null when it has already finished. */
