@@ -26,6 +26,7 @@ import {
   SnapshotEnrollment,
   SnapshotRepository,
   SnapshotUser,
+  StoredPageFingerprint,
   SyncedEnrollmentWrite,
   SyncedGroupWrite,
   SyncedUserWrite,
@@ -39,7 +40,6 @@ import type { Dispatcher } from 'undici';
 import { DataSource, EntityManager } from 'typeorm';
 import { changesJson, directoryEvent, membershipEvent, RunContext, syncRunEvent } from './directory-events';
 import { fetchPages, FetchedPage } from './page-fetcher';
-import { PageFingerprints } from './page-fingerprints';
 import { fetchedRecordHash, pageFingerprint, remoteIdOf } from './record-hash';
 import { classifyUserChange, membershipDelta } from './user-changes';
 
@@ -65,7 +65,7 @@ export interface SyncDependencies {
   settings: SyncSettings;
   /**
    * Builds the account's Reporting client; `onRequest` counts requests for the run record, `dispatcher` (the
-   * process's pool, fingerprinting list pages as they stream in) must be the client's dispatcher.
+   * process's pool, or `baseDispatcher`) must be the client's dispatcher.
    */
   createClient: (account: IntegratedAccountEntity, onRequest: (event: KnowBe4RequestEvent) => void, dispatcher: Dispatcher) => ReportingClient;
   /** The connection pool page requests go through (default: the knowbe4 lib's shared one). */
@@ -141,7 +141,8 @@ export class AccountSync {
   private groupRecords = new Map<string, Record<string, unknown>>();
   /** Digest of every group's id and name: user records depend on them, so it salts user page fingerprints. */
   private groupsDigest = '';
-  private readonly fingerprints: PageFingerprints;
+  /** Pages of the current list phase as their last whole commit stored them (page → fingerprint, size, max id). */
+  private storedPages = new Map<number, StoredPageFingerprint>();
 
   constructor(
     private readonly deps: SyncDependencies,
@@ -160,14 +161,13 @@ export class AccountSync {
       page: 0,
       last_id: null,
     };
-    this.fingerprints = new PageFingerprints(deps.baseDispatcher ?? sharedDispatcher());
     this.client = deps.createClient(
       account,
       (event) => {
         this.requests += 1;
         deps.onRequest?.(event);
       },
-      this.fingerprints.dispatcher,
+      deps.baseDispatcher ?? sharedDispatcher(),
     );
   }
 
@@ -254,13 +254,14 @@ export class AccountSync {
     for (;;) {
       let restarted = false;
       const path = phase === 'enrollments' ? '/training/enrollments' : `/${phase}`;
+      this.storedPages = phase === 'groups' ? new Map<number, StoredPageFingerprint>() : await this.deps.runs.storedPageFingerprints(this.account.id, phase);
       const pages = fetchPages(this.client, path, {}, {
         startPage,
         perPage: this.deps.settings.perPage,
         concurrency: this.deps.settings.pageConcurrency,
         signal: this.signal,
-        fingerprints: this.fingerprints,
         maxBatch: PAGES_PER_STATEMENT,
+        knownLength: (page, fingerprint) => this.storedMatch(phase, page, fingerprint)?.records,
       });
       // bounded pipeline: page N+1 is fingerprinted while page N's statement runs; commits stay in page order
       let inFlight: Promise<void> | undefined;
@@ -308,27 +309,49 @@ export class AccountSync {
         }
       };
     }
-    const pages: CollectedPage[] = batch.map((page) => {
-      const fetched = phase === 'users' ? this.collectUsers(page) : this.collectEnrollments(page);
-      // user records also depend on the group names: a rename must not look like an unchanged page
-      const salted = page.fingerprint !== undefined && phase === 'users' ? pageFingerprint(`${page.fingerprint}:${this.groupsDigest}`) : page.fingerprint;
-      // a page with dirty entries was never recorded as a whole (they are not stored), so it cannot match
-      return { page, fetched, fingerprint: fetched.size === page.records.length ? salted : undefined };
-    });
-    return async () => {
-      if (pages.every((p) => p.fingerprint !== undefined) && (await this.commitPagesIfFingerprintsMatch(phase, pages))) {
-        for (let i = 0; i < pages.length; i++) this.deps.onPage?.(phase);
-        return;
-      }
-      for (const { page, fetched, fingerprint } of pages) {
-        for (const entry of fetched.values()) {
-          entry.hash = phase === 'users' ? fetchedRecordHash(entry.raw, this.groupNamesOf(entry.raw.groups)) : fetchedRecordHash(entry.raw);
+    // byte-identical to their last whole commit: settled from the stored ids, never parsed unless that fails
+    const stored = batch.map((page) => this.storedMatch(phase, page.page, page.fingerprint));
+    if (stored.every((match) => match !== undefined)) {
+      return async () => {
+        if (await this.commitPagesIfFingerprintsMatch(phase, batch, stored)) {
+          for (let i = 0; i < batch.length; i++) this.deps.onPage?.(phase);
+          return;
         }
-        if (phase === 'users') await this.usersPage(page, fetched, fingerprint);
-        else await this.enrollmentsPage(page, fetched as Map<string, FetchedEnrollment>, fingerprint);
-        this.deps.onPage?.(phase);
+        await this.commitPagesRecordByRecord(phase, batch.map((page) => this.collectPage(phase, page)));
+      };
+    }
+    const pages = batch.map((page) => this.collectPage(phase, page));
+    return () => this.commitPagesRecordByRecord(phase, pages);
+  }
+
+  /** The page's fingerprint as stored for comparison: user records also depend on the group names (a rename). */
+  private comparableFingerprint(phase: SeenPhase, fingerprint: string): string {
+    return phase === 'users' ? pageFingerprint(`${fingerprint}:${this.groupsDigest}`) : fingerprint;
+  }
+
+  /** The stored state of a page whose raw bytes are as its last whole commit saw them, else undefined. */
+  private storedMatch(phase: SeenPhase, page: number, fingerprint: string): StoredPageFingerprint | undefined {
+    const stored = this.storedPages.get(page);
+    return stored !== undefined && stored.fingerprint === this.comparableFingerprint(phase, fingerprint) ? stored : undefined;
+  }
+
+  /** Cheap pass over a parsed page: the ids, and the fingerprint to store (none for a page with dirty entries). */
+  private collectPage(phase: SeenPhase, page: FetchedPage): CollectedPage {
+    const fetched = phase === 'users' ? this.collectUsers(page) : this.collectEnrollments(page);
+    // a page with dirty entries was never recorded as a whole (they are not stored), so it cannot match
+    return { page, fetched, fingerprint: fetched.size === page.records.length ? this.comparableFingerprint(phase, page.fingerprint) : undefined };
+  }
+
+  /** Record fingerprints per page; only the records whose fingerprint differs from the mirror get the full diff. */
+  private async commitPagesRecordByRecord(phase: SeenPhase, pages: readonly CollectedPage[]): Promise<void> {
+    for (const { page, fetched, fingerprint } of pages) {
+      for (const entry of fetched.values()) {
+        entry.hash = phase === 'users' ? fetchedRecordHash(entry.raw, this.groupNamesOf(entry.raw.groups)) : fetchedRecordHash(entry.raw);
       }
-    };
+      if (phase === 'users') await this.usersPage(page, fetched, fingerprint);
+      else await this.enrollmentsPage(page, fetched as Map<string, FetchedEnrollment>, fingerprint);
+      this.deps.onPage?.(phase);
+    }
   }
 
   private async loadGroups(): Promise<void> {
@@ -500,17 +523,20 @@ export class AccountSync {
    * `null` is returned. Otherwise nothing is written and the ids that differ come back for the full diff.
    */
   /** One statement for consecutive pages whose bytes and mirror rows are as their last commit left them. */
-  private async commitPagesIfFingerprintsMatch(phase: SeenPhase, pages: readonly CollectedPage[]): Promise<boolean> {
+  private async commitPagesIfFingerprintsMatch(
+    phase: SeenPhase,
+    pages: readonly FetchedPage[],
+    stored: readonly StoredPageFingerprint[],
+  ): Promise<boolean> {
     if (this.signal.aborted) throw new SyncInterrupted();
-    const ids = pages.map((p) => [...p.fetched.keys()]);
-    const seen = ids.reduce((n, pageIds) => n + pageIds.length, 0);
-    const last = pages[pages.length - 1].page;
+    const seen = stored.reduce((n, page) => n + page.records, 0);
+    const last = pages[pages.length - 1];
     const seenField = SEEN_COUNT[phase];
     const counts = { ...this.finalCounts(), ...(seenField ? { [seenField]: this.counts[seenField] + seen } : {}) };
-    const checkpoint: Checkpoint = { ...this.checkpoint, page: last.page, last_id: maxId(ids[ids.length - 1]) ?? this.checkpoint.last_id };
+    const checkpoint: Checkpoint = { ...this.checkpoint, page: last.page, last_id: stored[stored.length - 1].maxId ?? this.checkpoint.last_id };
     const committed = await this.deps.runs.commitPagesIfFingerprintsMatch(
       { id: this.run.id, accountId: this.account.id, owner: this.deps.settings.owner, leaseSeconds: this.deps.settings.leaseSeconds },
-      { phase, pages: pages.map((p) => ({ page: p.page.page, fingerprint: p.fingerprint! })) },
+      { phase, pages: stored.map((p, i) => ({ page: pages[i].page, fingerprint: p.fingerprint })) },
       { pages: this.pages + pages.length, requests: this.requests, counts, checkpoint },
     );
     if (!committed) return false;

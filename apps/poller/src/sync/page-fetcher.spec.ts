@@ -6,7 +6,7 @@ function fakeClient(total: number, options: { failAt?: number } = {}): { client:
   const requested: number[] = [];
   const aborted: number[] = [];
   const client = {
-    getRaw: (_path: string, query: { page: number; per_page: number }, call?: { signal?: AbortSignal }) => {
+    getRawPage: (_path: string, query: { page: number; per_page: number }, call?: { signal?: AbortSignal }) => {
       requested.push(query.page);
       return new Promise((resolve, reject) => {
         let settled = false;
@@ -15,7 +15,7 @@ function fakeClient(total: number, options: { failAt?: number } = {}): { client:
           if (query.page === options.failAt) return reject(new Error(`page ${query.page} failed`));
           const start = (query.page - 1) * query.per_page;
           const body = Array.from({ length: Math.max(0, Math.min(query.per_page, total - start)) }, (_, i) => ({ id: start + i + 1 }));
-          resolve({ status: 200, body, attempts: 1 });
+          resolve({ status: 200, bytes: Buffer.from(JSON.stringify(body)), json: () => body, attempts: 1 });
         }, 5);
         call?.signal?.addEventListener('abort', () => {
           if (settled) return;

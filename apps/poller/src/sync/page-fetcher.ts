@@ -1,12 +1,37 @@
+import { hash } from 'node:crypto';
 import type { Query, ReportingClient } from '@kb4/knowbe4';
-import type { PageFingerprints } from './page-fingerprints';
 
-export interface FetchedPage {
-  page: number;
+/** One list page as KnowBe4 sent it: fingerprinted on arrival, parsed only when its records are read. */
+export class FetchedPage {
+  private parsed?: unknown[];
+
+  constructor(
+    readonly page: number,
+    /** sha1 (base64) of the page's raw bytes. */
+    readonly fingerprint: string,
+    private readonly parse: () => unknown,
+    /** Entries on the page when known without parsing (a page whose bytes match a stored fingerprint). */
+    private readonly knownLength?: number,
+  ) {}
+
   /** Entries as KnowBe4 sent them; `null` and other dirty entries are left for the caller to skip and count. */
-  records: unknown[];
-  /** sha1 of the page's raw bytes, when the client's dispatcher fingerprints responses. */
-  fingerprint?: string;
+  get records(): unknown[] {
+    if (this.parsed === undefined) {
+      const body = this.parse();
+      if (!Array.isArray(body)) throw new Error(`KnowBe4 answered page ${this.page} with something other than an array`);
+      this.parsed = body as unknown[];
+    }
+    return this.parsed;
+  }
+
+  get length(): number {
+    return this.parsed?.length ?? this.knownLength ?? this.records.length;
+  }
+
+  /** Whether the records were parsed (a page settled by its fingerprint never is). */
+  get isParsed(): boolean {
+    return this.parsed !== undefined;
+  }
 }
 
 export interface FetchPagesOptions {
@@ -16,7 +41,16 @@ export interface FetchPagesOptions {
   /** Most consecutive pages yielded together (those already fetched when the first one is due); default 1. */
   maxBatch?: number;
   signal?: AbortSignal;
-  fingerprints?: PageFingerprints;
+  /**
+   * The number of entries of a page whose raw bytes have this fingerprint, if the caller knows it (from the
+   * page's last commit); such a page is not parsed just to learn whether it was the last one.
+   */
+  knownLength?: (page: number, fingerprint: string) => number | undefined;
+}
+
+/** sha1 of a page's raw bytes, base64 — the same digest earlier runs stored. */
+export function rawPageFingerprint(bytes: Buffer): string {
+  return hash('sha1', bytes, 'base64');
 }
 
 /**
@@ -41,9 +75,9 @@ export async function* fetchPages(
   options.signal?.addEventListener('abort', forward, { once: true });
   let next = options.startPage;
   const request = (page: number): Promise<FetchedPage> => {
-    const promise = client.getRaw(path, { ...query, page, per_page: options.perPage }, { signal: stop.signal }).then((response) => {
-      if (!Array.isArray(response.body)) throw new Error(`KnowBe4 answered ${path} page ${page} with something other than an array`);
-      const fetched = { page, records: response.body as unknown[], fingerprint: options.fingerprints?.take(path, page) };
+    const promise = client.getRawPage(path, { ...query, page, per_page: options.perPage }, { signal: stop.signal }).then((response) => {
+      const fingerprint = rawPageFingerprint(response.bytes);
+      const fetched = new FetchedPage(page, fingerprint, () => response.json(), options.knownLength?.(page, fingerprint));
       arrived.set(page, fetched);
       return fetched;
     });
@@ -63,18 +97,18 @@ export async function* fetchPages(
       }
       const first = await inFlight.get(page)!;
       take(page);
-      if (first.records.length === 0) return;
+      if (first.length === 0) return;
       const batch = [first];
-      let last = first.records.length < options.perPage;
+      let last = first.length < options.perPage;
       while (!last && batch.length < maxBatch && arrived.has(page + batch.length)) {
         const following = arrived.get(page + batch.length)!;
         take(following.page);
-        if (following.records.length === 0) {
+        if (following.length === 0) {
           last = true;
           break;
         }
         batch.push(following);
-        last = following.records.length < options.perPage;
+        last = following.length < options.perPage;
       }
       yield batch;
       if (last) return;

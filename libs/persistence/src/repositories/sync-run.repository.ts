@@ -45,6 +45,13 @@ const MIRROR_TABLE: Record<SeenPhase, string> = {
 };
 
 /** Sync runs: scheduling, claiming with a lease, progress checkpoints and the seen-ids pages of a run. */
+/** A page's fingerprint as its last whole commit stored it. */
+export interface StoredPageFingerprint {
+  fingerprint: string;
+  records: number;
+  maxId: string | null;
+}
+
 export class SyncRunRepository {
   constructor(private readonly dataSource: DataSource) {}
 
@@ -198,6 +205,19 @@ export class SyncRunRepository {
     // nothing differed yet nothing was written: the run row is no longer ours
     if (!rows[0]?.committed && changedIds.length === 0) throw new SyncRunLeaseLostError(run.id);
     return { committed: changedIds.length === 0, changedIds };
+  }
+
+  /**
+   * What each page of a list looked like when it was last committed whole: its fingerprint, how many records it
+   * held and its largest id — enough to settle a byte-identical page without parsing it.
+   */
+  async storedPageFingerprints(accountId: string, phase: SeenPhase): Promise<Map<number, StoredPageFingerprint>> {
+    const rows: Array<{ page: number; fingerprint: string; records: number; max_id: string | null }> = await this.dataSource.query(
+      `SELECT page, fingerprint, cardinality(remote_ids) AS records, (SELECT max(id) FROM unnest(remote_ids) AS id)::text AS max_id
+         FROM sync_page_fingerprints WHERE account_id = $1 AND phase = $2`,
+      [accountId, phase],
+    );
+    return new Map(rows.map((row) => [row.page, { fingerprint: row.fingerprint, records: row.records, maxId: row.max_id }]));
   }
 
   /**
