@@ -1,9 +1,14 @@
 import type { ReportingClient } from '@kb4/knowbe4';
+import { createHash } from 'node:crypto';
 import { fetchPages, FetchedPage } from './page-fetcher';
 
 /** A list of `total` records served `perPage` at a time; `failAt` answers that page with an error. */
-function fakeClient(total: number, options: { failAt?: number } = {}): { client: ReportingClient; requested: number[]; aborted: number[] } {
+function fakeClient(
+  total: number,
+  options: { failAt?: number } = {},
+): { client: ReportingClient; requested: number[]; aborted: number[]; parsed: number[] } {
   const requested: number[] = [];
+  const parsed: number[] = [];
   const aborted: number[] = [];
   const client = {
     getRawPage: (_path: string, query: { page: number; per_page: number }, call?: { signal?: AbortSignal }) => {
@@ -15,7 +20,15 @@ function fakeClient(total: number, options: { failAt?: number } = {}): { client:
           if (query.page === options.failAt) return reject(new Error(`page ${query.page} failed`));
           const start = (query.page - 1) * query.per_page;
           const body = Array.from({ length: Math.max(0, Math.min(query.per_page, total - start)) }, (_, i) => ({ id: start + i + 1 }));
-          resolve({ status: 200, bytes: Buffer.from(JSON.stringify(body)), json: () => body, attempts: 1 });
+          resolve({
+            status: 200,
+            bytes: Buffer.from(JSON.stringify(body)),
+            json: () => {
+              parsed.push(query.page);
+              return body;
+            },
+            attempts: 1,
+          });
         }, 5);
         call?.signal?.addEventListener('abort', () => {
           if (settled) return;
@@ -26,7 +39,7 @@ function fakeClient(total: number, options: { failAt?: number } = {}): { client:
       });
     },
   };
-  return { client: client as unknown as ReportingClient, requested, aborted };
+  return { client: client as unknown as ReportingClient, requested, aborted, parsed };
 }
 
 async function collect(batches: AsyncGenerator<FetchedPage[]>): Promise<number[][]> {
@@ -66,6 +79,21 @@ describe('fetchPages', () => {
     expect(seen).toEqual([1, 2]);
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(aborted.length).toBeGreaterThan(0);
+  });
+
+  it('fingerprints the raw bytes and parses only pages whose size the caller does not already know', async () => {
+    const { client, parsed } = fakeClient(12);
+    const sha1 = (records: unknown[]): string => createHash('sha1').update(JSON.stringify(records)).digest('base64');
+    const page2 = sha1(Array.from({ length: 5 }, (_, i) => ({ id: 6 + i })));
+    const pages: FetchedPage[] = [];
+    const knownLength = (page: number, fingerprint: string): number | undefined => (page === 2 && fingerprint === page2 ? 5 : undefined);
+    for await (const batch of fetchPages(client, '/users', {}, { startPage: 1, perPage: 5, concurrency: 2, knownLength })) pages.push(...batch);
+    expect(pages.map((p) => p.page)).toEqual([1, 2, 3]);
+    expect(pages[1].fingerprint).toBe(page2);
+    expect(pages[1].isParsed).toBe(false);
+    expect(parsed).toEqual([1, 3]);
+    expect(pages[1].records).toHaveLength(5);
+    expect(parsed).toEqual([1, 3, 2]);
   });
 
   it('aborts requests in flight when the caller stops early', async () => {
