@@ -92,42 +92,6 @@ export class OperationRepository {
   }
 
   /**
-   * Inserts a queued operation and runs `alsoInTransaction` (the command's outbox row) in the same transaction.
-   * An idempotency key already used in this workspace and account returns that earlier operation, untouched.
-   */
-  async record(input: NewOperation, alsoInTransaction: TransactionStep): Promise<RecordedOperation> {
-    return this.dataSource.transaction(async (manager) => {
-      const inserted: OperationEntity[] = await manager.query(
-        `INSERT INTO operations (id, workspace_id, account_id, kind, status, attempts, target_key, request, idempotency_key, request_hash)
-         VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $7, $8)
-         ON CONFLICT (workspace_id, account_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-         RETURNING ${OPERATION_COLUMNS}`,
-        [
-          input.id,
-          input.workspaceId,
-          input.accountId,
-          input.kind,
-          input.targetKey,
-          JSON.stringify(input.request),
-          input.idempotencyKey ?? null,
-          input.requestHash ?? null,
-        ],
-      );
-      if (inserted.length === 0) {
-        const existing = await manager.getRepository(OperationEntity).findOneByOrFail({
-          workspaceId: input.workspaceId,
-          accountId: input.accountId,
-          idempotencyKey: input.idempotencyKey ?? '',
-        });
-        return { operation: existing, replayed: true };
-      }
-      const operation = Object.assign(new OperationEntity(), inserted[0]);
-      await alsoInTransaction(manager, operation);
-      return { operation, replayed: false };
-    });
-  }
-
-  /**
    * The gateway's accept path in one statement (one round trip, atomic): inserts the queued operation and its
    * command's outbox row. An idempotency key already used in this workspace and account returns that earlier
    * operation untouched (and enqueues nothing). No NOTIFY: it would wake every relay of every process per
@@ -197,20 +161,6 @@ export class OperationRepository {
       builder.andWhere('(o.created_at, o.id) < (:createdAt, :id)', { createdAt: query.before.createdAt, id: query.before.id });
     }
     return builder.getMany();
-  }
-
-  /** The operation a command belongs to and the account whose SCIM endpoint it writes to. */
-  async findForExecution(id: string): Promise<{ operation: OperationEntity; account: IntegratedAccountEntity } | null> {
-    const operation = await this.operations.findOneBy({ id });
-    if (!operation) return null;
-    const account = await this.dataSource.getRepository(IntegratedAccountEntity).findOneBy({ id: operation.accountId });
-    return account ? { operation, account } : null;
-  }
-
-  /** Whether the command (its CloudEvent id) was already applied; redeliveries must not apply it again. */
-  async wasProcessed(commandId: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM processed_commands WHERE command_id = $1`, [commandId]);
-    return rows.length > 0;
   }
 
   /**
@@ -311,17 +261,6 @@ export class OperationRepository {
       ],
     );
     return Number(rows[0]?.mirrored ?? 0) > 0;
-  }
-
-  /** Counts one attempt and marks the operation running; null when it has already finished. */
-  async startAttempt(id: string): Promise<number | null> {
-    // TypeORM answers UPDATE … RETURNING with [rows, rowCount].
-    const [rows]: [Array<{ attempts: number }>, number] = await this.dataSource.query(
-      `UPDATE operations SET status = 'running', attempts = attempts + 1, updated_at = now()
-       WHERE id = $1 AND status IN ('queued', 'running') RETURNING attempts`,
-      [id],
-    );
-    return rows[0]?.attempts ?? null;
   }
 
   /** Final status plus the processed-command mark, inside the caller's transaction (with the outbox rows). */
