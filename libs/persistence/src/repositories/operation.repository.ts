@@ -191,7 +191,7 @@ export class OperationRepository {
     const row = rows[0];
     if (row.processed) return { kind: 'duplicate' };
     if (row.status === null || row.account === null) return { kind: 'unknown_operation' };
-    if (row.accountId !== input.accountId) return { kind: 'account_mismatch' };
+    if (row.accountId !== input.accountId.toLowerCase()) return { kind: 'account_mismatch' };
     if (row.attempts === null) return { kind: 'finished', operationId: input.operationId };
     return {
       kind: 'claimed',
