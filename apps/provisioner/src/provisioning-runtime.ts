@@ -16,10 +16,6 @@ import { ProvisionerConfig } from './config/provisioner.config';
 import { CommandConsumer, CommandHandler } from './consumer/command-consumer';
 import { ScimClientPool } from './scim/scim-client-pool';
 import { ScimWriter } from './scim/scim-writer';
-import { coalescedNudge } from './outcomes/coalesced-nudge';
-
-// Under load, outcomes recorded within this window are relayed as one batch.
-const RELAY_LINGER_MS = 5;
 
 export const PROVISIONER_LOGGER = Symbol('PROVISIONER_LOGGER');
 
@@ -31,7 +27,6 @@ export const PROVISIONER_LOGGER = Symbol('PROVISIONER_LOGGER');
 export class ProvisioningRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private relay?: KafkaOutboxRelay;
   private consumer?: CommandConsumer;
-  private stopWaking?: () => void;
 
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
@@ -53,8 +48,6 @@ export class ProvisioningRuntime implements OnApplicationBootstrap, BeforeApplic
     });
     relay.start();
     this.relay = relay;
-    const wakeRelay = coalescedNudge(() => relay.nudge(), RELAY_LINGER_MS);
-    this.stopWaking = wakeRelay.cancel;
     const accounts = new IntegratedAccountRepository(this.dataSource, new CredentialCipher(config.CREDENTIALS_KEY, (config.CREDENTIALS_PREVIOUS_KEYS ?? '').split(',').filter(Boolean)));
     const mirror = new OperationMirrorRepository(this.dataSource);
     const processor = new CommandProcessor({
@@ -74,7 +67,7 @@ export class ProvisioningRuntime implements OnApplicationBootstrap, BeforeApplic
         maxDelayMs: config.PROVISIONER_RETRY_MAX_MS,
       },
       logger: this.logger,
-      onOutboxWritten: wakeRelay.nudge,
+      onOutboxWritten: () => relay.nudge(),
       onAttempt: (commandType, outcome) => commandAttempts.inc({ command_type: commandType, outcome }),
     });
     const handle: CommandHandler = async (message, signal) => {
@@ -102,7 +95,6 @@ export class ProvisioningRuntime implements OnApplicationBootstrap, BeforeApplic
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.consumer?.stop();
-    this.stopWaking?.();
     await this.relay?.stop();
   }
 

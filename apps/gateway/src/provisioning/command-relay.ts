@@ -3,10 +3,6 @@ import { TOPICS } from '@kb4/contracts';
 import { createLogger, KafkaOutboxRelay, kafkaBrokerList } from '@kb4/platform';
 import { DataSource } from 'typeorm';
 import { GatewayConfig } from '../config/gateway.config';
-import { coalescedNudge } from './coalesced-nudge';
-
-// Under load, commands accepted within this window are relayed as one batch (one query, one send, one update).
-const RELAY_LINGER_MS = 5;
 
 /**
  * Publishes the provisioning commands the gateway wrote to the outbox (same transaction as their operation)
@@ -15,7 +11,6 @@ const RELAY_LINGER_MS = 5;
 @Injectable()
 export class CommandRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private relay?: KafkaOutboxRelay;
-  private readonly wake = coalescedNudge(() => this.relay?.nudge(), RELAY_LINGER_MS);
 
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
@@ -38,11 +33,10 @@ export class CommandRelay implements OnApplicationBootstrap, BeforeApplicationSh
 
   /** Right after a commit that enqueued a command, so it does not wait for the next poll. */
   nudge(): void {
-    this.wake.nudge();
+    this.relay?.nudge();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.wake.cancel();
     await this.relay?.stop();
   }
 }

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { Counter, Gauge } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { metricsRegistry } from '../metrics/metrics';
+import { coalescedNudge } from './coalesced-nudge';
 import { createKafka, createProducer, kafkaPublisher } from './kafka';
 
 const published = new Counter({
@@ -37,6 +38,8 @@ export interface KafkaOutboxRelayOptions {
   logger: Logger;
   batchSize?: number;
   pollIntervalMs?: number;
+  /** Nudges within this window fold into one wake-up, so a busy writer's rows go out as batches (default 5 ms). */
+  nudgeLingerMs?: number;
 }
 
 /**
@@ -47,6 +50,7 @@ export class KafkaOutboxRelay {
   private readonly producer: Producer;
   private readonly relay: OutboxRelay;
   private connected = false;
+  private readonly wake: ReturnType<typeof coalescedNudge>;
 
   constructor(private readonly options: KafkaOutboxRelayOptions) {
     this.producer = createProducer(createKafka(options.brokers, options.clientId));
@@ -80,6 +84,7 @@ export class KafkaOutboxRelay {
         log.warn({ err: error, ...context }, 'outbox relay failed; retrying from the same row');
       },
     });
+    this.wake = coalescedNudge(() => this.relay.nudge(), options.nudgeLingerMs ?? 5);
   }
 
   start(): void {
@@ -88,7 +93,7 @@ export class KafkaOutboxRelay {
 
   /** Wakes the relay right after a commit that enqueued rows, so they do not wait for the next poll. */
   nudge(): void {
-    this.relay.nudge();
+    this.wake.nudge();
   }
 
   get isLeader(): boolean {
@@ -108,6 +113,7 @@ export class KafkaOutboxRelay {
 
   /** Finishes the batch in flight, releases the lock, disconnects. */
   async stop(): Promise<void> {
+    this.wake.cancel();
     await this.relay.stop();
     if (this.connected) await this.producer.disconnect().catch(() => undefined);
     this.connected = false;
