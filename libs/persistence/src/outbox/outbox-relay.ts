@@ -49,6 +49,8 @@ export class OutboxRelay {
   private running = false;
   private loop?: Promise<void>;
   private wake = OutboxRelay.signal();
+  /** Set by a nudge that arrived while a batch was being published, so the loop goes again instead of sleeping. */
+  private nudgedWhileBusy = false;
   private holdsLock = false;
   private lastPurge = 0;
 
@@ -79,6 +81,7 @@ export class OutboxRelay {
 
   /** Wakes the loop at once (e.g. right after a commit that enqueued rows). */
   nudge(): void {
+    this.nudgedWhileBusy = true;
     const current = this.wake;
     this.wake = OutboxRelay.signal();
     current.fire();
@@ -114,10 +117,11 @@ export class OutboxRelay {
           await sleep(Math.max(this.pollIntervalMs, 1000), this.wake);
           continue;
         }
+        this.nudgedWhileBusy = false;
         const published = await this.publishOneBatch();
         failures = 0;
         await this.maybePurge();
-        if (published < this.batchSize) await sleep(this.pollIntervalMs, this.wake);
+        if (published < this.batchSize && !this.nudgedWhileBusy) await sleep(this.pollIntervalMs, this.wake);
       } catch (error) {
         failures += 1;
         const delay = Math.min(this.options.maxRetryDelayMs ?? 10_000, (this.options.retryDelayMs ?? 200) * 2 ** Math.min(failures - 1, 10));
