@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import type { UnifiedGroup, UnifiedUser } from '@kb4/mapping';
 import { Type } from 'class-transformer';
-import { ArrayNotEmpty, IsArray, IsNotEmpty, IsObject, IsOptional, IsString, ValidateNested } from 'class-validator';
+import { ArrayNotEmpty, IsArray, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, ValidateNested } from 'class-validator';
 import { FieldChangeDto } from './common.dto';
 import { UnifiedGroupRecordDto, UnifiedUserRecordDto } from './unified-records.dto';
 
@@ -97,6 +97,11 @@ export class TrainingEnrollmentChangedEventData extends DirectoryEventDataBase {
   /** The enrollment as KnowBe4 returned it. */
   @IsObject()
   enrollment!: Record<string, unknown>;
+
+  /** `removed`: KnowBe4 no longer lists the enrollment (or its user was deleted). */
+  @IsOptional()
+  @IsIn(['created', 'updated', 'removed'])
+  change?: 'created' | 'updated' | 'removed';
 
   @IsOptional()
   @IsArray()
