@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { buildCloudEvent } from '@kb4/contracts';
 import { DataSource } from 'typeorm';
 import { createThrowawayDatabase, ThrowawayDatabase } from '../../../../test/support/throwaway-database';
 import { createDataSource, runMigrations } from '../data-source';
 import { OutboxRelay } from './outbox-relay';
-import { OutboxRepository, PendingOutboxRow } from './outbox.repository';
+import { OutboxMessage, OutboxRepository, PendingOutboxRow } from './outbox.repository';
 
-const message = (key: string) => ({
+const message = (key: string): OutboxMessage => ({
   topic: 'test.topic',
   key,
-  event: { specversion: '1.0', id: randomUUID(), type: 'test.event', source: '/test', data: { key } },
+  event: buildCloudEvent({ id: randomUUID(), type: 'test.event', source: '/test', data: { key } }),
 });
 
 describe('OutboxRelay on a real Postgres database', () => {
