@@ -5,6 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { Agent, request } from 'undici';
 import { ReportingClient } from '@kb4/knowbe4';
@@ -54,6 +55,8 @@ interface StepResult {
   ms: number;
   peakRssMb: number;
   counts: Record<string, number>;
+  /** Milliseconds from the start of the run to each list phase's first and last committed page, and to its end. */
+  timeline?: Record<string, [number, number]> & { end?: number; gc?: number };
 }
 
 async function bareLoop(baseUrl: string, apiKey: string, dispatcher: Agent): Promise<number> {
@@ -116,7 +119,18 @@ async function pollerChild(setup: ChildSetup): Promise<void> {
   const dataSource: DataSource = await createDataSource(setup.databaseUrl).initialize();
   const accounts = new IntegratedAccountRepository(dataSource, new CredentialCipher(setup.credentialsKey));
   const runs = new SyncRunRepository(dataSource);
+  let runStart = 0n;
+  let timeline: Record<string, [number, number]> = {};
+  let gcMs = 0;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcMs += entry.duration;
+  }).observe({ entryTypes: ['gc'] });
+  const sinceStart = (): number => Math.round(Number(process.hrtime.bigint() - runStart) / 1e6);
   const deps: SyncDependencies = {
+    onPage: (phase) => {
+      const at = sinceStart();
+      timeline[phase] = [timeline[phase]?.[0] ?? at, at];
+    },
     dataSource,
     runs,
     snapshot: new SnapshotRepository(dataSource),
@@ -143,6 +157,9 @@ async function pollerChild(setup: ChildSetup): Promise<void> {
       }),
   };
   const sync = async (): Promise<Record<string, number>> => {
+    runStart = process.hrtime.bigint();
+    timeline = {};
+    gcMs = 0;
     const account = (await dataSource.getRepository(IntegratedAccountEntity).findOneBy({ id: setup.accountId }))!;
     const { id } = await runs.requestRun(account.id, 'manual');
     const run = (await runs.takeOver(id, 'bench', 300))!;
@@ -156,7 +173,8 @@ async function pollerChild(setup: ChildSetup): Promise<void> {
       return;
     }
     void profiled(message.step, () => measured(sync)).then(
-      (result) => process.send!({ ms: result.ms, peakRssMb: result.peakRssMb, counts: result.value, highWaterMb: rssHighWaterMb() }),
+      (result) =>
+        process.send!({ ms: result.ms, peakRssMb: result.peakRssMb, counts: result.value, highWaterMb: rssHighWaterMb(), timeline: { ...timeline, end: sinceStart(), gc: Math.round(gcMs) } }),
       (error: Error) => process.send!({ error: error.stack ?? error.message }),
     );
   });
@@ -251,6 +269,8 @@ async function main(): Promise<void> {
       'poller peak RSS MB': peakRssMb === null ? '- (bench process)' : peakRssMb.toFixed(0),
       events,
     });
+    // where a no-change resync spends its time: each phase's first/last committed page, then the end (finalize)
+    process.stderr.write(`no-change resync timelines (ms since start): ${JSON.stringify(resyncs.map((r) => r.timeline))}\n`);
     const peakRssMb = Math.max(first.peakRssMb, resyncPeak, changed.peakRssMb, changed.highWaterMb);
     printReport(
       `bench:poller — ${USERS} users (+ groups and enrollments), per_page ${PER_PAGE}, rate profile off; sandbox, bench and poller ` +

@@ -97,11 +97,25 @@ describe('fetchPages', () => {
   });
 
   it('aborts requests in flight when the caller stops early', async () => {
-    const { client, aborted } = fakeClient(100);
+    const { client, aborted, requested } = fakeClient(100);
     for await (const batch of fetchPages(client, '/users', {}, { startPage: 4, perPage: 5, concurrency: 3 })) {
       expect(batch[0].page).toBe(4);
       break;
     }
-    expect(aborted.sort()).toEqual([5, 6]);
+    // page 4's arrival already refilled the window: three requests were in flight, all aborted
+    expect(requested).toEqual([4, 5, 6, 7]);
+    expect(aborted.sort((a, b) => a - b)).toEqual([5, 6, 7]);
+  });
+
+  it('keeps `concurrency` requests in flight while the caller is busy, at most concurrency + maxBatch pages ahead', async () => {
+    const { client, requested } = fakeClient(1000);
+    let most = 0;
+    for await (const batch of fetchPages(client, '/users', {}, { startPage: 1, perPage: 5, concurrency: 2, maxBatch: 2 })) {
+      await new Promise((resolve) => setTimeout(resolve, 40)); // a slow commit
+      most = Math.max(most, Math.max(...requested) - batch[batch.length - 1].page);
+      if (batch[0].page > 12) break;
+    }
+    expect(most).toBeGreaterThanOrEqual(3); // the old fetcher stopped at `concurrency` (2) ahead
+    expect(most).toBeLessThanOrEqual(4);
   });
 });

@@ -55,7 +55,8 @@ export function rawPageFingerprint(bytes: Buffer): string {
 
 /**
  * Pages of a page/per_page list from `startPage` on, in order, with up to `concurrency` requests in flight
- * (each still paced by the client), yielded in batches of consecutive pages: the page that is due plus those
+ * (each still paced by the client) — refilled as pages arrive, also while the caller is busy with earlier
+ * pages, up to `concurrency + maxBatch` pages ahead of it — yielded in batches of consecutive pages: the page that is due plus those
  * after it that have already arrived. Ends at the first empty or short page. A failure surfaces when its page
  * is due, so every yielded page comes before the failure. Requests still in flight when the caller stops (end,
  * break, failure) are aborted, so no retry or backoff timer outlives the run.
@@ -69,18 +70,47 @@ export async function* fetchPages(
   const inFlight = new Map<number, Promise<FetchedPage>>();
   const arrived = new Map<number, FetchedPage>();
   const maxBatch = Math.max(1, options.maxBatch ?? 1);
+  // pages fetched but not yet taken stay bounded while the caller is busy committing
+  const window = options.concurrency + maxBatch;
   const stop = new AbortController();
   const forward = (): void => stop.abort(options.signal?.reason);
   if (options.signal?.aborted) forward();
   options.signal?.addEventListener('abort', forward, { once: true });
   let next = options.startPage;
+  let due = options.startPage;
+  let pending = 0;
+  // a short, empty or failed page ends the list: nothing after it is requested any more
+  let ended = false;
+  const refill = (): void => {
+    while (!ended && !stop.signal.aborted && pending < options.concurrency && next < due + window) {
+      inFlight.set(next, request(next));
+      next += 1;
+    }
+  };
   const request = (page: number): Promise<FetchedPage> => {
-    const promise = client.getRawPage(path, { ...query, page, per_page: options.perPage }, { signal: stop.signal }).then((response) => {
-      const fingerprint = rawPageFingerprint(response.bytes);
-      const fetched = new FetchedPage(page, fingerprint, () => response.json(), options.knownLength?.(page, fingerprint));
-      arrived.set(page, fetched);
-      return fetched;
-    });
+    pending += 1;
+    const promise = client.getRawPage(path, { ...query, page, per_page: options.perPage }, { signal: stop.signal }).then(
+      (response) => {
+        pending -= 1;
+        const fingerprint = rawPageFingerprint(response.bytes);
+        const fetched = new FetchedPage(page, fingerprint, () => response.json(), options.knownLength?.(page, fingerprint));
+        arrived.set(page, fetched);
+        try {
+          if (fetched.length < options.perPage) ended = true;
+        } catch (error) {
+          ended = true;
+          throw error;
+        }
+        // keep requests going while the caller is still committing earlier pages
+        refill();
+        return fetched;
+      },
+      (error: unknown) => {
+        pending -= 1;
+        ended = true;
+        throw error;
+      },
+    );
     // handled when its turn comes; avoids an unhandled rejection for pages fetched ahead of a failure
     promise.catch(() => undefined);
     return promise;
@@ -91,10 +121,8 @@ export async function* fetchPages(
   };
   try {
     for (let page = options.startPage; ; ) {
-      while (next < page + options.concurrency) {
-        inFlight.set(next, request(next));
-        next += 1;
-      }
+      due = page;
+      refill();
       const first = await inFlight.get(page)!;
       take(page);
       if (first.length === 0) return;
@@ -110,6 +138,9 @@ export async function* fetchPages(
         batch.push(following);
         last = following.length < options.perPage;
       }
+      // the window moves on as soon as the batch is handed over, so fetching continues while it is committed
+      due = page + batch.length;
+      refill();
       yield batch;
       if (last) return;
       page += batch.length;

@@ -44,13 +44,14 @@ const MIRROR_TABLE: Record<SeenPhase, string> = {
   enrollments: 'directory_enrollments',
 };
 
-/** Sync runs: scheduling, claiming with a lease, progress checkpoints and the seen-ids pages of a run. */
 /** A page's fingerprint as its last whole commit stored it. */
 export interface StoredPageFingerprint {
   fingerprint: string;
   records: number;
   maxId: string | null;
 }
+
+/** Sync runs: scheduling, claiming with a lease, progress checkpoints and the seen-ids pages of a run. */
 
 export class SyncRunRepository {
   constructor(private readonly dataSource: DataSource) {}
