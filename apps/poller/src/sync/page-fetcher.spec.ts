@@ -15,8 +15,15 @@ function fakeClient(
       requested.push(query.page);
       return new Promise((resolve, reject) => {
         let settled = false;
+        const onAbort = (): void => {
+          if (settled) return;
+          clearTimeout(timer);
+          aborted.push(query.page);
+          reject(new Error('aborted'));
+        };
         const timer = setTimeout(() => {
           settled = true;
+          call?.signal?.removeEventListener('abort', onAbort); // as undici does once a request is done
           if (query.page === options.failAt) return reject(new Error(`page ${query.page} failed`));
           const start = (query.page - 1) * query.per_page;
           const body = Array.from({ length: Math.max(0, Math.min(query.per_page, total - start)) }, (_, i) => ({ id: start + i + 1 }));
@@ -30,12 +37,7 @@ function fakeClient(
             attempts: 1,
           });
         }, 5);
-        call?.signal?.addEventListener('abort', () => {
-          if (settled) return;
-          clearTimeout(timer);
-          aborted.push(query.page);
-          reject(new Error('aborted'));
-        });
+        call?.signal?.addEventListener('abort', onAbort, { once: true });
       });
     },
   };
