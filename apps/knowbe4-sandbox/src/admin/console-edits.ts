@@ -81,8 +81,11 @@ export function applyConsoleMutations(store: TenantStore, seed: number, count: n
         ['phone_number', () => `+1 555-${rng.int(100, 999)}-${rng.int(1000, 9999)}`],
       ];
       const [field, value] = rng.pick(options);
-      const to = value();
       const from = user[field];
+      // a console edit changes something: draw again when the pool hands back the current value
+      let to = value();
+      for (let tries = 0; to === from && tries < 10; tries++) to = value();
+      if (to === from) continue;
       store.updateUser(user, { [field]: to });
       changes.push({ kind, user_id: user.id, changes: { [field]: { from, to } } });
       continue;
