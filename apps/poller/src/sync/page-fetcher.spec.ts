@@ -29,7 +29,7 @@ function fakeClient(
           const body = Array.from({ length: Math.max(0, Math.min(query.per_page, total - start)) }, (_, i) => ({ id: start + i + 1 }));
           resolve({
             status: 200,
-            bytes: Buffer.from(JSON.stringify(body)),
+            chunks: [Buffer.from(JSON.stringify(body))],
             json: () => {
               parsed.push(query.page);
               return body;

@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { Query, ReportingClient } from '@kb4/knowbe4';
 
 /** One list page as KnowBe4 sent it: fingerprinted on arrival, parsed only when its records are read. */
@@ -48,9 +48,12 @@ export interface FetchPagesOptions {
   knownLength?: (page: number, fingerprint: string) => number | undefined;
 }
 
-/** sha1 of a page's raw bytes, base64 — the same digest earlier runs stored. */
-export function rawPageFingerprint(bytes: Buffer): string {
-  return hash('sha1', bytes, 'base64');
+/** sha1 of a page's raw bytes (as the chunks they arrived in), base64 — the same digest earlier runs stored. */
+export function rawPageFingerprint(chunks: readonly Buffer[]): string {
+  if (chunks.length === 1) return hash('sha1', chunks[0], 'base64');
+  const sha1 = createHash('sha1');
+  for (const chunk of chunks) sha1.update(chunk);
+  return sha1.digest('base64');
 }
 
 /**
@@ -92,7 +95,7 @@ export async function* fetchPages(
     const promise = client.getRawPage(path, { ...query, page, per_page: options.perPage }, { signal: stop.signal }).then(
       (response) => {
         pending -= 1;
-        const fingerprint = rawPageFingerprint(response.bytes);
+        const fingerprint = rawPageFingerprint(response.chunks);
         const fetched = new FetchedPage(page, fingerprint, () => response.json(), options.knownLength?.(page, fingerprint));
         arrived.set(page, fetched);
         try {

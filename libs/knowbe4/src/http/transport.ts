@@ -60,7 +60,10 @@ export interface TransportResponse<T> {
  */
 export interface RawTransportResponse {
   status: number;
-  bytes: Buffer;
+  /** The body as it arrived, chunk by chunk (hash these to fingerprint it without copying it into one buffer). */
+  chunks: readonly Buffer[];
+  /** The whole body in one buffer (concatenated on first access). */
+  readonly bytes: Buffer;
   requestId?: string;
   attempts: number;
   json<T = unknown>(): T;
@@ -230,15 +233,24 @@ export class KnowBe4Transport {
     options?: CallOptions,
   ): Promise<RawTransportResponse> {
     const fullPath = `${this.#basePath}${path}${buildQueryString(query)}`;
-    const answer = await this.exchange(method, path, fullPath, body, options, async (response) => Buffer.from(await response.arrayBuffer()));
+    const answer = await this.exchange(method, path, fullPath, body, options, async (stream) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of stream) chunks.push(chunk as Buffer);
+      return chunks;
+    });
     const { status, requestId, attempts } = answer;
-    const bytes = answer.body;
+    const chunks = answer.body;
+    let bytes: Buffer | undefined;
+    const whole = (): Buffer => (bytes ??= chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
     return {
       status,
-      bytes,
+      chunks,
+      get bytes() {
+        return whole();
+      },
       requestId,
       attempts,
-      json: <T>() => this.parseSuccessBody<T>(utf8Text(bytes), method, fullPath, requestId, attempts),
+      json: <T>() => this.parseSuccessBody<T>(utf8Text(whole()), method, fullPath, requestId, attempts),
     };
   }
 

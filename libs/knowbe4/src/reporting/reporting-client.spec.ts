@@ -222,6 +222,7 @@ describe('ReportingClient against a stub KnowBe4', () => {
     const raw = await client().getRawPage('/users', { page: 1, per_page: 500 });
     expect(raw).toMatchObject({ status: 200, attempts: 2 });
     expect(raw.bytes.toString('utf8')).toBe(JSON.stringify(usersPage(3, 1, 500)));
+    expect(Buffer.concat(raw.chunks).equals(raw.bytes)).toBe(true);
     expect(raw.json()).toEqual(usersPage(3, 1, 500));
     answer = () => ({ status: 404, body: { message: 'nope' } });
     await expect(client().getRawPage('/users/9')).rejects.toThrow(KnowBe4NotFoundError);
