@@ -1,6 +1,6 @@
 import { api, ProvisioningStack, ServiceProcess, startProvisioningStack, startService } from './support/provisioning-stack';
 
-jest.setTimeout(120_000);
+jest.setTimeout(300_000);
 
 async function succeededCount(stack: ProvisioningStack, ids: string[]): Promise<number> {
   const [row] = await stack.query<{ n: string }>(`SELECT count(*) AS n FROM operations WHERE id = ANY($1::uuid[]) AND status = 'succeeded'`, [ids]);
@@ -51,10 +51,10 @@ describe('provisioner replicas in one consumer group', () => {
     }
     for (let round = 0; round < 600 && (await succeededCount(stack, ids)) < 40; round++) await new Promise((r) => setTimeout(r, 50));
     // The embedded (mock) broker now and then drops a member that joins a busy group; one fresh start is allowed.
-    second = await startService('provisioner', stack.env, 30_000).catch(() => startService('provisioner', stack.env, 30_000)).catch((error: Error) => {
+    second = await startService('provisioner', stack.env, 60_000).catch(() => startService('provisioner', stack.env, 60_000)).catch((error: Error) => {
       throw new Error(`${error.message.slice(0, 300)}\nfirst replica:\n${consumerLog(stack.provisioner)}`);
     });
-    for (let round = 0; round < 1200 && (await succeededCount(stack, ids)) < ids.length; round++) await new Promise((r) => setTimeout(r, 100));
+    for (let round = 0; round < 2400 && (await succeededCount(stack, ids)) < ids.length; round++) await new Promise((r) => setTimeout(r, 100));
     await fetch(`${stack.sandbox.url}/_sandbox/faults`, { method: 'DELETE' });
 
     expect(await succeededCount(stack, ids)).toBe(ids.length);
