@@ -158,8 +158,21 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
   private async execute(account: IntegratedAccountEntity, run: SyncRunEntity, signal: AbortSignal): Promise<void> {
     const stopTimer = this.metrics.runDuration.startTimer();
     let outcome: SyncOutcome = 'failed';
+    let sync: AccountSync;
     try {
-      outcome = await new AccountSync(this.deps, account, run, signal).execute();
+      sync = new AccountSync(this.deps, account, run, signal);
+    } catch (error) {
+      // e.g. stored credentials no configured key decrypts: fail the run, so the account waits its interval
+      // instead of being retried (and logged) every scheduler tick
+      const message = `the run could not start: ${(error as Error).message}`;
+      this.logger.error({ integrated_account_id: account.id, sync_run_id: run.id, reason: message }, 'sync run could not start');
+      await this.dataSource.transaction((manager) => this.runs.fail(manager, run.id, message, { pages: 0, requests: 0, counts: {}, checkpoint: {} }));
+      stopTimer();
+      this.metrics.runs.inc({ outcome });
+      return;
+    }
+    try {
+      outcome = await sync.execute();
     } catch (error) {
       this.logger.error({ err: error, integrated_account_id: account.id, sync_run_id: run.id }, 'sync run crashed');
     } finally {
