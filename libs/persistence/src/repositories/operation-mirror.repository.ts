@@ -70,7 +70,8 @@ export function unmatchedUserInsertSql(first: number): string {
        RETURNING seq`;
 }
 
-export function unmatchedUserInsertParameters(accountId: string, keys: UserMirrorKeys, write: MirrorUserWrite): unknown[] {
+/** $1–$11 of every mirror user write: the account, then the columns a SCIM answer sets. */
+function userWriteValues(accountId: string, write: MirrorUserWrite): unknown[] {
   return [
     accountId,
     write.scimId,
@@ -83,10 +84,11 @@ export function unmatchedUserInsertParameters(accountId: string, keys: UserMirro
     write.department,
     JSON.stringify(write.record),
     write.contentHash,
-    keys.scimId,
-    keys.provisioningGuid,
-    keys.emailLower,
   ];
+}
+
+export function unmatchedUserInsertParameters(accountId: string, keys: UserMirrorKeys, write: MirrorUserWrite): unknown[] {
+  return [...userWriteValues(accountId, write), keys.scimId, keys.provisioningGuid, keys.emailLower];
 }
 
 const USER_COLUMNS = `seq::text AS seq, remote_id::text AS "remoteId", scim_id AS "scimId", provisioning_guid AS "provisioningGuid",
@@ -154,19 +156,7 @@ export class OperationMirrorRepository {
 
   /** Updates the locked row, or inserts one for a user no sync has seen yet (remote_id null). */
   async saveUser(manager: EntityManager, accountId: string, existing: MirrorUserRow | null, write: MirrorUserWrite): Promise<MirrorUserRow> {
-    const values = [
-      accountId,
-      write.scimId,
-      write.provisioningGuid,
-      write.emailLower,
-      write.employeeNumber,
-      write.status,
-      write.firstName,
-      write.lastName,
-      write.department,
-      JSON.stringify(write.record),
-      write.contentHash,
-    ];
+    const values = userWriteValues(accountId, write);
     if (existing) {
       const [rows]: [MirrorUserRow[], number] = await manager.query(
         `UPDATE directory_users SET scim_id = $2, provisioning_guid = COALESCE($3, provisioning_guid), email_lower = $4,
