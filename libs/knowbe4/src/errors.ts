@@ -174,3 +174,24 @@ export class ScimConflictError<TExisting = unknown> extends KnowBe4Error {
 export function isKnowBe4Error(error: unknown): error is KnowBe4Error {
   return error instanceof KnowBe4Error;
 }
+
+/** Why a credential check failed; `message` is a hint safe to show (a 401 names the region as the likely culprit). */
+export interface CredentialCheckFailure {
+  ok: false;
+  reason: 'auth' | 'rate_limited' | 'unreachable' | 'unexpected';
+  message: string;
+  error: KnowBe4Error | Error;
+}
+
+/** Classifies what a credential check threw, the same way for the Reporting API and SCIM. */
+export function credentialCheckFailure(error: unknown): CredentialCheckFailure {
+  if (error instanceof KnowBe4AuthError) return { ok: false, reason: 'auth', message: error.message, error };
+  if (error instanceof KnowBe4Error && error.insight === 'rate_limit_error') {
+    return { ok: false, reason: 'rate_limited', message: error.message, error };
+  }
+  if (error instanceof KnowBe4Error && error.insight === 'remote_error') {
+    return { ok: false, reason: 'unreachable', message: error.message, error };
+  }
+  const asError = error instanceof Error ? error : new Error(String(error));
+  return { ok: false, reason: 'unexpected', message: asError.message, error: asError };
+}

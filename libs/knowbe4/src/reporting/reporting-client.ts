@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import type { Dispatcher } from 'undici';
-import { KnowBe4AuthError, KnowBe4Error } from '../errors';
+import { credentialCheckFailure, CredentialCheckFailure, KnowBe4AuthError, KnowBe4Error } from '../errors';
 import type { Clock } from '../http/clock';
 import { resolveRetryPolicy, RetryPolicy } from '../http/retry';
 import {
@@ -75,13 +75,7 @@ export type ListPagination = 'page' | 'cursor';
 
 export type VerifyCredentialsResult =
   | { ok: true; account: KnowBe4Account; requestId?: string }
-  | {
-      ok: false;
-      reason: 'auth' | 'rate_limited' | 'unreachable' | 'unexpected';
-      /** Human hint, safe to show (for 401 it names the region as the likely culprit). */
-      message: string;
-      error: KnowBe4Error | Error;
-    };
+  | CredentialCheckFailure;
 
 export function wrongRegionHint(region: KnowBe4Region): string {
   return (
@@ -190,15 +184,7 @@ export class ReportingClient {
       const response = await this.#transport.send<KnowBe4Account>('GET', '/account', undefined, undefined, options);
       return { ok: true, account: response.body, requestId: response.requestId };
     } catch (error) {
-      if (error instanceof KnowBe4AuthError) return { ok: false, reason: 'auth', message: error.message, error };
-      if (error instanceof KnowBe4Error && error.insight === 'rate_limit_error') {
-        return { ok: false, reason: 'rate_limited', message: error.message, error };
-      }
-      if (error instanceof KnowBe4Error && error.insight === 'remote_error') {
-        return { ok: false, reason: 'unreachable', message: error.message, error };
-      }
-      const asError = error instanceof Error ? error : new Error(String(error));
-      return { ok: false, reason: 'unexpected', message: asError.message, error: asError };
+      return credentialCheckFailure(error);
     }
   }
 

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import type { Dispatcher } from 'undici';
-import { KnowBe4AuthError, KnowBe4Error, ScimConflictError, ScimRequestError } from '../errors';
+import { credentialCheckFailure, CredentialCheckFailure, KnowBe4AuthError, KnowBe4Error, ScimConflictError, ScimRequestError } from '../errors';
 import type { Clock } from '../http/clock';
 import { resolveRetryPolicy, RetryPolicy } from '../http/retry';
 import {
@@ -46,12 +46,7 @@ export interface ScimClientOptions {
 
 export type ScimVerifyCredentialsResult =
   | { ok: true; totalUsers: number; requestId?: string }
-  | {
-      ok: false;
-      reason: 'auth' | 'rate_limited' | 'unreachable' | 'unexpected';
-      message: string;
-      error: KnowBe4Error | Error;
-    };
+  | CredentialCheckFailure;
 
 const SCIM_CONTENT_TYPE = 'application/scim+json';
 const DEFAULT_SCIM_PAGE_SIZE = 100;
@@ -239,15 +234,7 @@ export class ScimClient {
       );
       return { ok: true, totalUsers: response.body?.totalResults ?? 0, requestId: response.requestId };
     } catch (error) {
-      if (error instanceof KnowBe4AuthError) return { ok: false, reason: 'auth', message: error.message, error };
-      if (error instanceof KnowBe4Error && error.insight === 'rate_limit_error') {
-        return { ok: false, reason: 'rate_limited', message: error.message, error };
-      }
-      if (error instanceof KnowBe4Error && error.insight === 'remote_error') {
-        return { ok: false, reason: 'unreachable', message: error.message, error };
-      }
-      const asError = error instanceof Error ? error : new Error(String(error));
-      return { ok: false, reason: 'unexpected', message: asError.message, error: asError };
+      return credentialCheckFailure(error);
     }
   }
 
