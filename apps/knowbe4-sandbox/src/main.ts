@@ -8,15 +8,15 @@ async function main(): Promise<void> {
   try {
     options = parseSandboxArgs(process.argv.slice(2), process.env);
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\nusage: sandbox [--port N] [--host H] [--seed N] [--users N] [--region us|eu|ca|uk|de] [--rate-limit documented|seed|off] [--tenants K]\n`);
+    process.stderr.write(`${(error as Error).message}\nusage: sandbox [--port N] [--host H] [--seed N] [--users N] [--region us|eu|ca|uk|de] [--rate-limit documented|seed|off] [--tenants K] [--response-time off|recorded]\n`);
     process.exit(2);
   }
   const started = Date.now();
-  const sandbox = await startSandbox({ port: options.port, host: options.host, rateLimitProfile: options.rateLimit });
+  const sandbox = await startSandbox({ port: options.port, host: options.host, rateLimitProfile: options.rateLimit, responseTime: options.responseTime });
   const tenants: TenantCredentials[] = [];
   for (let k = 0; k < options.tenants; k++)
     tenants.push(sandbox.createTenant({ seed: options.seed + k, users: options.users, region: options.region, rate_limit_profile: options.rateLimit }));
-  const lines = [`KnowBe4 sandbox listening on ${sandbox.url} (ready in ${Date.now() - started} ms)`];
+  const lines = [`KnowBe4 sandbox listening on ${sandbox.url} (ready in ${Date.now() - started} ms; response time: ${options.responseTime})`];
   for (const t of tenants)
     lines.push(
       '',

@@ -5,6 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { RequestHandler } from 'express';
 import { FaultInjector } from './faults/fault-injector';
 import { createKb4Gate, regionRouting } from './http/kb4-gate';
+import { ResponseTime, type ResponseTimeProfile } from './http/response-time';
 import { MalformedJsonError, readJsonBody } from './http/json-body';
 import { SurfaceNotFoundFilter } from './http/not-found.filter';
 import { RateLimiter } from './rate-limit/rate-limiter';
@@ -22,6 +23,8 @@ export interface StartSandboxOptions {
   logger?: boolean;
   /** Rate-limit profile for tenants that do not choose one. */
   rateLimitProfile?: RateLimitProfile;
+  /** `recorded` answers after KnowBe4's recorded server time (median ≈ 200 ms); `off` (default) at once. */
+  responseTime?: ResponseTimeProfile;
 }
 
 export interface RunningSandbox {
@@ -29,6 +32,7 @@ export interface RunningSandbox {
   store: SandboxStore;
   faults: FaultInjector;
   limiter: RateLimiter;
+  responseTime: ResponseTime;
   createTenant(opts?: CreateTenantOptions): TenantCredentials;
   close(): Promise<void>;
 }
@@ -52,13 +56,14 @@ export async function startSandbox(opts: StartSandboxOptions = {}): Promise<Runn
   const store = new SandboxStore({ rateLimitProfile: opts.rateLimitProfile ?? 'documented' });
   const limiter = new RateLimiter();
   const faults = new FaultInjector();
-  const app = await NestFactory.create<NestExpressApplication>(SandboxModule.register({ store, limiter, faults }), {
+  const responseTime = new ResponseTime(opts.responseTime ?? 'off');
+  const app = await NestFactory.create<NestExpressApplication>(SandboxModule.register({ store, limiter, faults, responseTime }), {
     bodyParser: false,
     logger: opts.logger ? ['log', 'warn', 'error'] : false,
   });
   app.disable('x-powered-by');
   app.use(regionRouting);
-  app.use(createKb4Gate({ store, limiter, faults }));
+  app.use(createKb4Gate({ store, limiter, faults, responseTime }));
   app.use(adminBody);
   app.useGlobalFilters(new SurfaceNotFoundFilter());
   const host = opts.host ?? '127.0.0.1';
@@ -71,6 +76,7 @@ export async function startSandbox(opts: StartSandboxOptions = {}): Promise<Runn
     store,
     faults,
     limiter,
+    responseTime,
     createTenant: (tenantOpts = {}) => store.credentials(store.createTenant(tenantOpts)),
     close: () => app.close(),
   };

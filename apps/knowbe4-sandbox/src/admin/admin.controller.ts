@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpException, Inject, Param, Patch, Post, Put } from '@nestjs/common';
 import { parseFaultConfig } from '../faults/fault-injector';
+import { isResponseTimeProfile, RESPONSE_TIME_PROFILES } from '../http/response-time';
 import { isRegion, type GroupRecord, type UserRecord } from '../store/records';
 import type { CreateTenantOptions, TenantCredentials } from '../store/sandbox-store';
 import { UniquenessError, type RateLimitProfile, type TenantStore } from '../store/tenant-store';
@@ -236,6 +237,21 @@ export class AdminController {
     if (typeof config === 'string') throw bad(config);
     this.deps.faults.set(config);
     return this.deps.faults.get();
+  }
+
+  /** `{"profile": "recorded"}` answers after KnowBe4's recorded server time; `off` at once. */
+  @Put('response-time')
+  @HttpCode(200)
+  setResponseTime(@Body() body: unknown): Json {
+    const profile = asBody(body).profile;
+    if (!isResponseTimeProfile(profile)) throw bad(`profile must be one of ${RESPONSE_TIME_PROFILES.join(', ')}`);
+    this.deps.responseTime.set(profile);
+    return { profile };
+  }
+
+  @Get('response-time')
+  getResponseTime(): Json {
+    return { profile: this.deps.responseTime.profile };
   }
 
   @Get('faults')

@@ -1,4 +1,5 @@
 import type { FaultInjector } from '../faults/fault-injector';
+import type { ResponseTime } from '../http/response-time';
 import type { RateLimiter } from '../rate-limit/rate-limiter';
 import type { SandboxStore } from '../store/sandbox-store';
 
@@ -9,4 +10,5 @@ export interface SandboxDeps {
   store: SandboxStore;
   limiter: RateLimiter;
   faults: FaultInjector;
+  responseTime: ResponseTime;
 }

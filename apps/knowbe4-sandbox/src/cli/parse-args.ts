@@ -1,5 +1,6 @@
 import { isRegion, type Region } from '../store/records';
 import type { RateLimitProfile } from '../store/tenant-store';
+import { isResponseTimeProfile, type ResponseTimeProfile } from '../http/response-time';
 
 export interface SandboxCliOptions {
   port: number;
@@ -9,6 +10,7 @@ export interface SandboxCliOptions {
   region: Region;
   rateLimit: RateLimitProfile;
   tenants: number;
+  responseTime: ResponseTimeProfile;
 }
 
 /** Parses `--flag value` / `--flag=value` arguments; throws with a usage message on bad input. */
@@ -21,7 +23,7 @@ export function parseSandboxArgs(argv: readonly string[], env: NodeJS.ProcessEnv
     if (eq > 0) values.set(arg.slice(2, eq), arg.slice(eq + 1));
     else values.set(arg.slice(2), argv[++i] ?? '');
   }
-  const known = new Set(['port', 'host', 'seed', 'users', 'region', 'rate-limit', 'tenants']);
+  const known = new Set(['port', 'host', 'seed', 'users', 'region', 'rate-limit', 'tenants', 'response-time']);
   for (const key of values.keys()) if (!known.has(key)) throw new Error(`unknown option --${key}`);
   const int = (name: string, fallback: number): number => {
     const raw = values.get(name);
@@ -33,6 +35,8 @@ export function parseSandboxArgs(argv: readonly string[], env: NodeJS.ProcessEnv
   if (!isRegion(region)) throw new Error('--region must be one of us, eu, ca, uk, de');
   const rateLimit = values.get('rate-limit') ?? 'documented';
   if (rateLimit !== 'documented' && rateLimit !== 'seed' && rateLimit !== 'off') throw new Error('--rate-limit must be documented, seed or off');
+  const responseTime = values.get('response-time') ?? env.SANDBOX_RESPONSE_TIME ?? 'off';
+  if (!isResponseTimeProfile(responseTime)) throw new Error('--response-time must be off or recorded');
   return {
     port: int('port', env.SANDBOX_PORT ? Number(env.SANDBOX_PORT) : 4010),
     host: values.get('host') ?? '127.0.0.1',
@@ -41,5 +45,6 @@ export function parseSandboxArgs(argv: readonly string[], env: NodeJS.ProcessEnv
     region,
     rateLimit,
     tenants: Math.max(0, int('tenants', 1)),
+    responseTime,
   };
 }

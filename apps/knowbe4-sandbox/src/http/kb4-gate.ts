@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { FaultInjector } from '../faults/fault-injector';
 import type { RateLimiter, Surface } from '../rate-limit/rate-limiter';
+import type { ResponseTime } from './response-time';
 import { isRegion, type Region } from '../store/records';
 import type { SandboxStore } from '../store/sandbox-store';
 import { sendScimError } from '../scim/scim-errors';
@@ -44,10 +45,10 @@ export function sendReportingError(res: Response, status: number, message: strin
 }
 
 /**
- * Everything a KnowBe4 request meets before a controller: real-traffic headers, auth, injected faults,
- * rate limits and (SCIM) body parsing, in that order.
+ * Everything a KnowBe4 request meets before a controller: real-traffic headers, auth, response time, injected
+ * faults, rate limits and (SCIM) body parsing, in that order.
  */
-export function createKb4Gate(deps: { store: SandboxStore; limiter: RateLimiter; faults: FaultInjector }): RequestHandler {
+export function createKb4Gate(deps: { store: SandboxStore; limiter: RateLimiter; faults: FaultInjector; responseTime: ResponseTime }): RequestHandler {
   const handle = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const surface = surfaceOf(req.path);
     if (!surface) return next();
@@ -61,7 +62,9 @@ export function createKb4Gate(deps: { store: SandboxStore; limiter: RateLimiter;
     if (!tenant) return sendScimError(res, 401, 'Authentication failed: invalid or missing bearer token');
     setContext(req, { region: surface === 'reporting' ? region : tenant.options.region, tenant });
     const fault = deps.faults.decide(req.method, req.path, tenant.id);
-    if (fault.latencyMs > 0) await sleep(fault.latencyMs);
+    // KnowBe4's own server time (when the profile asks for it) plus any injected latency; x-runtime includes both.
+    const delayMs = deps.responseTime.nextDelayMs() + fault.latencyMs;
+    if (delayMs > 0) await sleep(delayMs);
     if (fault.kind === 'drop') {
       req.socket.destroy();
       return;
