@@ -1,4 +1,5 @@
 export * from './data-source';
+export * from './prepared-statement';
 export * from './entities/workspace.entity';
 export * from './entities/api-key.entity';
 export * from './entities/integrated-account.entity';

@@ -1,5 +1,6 @@
 import type { CloudEventEnvelope } from '@kb4/contracts';
 import { DataSource, EntityManager } from 'typeorm';
+import { PreparedStatement } from '../prepared-statement';
 
 /** Events per INSERT statement: large enough to amortize the round trip, small enough to keep strings short. */
 const ENQUEUE_CHUNK = 500;
@@ -29,6 +30,17 @@ interface PendingRowSql {
   payload: CloudEventEnvelope<unknown>;
   created_at: Date;
 }
+
+// A relay runs these for every batch it publishes (see PreparedStatement).
+const CLAIM_PENDING = new PreparedStatement<PendingRowSql>(
+  'kb4_outbox_claim_pending',
+  `SELECT seq, topic, message_key, payload, created_at
+     FROM outbox_events
+    WHERE published_at IS NULL AND topic = ANY($1::text[])
+    ORDER BY seq
+    LIMIT $2`,
+);
+const MARK_PUBLISHED = new PreparedStatement<never>('kb4_outbox_mark_published', `UPDATE outbox_events SET published_at = now() WHERE seq = ANY($1::bigint[])`);
 
 /**
  * The transactional outbox: events are inserted with the change they describe (same EntityManager, same
@@ -72,20 +84,13 @@ export class OutboxRepository {
 
   /** The oldest unpublished rows of these topics, in `seq` order (the order they were written). */
   async claimPending(limit: number, topics: readonly string[]): Promise<PendingOutboxRow[]> {
-    const rows: PendingRowSql[] = await this.dataSource.query(
-      `SELECT seq, topic, message_key, payload, created_at
-         FROM outbox_events
-        WHERE published_at IS NULL AND topic = ANY($1::text[])
-        ORDER BY seq
-        LIMIT $2`,
-      [topics, limit],
-    );
+    const rows = await CLAIM_PENDING.run(this.dataSource, [topics, limit]);
     return rows.map((row) => ({ seq: row.seq, topic: row.topic, key: row.message_key, event: row.payload, createdAt: row.created_at }));
   }
 
   async markPublished(seqs: readonly string[]): Promise<void> {
     if (seqs.length === 0) return;
-    await this.dataSource.query(`UPDATE outbox_events SET published_at = now() WHERE seq = ANY($1::bigint[])`, [seqs]);
+    await MARK_PUBLISHED.run(this.dataSource, [seqs]);
   }
 
   async lag(topics: readonly string[]): Promise<OutboxLag> {

@@ -2,6 +2,7 @@ import { DataSource, EntityManager, Repository } from 'typeorm';
 import { IntegratedAccountEntity } from '../entities/integrated-account.entity';
 import { OperationEntity, OperationStatus } from '../entities/operations.entities';
 import type { OutboxMessage } from '../outbox/outbox.repository';
+import { PreparedStatement } from '../prepared-statement';
 import { MirrorUserWrite, unmatchedUserInsertParameters, unmatchedUserInsertSql, UserMirrorKeys } from './operation-mirror.repository';
 
 /** Postgres channel the operations trigger notifies when an operation reaches a final status. */
@@ -83,6 +84,72 @@ function outboxParameters(messages: readonly OutboxMessage[]): unknown[] {
   ];
 }
 
+// The write path's statements, prepared once per connection (see PreparedStatement).
+const RECORD_WITH_COMMAND = new PreparedStatement<OperationEntity & { enqueued?: unknown }>(
+  'kb4_record_operation_with_command',
+  `WITH op AS (
+         INSERT INTO operations (id, workspace_id, account_id, kind, status, attempts, target_key, request, idempotency_key, request_hash)
+         VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $7, $8)
+         ON CONFLICT (workspace_id, account_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+         RETURNING ${OPERATION_COLUMNS}),
+       cmd AS (
+         INSERT INTO outbox_events (event_id, topic, message_key, event_type, payload)
+         SELECT $9, $10, $11, $12, $13::jsonb FROM op
+         RETURNING seq)
+       SELECT op.*, (SELECT count(*) FROM cmd) AS enqueued FROM op`,
+);
+
+const CLAIM_ATTEMPT = new PreparedStatement<ClaimRow>(
+  'kb4_claim_attempt',
+  `WITH processed AS (SELECT EXISTS (SELECT 1 FROM processed_commands WHERE command_id = $2) AS done),
+       claimed AS (
+         UPDATE operations o SET status = 'running', attempts = o.attempts + 1, updated_at = now()
+          WHERE o.id = $1 AND o.account_id = $3 AND o.status IN ('queued', 'running')
+            AND NOT (SELECT done FROM processed)
+            AND EXISTS (SELECT 1 FROM integrated_accounts a WHERE a.id = o.account_id)
+         RETURNING o.attempts)
+       SELECT (SELECT done FROM processed) AS processed, cur.status, cur.account_id AS "accountId", cur.kind,
+              (SELECT attempts FROM claimed) AS attempts,
+              CASE WHEN a.id IS NULL THEN NULL ELSE json_build_object(
+                'id', a.id, 'workspaceId', a.workspace_id, 'label', a.label, 'region', a.region, 'scimBaseUrl', a.scim_base_url,
+                'credentialsCiphertext', a.credentials_ciphertext, 'credentialsKeyId', a.credentials_key_id, 'status', a.status) END AS account
+         FROM (SELECT 1) AS one
+         LEFT JOIN operations cur ON cur.id = $1
+         LEFT JOIN integrated_accounts a ON a.id = cur.account_id`,
+);
+
+const FINISH_WITH_EVENTS = new PreparedStatement<{ finished: string; processed: string; events: string }>(
+  'kb4_finish_operation_with_events',
+  `WITH finished AS (
+         UPDATE operations SET status = $2, result = $3, error = $4, updated_at = now(), finished_at = now() WHERE id = $1 RETURNING id),
+       processed AS (
+         INSERT INTO processed_commands (command_id, operation_id) VALUES ($5, $1) ON CONFLICT (command_id) DO NOTHING RETURNING command_id),
+       events AS (${OUTBOX_INSERT(6)})
+       SELECT (SELECT count(*) FROM finished) AS finished, (SELECT count(*) FROM processed) AS processed, (SELECT count(*) FROM events) AS events`,
+);
+
+const FINISH_CREATED_USER = new PreparedStatement<{ mirrored: string }>(
+  'kb4_finish_created_user',
+  `WITH mirrored AS (${unmatchedUserInsertSql(1)}),
+       finished AS (
+         UPDATE operations SET status = 'succeeded', result = $15, error = NULL, updated_at = now(), finished_at = now()
+          WHERE id = $16 AND EXISTS (SELECT 1 FROM mirrored) RETURNING id),
+       processed AS (
+         INSERT INTO processed_commands (command_id, operation_id) SELECT $17, $16 WHERE EXISTS (SELECT 1 FROM mirrored)
+         ON CONFLICT (command_id) DO NOTHING RETURNING command_id),
+       events AS (
+         INSERT INTO outbox_events (event_id, topic, message_key, event_type, payload)
+         SELECT e.event_id, e.topic, e.message_key, e.event_type, e.payload
+           FROM unnest($18::uuid[], $19::text[], $20::text[], $21::text[], $22::jsonb[]) WITH ORDINALITY
+                AS e(event_id, topic, message_key, event_type, payload, ord)
+          WHERE EXISTS (SELECT 1 FROM mirrored)
+          ORDER BY e.ord
+         ON CONFLICT (topic, event_id) DO NOTHING
+         RETURNING seq)
+       SELECT (SELECT count(*) FROM mirrored) AS mirrored, (SELECT count(*) FROM finished) AS finished,
+              (SELECT count(*) FROM processed) AS processed, (SELECT count(*) FROM events) AS events`,
+);
+
 /** Provisioning operations: what the gateway accepted, and how the provisioner left it. */
 export class OperationRepository {
   private readonly operations: Repository<OperationEntity>;
@@ -99,33 +166,21 @@ export class OperationRepository {
    */
   async recordWithCommand(input: NewOperation, command: (operation: { id: string; accountId: string }) => OutboxMessage): Promise<RecordedOperation> {
     const message = command({ id: input.id, accountId: input.accountId });
-    const inserted: OperationEntity[] = await this.dataSource.query(
-      `WITH op AS (
-         INSERT INTO operations (id, workspace_id, account_id, kind, status, attempts, target_key, request, idempotency_key, request_hash)
-         VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $7, $8)
-         ON CONFLICT (workspace_id, account_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-         RETURNING ${OPERATION_COLUMNS}),
-       cmd AS (
-         INSERT INTO outbox_events (event_id, topic, message_key, event_type, payload)
-         SELECT $9, $10, $11, $12, $13::jsonb FROM op
-         RETURNING seq)
-       SELECT op.*, (SELECT count(*) FROM cmd) AS enqueued FROM op`,
-      [
-        input.id,
-        input.workspaceId,
-        input.accountId,
-        input.kind,
-        input.targetKey,
-        JSON.stringify(input.request),
-        input.idempotencyKey ?? null,
-        input.requestHash ?? null,
-        message.event.id,
-        message.topic,
-        message.key,
-        message.event.type,
-        JSON.stringify(message.event),
-      ],
-    );
+    const inserted = await RECORD_WITH_COMMAND.run(this.dataSource, [
+      input.id,
+      input.workspaceId,
+      input.accountId,
+      input.kind,
+      input.targetKey,
+      JSON.stringify(input.request),
+      input.idempotencyKey ?? null,
+      input.requestHash ?? null,
+      message.event.id,
+      message.topic,
+      message.key,
+      message.event.type,
+      JSON.stringify(message.event),
+    ]);
     if (inserted.length === 0) {
       const existing = await this.operations.findOneByOrFail({
         workspaceId: input.workspaceId,
@@ -134,7 +189,7 @@ export class OperationRepository {
       });
       return { operation: existing, replayed: true };
     }
-    const { enqueued: _enqueued, ...columns } = inserted[0] as OperationEntity & { enqueued?: unknown };
+    const { enqueued: _enqueued, ...columns } = inserted[0];
     return { operation: Object.assign(new OperationEntity(), columns), replayed: false };
   }
 
@@ -170,24 +225,7 @@ export class OperationRepository {
    * redelivery after a kill) waits here and then finds the operation finished: one command, one effect.
    */
   async claimAttempt(manager: EntityManager, input: { operationId: string; commandId: string; accountId: string }): Promise<AttemptClaim> {
-    const rows: ClaimRow[] = await manager.query(
-      `WITH processed AS (SELECT EXISTS (SELECT 1 FROM processed_commands WHERE command_id = $2) AS done),
-       claimed AS (
-         UPDATE operations o SET status = 'running', attempts = o.attempts + 1, updated_at = now()
-          WHERE o.id = $1 AND o.account_id = $3 AND o.status IN ('queued', 'running')
-            AND NOT (SELECT done FROM processed)
-            AND EXISTS (SELECT 1 FROM integrated_accounts a WHERE a.id = o.account_id)
-         RETURNING o.attempts)
-       SELECT (SELECT done FROM processed) AS processed, cur.status, cur.account_id AS "accountId", cur.kind,
-              (SELECT attempts FROM claimed) AS attempts,
-              CASE WHEN a.id IS NULL THEN NULL ELSE json_build_object(
-                'id', a.id, 'workspaceId', a.workspace_id, 'label', a.label, 'region', a.region, 'scimBaseUrl', a.scim_base_url,
-                'credentialsCiphertext', a.credentials_ciphertext, 'credentialsKeyId', a.credentials_key_id, 'status', a.status) END AS account
-         FROM (SELECT 1) AS one
-         LEFT JOIN operations cur ON cur.id = $1
-         LEFT JOIN integrated_accounts a ON a.id = cur.account_id`,
-      [input.operationId, input.commandId, input.accountId],
-    );
+    const rows = await CLAIM_ATTEMPT.run(manager, [input.operationId, input.commandId, input.accountId]);
     const row = rows[0];
     if (row.processed) return { kind: 'duplicate' };
     if (row.status === null || row.account === null) return { kind: 'unknown_operation' };
@@ -206,22 +244,14 @@ export class OperationRepository {
    * caller's transaction. Like recordWithCommand it sends no NOTIFY; the caller nudges its relay after commit.
    */
   async finishWithEvents(manager: EntityManager, id: string, commandId: string, outcome: OperationOutcome, events: readonly OutboxMessage[]): Promise<void> {
-    await manager.query(
-      `WITH finished AS (
-         UPDATE operations SET status = $2, result = $3, error = $4, updated_at = now(), finished_at = now() WHERE id = $1 RETURNING id),
-       processed AS (
-         INSERT INTO processed_commands (command_id, operation_id) VALUES ($5, $1) ON CONFLICT (command_id) DO NOTHING RETURNING command_id),
-       events AS (${OUTBOX_INSERT(6)})
-       SELECT (SELECT count(*) FROM finished) AS finished, (SELECT count(*) FROM processed) AS processed, (SELECT count(*) FROM events) AS events`,
-      [
-        id,
-        outcome.status,
-        outcome.status === 'succeeded' ? JSON.stringify(outcome.result) : outcome.result ? JSON.stringify(outcome.result) : null,
-        outcome.status === 'failed' ? JSON.stringify(outcome.error) : null,
-        commandId,
-        ...outboxParameters(events),
-      ],
-    );
+    await FINISH_WITH_EVENTS.run(manager, [
+      id,
+      outcome.status,
+      outcome.status === 'succeeded' ? JSON.stringify(outcome.result) : outcome.result ? JSON.stringify(outcome.result) : null,
+      outcome.status === 'failed' ? JSON.stringify(outcome.error) : null,
+      commandId,
+      ...outboxParameters(events),
+    ]);
   }
 
   /**
@@ -233,33 +263,13 @@ export class OperationRepository {
     manager: EntityManager,
     input: { id: string; commandId: string; result: Record<string, unknown>; events: readonly OutboxMessage[]; accountId: string; keys: UserMirrorKeys; write: MirrorUserWrite },
   ): Promise<boolean> {
-    const rows: Array<{ mirrored: string }> = await manager.query(
-      `WITH mirrored AS (${unmatchedUserInsertSql(1)}),
-       finished AS (
-         UPDATE operations SET status = 'succeeded', result = $15, error = NULL, updated_at = now(), finished_at = now()
-          WHERE id = $16 AND EXISTS (SELECT 1 FROM mirrored) RETURNING id),
-       processed AS (
-         INSERT INTO processed_commands (command_id, operation_id) SELECT $17, $16 WHERE EXISTS (SELECT 1 FROM mirrored)
-         ON CONFLICT (command_id) DO NOTHING RETURNING command_id),
-       events AS (
-         INSERT INTO outbox_events (event_id, topic, message_key, event_type, payload)
-         SELECT e.event_id, e.topic, e.message_key, e.event_type, e.payload
-           FROM unnest($18::uuid[], $19::text[], $20::text[], $21::text[], $22::jsonb[]) WITH ORDINALITY
-                AS e(event_id, topic, message_key, event_type, payload, ord)
-          WHERE EXISTS (SELECT 1 FROM mirrored)
-          ORDER BY e.ord
-         ON CONFLICT (topic, event_id) DO NOTHING
-         RETURNING seq)
-       SELECT (SELECT count(*) FROM mirrored) AS mirrored, (SELECT count(*) FROM finished) AS finished,
-              (SELECT count(*) FROM processed) AS processed, (SELECT count(*) FROM events) AS events`,
-      [
-        ...unmatchedUserInsertParameters(input.accountId, input.keys, input.write),
-        JSON.stringify(input.result),
-        input.id,
-        input.commandId,
-        ...outboxParameters(input.events),
-      ],
-    );
+    const rows = await FINISH_CREATED_USER.run(manager, [
+      ...unmatchedUserInsertParameters(input.accountId, input.keys, input.write),
+      JSON.stringify(input.result),
+      input.id,
+      input.commandId,
+      ...outboxParameters(input.events),
+    ]);
     return Number(rows[0]?.mirrored ?? 0) > 0;
   }
 
