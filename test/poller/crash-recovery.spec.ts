@@ -88,6 +88,8 @@ describe('poller: SIGKILL mid-run and mid-relay, two replicas', () => {
     await kill(first, 'SIGKILL');
     const [crashed] = await runStatuses(b.dataSource, accountId);
     expect(crashed.status).toBe('running');
+    // walking by cursor (the default): the checkpoint holds where the next page starts
+    expect(crashed.checkpoint).toMatchObject({ phase: 'users', pagination: 'cursor', cursor: expect.stringMatching(/.+/) });
 
     // two replicas start together; exactly one takes the run over
     const second = spawnPoller(env);

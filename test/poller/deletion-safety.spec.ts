@@ -13,7 +13,7 @@ type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 /**
  * Sits between the poller and the sandbox. While `hideFromList` names a user, user list pages leave it out — what
  * a page-number walk sees when the console deletes another user mid-walk and the survivor slides onto a page
- * already read — while GET /users/{id} still finds it.
+ * already read (or a list that misses a record for any other reason) — while GET /users/{id} still finds it.
  */
 function shiftingProxy(upstream: string): { server: Server; hideFromList: Set<number> } {
   const hideFromList = new Set<number>();
@@ -22,7 +22,10 @@ function shiftingProxy(upstream: string): { server: Server; hideFromList: Set<nu
       const response = await fetch(`${upstream}${req.url}`, { headers: { authorization: req.headers.authorization ?? '' } });
       let body = await response.text();
       if (response.ok && /\/v1\/users(\?|$)/.test(req.url ?? '') && hideFromList.size > 0) {
-        body = JSON.stringify((JSON.parse(body) as Array<{ id: number } | null>).filter((u) => !u || !hideFromList.has(u.id)));
+        const shown = (users: Array<{ id: number } | null>) => users.filter((u) => !u || !hideFromList.has(u.id));
+        const parsed = JSON.parse(body) as Array<{ id: number } | null> | { data: Array<{ id: number } | null>; _metadata: unknown };
+        // page numbers answer a bare array, cursors {data, _metadata}
+        body = JSON.stringify(Array.isArray(parsed) ? shown(parsed) : { ...parsed, data: shown(parsed.data) });
       }
       res.writeHead(response.status, { 'content-type': response.headers.get('content-type') ?? 'application/json' });
       res.end(body);

@@ -31,7 +31,7 @@ export class PollerConfig extends ServiceConfig {
   @Max(32)
   SYNC_MAX_CONCURRENT_RUNS = 2;
 
-  /** Page requests in flight per run (still paced by the account's limits). */
+  /** Page requests in flight per run when walking page numbers (still paced by the account's limits); a cursor walk has one. */
   @IsInt()
   @Min(1)
   @Max(8)
@@ -41,6 +41,13 @@ export class PollerConfig extends ServiceConfig {
   @Min(1)
   @Max(500)
   SYNC_PER_PAGE = 500;
+
+  /**
+   * How lists are walked: `auto` (cursors, falling back to page numbers per list when a tenant answers a cursor
+   * request with a bare array), `cursor` (a bare array is an error) or `page` (page numbers, as before Nov 2026).
+   */
+  @IsIn(['auto', 'cursor', 'page'])
+  SYNC_PAGINATION: 'auto' | 'cursor' | 'page' = 'auto';
 
   /** How often queued/due runs are looked for. */
   @IsInt()

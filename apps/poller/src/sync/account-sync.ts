@@ -39,7 +39,7 @@ import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import { DataSource, EntityManager } from 'typeorm';
 import { changesJson, directoryEvent, membershipEvent, RunContext, syncRunEvent } from './directory-events';
-import { fetchPages, FetchedPage } from './page-fetcher';
+import { CursorRejectedError, fetchPages, FetchedPage, ListPagination, PaginationSetting } from './page-fetcher';
 import { fetchedRecordHash, pageFingerprint, remoteIdOf } from './record-hash';
 import { classifyUserChange, membershipDelta } from './user-changes';
 
@@ -49,6 +49,9 @@ export interface SyncSettings {
   userEventIgnore: string[];
   syncEnrollments: boolean;
   perPage: number;
+  /** How lists are walked (default `auto`: cursors, or page numbers for a tenant whose API predates them). */
+  pagination?: PaginationSetting;
+  /** Page requests in flight when walking page numbers (a cursor walk has one). */
   pageConcurrency: number;
   leaseSeconds: number;
   /** How many unseen users a run confirms with GET /users/{id} before deleting them (see confirmUsersGone). */
@@ -85,11 +88,18 @@ const PHASES: readonly Phase[] = ['groups', 'users', 'enrollments', 'finalize'];
 interface Checkpoint extends Record<string, unknown> {
   baseline: boolean;
   phase: Phase;
-  /** Last page of `phase` that was committed (0: none yet). */
+  /** Last page of `phase` that was committed (0: none yet); its position in the walk in cursor mode too. */
   page: number;
-  /** Largest remote id on that page; a resumed run checks that nothing slid past it. */
+  /** Largest remote id on that page; a resumed page-number walk checks that nothing slid past it. */
   last_id: string | null;
+  /** How `phase` is being walked; absent in checkpoints from before cursors (page numbers). */
+  pagination?: ListPagination;
+  /** Cursor mode: the cursor of the page after `page` (`''`: that page was the last). */
+  cursor?: string | null;
 }
+
+/** Restarts of one list from its beginning because KnowBe4 refused a cursor, before the run fails instead. */
+const MAX_CURSOR_RESTARTS = 2;
 
 class SyncInterrupted extends Error {}
 
@@ -188,7 +198,7 @@ export class AccountSync {
         else if (phase !== 'enrollments' || this.deps.settings.syncEnrollments) await this.runListPhase(phase);
         const next = PHASES[i + 1];
         if (next) {
-          this.checkpoint = { ...this.checkpoint, phase: next, page: 0, last_id: null };
+          this.checkpoint = { baseline: this.checkpoint.baseline, phase: next, page: 0, last_id: null };
           await this.commit([]);
         }
       }
@@ -249,19 +259,32 @@ export class AccountSync {
 
   private async runListPhase(phase: SeenPhase): Promise<void> {
     if (phase !== 'groups' && this.groupNames.size === 0) await this.loadGroups();
-    let startPage = Math.max(1, this.checkpoint.page);
-    let checkOverlap = this.checkpoint.page > 0 && this.checkpoint.last_id !== null;
-    for (;;) {
+    const setting = this.deps.settings.pagination ?? 'auto';
+    const resumed = this.checkpoint.page > 0;
+    // a checkpoint written before cursors existed was walking page numbers
+    let pagination: PaginationSetting = resumed ? (this.checkpoint.pagination ?? 'page') : setting;
+    // cursor walk: the checkpoint holds the next page's cursor, so a resumed walk reads on from there
+    let startCursor = resumed && pagination === 'cursor' ? (this.checkpoint.cursor ?? '') : undefined;
+    // page numbers: the last committed page is read again, to see whether records slid past the checkpoint
+    let startPage = !resumed ? 1 : pagination === 'page' ? this.checkpoint.page : this.checkpoint.page + 1;
+    let checkOverlap = resumed && pagination === 'page' && this.checkpoint.last_id !== null;
+    let cursorRestarts = 0;
+    // the walk's last page was committed, the phase change was not
+    let done = startCursor === '';
+    while (!done) {
       let restarted = false;
       const path = phase === 'enrollments' ? '/training/enrollments' : `/${phase}`;
       this.storedPages = phase === 'groups' ? new Map<number, StoredPageFingerprint>() : await this.deps.runs.storedPageFingerprints(this.account.id, phase);
       const pages = fetchPages(this.client, path, {}, {
         startPage,
+        pagination,
+        startCursor,
         perPage: this.deps.settings.perPage,
         concurrency: this.deps.settings.pageConcurrency,
         signal: this.signal,
         maxBatch: PAGES_PER_STATEMENT,
         knownLength: (page, fingerprint) => this.storedMatch(phase, page, fingerprint)?.records,
+        onPageModeFallback: () => this.log.info({ phase }, 'KnowBe4 answered cursor=true with a bare array (an API without cursors); walking page numbers'),
       });
       // bounded pipeline: page N+1 is fingerprinted while page N's statement runs; commits stay in page order
       let inFlight: Promise<void> | undefined;
@@ -284,12 +307,20 @@ export class AccountSync {
           // rejections are awaited below or on the next batch; this only keeps Node from reporting them early
           inFlight.catch(() => undefined);
         }
+      } catch (error) {
+        // an expired (or otherwise refused) cursor: the list is read again from its start, the diff makes that safe
+        if (!(error instanceof CursorRejectedError) || cursorRestarts >= MAX_CURSOR_RESTARTS) throw error;
+        cursorRestarts += 1;
+        this.log.warn({ phase, page: error.page, status: error.rejection.status }, 'KnowBe4 refused a cursor; reading the list again from its start');
+        restarted = true;
       } finally {
         // a fetch failure still lets the page already in flight commit (or fail) first
         await inFlight;
       }
-      if (!restarted) break;
+      done = !restarted;
+      pagination = setting;
       startPage = 1;
+      startCursor = undefined;
     }
     if (phase === 'groups') await this.loadGroups();
   }
@@ -414,7 +445,7 @@ export class AccountSync {
     await this.commit(events, async (manager) => {
       await this.deps.mirror.upsertGroups(manager, this.account.id, this.run.id, writes);
       await this.deps.runs.recordSeenPage(manager, this.run.id, 'groups', page.page, ids);
-    }, { page: page.page, ids });
+    }, { page, ids });
   }
 
   /** Cheap pass: the id of each record as fetched (records without one are skipped and counted). */
@@ -515,7 +546,7 @@ export class AccountSync {
       if (fingerprint !== undefined && ids.length === page.records.length) {
         await this.deps.runs.recordPageFingerprint(manager, this.account.id, { phase: 'users', page: page.page, remoteIds: ids, fingerprint });
       }
-    }, { page: page.page, ids });
+    }, { page, ids });
   }
 
   /**
@@ -533,7 +564,7 @@ export class AccountSync {
     const last = pages[pages.length - 1];
     const seenField = SEEN_COUNT[phase];
     const counts = { ...this.finalCounts(), ...(seenField ? { [seenField]: this.counts[seenField] + seen } : {}) };
-    const checkpoint: Checkpoint = { ...this.checkpoint, page: last.page, last_id: stored[stored.length - 1].maxId ?? this.checkpoint.last_id };
+    const checkpoint = this.checkpointAfter(last, stored[stored.length - 1].maxId);
     const committed = await this.deps.runs.commitPagesIfFingerprintsMatch(
       { id: this.run.id, accountId: this.account.id, owner: this.deps.settings.owner, leaseSeconds: this.deps.settings.leaseSeconds },
       { phase, pages: stored.map((p, i) => ({ page: pages[i].page, fingerprint: p.fingerprint })) },
@@ -549,7 +580,18 @@ export class AccountSync {
   private progressAfterPage(phase: SeenPhase, page: FetchedPage, ids: readonly string[]): { counts: SyncRunCounts; checkpoint: Checkpoint } {
     const seenField = SEEN_COUNT[phase];
     const counts = { ...this.finalCounts(), ...(seenField ? { [seenField]: this.counts[seenField] + ids.length } : {}) };
-    return { counts, checkpoint: { ...this.checkpoint, page: page.page, last_id: maxId(ids) ?? this.checkpoint.last_id } };
+    return { counts, checkpoint: this.checkpointAfter(page, maxId(ids)) };
+  }
+
+  /** Where the walk stands once `page` is committed: its position, largest id and (cursor mode) the next cursor. */
+  private checkpointAfter(page: FetchedPage, lastId: string | null): Checkpoint {
+    return {
+      ...this.checkpoint,
+      page: page.page,
+      last_id: lastId ?? this.checkpoint.last_id,
+      pagination: page.pagination,
+      cursor: page.pagination === 'cursor' ? (page.nextCursor ?? '') : null,
+    };
   }
 
   private pageCommitted(phase: SeenPhase, checkpoint: Checkpoint, ids: readonly string[]): void {
@@ -683,7 +725,7 @@ export class AccountSync {
       if (fingerprint !== undefined && seen.length === page.records.length) {
         await this.deps.runs.recordPageFingerprint(manager, this.account.id, { phase: 'enrollments', page: page.page, remoteIds: seen, fingerprint });
       }
-    }, { page: page.page, ids: seen });
+    }, { page, ids: seen });
   }
 
   // ---- finalize: deletions after a complete run, then the run record
@@ -813,12 +855,12 @@ export class AccountSync {
   private async commit(
     events: OutboxMessage[],
     write?: (manager: EntityManager) => Promise<void>,
-    page?: { page: number; ids: string[] },
+    page?: { page: FetchedPage; ids: string[] },
   ): Promise<void> {
     if (this.signal.aborted) throw new SyncInterrupted();
     if (page) {
       this.pages += 1;
-      this.checkpoint = { ...this.checkpoint, page: page.page, last_id: maxId(page.ids) ?? this.checkpoint.last_id };
+      this.checkpoint = this.checkpointAfter(page.page, maxId(page.ids));
     }
     let inserted = 0;
     await this.deps.dataSource.transaction(async (manager) => {

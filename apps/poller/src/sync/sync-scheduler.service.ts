@@ -73,6 +73,7 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
         userEventIgnore: config.USER_EVENT_IGNORE_FIELDS.split(',').map((f) => f.trim()).filter(Boolean),
         syncEnrollments: config.SYNC_ENROLLMENTS,
         perPage: config.SYNC_PER_PAGE,
+        pagination: config.SYNC_PAGINATION,
         pageConcurrency: config.SYNC_PAGE_CONCURRENCY,
         leaseSeconds: config.SYNC_LEASE_SECONDS,
         deleteConfirmLimit: config.SYNC_DELETE_CONFIRM_LIMIT,
