@@ -42,6 +42,9 @@ const USERS = Number(process.env.BENCH_USERS ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PER_PAGE = 500;
 const BARE_CONCURRENCY = Math.max(1, Number(process.env.BENCH_BARE_CONCURRENCY ?? 1));
+/** The poller's SYNC_PAGINATION; the bare loop walks the same way (cursors for `auto`: the sandbox has them). */
+const PAGINATION = (process.env.BENCH_PAGINATION ?? 'auto') as 'auto' | 'cursor' | 'page';
+const BARE_PAGINATION: 'cursor' | 'page' = PAGINATION === 'page' ? 'page' : 'cursor';
 const POLLER_NODE_OPTIONS = process.env.POLLER_NODE_OPTIONS ?? '--max-old-space-size=192';
 const CHILD_ROLE = 'KB4_BENCH_POLLER_CHILD';
 
@@ -60,8 +63,12 @@ interface StepResult {
   timeline?: Record<string, [number, number]> & { end?: number; gc?: number };
 }
 
-/** `BENCH_BARE_CONCURRENCY` pages in flight per list (default 1: one after the other); a short page ends a list. */
+/**
+ * Page numbers: `BENCH_BARE_CONCURRENCY` pages in flight per list (default 1: one after the other); a short page
+ * ends a list. Cursors: one page after the other (each needs the previous page's cursor); an empty cursor ends it.
+ */
 async function bareLoop(baseUrl: string, apiKey: string, dispatcher: Agent): Promise<number> {
+  if (BARE_PAGINATION === 'cursor') return bareCursorLoop(baseUrl, apiKey, dispatcher);
   const fetchPage = async (path: string, page: number): Promise<number> => {
     const response = await request(`${baseUrl}${path}?page=${page}&per_page=${PER_PAGE}`, { headers: { authorization: `Bearer ${apiKey}` }, dispatcher });
     const body = (await response.body.json()) as unknown[];
@@ -79,6 +86,20 @@ async function bareLoop(baseUrl: string, apiKey: string, dispatcher: Agent): Pro
         await Promise.allSettled(ahead);
         break;
       }
+    }
+  }
+  return records;
+}
+
+async function bareCursorLoop(baseUrl: string, apiKey: string, dispatcher: Agent): Promise<number> {
+  let records = 0;
+  for (const path of ['/groups', '/users', '/training/enrollments']) {
+    for (let cursor = 'true'; cursor !== ''; ) {
+      const response = await request(`${baseUrl}${path}?cursor=${encodeURIComponent(cursor)}&per_page=${PER_PAGE}`, { headers: { authorization: `Bearer ${apiKey}` }, dispatcher });
+      const body = (await response.body.json()) as { data: unknown[]; _metadata: { next_cursor: string } };
+      if (response.statusCode !== 200) throw new Error(`bare loop got ${response.statusCode}`);
+      records += body.data.length;
+      cursor = body._metadata.next_cursor;
     }
   }
   return records;
@@ -154,6 +175,7 @@ async function pollerChild(setup: ChildSetup): Promise<void> {
       userEventIgnore: ['last_active_at'],
       syncEnrollments: true,
       perPage: PER_PAGE,
+      pagination: PAGINATION,
       pageConcurrency: Number(process.env.BENCH_PAGE_CONCURRENCY ?? 2),
       leaseSeconds: 300,
     },
@@ -284,10 +306,10 @@ async function main(): Promise<void> {
     process.stderr.write(`no-change resync timelines (ms since start): ${JSON.stringify(resyncs.map((r) => r.timeline))}\n`);
     const peakRssMb = Math.max(first.peakRssMb, resyncPeak, changed.peakRssMb, changed.highWaterMb);
     printReport(
-      `bench:poller — ${USERS} users (+ groups and enrollments), per_page ${PER_PAGE}, rate profile off; sandbox, bench and poller ` +
+      `bench:poller — ${USERS} users (+ groups and enrollments), per_page ${PER_PAGE}, SYNC_PAGINATION ${PAGINATION}, rate profile off; sandbox, bench and poller ` +
         `in separate processes (poller NODE_OPTIONS "${POLLER_NODE_OPTIONS}"); medians of ${ROUNDS} alternating rounds for (a)/(c)`,
       [
-        row(`(a) bare fetch of every page (baseline, ${BARE_CONCURRENCY} in flight)`, bareMs, null, '-'),
+        row(`(a) bare fetch of every page (baseline, ${BARE_PAGINATION === 'cursor' ? 'cursors' : `${BARE_CONCURRENCY} in flight`})`, bareMs, null, '-'),
         row('(b) first full sync (created baseline)', first.ms, first.peakRssMb, first.counts.events_emitted),
         row('(c) no-change resync', resyncMs, resyncPeak, resyncs[0].counts.events_emitted),
         row('(d) resync after 1% changed', changed.ms, changed.peakRssMb, changed.counts.events_emitted),
@@ -299,7 +321,9 @@ async function main(): Promise<void> {
         goal: '<= 1.5',
         users: USERS,
         bare_s: Number((bareMs / 1000).toFixed(2)),
-        bare_concurrency: BARE_CONCURRENCY,
+        pagination: PAGINATION,
+        bare_pagination: BARE_PAGINATION,
+        bare_concurrency: BARE_PAGINATION === 'cursor' ? 1 : BARE_CONCURRENCY,
         bare_rounds_s: bares.map((ms) => Number((ms / 1000).toFixed(2))),
         first_sync_s: Number((first.ms / 1000).toFixed(2)),
         resync_s: Number((resyncMs / 1000).toFixed(2)),
