@@ -80,6 +80,11 @@ export class IntegratedAccountsService {
     this.assertScimBaseUrlAllowed(input.scim_base_url);
     const rotating = input.reporting_api_key !== undefined || input.scim_token !== undefined || input.scim_base_url !== undefined;
     let credentials: { reporting_api_key: string; scim_token: string } | undefined;
+    if (!rotating && account.status === 'auth_failed' && input.status === 'active') {
+      // the poller stopped syncing when KnowBe4 answered 401: the stored credentials are checked again first
+      const stored = this.accounts.credentialsOf(account);
+      await this.verifyOrThrow({ region: account.region, ...stored, scim_base_url: account.scimBaseUrl }, requestId);
+    }
     if (rotating) {
       const stored = this.accounts.credentialsOf(account);
       credentials = {
@@ -109,6 +114,12 @@ export class IntegratedAccountsService {
   async requestSync(workspaceId: string, id: string): Promise<{ run: SyncRunEntity; created: boolean }> {
     const account = await this.scope.requireAccount(workspaceId, id);
     if (account.status === 'paused') throw new ApiError(409, 'the integrated account is paused; PATCH status to active first');
+    if (account.status === 'auth_failed') {
+      throw new ApiError(
+        409,
+        'KnowBe4 rejected this account\'s Reporting API key (401), so it is not synced; PATCH new credentials, or status active to check the stored ones again',
+      );
+    }
     return this.syncQueue.queueManualSync(account.id);
   }
 

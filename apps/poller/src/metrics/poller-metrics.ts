@@ -19,6 +19,11 @@ export class PollerMetrics {
     registers: [metricsRegistry],
   });
   readonly rateLimited = new Counter({ name: 'kb4_poller_knowbe4_429_total', help: 'Reporting API answers 429', registers: [metricsRegistry] });
+  readonly credentialsRejected = new Counter({
+    name: 'kb4_poller_accounts_auth_failed_total',
+    help: 'Accounts marked auth_failed because KnowBe4 answered 401 to their Reporting API key',
+    registers: [metricsRegistry],
+  });
 
   private static instance?: PollerMetrics;
 

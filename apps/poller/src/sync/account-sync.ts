@@ -1,5 +1,6 @@
 import { DIRECTORY_EVENT_TYPES, emptySyncRunCounts, SyncRunCounts, TOPICS } from '@kb4/contracts';
 import {
+  KnowBe4AuthError,
   KnowBe4BudgetExhaustedError,
   KnowBe4Error,
   KnowBe4NotFoundError,
@@ -78,6 +79,8 @@ export interface SyncDependencies {
   onPage?: (phase: SeenPhase) => void;
   onEvents?: (types: readonly string[]) => void;
   onRequest?: (event: KnowBe4RequestEvent) => void;
+  /** Called when a run's 401 marked its account `auth_failed` (once per rejection, not per run). */
+  onCredentialsRejected?: () => void;
 }
 
 export type SyncOutcome = 'completed' | 'failed' | 'waiting_for_budget' | 'interrupted';
@@ -227,7 +230,10 @@ export class AccountSync {
       return 'waiting_for_budget';
     }
     const failure = error instanceof Error ? error : new Error(String(error));
-    this.log.error({ err: failure, checkpoint: this.checkpoint }, 'sync run failed; nothing deleted');
+    // 401: the key was revoked, or never belonged to this region; retrying on schedule only spends budget
+    const credentialsRejected = failure instanceof KnowBe4AuthError && failure.status === 401;
+    if (!credentialsRejected) this.log.error({ err: failure, checkpoint: this.checkpoint }, 'sync run failed; nothing deleted');
+    let markedAuthFailed = false;
     try {
       await this.deps.dataSource.transaction(async (manager) => {
         await this.deps.runs.assertOwner(manager, this.run.id, this.deps.settings.owner, this.deps.settings.leaseSeconds);
@@ -246,11 +252,22 @@ export class AccountSync {
           }),
         ]);
         await this.deps.runs.fail(manager, this.run.id, failure.message, this.progress());
+        if (credentialsRejected) markedAuthFailed = await this.deps.runs.markCredentialsRejected(manager, this.account.id, this.account.credentialsCiphertext);
       });
       this.deps.onEventsCommitted?.();
     } catch (recordError) {
       if (recordError instanceof SyncRunLeaseLostError) return 'interrupted';
       throw recordError;
+    }
+    if (markedAuthFailed) {
+      // logged once per rejection: the account is not scheduled again until the gateway re-verifies it
+      this.log.error(
+        { err: failure, status: 401, region: this.account.region },
+        'KnowBe4 rejected the Reporting API key (401: revoked, or a key of another region); account marked auth_failed, no syncs until its credentials are re-verified',
+      );
+      this.deps.onCredentialsRejected?.();
+    } else if (credentialsRejected) {
+      this.log.info({ status: 401 }, 'sync run failed: KnowBe4 rejected the Reporting API key (account already auth_failed, or its credentials changed meanwhile)');
     }
     return 'failed';
   }

@@ -86,6 +86,7 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
         this.metrics.requests.inc({ status: String(event.status ?? 'none'), outcome: event.outcome });
         if (event.status === 429) this.metrics.rateLimited.inc();
       },
+      onCredentialsRejected: () => this.metrics.credentialsRejected.inc(),
     };
   }
 
@@ -161,6 +162,8 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
     let outcome: SyncOutcome = 'failed';
     let sync: AccountSync;
     try {
+      // a run queued before its account's key was rejected: KnowBe4 would only answer 401 again
+      if (account.status === 'auth_failed') throw new Error('KnowBe4 rejected the account\'s Reporting API key; re-verify or replace its credentials first');
       sync = new AccountSync(this.deps, account, run, signal);
     } catch (error) {
       // e.g. stored credentials no configured key decrypts: fail the run, so the account waits its interval

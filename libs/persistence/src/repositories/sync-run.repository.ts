@@ -307,6 +307,20 @@ export class SyncRunRepository {
     await manager.query(`DELETE FROM sync_run_pages WHERE run_id = $1`, [runId]);
   }
 
+  /**
+   * KnowBe4 answered 401 to the credentials a run read (`credentialsCiphertext`): the account becomes `auth_failed`,
+   * so no run is queued for it until the gateway re-verifies or replaces its credentials. True when this call
+   * marked it; false when it was not active any more or its credentials were replaced since the run read them.
+   */
+  async markCredentialsRejected(manager: EntityManager, accountId: string, credentialsCiphertext: string): Promise<boolean> {
+    const [rows] = await manager.query<[unknown[], number]>(
+      `UPDATE integrated_accounts SET status = 'auth_failed', updated_at = now()
+        WHERE id = $1 AND status = 'active' AND credentials_ciphertext = $2 RETURNING id`,
+      [accountId, credentialsCiphertext],
+    );
+    return rows.length > 0;
+  }
+
   /** The daily budget is spent: park the run with its checkpoint until the next window opens. */
   async waitForBudget(manager: EntityManager, runId: string, resumeAt: Date, progress: SyncRunProgress): Promise<void> {
     await manager.query(

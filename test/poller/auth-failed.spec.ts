@@ -1,0 +1,113 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { TOPICS } from '@kb4/contracts';
+import { SyncRunRepository } from '@kb4/persistence';
+import { metricsRegistry } from '@kb4/platform';
+import { DataSource } from 'typeorm';
+import { startSandbox } from '../../apps/knowbe4-sandbox/src/sandbox';
+import { call, createTenant, GatewayProcess, startGatewayProcess } from '../gateway/support/gateway-harness';
+import { ThrowawayDatabase } from '../support/throwaway-database';
+import { CREDENTIALS_KEY, pollerDatabase, pollerEnv, runStatuses, sandboxCall, startPollerInProcess, waitFor, waitForRun } from './support';
+
+type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
+
+async function authFailuresCounted(): Promise<number> {
+  const metric = await metricsRegistry.getSingleMetric('kb4_poller_accounts_auth_failed_total')?.get();
+  return metric?.values[0]?.value ?? 0;
+}
+
+describe('poller: an account whose Reporting key KnowBe4 rejects (401)', () => {
+  let sandbox: Sandbox;
+  let tenant: ReturnType<Sandbox['createTenant']>;
+  let database: ThrowawayDatabase;
+  let dataSource: DataSource;
+  let poller: INestApplicationContext;
+  let gateway: GatewayProcess;
+  let apiKey: string;
+  let accountId: string;
+
+  const accountStatus = async (): Promise<string> =>
+    (await dataSource.query<Array<{ status: string }>>(`SELECT status FROM integrated_accounts WHERE id = $1`, [accountId]))[0].status;
+  const gatewayCall = (path: string, options: { method?: string; body?: unknown } = {}) => call(gateway.url, path, { apiKey, ...options });
+  /** Makes the account due for its next scheduled run (its last run started long ago). */
+  const makeDue = () => dataSource.query(`UPDATE sync_runs SET started_at = now() - interval '1 day' WHERE account_id = $1`, [accountId]);
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ port: 0 });
+    tenant = sandbox.createTenant({ seed: 61, users: 25, region: 'us', rate_limit_profile: 'off' });
+    ({ database, dataSource } = await pollerDatabase('auth_failed'));
+    ({ apiKey, accountId } = await createTenant(database.url, CREDENTIALS_KEY, { reporting_api_key: tenant.reporting_api_key, scim_token: tenant.scim_token }));
+    poller = await startPollerInProcess(pollerEnv(database.url, sandbox.url, { OUTBOX_RELAY_ENABLED: 'false', POLL_INTERVAL_SECONDS: '3600' }));
+    gateway = await startGatewayProcess({
+      DATABASE_URL: database.url,
+      CREDENTIALS_KEY,
+      KAFKA_BROKERS: process.env.KAFKA_BROKERS!,
+      KNOWBE4_BASE_URL_OVERRIDE: sandbox.url,
+      KNOWBE4_PACING: 'off',
+      LOG_LEVEL: 'warn',
+    });
+    const [initial] = await waitFor('the initial run', async () => (await runStatuses(dataSource, accountId)).length > 0 && runStatuses(dataSource, accountId));
+    expect((await waitForRun(dataSource, initial.id)).status).toBe('completed');
+  });
+
+  afterAll(async () => {
+    await gateway?.stop();
+    await poller?.close();
+    await dataSource?.destroy();
+    await database?.drop();
+    await sandbox?.close();
+  });
+
+  it('marks the account auth_failed once, stops scheduling it, and syncs again after the gateway re-verified it', async () => {
+    const countedBefore = await authFailuresCounted();
+    // the customer revokes the key in the KnowBe4 console: every Reporting request of the tenant answers 401
+    await sandboxCall(`${sandbox.url}/_sandbox/faults`, 'PUT', { rules: [{ tenant_id: tenant.id, path_prefix: '/v1', statuses: [401] }] });
+
+    const { id: rejectedRun } = await new SyncRunRepository(dataSource).requestRun(accountId);
+    const failed = await waitForRun(dataSource, rejectedRun);
+    expect(failed.status).toBe('failed');
+    expect(await accountStatus()).toBe('auth_failed');
+    expect(await authFailuresCounted()).toBe(countedBefore + 1);
+    const [{ payload }] = await dataSource.query<Array<{ payload: { data: { error: Record<string, unknown> } } }>>(
+      `SELECT payload FROM outbox_events WHERE topic = $1 AND event_type = 'knowbe4.sync_run.failed' AND payload->'data'->>'sync_run_id' = $2`,
+      [TOPICS.syncRuns, rejectedRun],
+    );
+    expect(payload.data.error).toMatchObject({ code: 'auth_error', status: 401, retryable: false });
+
+    // due again, yet no run is queued: the scheduler skips it (an active account would get one within a tick)
+    await makeDue();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await runStatuses(dataSource, accountId)).toHaveLength(2);
+
+    // a run queued before the rejection was seen ends without asking KnowBe4, and is not counted again
+    const { id: leftover } = await new SyncRunRepository(dataSource).requestRun(accountId);
+    const skipped = await waitForRun(dataSource, leftover);
+    expect(skipped.error).toMatch(/re-verify or replace its credentials/);
+    expect(await authFailuresCounted()).toBe(countedBefore + 1);
+
+    // what the gateway shows, and what it refuses
+    const shown = await gatewayCall(`/integrated-accounts/${accountId}`);
+    expect(shown.body.status).toBe('auth_failed');
+    const sync = await gatewayCall(`/integrated-accounts/${accountId}/sync`, { method: 'POST' });
+    expect(sync.status).toBe(409);
+    expect(sync.body.message).toMatch(/rejected this account's Reporting API key/);
+    // re-activating checks the stored key again: still revoked, so it stays auth_failed
+    const stillRejected = await gatewayCall(`/integrated-accounts/${accountId}`, { method: 'PATCH', body: { status: 'active' } });
+    expect(stillRejected.status).toBe(422);
+    expect(await accountStatus()).toBe('auth_failed');
+
+    // the key works again (in real life: new credentials PATCHed, which are verified the same way)
+    await sandboxCall(`${sandbox.url}/_sandbox/faults`, 'DELETE');
+    const reverified = await gatewayCall(`/integrated-accounts/${accountId}`, { method: 'PATCH', body: { status: 'active' } });
+    expect(reverified.status).toBe(200);
+    expect(reverified.body.status).toBe('active');
+
+    // scheduled again: the account is due, so the next tick queues a run, and it completes
+    await makeDue();
+    const resumed = await waitFor('a scheduled run after re-verification', async () => {
+      const runs = await runStatuses(dataSource, accountId);
+      return runs.length > 3 && runs[runs.length - 1];
+    });
+    expect((await waitForRun(dataSource, resumed.id)).status).toBe('completed');
+    expect(await authFailuresCounted()).toBe(countedBefore + 1);
+  });
+});
