@@ -1,3 +1,4 @@
+import type { TenantCredentials } from '../src/store/sandbox-store';
 import { startHarness, type Doc, type Harness } from './sandbox-client';
 
 describe('rate limits, fault injection and the admin API', () => {
@@ -91,6 +92,26 @@ describe('rate limits, fault injection and the admin API', () => {
     expect(reset.users).toBe(12);
     expect((await h.admin(`/tenants/${creds.id}`, 'DELETE')).status).toBe(204);
     expect((await fetch(`${creds.reporting_base_url}/users`, { headers: { authorization: 'Bearer rep-key-uk' } })).status).toBe(401);
+  });
+
+  it('rotates credentials as the console regenerates them: the old key answers 401, the new one works', async () => {
+    const t = h.tenant({ users: 3 });
+    const rotated = (await (await h.admin(`/tenants/${t.id}/credentials/rotate`, 'POST', { rotate: ['reporting'] })).json()) as TenantCredentials;
+    expect(rotated.reporting_api_key).not.toBe(t.reporting_api_key);
+    expect(rotated.scim_token).toBe(t.scim_token);
+    expect((await h.reporting(t, '/account')).status).toBe(401);
+    expect((await h.reporting(rotated, '/account')).status).toBe(200);
+    expect((await h.scim(t, '/Users?count=1')).status).toBe(200);
+
+    const chosen = (await (await h.admin(`/tenants/${t.id}/credentials/rotate`, 'POST', { scim_token: 'scim-token-chosen' })).json()) as TenantCredentials;
+    expect(chosen.scim_token).toBe('scim-token-chosen');
+    expect(chosen.reporting_api_key).not.toBe(rotated.reporting_api_key);
+    expect((await h.scim(t, '/Users?count=1')).status).toBe(401);
+    expect((await h.scim(chosen, '/Users?count=1')).status).toBe(200);
+
+    expect((await h.admin(`/tenants/${t.id}/credentials/rotate`, 'POST', { rotate: ['ldap'] })).status).toBe(400);
+    expect((await h.admin(`/tenants/${t.id}/credentials/rotate`, 'POST', { reporting_api_key: chosen.scim_token, rotate: ['reporting'] })).status).toBe(400);
+    expect((await h.admin('/tenants/nope/credentials/rotate', 'POST', {})).status).toBe(404);
   });
 
   it('applies console edits with Reporting field names', async () => {

@@ -96,6 +96,26 @@ export class AdminController {
     this.deps.limiter.reset(tenant.id);
   }
 
+  /**
+   * `{rotate?: ["reporting", "scim"], reporting_api_key?, scim_token?}`: regenerates the named credentials (both by
+   * default) as the KnowBe4 console does; the old ones answer 401 from now on. Given values are used as the new ones.
+   */
+  @Post('tenants/:id/credentials/rotate')
+  @HttpCode(200)
+  rotateCredentials(@Param('id') id: string, @Body() body: unknown): TenantCredentials {
+    const input = asBody(body);
+    const rotate = input.rotate ?? ['reporting', 'scim'];
+    if (!Array.isArray(rotate) || rotate.length === 0 || !rotate.every((surface) => surface === 'reporting' || surface === 'scim'))
+      throw bad('rotate must be a non-empty list of "reporting" and "scim"');
+    for (const name of ['reporting_api_key', 'scim_token'] as const)
+      if (input[name] !== undefined && (typeof input[name] !== 'string' || input[name].length < 8)) throw bad(`${name} must be a string of at least 8 characters`);
+    const chosen = (surface: string, value: unknown): boolean | string => (rotate.includes(surface) ? ((value as string | undefined) ?? true) : false);
+    const tenant = guard(() =>
+      this.deps.store.rotateCredentials(this.tenant(id), { reporting: chosen('reporting', input.reporting_api_key), scim: chosen('scim', input.scim_token) }),
+    );
+    return this.deps.store.credentials(tenant);
+  }
+
   @Post('tenants/:id/reset')
   @HttpCode(200)
   resetTenant(@Param('id') id: string): TenantCredentials {

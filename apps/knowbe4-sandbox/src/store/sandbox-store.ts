@@ -82,6 +82,26 @@ export class SandboxStore {
     return fresh;
   }
 
+  /**
+   * Regenerates a tenant's Reporting API key and/or SCIM token, as an admin does in the KnowBe4 console: the old
+   * value stops authenticating at once. A given value is used as the new one; otherwise one is drawn at random.
+   */
+  rotateCredentials(tenant: TenantStore, rotate: { reporting?: boolean | string; scim?: boolean | string }): TenantStore {
+    const fresh = (prefix: string): string => `${prefix}${randomBytes(16).toString('hex')}`;
+    const reportingApiKey =
+      typeof rotate.reporting === 'string' ? rotate.reporting : rotate.reporting ? fresh(`kb4rep_${tenant.options.region}_`) : tenant.options.reportingApiKey;
+    const scimToken = typeof rotate.scim === 'string' ? rotate.scim : rotate.scim ? fresh('kb4scim_') : tenant.options.scimToken;
+    const taken = (value: string, own: string): boolean => value !== own && (this.byReportingKey.has(value) || this.byScimToken.has(value));
+    if (taken(reportingApiKey, tenant.options.reportingApiKey) || reportingApiKey === scimToken) throw new RangeError('reporting_api_key is already in use');
+    if (taken(scimToken, tenant.options.scimToken)) throw new RangeError('scim_token is already in use');
+    this.byReportingKey.delete(tenant.options.reportingApiKey);
+    this.byScimToken.delete(tenant.options.scimToken);
+    tenant.options.reportingApiKey = reportingApiKey;
+    tenant.options.scimToken = scimToken;
+    this.register(tenant);
+    return tenant;
+  }
+
   deleteTenant(tenant: TenantStore): void {
     this.tenants.delete(tenant.id);
     this.byReportingKey.delete(tenant.options.reportingApiKey);
