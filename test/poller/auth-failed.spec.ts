@@ -57,10 +57,12 @@ describe('poller: an account whose Reporting key KnowBe4 rejects (401)', () => {
     await sandbox?.close();
   });
 
-  it('marks the account auth_failed once, stops scheduling it, and syncs again after the gateway re-verified it', async () => {
+  it('marks the account auth_failed once, stops scheduling it, and syncs again once the new key is given', async () => {
     const countedBefore = await authFailuresCounted();
-    // the customer revokes the key in the KnowBe4 console: every Reporting request of the tenant answers 401
-    await sandboxCall(`${sandbox.url}/_sandbox/faults`, 'PUT', { rules: [{ tenant_id: tenant.id, path_prefix: '/v1', statuses: [401] }] });
+    // the customer regenerates the Reporting key in the KnowBe4 console: the stored one answers 401 from now on
+    const rotated = (await sandboxCall(`${sandbox.url}/_sandbox/tenants/${tenant.id}/credentials/rotate`, 'POST', { rotate: ['reporting'] })) as {
+      reporting_api_key: string;
+    };
 
     const { id: rejectedRun } = await new SyncRunRepository(dataSource).requestRun(accountId);
     const failed = await waitForRun(dataSource, rejectedRun);
@@ -95,11 +97,11 @@ describe('poller: an account whose Reporting key KnowBe4 rejects (401)', () => {
     expect(stillRejected.status).toBe(422);
     expect(await accountStatus()).toBe('auth_failed');
 
-    // the key works again (in real life: new credentials PATCHed, which are verified the same way)
-    await sandboxCall(`${sandbox.url}/_sandbox/faults`, 'DELETE');
-    const reverified = await gatewayCall(`/integrated-accounts/${accountId}`, { method: 'PATCH', body: { status: 'active' } });
-    expect(reverified.status).toBe(200);
-    expect(reverified.body.status).toBe('active');
+    // the customer gives us the new key: verified, stored, and the account is active again
+    const reconnected = await gatewayCall(`/integrated-accounts/${accountId}`, { method: 'PATCH', body: { reporting_api_key: rotated.reporting_api_key } });
+    expect(reconnected.status).toBe(200);
+    expect(reconnected.body.status).toBe('active');
+    expect(JSON.stringify(reconnected.body)).not.toContain(rotated.reporting_api_key);
 
     // scheduled again: the account is due, so the next tick queues a run, and it completes
     await makeDue();
