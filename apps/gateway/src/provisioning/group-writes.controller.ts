@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Headers, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -8,15 +8,15 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import { RequiresApiKey } from '../auth/api-key.guard';
-import { CurrentWorkspace } from '../auth/current-workspace.decorator';
 import { ErrorResponseDto } from '../http/error-response.dto';
 import { OperationDto } from './operation.dto';
-import { OperationView, preferredWaitSeconds } from './operation-view';
-import { Accepted, ProvisioningService } from './provisioning.service';
+import type { OperationView } from './operation-view';
+import { ProvisioningService } from './provisioning.service';
 import { IDEMPOTENCY_HEADER, PREFER_HEADER } from './user-writes.controller';
-import { sendAccepted } from './write-responses';
+import { UnifiedWrite, UnifiedWriteContext } from './unified-write.decorator';
+import { answerWrite } from './write-responses';
 import { AddGroupMembersRequest, CreateGroupRequest, WriteQuery } from './write-requests.dto';
 
 /** Writes of /unified/user-directory/groups: console groups and their members, over SCIM. */
@@ -35,53 +35,39 @@ export class GroupWritesController {
   @Post()
   @ApiOperation({ operationId: 'unified_groups_create', summary: 'Create a console group (an existing name is adopted)' })
   async create(
-    @CurrentWorkspace() workspaceId: string,
+    @UnifiedWrite() write: UnifiedWriteContext,
     @Query() query: WriteQuery,
     @Body() body: CreateGroupRequest,
-    @Headers('idempotency-key') idempotencyKey: string | undefined,
-    @Headers('prefer') prefer: string | undefined,
-    @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
   ): Promise<OperationView> {
-    const accepted = await this.provisioning.createGroup(workspaceId, query.integrated_account_id, body, request.path, idempotencyKey);
-    return this.answer(workspaceId, accepted, prefer, response);
+    const accepted = await this.provisioning.createGroup(write.workspaceId, query.integrated_account_id, body, write.path, write.idempotencyKey);
+    return answerWrite(this.provisioning, write, accepted, response);
   }
 
   @Post(':id/members')
   @ApiOperation({ operationId: 'unified_group_members_add', summary: 'Add users to a group (SCIM PATCH add members)' })
   async addMembers(
-    @CurrentWorkspace() workspaceId: string,
+    @UnifiedWrite() write: UnifiedWriteContext,
     @Param('id') id: string,
     @Query() query: WriteQuery,
     @Body() body: AddGroupMembersRequest,
-    @Headers('idempotency-key') idempotencyKey: string | undefined,
-    @Headers('prefer') prefer: string | undefined,
-    @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
   ): Promise<OperationView> {
-    const accepted = await this.provisioning.addMembers(workspaceId, query.integrated_account_id, id, body.user_ids, request.path, idempotencyKey);
-    return this.answer(workspaceId, accepted, prefer, response);
+    const accepted = await this.provisioning.addMembers(write.workspaceId, query.integrated_account_id, id, body.user_ids, write.path, write.idempotencyKey);
+    return answerWrite(this.provisioning, write, accepted, response);
   }
 
   @Delete(':id/members/:user_id')
   @ApiOperation({ operationId: 'unified_group_members_remove', summary: 'Remove a user from a group (SCIM PATCH remove member)' })
   async removeMember(
-    @CurrentWorkspace() workspaceId: string,
+    @UnifiedWrite() write: UnifiedWriteContext,
     @Param('id') id: string,
     @Param('user_id') userId: string,
     @Query() query: WriteQuery,
-    @Headers('idempotency-key') idempotencyKey: string | undefined,
-    @Headers('prefer') prefer: string | undefined,
-    @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
   ): Promise<OperationView> {
-    const accepted = await this.provisioning.removeMember(workspaceId, query.integrated_account_id, id, userId, request.path, idempotencyKey);
-    return this.answer(workspaceId, accepted, prefer, response);
+    const accepted = await this.provisioning.removeMember(write.workspaceId, query.integrated_account_id, id, userId, write.path, write.idempotencyKey);
+    return answerWrite(this.provisioning, write, accepted, response);
   }
 
-  private async answer(workspaceId: string, accepted: Accepted, prefer: string | undefined, response: Response): Promise<OperationView> {
-    const wait = preferredWaitSeconds(prefer);
-    const operation = wait === undefined ? accepted.operation : await this.provisioning.awaitFinished(workspaceId, accepted.operation, wait);
-    return sendAccepted(response, accepted, operation, wait);
-  }
 }

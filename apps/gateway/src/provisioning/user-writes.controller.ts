@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Headers, Inject, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Inject, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -9,14 +9,14 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import { RequiresApiKey } from '../auth/api-key.guard';
-import { CurrentWorkspace } from '../auth/current-workspace.decorator';
 import { ErrorResponseDto } from '../http/error-response.dto';
 import { OperationDto } from './operation.dto';
-import { preferredWaitSeconds, OperationView } from './operation-view';
+import type { OperationView } from './operation-view';
 import { ProvisioningService } from './provisioning.service';
-import { sendAccepted } from './write-responses';
+import { UnifiedWrite, UnifiedWriteContext } from './unified-write.decorator';
+import { answerWrite } from './write-responses';
 import { UserWriteRequest, WriteQuery } from './write-requests.dto';
 
 export const IDEMPOTENCY_HEADER = {
@@ -43,53 +43,39 @@ export class UserWritesController {
   @ApiOperation({ operationId: 'unified_users_create', summary: 'Create a user (SCIM; an existing userName is adopted and updated)' })
   @ApiBody({ type: UserWriteRequest })
   async create(
-    @CurrentWorkspace() workspaceId: string,
+    @UnifiedWrite() write: UnifiedWriteContext,
     @Query() query: WriteQuery,
     @Body() body: UserWriteRequest,
-    @Headers('idempotency-key') idempotencyKey: string | undefined,
-    @Headers('prefer') prefer: string | undefined,
-    @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
   ): Promise<OperationView> {
-    const accepted = await this.provisioning.createUser(workspaceId, query.integrated_account_id, body, request.path, idempotencyKey);
-    return this.answer(workspaceId, accepted, prefer, response);
+    const accepted = await this.provisioning.createUser(write.workspaceId, query.integrated_account_id, body, write.path, write.idempotencyKey);
+    return answerWrite(this.provisioning, write, accepted, response);
   }
 
   @Patch(':id')
   @ApiOperation({ operationId: 'unified_users_update', summary: 'Update a user; only the fields sent are written, null clears' })
   @ApiBody({ type: UserWriteRequest })
   async update(
-    @CurrentWorkspace() workspaceId: string,
+    @UnifiedWrite() write: UnifiedWriteContext,
     @Param('id') id: string,
     @Query() query: WriteQuery,
     @Body() body: UserWriteRequest,
-    @Headers('idempotency-key') idempotencyKey: string | undefined,
-    @Headers('prefer') prefer: string | undefined,
-    @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
   ): Promise<OperationView> {
-    const accepted = await this.provisioning.updateUser(workspaceId, query.integrated_account_id, id, body, request.path, idempotencyKey);
-    return this.answer(workspaceId, accepted, prefer, response);
+    const accepted = await this.provisioning.updateUser(write.workspaceId, query.integrated_account_id, id, body, write.path, write.idempotencyKey);
+    return answerWrite(this.provisioning, write, accepted, response);
   }
 
   @Delete(':id')
   @ApiOperation({ operationId: 'unified_users_archive', summary: 'Archive a user (KnowBe4 archives, it never deletes)' })
   async archive(
-    @CurrentWorkspace() workspaceId: string,
+    @UnifiedWrite() write: UnifiedWriteContext,
     @Param('id') id: string,
     @Query() query: WriteQuery,
-    @Headers('idempotency-key') idempotencyKey: string | undefined,
-    @Headers('prefer') prefer: string | undefined,
-    @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
   ): Promise<OperationView> {
-    const accepted = await this.provisioning.archiveUser(workspaceId, query.integrated_account_id, id, request.path, idempotencyKey);
-    return this.answer(workspaceId, accepted, prefer, response);
+    const accepted = await this.provisioning.archiveUser(write.workspaceId, query.integrated_account_id, id, write.path, write.idempotencyKey);
+    return answerWrite(this.provisioning, write, accepted, response);
   }
 
-  private async answer(workspaceId: string, accepted: Awaited<ReturnType<ProvisioningService['createUser']>>, prefer: string | undefined, response: Response): Promise<OperationView> {
-    const wait = preferredWaitSeconds(prefer);
-    const operation = wait === undefined ? accepted.operation : await this.provisioning.awaitFinished(workspaceId, accepted.operation, wait);
-    return sendAccepted(response, accepted, operation, wait);
-  }
 }

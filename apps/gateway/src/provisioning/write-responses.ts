@@ -1,5 +1,6 @@
 import type { Response } from 'express';
-import type { Accepted } from './provisioning.service';
+import type { Accepted, ProvisioningService } from './provisioning.service';
+import type { UnifiedWriteContext } from './unified-write.decorator';
 import { isFinished, OperationView } from './operation-view';
 
 /**
@@ -12,4 +13,15 @@ export function sendAccepted(response: Response, accepted: Accepted, operation: 
   if (waited !== undefined) response.setHeader('preference-applied', `wait=${waited}`);
   if (accepted.replayed) response.setHeader('idempotent-replayed', 'true');
   return operation;
+}
+
+/** The answer of every unified write: the operation as accepted, or — with `Prefer: wait` — as it stands after waiting. */
+export async function answerWrite(
+  provisioning: Pick<ProvisioningService, 'awaitFinished'>,
+  write: UnifiedWriteContext,
+  accepted: Accepted,
+  response: Response,
+): Promise<OperationView> {
+  const operation = write.waitSeconds === undefined ? accepted.operation : await provisioning.awaitFinished(write.workspaceId, accepted.operation, write.waitSeconds);
+  return sendAccepted(response, accepted, operation, write.waitSeconds);
 }
