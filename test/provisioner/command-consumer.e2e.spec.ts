@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import { KafkaJSNonRetriableError, type Admin, type ConsumerConfig, type Kafka, type Producer } from 'kafkajs';
 import pino from 'pino';
 import { createKafka, createProducer } from '@kb4/platform';
 import { CommandConsumer } from '../../apps/provisioner/src/consumer/command-consumer';
@@ -25,6 +25,32 @@ function gate(): { wait: () => Promise<void>; open: () => void } {
   let open = (): void => undefined;
   const opened = new Promise<void>((resolve) => (open = resolve));
   return { wait: () => opened, open };
+}
+
+/**
+ * The same client, except that the first batch its consumers see fails the way kafkajs does not retry (as a
+ * SyncGroup the broker refuses does): kafkajs crashes, disconnects and never restarts that consumer itself.
+ */
+function failingFirstBatch(kafka: Kafka): Kafka {
+  let failed = false;
+  const client = Object.create(kafka) as Kafka;
+  client.consumer = (config: ConsumerConfig) => {
+    const consumer = kafka.consumer(config);
+    const run = consumer.run.bind(consumer);
+    consumer.run = (runConfig) =>
+      run({
+        ...runConfig,
+        eachBatch: async (payload) => {
+          if (!failed) {
+            failed = true;
+            throw new KafkaJSNonRetriableError('injected: a failure kafkajs gives up on');
+          }
+          await runConfig?.eachBatch?.(payload);
+        },
+      });
+    return consumer;
+  };
+  return client;
 }
 
 const consumerOptions = (groupId: string, topic: string, concurrency: number) => ({
@@ -202,6 +228,30 @@ describe('CommandConsumer on a Kafka-protocol broker', () => {
     release.open();
     await until('every command applied', () => appliedBy.size === count);
     // Each partition's committed offset ends at its end: nothing lost, nothing left uncommitted.
+    const ends = await admin.fetchTopicOffsets(topic);
+    for (const end of ends) {
+      await until(`partition ${end.partition} committed to its end`, async () => (await committed(groupId, topic, end.partition)) === end.offset);
+    }
+  });
+
+  it('starts a consumer again after kafkajs gave up on it, and applies every command', async () => {
+    const topic = `test.prov.crash.${suffix}`;
+    const groupId = `test-crash-${suffix}`;
+    const count = 60;
+    await producer.send({ topic, messages: Array.from({ length: count }, (_, i) => ({ key: `user-${i % 12}`, value: String(i) })) });
+    const applied = new Set<string>();
+    const consumer = new CommandConsumer(
+      failingFirstBatch(kafka),
+      async (message: CommandMessage) => {
+        applied.add(message.value!.toString());
+      },
+      { ...consumerOptions(groupId, topic, 4), restartDelayMs: 200 },
+      silent,
+    );
+    consumers.push(consumer);
+    await consumer.start();
+    await until('every message applied', () => applied.size === count);
+    expect(consumer.isJoined).toBe(true);
     const ends = await admin.fetchTopicOffsets(topic);
     for (const end of ends) {
       await until(`partition ${end.partition} committed to its end`, async () => (await committed(groupId, topic, end.partition)) === end.offset);

@@ -20,6 +20,8 @@ export interface CommandConsumerOptions {
   rewindDelayMs?: number;
   /** Finished offsets are committed at most this often (and on stop); a crash redelivers at most this much. */
   commitIntervalMs?: number;
+  /** First pause before a consumer kafkajs gave up on is started again (doubling up to 30 s while it keeps failing). */
+  restartDelayMs?: number;
   topic?: string;
 }
 
@@ -52,6 +54,8 @@ export class CommandConsumer {
   private readonly stopping = new AbortController();
   private readonly maxBuffered: number;
   private readonly progress = new Map<string, PartitionProgress>();
+  /** The partitions of the current assignment (from the last group join). */
+  private assigned = new Set<string>();
   private readonly pausedForBackpressure = new Map<string, TopicPartition>();
   private readonly rewinding = new Set<string>();
   private readonly pendingCommits = new Map<string, PendingCommit>();
@@ -60,6 +64,10 @@ export class CommandConsumer {
   private commitTimer?: NodeJS.Timeout;
   private buffered = 0;
   private joined = false;
+  private restartTimer?: NodeJS.Timeout;
+  private readonly firstRestartDelayMs: number;
+  private restartDelayMs: number;
+  private commitsFailing = false;
 
   constructor(
     private readonly kafka: Kafka,
@@ -69,6 +77,8 @@ export class CommandConsumer {
   ) {
     this.queue = new KeyedWorkQueue(options.concurrency);
     this.maxBuffered = Math.max(options.concurrency, options.maxBuffered ?? options.concurrency * 8);
+    this.firstRestartDelayMs = options.restartDelayMs ?? 1_000;
+    this.restartDelayMs = this.firstRestartDelayMs;
   }
 
   /** True once the consumer has joined its group (readiness). */
@@ -82,6 +92,10 @@ export class CommandConsumer {
   }
 
   async start(): Promise<void> {
+    await this.run();
+  }
+
+  private async run(): Promise<void> {
     const consumer = this.kafka.consumer({
       groupId: this.options.groupId,
       sessionTimeout: this.options.sessionTimeoutMs,
@@ -94,10 +108,15 @@ export class CommandConsumer {
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       this.logger.info({ group: this.options.groupId, assignment: event.payload.memberAssignment }, 'joined the consumer group');
       this.joined = true;
+      this.restartDelayMs = this.firstRestartDelayMs;
       this.onAssignment(event.payload.memberAssignment);
     });
     consumer.on(consumer.events.CRASH, (event) => {
+      // Not a member until kafkajs has joined again: readiness says so.
+      this.joined = false;
       this.logger.error({ err: event.payload.error, restart: event.payload.restart }, 'command consumer crashed');
+      // kafkajs restarts only after retriable errors; after others (e.g. a refused SyncGroup) it is gone for good.
+      if (!event.payload.restart) this.scheduleRestart(consumer);
     });
     await consumer.connect();
     // A new group starts at the beginning: a command published before the first provisioner ever ran is not lost.
@@ -114,6 +133,7 @@ export class CommandConsumer {
   /** Stops taking commands, lets those in flight finish and be recorded, commits their offsets, leaves the group. */
   async stop(): Promise<void> {
     this.stopping.abort();
+    clearTimeout(this.restartTimer);
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     clearTimeout(this.commitTimer);
     this.commitTimer = undefined;
@@ -122,10 +142,42 @@ export class CommandConsumer {
     this.consumer = undefined;
   }
 
+  private scheduleRestart(crashed: Consumer): void {
+    if (this.stopping.signal.aborted || this.consumer !== crashed) return;
+    const delayMs = this.restartDelayMs;
+    this.restartDelayMs = Math.min(delayMs * 2, 30_000);
+    this.logger.warn({ group: this.options.groupId, delay_ms: delayMs }, 'command consumer gave up; starting it again');
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.stopping.signal.aborted || this.consumer !== crashed) return;
+      // A fresh kafkajs consumer (a new group member); its join abandons what the old assignment had taken.
+      this.run().catch((error: unknown) => {
+        this.logger.error({ err: error }, 'command consumer could not be started again');
+        void this.consumer?.disconnect().catch(() => undefined);
+        if (this.consumer) this.scheduleRestart(this.consumer);
+      });
+    }, delayMs);
+  }
+
+  /**
+   * pause/resume/seek on the kafkajs consumer; they throw while it is not running (between a crash and its
+   * restart). Nothing is lost: the next join starts from the committed offsets and re-pauses what must stay paused.
+   */
+  private onConsumer(what: string, action: (consumer: Consumer) => void): void {
+    if (!this.consumer) return;
+    try {
+      action(this.consumer);
+    } catch (error) {
+      this.logger.warn({ err: error }, `could not ${what} while the consumer is not running`);
+    }
+  }
+
   private take(payload: EachBatchPayload): void {
     const { batch } = payload;
     if (this.stopping.signal.aborted || !payload.isRunning() || payload.isStale()) return;
     const id = idOf(batch.topic, batch.partition);
+    // A fetch that was in flight across a rejoin can deliver a partition that is no longer ours.
+    if (!this.assigned.has(id)) return;
     let progress = this.progress.get(id);
     if (!progress) {
       progress = new PartitionProgress();
@@ -182,6 +234,7 @@ export class CommandConsumer {
   /** A (re)join: every earlier assignment's progress is abandoned; Kafka redelivers from the committed offsets. */
   private onAssignment(assignment: Record<string, number[]>): void {
     const retained = new Set(Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((p) => idOf(topic, p))));
+    this.assigned = retained;
     for (const [id, progress] of this.progress) {
       progress.abandoned = true;
       if (!retained.has(id) && progress.unfinished > 0) {
@@ -193,9 +246,15 @@ export class CommandConsumer {
     // A pending rewind is moot (the new assignment starts at the committed offset); its pause must not outlive it.
     for (const id of this.rewinding) {
       const separator = id.lastIndexOf(':');
-      if (!this.pausedForBackpressure.has(id)) this.consumer?.resume([{ topic: id.slice(0, separator), partitions: [Number(id.slice(separator + 1))] }]);
+      if (!this.pausedForBackpressure.has(id)) {
+        this.onConsumer('resume', (consumer) => consumer.resume([{ topic: id.slice(0, separator), partitions: [Number(id.slice(separator + 1))] }]));
+      }
     }
     this.rewinding.clear();
+    // kafkajs forgets pauses when it restarts after a crash; the buffer is still full, so pause them again.
+    for (const [id, { topic, partition }] of this.pausedForBackpressure) {
+      if (retained.has(id)) this.onConsumer('pause', (consumer) => consumer.pause([{ topic, partitions: [partition] }]));
+    }
   }
 
   /**
@@ -208,13 +267,16 @@ export class CommandConsumer {
     if (progress.abandoned || from === undefined || this.progress.get(id) !== progress) return;
     progress.abandoned = true;
     this.rewinding.add(id);
-    this.consumer?.pause([{ topic, partitions: [partition] }]);
+    this.onConsumer('pause', (consumer) => consumer.pause([{ topic, partitions: [partition] }]));
     setTimeout(() => {
-      if (this.progress.get(id) !== progress || this.stopping.signal.aborted || !this.consumer) return;
+      // Not joined: a crash came in between, and the next join starts this partition from its committed offset.
+      if (this.progress.get(id) !== progress || this.stopping.signal.aborted || !this.joined) return;
       this.progress.set(id, new PartitionProgress());
       this.rewinding.delete(id);
-      this.consumer.seek({ topic, partition, offset: from });
-      if (!this.pausedForBackpressure.has(id)) this.consumer.resume([{ topic, partitions: [partition] }]);
+      this.onConsumer('rewind', (consumer) => {
+        consumer.seek({ topic, partition, offset: from });
+        if (!this.pausedForBackpressure.has(id)) consumer.resume([{ topic, partitions: [partition] }]);
+      });
     }, this.options.rewindDelayMs ?? 1_000).unref();
   }
 
@@ -222,41 +284,54 @@ export class CommandConsumer {
     const id = idOf(topic, partition);
     if (this.pausedForBackpressure.has(id)) return;
     this.pausedForBackpressure.set(id, { topic, partition });
-    this.consumer?.pause([{ topic, partitions: [partition] }]);
+    this.onConsumer('pause', (consumer) => consumer.pause([{ topic, partitions: [partition] }]));
   }
 
   private resumeIfDrained(): void {
     if (this.pausedForBackpressure.size === 0 || this.buffered > this.maxBuffered / 2 || !this.consumer) return;
     for (const [id, { topic, partition }] of this.pausedForBackpressure) {
-      if (!this.rewinding.has(id)) this.consumer.resume([{ topic, partitions: [partition] }]);
+      if (!this.rewinding.has(id)) this.onConsumer('resume', (consumer) => consumer.resume([{ topic, partitions: [partition] }]));
     }
     this.pausedForBackpressure.clear();
   }
 
   private scheduleCommit(commit: PendingCommit): void {
     this.pendingCommits.set(idOf(commit.topic, commit.partition), commit);
-    if (this.commitTimer || this.committing) return;
+    // Not a member (crashed, restarting): the next join abandons this progress anyway.
+    if (this.commitTimer || this.committing || !this.joined) return;
     // One commit request per interval; completions meanwhile fold into it (redeliveries are recognised anyway).
     this.commitTimer = setTimeout(() => {
       this.commitTimer = undefined;
       this.committing = this.flushCommits().finally(() => {
         this.committing = undefined;
-        if (this.pendingCommits.size > 0) this.scheduleCommit([...this.pendingCommits.values()][0]);
+        // While stopping, stop() flushes what is left itself.
+        if (this.pendingCommits.size > 0 && !this.stopping.signal.aborted) this.scheduleCommit([...this.pendingCommits.values()][0]);
       });
     }, this.options.commitIntervalMs ?? 100);
   }
 
   private async flushCommits(): Promise<void> {
     await this.committing;
-    while (this.pendingCommits.size > 0 && this.consumer) {
+    while (this.pendingCommits.size > 0 && this.consumer && this.joined) {
       const offsets = [...this.pendingCommits.values()].filter((commit) => !commit.progress.abandoned);
       this.pendingCommits.clear();
       if (offsets.length === 0) continue;
       try {
         await this.consumer.commitOffsets(offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })));
+        this.commitsFailing = false;
       } catch (error) {
-        // Not fatal: the next commit covers these offsets, and a redelivery is recognised as processed.
-        this.logger.warn({ err: error }, 'offset commit failed; finished commands may be redelivered');
+        // Not fatal (redeliveries are recognised as processed), but a quiet partition would never commit its finished
+        // prefix: keep what no later completion superseded for the next round (a rejoin abandons it anyway).
+        for (const commit of offsets) {
+          const id = idOf(commit.topic, commit.partition);
+          if (!commit.progress.abandoned && !this.pendingCommits.has(id)) this.pendingCommits.set(id, commit);
+        }
+        const partitions = offsets.map(({ partition }) => partition);
+        // During a rebalance every round fails until the rejoin: one warning per streak.
+        if (this.commitsFailing) this.logger.debug({ err: error, partitions }, 'offset commit failed again');
+        else this.logger.warn({ err: error, partitions }, 'offset commit failed; retrying with the next commit');
+        this.commitsFailing = true;
+        return;
       }
     }
   }
