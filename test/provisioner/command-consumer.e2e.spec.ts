@@ -210,27 +210,35 @@ describe('CommandConsumer on a Kafka-protocol broker', () => {
     await producer.send({ topic, messages: Array.from({ length: count }, (_, i) => ({ key: `user-${i % 40}`, value: String(i) })) });
     const appliedBy = new Map<string, string[]>();
     const release = gate();
+    let startedByFirst = 0;
     // Stands in for processed_commands + the operation row lock: a redelivery of an applied command is skipped.
     const apply = (member: string) => async (message: CommandMessage): Promise<void> => {
-      if (member === 'first' && Number(message.value!.toString()) >= 20) await release.wait();
+      // The first member applies its first four commands and then holds every later one until released, so its
+      // partitions are revoked while it has commands in flight (whichever partition it happened to read first).
+      if (member === 'first' && ++startedByFirst > 4) await release.wait();
       const value = message.value!.toString();
       if (!appliedBy.has(value)) appliedBy.set(value, [member]);
     };
-    const first = new CommandConsumer(kafka, apply('first'), consumerOptions(groupId, topic, 4), silent);
-    consumers.push(first);
-    await first.start();
-    await until('the first member to hold commands in flight', () => first.bufferedCount > 0 && appliedBy.size >= 4);
-    const second = new CommandConsumer(kafka, apply('second'), consumerOptions(groupId, topic, 4), silent);
-    consumers.push(second);
-    await second.start();
-    // The second member gets partitions only after the first rejoined, i.e. after they were revoked from it.
-    await until('the second member to apply commands of revoked partitions', () => [...appliedBy.values()].some((members) => members.includes('second')));
-    release.open();
-    await until('every command applied', () => appliedBy.size === count);
-    // Each partition's committed offset ends at its end: nothing lost, nothing left uncommitted.
-    const ends = await admin.fetchTopicOffsets(topic);
-    for (const end of ends) {
-      await until(`partition ${end.partition} committed to its end`, async () => (await committed(groupId, topic, end.partition)) === end.offset);
+    try {
+      const first = new CommandConsumer(kafka, apply('first'), consumerOptions(groupId, topic, 4), silent);
+      consumers.push(first);
+      await first.start();
+      await until('the first member to hold commands in flight', () => appliedBy.size === 4 && startedByFirst > 4);
+      const second = new CommandConsumer(kafka, apply('second'), consumerOptions(groupId, topic, 4), silent);
+      consumers.push(second);
+      await second.start();
+      // The second member gets partitions only after the first rejoined, i.e. after they were revoked from it.
+      await until('the second member to apply commands of revoked partitions', () => [...appliedBy.values()].some((members) => members.includes('second')));
+      release.open();
+      await until('every command applied', () => appliedBy.size === count);
+      // Each partition's committed offset ends at its end: nothing lost, nothing left uncommitted.
+      const ends = await admin.fetchTopicOffsets(topic);
+      for (const end of ends) {
+        await until(`partition ${end.partition} committed to its end`, async () => (await committed(groupId, topic, end.partition)) === end.offset);
+      }
+    } finally {
+      // A failed wait must not leave the first member's commands held: stopping it waits for them.
+      release.open();
     }
   });
 
