@@ -200,10 +200,7 @@ describe('CommandConsumer on a Kafka-protocol broker', () => {
     expect(applied).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
   });
 
-  // Quarantined with rebalance.e2e.spec.ts: on the embedded (librdkafka mock) broker the first member of this fresh
-  // group sometimes never gets its partitions. Run with KB4_REBALANCE_TESTS=1, ideally against a real Kafka.
-  const itOnRequest = process.env.KB4_REBALANCE_TESTS === '1' ? it : it.skip;
-  itOnRequest('hands revoked partitions to a new member: every command applied once, every partition committed to its end', async () => {
+  it('hands revoked partitions to a new member: every command applied once, every partition committed to its end', async () => {
     const topic = `test.prov.rebalance.${suffix}`;
     const groupId = `test-rebalance-${suffix}`;
     const count = 200;

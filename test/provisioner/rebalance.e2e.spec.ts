@@ -38,12 +38,7 @@ async function until(what: string, condition: () => Promise<boolean>, replicas: 
   throw new Error(`gave up waiting for ${what}\n${replicas().map((replica) => `${replica.name}:\n${consumerLog(replica)}`).join('\n')}`);
 }
 
-// Quarantined: the embedded (librdkafka mock) broker drops a second member joining a busy group often enough to
-// fail CI (it cannot parse kafkajs's LeaveGroup v3, so every rebalance waits out session timeouts). Run with
-// KB4_REBALANCE_TESTS=1, ideally with KAFKA_BROKERS pointing at a real Kafka.
-const describeOnRequest = process.env.KB4_REBALANCE_TESTS === '1' ? describe : describe.skip;
-
-describeOnRequest('provisioner replicas in one consumer group', () => {
+describe('provisioner replicas in one consumer group', () => {
   let stack: ProvisioningStack;
   let second: ServiceProcess | undefined;
 
