@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { startSandbox } from '../../apps/knowbe4-sandbox/src/sandbox';
 import { call, createTenant, GatewayProcess, startGatewayProcess } from '../gateway/support/gateway-harness';
 import { ThrowawayDatabase } from '../support/throwaway-database';
-import { CREDENTIALS_KEY, pollerDatabase, pollerEnv, runStatuses, sandboxCall, startPollerInProcess, waitFor, waitForRun } from './support';
+import { CREDENTIALS_KEY, pollerDatabase, pollerEnv, runStatuses, sandboxCall, startPollerInProcess, waitFor, waitForRun, initialRun } from './support';
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 
@@ -45,8 +45,7 @@ describe('poller: an account whose Reporting key KnowBe4 rejects (401)', () => {
       KNOWBE4_PACING: 'off',
       LOG_LEVEL: 'warn',
     });
-    const [initial] = await waitFor('the initial run', async () => (await runStatuses(dataSource, accountId)).length > 0 && runStatuses(dataSource, accountId));
-    expect((await waitForRun(dataSource, initial.id)).status).toBe('completed');
+    expect((await initialRun(dataSource, accountId)).status).toBe('completed');
   });
 
   afterAll(async () => {

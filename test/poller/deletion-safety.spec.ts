@@ -6,7 +6,7 @@ import { SyncRunRepository } from '@kb4/persistence';
 import { DataSource } from 'typeorm';
 import { startSandbox } from '../../apps/knowbe4-sandbox/src/sandbox';
 import { ThrowawayDatabase } from '../support/throwaway-database';
-import { connectAccount, pollerDatabase, pollerEnv, runStatuses, sandboxCall, startPollerInProcess, waitFor, waitForRun } from './support';
+import { connectAccount, pollerDatabase, pollerEnv, sandboxCall, startPollerInProcess, waitForRun, initialRun } from './support';
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 
@@ -61,8 +61,7 @@ describe('poller: a user that only looks deleted is not deleted', () => {
     ({ database, dataSource } = await pollerDatabase('deletion'));
     accountId = await connectAccount(dataSource, tenant);
     poller = await startPollerInProcess(pollerEnv(database.url, proxyUrl, { OUTBOX_RELAY_ENABLED: 'false', SYNC_PER_PAGE: '10' }));
-    const [initial] = await waitFor('the initial run', async () => (await runStatuses(dataSource, accountId)).length > 0 && runStatuses(dataSource, accountId));
-    expect((await waitForRun(dataSource, initial.id)).status).toBe('completed');
+    expect((await initialRun(dataSource, accountId)).status).toBe('completed');
   });
 
   afterAll(async () => {

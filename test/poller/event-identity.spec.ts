@@ -4,7 +4,7 @@ import { SyncRunRepository } from '@kb4/persistence';
 import { DataSource } from 'typeorm';
 import { startSandbox } from '../../apps/knowbe4-sandbox/src/sandbox';
 import { ThrowawayDatabase } from '../support/throwaway-database';
-import { connectAccount, pollerDatabase, pollerEnv, runStatuses, sandboxCall, startPollerInProcess, waitFor, waitForRun } from './support';
+import { connectAccount, pollerDatabase, pollerEnv, sandboxCall, startPollerInProcess, waitForRun, initialRun } from './support';
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 
@@ -40,8 +40,7 @@ describe('poller: event identity across runs (no relay; the outbox is the record
     ({ database, dataSource } = await pollerDatabase('identity'));
     accountId = await connectAccount(dataSource, tenant);
     poller = await startPollerInProcess(pollerEnv(database.url, sandbox.url, { OUTBOX_RELAY_ENABLED: 'false', SYNC_PER_PAGE: '7' }));
-    const [initial] = await waitFor('the initial run', async () => (await runStatuses(dataSource, accountId)).length > 0 && runStatuses(dataSource, accountId));
-    expect((await waitForRun(dataSource, initial.id)).status).toBe('completed');
+    expect((await initialRun(dataSource, accountId)).status).toBe('completed');
   });
 
   afterAll(async () => {

@@ -6,7 +6,7 @@ import { SyncRunRepository } from '@kb4/persistence';
 import { DataSource } from 'typeorm';
 import { startSandbox } from '../../apps/knowbe4-sandbox/src/sandbox';
 import { ThrowawayDatabase } from '../support/throwaway-database';
-import { connectAccount, pollerDatabase, pollerEnv, runStatuses, sandboxCall, startPollerInProcess, waitFor, waitForRun } from './support';
+import { connectAccount, pollerDatabase, pollerEnv, sandboxCall, startPollerInProcess, waitForRun, initialRun } from './support';
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 
@@ -100,8 +100,8 @@ describe('poller: walking KnowBe4 lists by cursor', () => {
 
   it('walks every list by cursor by default: cursor=true, then each next_cursor, never a page number', async () => {
     await usePoller();
-    const [initial] = await waitFor('the initial run', async () => (await runStatuses(dataSource, accountId)).length > 0 && runStatuses(dataSource, accountId));
-    expect((await waitForRun(dataSource, initial.id)).status).toBe('completed');
+    const initial = await initialRun(dataSource, accountId);
+    expect(initial.status).toBe('completed');
     const users = proxy.requests.filter((r) => r.path === '/users');
     // 45 users, 10 per page: five pages, the last one ends the walk with an empty cursor (no sixth request)
     expect(users.map((r) => r.cursor === 'true')).toEqual([true, false, false, false, false]);

@@ -111,6 +111,12 @@ export async function waitForRun(dataSource: DataSource, runId: string, statuses
   }, timeoutMs);
 }
 
+/** The account's first run (queued by the scheduler when the poller starts), once it ended. */
+export async function initialRun(dataSource: DataSource, accountId: string): Promise<{ id: string; status: string; counts: Record<string, number>; error: string | null }> {
+  const [initial] = await waitFor('the initial run', async () => (await runStatuses(dataSource, accountId)).length > 0 && runStatuses(dataSource, accountId));
+  return { id: initial.id, ...(await waitForRun(dataSource, initial.id)) };
+}
+
 export async function sandboxCall(url: string, method: string, body?: unknown, headers: Record<string, string> = {}): Promise<unknown> {
   const response = await fetch(url, {
     method,
