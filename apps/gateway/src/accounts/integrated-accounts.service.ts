@@ -102,6 +102,8 @@ export class IntegratedAccountsService {
     });
     this.scope.forget(account.id);
     if (!updated) throw new ApiError(404, 'integrated account not found');
+    // Back from auth_failed with credentials KnowBe4 accepts: catch up now rather than at the next interval.
+    if (account.status === 'auth_failed' && updated.status === 'active') await this.syncQueue.queueManualSync(updated.id);
     return updated;
   }
 
