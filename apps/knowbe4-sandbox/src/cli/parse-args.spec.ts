@@ -1,0 +1,38 @@
+import { parseSandboxArgs } from './parse-args';
+
+describe('sandbox command line', () => {
+  it('has defaults a new user can run without flags', () => {
+    expect(parseSandboxArgs([], {})).toEqual({
+      port: 4010,
+      host: '127.0.0.1',
+      seed: 1,
+      users: 300,
+      region: 'us',
+      rateLimit: 'documented',
+      tenants: 1,
+      responseTime: 'off',
+    });
+  });
+
+  it('reads --flag value and --flag=value, and the environment where a flag is absent', () => {
+    const options = parseSandboxArgs(['--port=0', '--users', '25', '--region', 'eu', '--rate-limit=off', '--tenants', '0'], {
+      SANDBOX_RESPONSE_TIME: 'recorded',
+    });
+    expect(options).toMatchObject({ port: 0, users: 25, region: 'eu', rateLimit: 'off', tenants: 0, responseTime: 'recorded' });
+    expect(parseSandboxArgs(['--response-time', 'off'], { SANDBOX_RESPONSE_TIME: 'recorded', SANDBOX_PORT: '4999' })).toMatchObject({
+      responseTime: 'off',
+      port: 4999,
+    });
+  });
+
+  it.each([
+    [['--colour', 'blue'], /unknown option --colour/],
+    [['users'], /unexpected argument users/],
+    [['--users', '-3'], /--users must be a non-negative integer/],
+    [['--region', 'mars'], /--region must be one of/],
+    [['--rate-limit', 'fast'], /--rate-limit must be documented, seed or off/],
+    [['--response-time', 'slow'], /--response-time must be off or recorded/],
+  ])('refuses %j naming what is wrong', (argv, message) => {
+    expect(() => parseSandboxArgs(argv, {})).toThrow(message);
+  });
+});
