@@ -41,6 +41,10 @@ export interface ScimAddress {
   country?: string;
 }
 
+/**
+ * RFC 7643 §4.3 `manager`: `value` is the manager's SCIM id. KnowBe4 keeps managers as name + email, so the mapping
+ * writes the manager's email there and, on reads, takes `value` as an email only when it has an '@'.
+ */
 export interface ScimManagerRef {
   value?: string;
   displayName?: string;

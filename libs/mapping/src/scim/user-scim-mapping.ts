@@ -11,9 +11,9 @@ import {
   SCIM_KNOWBE4_USER_SCHEMA,
   SCIM_PATCH_OP_SCHEMA,
   SCIM_USER_SCHEMA,
-  type ScimEnterpriseUser,
-  type ScimKnowBe4User,
-  type ScimManager,
+  type ScimEnterpriseUserExtension,
+  type ScimKnowBe4UserExtension,
+  type ScimManagerRef,
   type ScimMultiValued,
   type ScimPatchOperation,
   type ScimPatchRequest,
@@ -36,7 +36,7 @@ export const CUSTOM_FIELD_SCIM_ATTRIBUTES = {
   custom_field_4: 'customField4',
   custom_date_1: 'customDate1',
   custom_date_2: 'customDate2',
-} as const satisfies Record<keyof UnifiedCustomFields, keyof ScimKnowBe4User>;
+} as const satisfies Record<keyof UnifiedCustomFields, keyof ScimKnowBe4UserExtension>;
 
 const CUSTOM_FIELD_ENTRIES = Object.entries(CUSTOM_FIELD_SCIM_ATTRIBUTES) as Array<
   [keyof UnifiedCustomFields, (typeof CUSTOM_FIELD_SCIM_ATTRIBUTES)[keyof UnifiedCustomFields]]
@@ -76,15 +76,15 @@ function present<T>(value: T | null | undefined): value is T {
   return value !== null && value !== undefined && value !== '';
 }
 
-function toScimManager(manager: UnifiedManager): ScimManager | undefined {
-  const scim: ScimManager = {};
+function toScimManager(manager: UnifiedManager): ScimManagerRef | undefined {
+  const scim: ScimManagerRef = {};
   if (present(manager.email)) scim.value = manager.email;
   if (present(manager.name)) scim.displayName = manager.name;
   return Object.keys(scim).length > 0 ? scim : undefined;
 }
 
-function enterpriseOf(input: UnifiedUserWrite): ScimEnterpriseUser | undefined {
-  const enterprise: ScimEnterpriseUser = {};
+function enterpriseOf(input: UnifiedUserWrite): ScimEnterpriseUserExtension | undefined {
+  const enterprise: ScimEnterpriseUserExtension = {};
   if (present(input.external_id)) enterprise.employeeNumber = input.external_id;
   if (present(input.department)) enterprise.department = input.department;
   if (present(input.division)) enterprise.division = input.division;
@@ -95,8 +95,8 @@ function enterpriseOf(input: UnifiedUserWrite): ScimEnterpriseUser | undefined {
   return Object.keys(enterprise).length > 0 ? enterprise : undefined;
 }
 
-function knowBe4ExtensionOf(input: UnifiedUserWrite): ScimKnowBe4User | undefined {
-  const extension: ScimKnowBe4User = {};
+function knowBe4ExtensionOf(input: UnifiedUserWrite): ScimKnowBe4UserExtension | undefined {
+  const extension: ScimKnowBe4UserExtension = {};
   for (const [field, attribute] of CUSTOM_FIELD_ENTRIES) {
     const value = input.custom_fields?.[field];
     if (present(value)) extension[attribute] = value;
@@ -150,7 +150,7 @@ function orNull(value: string | undefined): string | null {
   return present(value) ? value : null;
 }
 
-function managerFromScim(manager: ScimManager | undefined): UnifiedManager | null {
+function managerFromScim(manager: ScimManagerRef | undefined): UnifiedManager | null {
   const email = manager?.value?.includes('@') ? manager.value : null;
   const name = orNull(manager?.displayName);
   return email !== null || name !== null ? { name, email } : null;
