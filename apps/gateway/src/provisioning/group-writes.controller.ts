@@ -1,33 +1,17 @@
 import { Body, Controller, Delete, Inject, Param, Post, Query, Res } from '@nestjs/common';
-import {
-  ApiAcceptedResponse,
-  ApiBadRequestResponse,
-  ApiHeader,
-  ApiNotFoundResponse,
-  ApiOperation,
-  ApiTags,
-  ApiUnprocessableEntityResponse,
-} from '@nestjs/swagger';
+import { ApiOperation } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { RequiresApiKey } from '../auth/api-key.guard';
-import { ErrorResponseDto } from '../http/error-response.dto';
-import { OperationDto } from './operation.dto';
 import type { OperationView } from './operation-view';
 import { ProvisioningService } from './provisioning.service';
-import { IDEMPOTENCY_HEADER, PREFER_HEADER } from './user-writes.controller';
-import { UnifiedWrite, UnifiedWriteContext } from './unified-write.decorator';
+import { UnifiedWrite, UnifiedWriteContext, UnifiedWriteRoutes } from './unified-write.decorator';
 import { answerWrite } from './write-responses';
 import { AddGroupMembersRequest, CreateGroupRequest, WriteQuery } from './write-requests.dto';
 
 /** Writes of /unified/user-directory/groups: console groups and their members, over SCIM. */
-@ApiTags('unified-user-directory')
-@RequiresApiKey()
-@ApiHeader(IDEMPOTENCY_HEADER)
-@ApiHeader(PREFER_HEADER)
-@ApiAcceptedResponse({ description: 'Accepted; poll GET /operations/{id}', type: OperationDto })
-@ApiBadRequestResponse({ description: 'Invalid body or unknown field', type: ErrorResponseDto })
-@ApiNotFoundResponse({ description: 'Integrated account, group or user not found in this workspace', type: ErrorResponseDto })
-@ApiUnprocessableEntityResponse({ description: 'Idempotency-Key reused with a different request', type: ErrorResponseDto })
+@UnifiedWriteRoutes({
+  badRequest: 'Invalid body or unknown field',
+  notFound: 'Integrated account, group or user not found in this workspace',
+})
 @Controller('unified/user-directory/groups')
 export class GroupWritesController {
   constructor(@Inject(ProvisioningService) private readonly provisioning: ProvisioningService) {}

@@ -7,7 +7,7 @@ import { ErrorResponseDto } from '../http/error-response.dto';
 import { OperationDto, OperationListDto } from './operation.dto';
 import { OperationView, preferredWaitSeconds } from './operation-view';
 import { ProvisioningService } from './provisioning.service';
-import { PREFER_HEADER } from './user-writes.controller';
+import { PREFER_HEADER } from './unified-write.decorator';
 import { ListOperationsQuery } from './write-requests.dto';
 
 /** Provisioning operations: status of each write, the failed ones (the DLQ view) and their replay. */

@@ -1,7 +1,18 @@
-import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { applyDecorators, createParamDecorator, ExecutionContext } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ApiError } from '@kb4/platform';
+import { RequiresApiKey } from '../auth/api-key.guard';
 import { workspaceOf } from '../auth/request-context';
+import { ErrorResponseDto } from '../http/error-response.dto';
+import { OperationDto } from './operation.dto';
 import { preferredWaitSeconds } from './operation-view';
 
 /** What every unified write reads from its request besides the body and the account: who, where, and how to answer. */
@@ -34,3 +45,28 @@ export const UnifiedWrite = createParamDecorator((_data: unknown, context: Execu
     waitSeconds: preferredWaitSeconds(request.headers.prefer),
   };
 });
+
+export const IDEMPOTENCY_HEADER = {
+  name: 'Idempotency-Key',
+  required: false,
+  description: 'The same key with the same request returns the same operation; with another request → 422',
+};
+export const PREFER_HEADER = { name: 'Prefer', required: false, description: '`wait=N` (N ≤ 30): answer 200 with the finished operation if it finishes within N seconds' };
+
+/**
+ * What a controller of unified writes declares once: API key, the headers `@UnifiedWrite()` reads, and the answers
+ * every write shares (202 with the operation; 400, 404 and 422 in the one error shape).
+ */
+export function UnifiedWriteRoutes(describe: { badRequest: string; notFound: string }): ClassDecorator {
+  return applyDecorators(
+    ApiTags('unified-user-directory'),
+    RequiresApiKey(),
+    // listed Prefer first in the spec, as the controllers' stacked decorators did
+    ApiHeader(PREFER_HEADER),
+    ApiHeader(IDEMPOTENCY_HEADER),
+    ApiAcceptedResponse({ description: 'Accepted; poll GET /operations/{id}', type: OperationDto }),
+    ApiBadRequestResponse({ description: describe.badRequest, type: ErrorResponseDto }),
+    ApiNotFoundResponse({ description: describe.notFound, type: ErrorResponseDto }),
+    ApiUnprocessableEntityResponse({ description: 'Idempotency-Key reused with a different request', type: ErrorResponseDto }),
+  );
+}
