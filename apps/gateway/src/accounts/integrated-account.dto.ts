@@ -147,37 +147,32 @@ export class SyncRunListDto {
   result_count!: number;
 }
 
-export class SyncRunListQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
+/**
+ * `limit` + `next_cursor` of the admin lists, as a class to extend: `maxLimit` and `defaultLimit` differ per list,
+ * the validation and the documentation do not.
+ */
+function CursorPageQuery(maxLimit: number, defaultLimit: number) {
+  class CursorPageQueryBase {
+    @ApiPropertyOptional({ minimum: 1, maximum: maxLimit, default: defaultLimit })
+    @IsOptional()
+    @Type(() => Number)
+    @IsInt()
+    @Min(1)
+    @Max(maxLimit)
+    limit?: number;
 
-  @ApiPropertyOptional({ description: 'The next_cursor of the previous page (opaque; keep limit unchanged while paging)' })
-  @IsOptional()
-  @IsString()
-  @Length(1, 1024)
-  next_cursor?: string;
+    @ApiPropertyOptional({ description: 'The next_cursor of the previous page (opaque; keep limit unchanged while paging)' })
+    @IsOptional()
+    @IsString()
+    @Length(1, 1024)
+    next_cursor?: string;
+  }
+  return CursorPageQueryBase;
 }
 
-export class IntegratedAccountListQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
+export class SyncRunListQuery extends CursorPageQuery(100, 20) {}
 
-  @ApiPropertyOptional({ description: 'The next_cursor of the previous page (opaque; keep limit unchanged while paging)' })
-  @IsOptional()
-  @IsString()
-  @Length(1, 1024)
-  next_cursor?: string;
-}
+export class IntegratedAccountListQuery extends CursorPageQuery(500, 50) {}
 
 export function toAccountDto(account: IntegratedAccountEntity): IntegratedAccountDto {
   return {
