@@ -64,10 +64,8 @@ export class SandboxStore {
       dirty: input.dirty ?? false,
       groupRiskHistoryErrorRate: input.group_risk_history_error_rate ?? 0,
     };
-    if (this.byReportingKey.has(options.reportingApiKey) || this.byScimToken.has(options.reportingApiKey))
-      throw new RangeError('reporting_api_key is already in use');
-    if (this.byScimToken.has(options.scimToken) || this.byReportingKey.has(options.scimToken))
-      throw new RangeError('scim_token is already in use');
+    if (this.inUse(options.reportingApiKey)) throw new RangeError('reporting_api_key is already in use');
+    if (this.inUse(options.scimToken)) throw new RangeError('scim_token is already in use');
     const tenant = new TenantStore(id, options);
     seedTenant(tenant);
     this.register(tenant);
@@ -91,9 +89,8 @@ export class SandboxStore {
     const reportingApiKey =
       typeof rotate.reporting === 'string' ? rotate.reporting : rotate.reporting ? fresh(`kb4rep_${tenant.options.region}_`) : tenant.options.reportingApiKey;
     const scimToken = typeof rotate.scim === 'string' ? rotate.scim : rotate.scim ? fresh('kb4scim_') : tenant.options.scimToken;
-    const taken = (value: string, own: string): boolean => value !== own && (this.byReportingKey.has(value) || this.byScimToken.has(value));
-    if (taken(reportingApiKey, tenant.options.reportingApiKey) || reportingApiKey === scimToken) throw new RangeError('reporting_api_key is already in use');
-    if (taken(scimToken, tenant.options.scimToken)) throw new RangeError('scim_token is already in use');
+    if (this.inUse(reportingApiKey, tenant.options.reportingApiKey) || reportingApiKey === scimToken) throw new RangeError('reporting_api_key is already in use');
+    if (this.inUse(scimToken, tenant.options.scimToken)) throw new RangeError('scim_token is already in use');
     this.byReportingKey.delete(tenant.options.reportingApiKey);
     this.byScimToken.delete(tenant.options.scimToken);
     tenant.options.reportingApiKey = reportingApiKey;
@@ -138,6 +135,11 @@ export class SandboxStore {
       trial: tenant.options.trial,
       dirty: tenant.options.dirty,
     };
+  }
+
+  /** True when some tenant's Reporting key or SCIM token already is `value` (`replacing`: the value it replaces). */
+  private inUse(value: string, replacing?: string): boolean {
+    return value !== replacing && (this.byReportingKey.has(value) || this.byScimToken.has(value));
   }
 
   private register(tenant: TenantStore): void {
