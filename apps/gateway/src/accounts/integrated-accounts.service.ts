@@ -79,19 +79,17 @@ export class IntegratedAccountsService {
     const account = await this.scope.requireAccount(workspaceId, id);
     this.assertScimBaseUrlAllowed(input.scim_base_url);
     const rotating = input.reporting_api_key !== undefined || input.scim_token !== undefined || input.scim_base_url !== undefined;
+    // Re-activating an account the poller stopped after a 401 checks the stored credentials again first.
+    const reactivating = account.status === 'auth_failed' && input.status === 'active';
     let credentials: { reporting_api_key: string; scim_token: string } | undefined;
-    if (!rotating && account.status === 'auth_failed' && input.status === 'active') {
-      // the poller stopped syncing when KnowBe4 answered 401: the stored credentials are checked again first
+    if (rotating || reactivating) {
       const stored = this.accounts.credentialsOf(account);
-      await this.verifyOrThrow({ region: account.region, ...stored, scim_base_url: account.scimBaseUrl }, requestId);
-    }
-    if (rotating) {
-      const stored = this.accounts.credentialsOf(account);
-      credentials = {
+      const candidate = {
         reporting_api_key: input.reporting_api_key ?? stored.reporting_api_key,
         scim_token: input.scim_token ?? stored.scim_token,
       };
-      await this.verifyOrThrow({ region: account.region, ...credentials, scim_base_url: input.scim_base_url ?? account.scimBaseUrl }, requestId);
+      await this.verifyOrThrow({ region: account.region, ...candidate, scim_base_url: input.scim_base_url ?? account.scimBaseUrl }, requestId);
+      if (rotating) credentials = candidate;
     }
     const updated = await this.admin.updateInWorkspace(workspaceId, account.id, {
       label: input.label,
