@@ -11,6 +11,7 @@ import { startEmbeddedKafka } from '../scripts/local-stack/embedded-kafka';
 import { startLocalPostgres } from '../scripts/local-stack/postgres';
 import { createThrowawayDatabase } from '../test/support/throwaway-database';
 import { startService, type ServiceProcess } from '../test/provisioner/support/provisioning-stack';
+import { isResponseTimeProfile, RESPONSE_TIME_PROFILES, type ResponseTimeProfile } from '../apps/knowbe4-sandbox/src/http/response-time';
 import { printReport } from './support/report';
 import { startSandboxProcess, type SandboxTenantInfo } from './support/sandbox-process';
 
@@ -214,11 +215,11 @@ async function pipeline(
   }
 }
 
-const RESPONSE_TIMES = ['recorded', 'off'] as const;
-type ResponseTimeProfile = (typeof RESPONSE_TIMES)[number];
 // `recorded`: the sandbox answers after KnowBe4's recorded server time (x-runtime, median ≈ 200 ms); `off`: at once.
-const RESPONSE_TIME = (process.env.BENCH_RESPONSE_TIME ?? 'recorded') as ResponseTimeProfile;
-if (!RESPONSE_TIMES.includes(RESPONSE_TIME)) throw new Error('BENCH_RESPONSE_TIME must be recorded or off');
+const RESPONSE_TIME: ResponseTimeProfile = ((value) => {
+  if (!isResponseTimeProfile(value)) throw new Error(`BENCH_RESPONSE_TIME must be one of ${RESPONSE_TIME_PROFILES.join(', ')}`);
+  return value;
+})(process.env.BENCH_RESPONSE_TIME ?? 'recorded');
 
 async function setResponseTime(sandboxUrl: string, profile: ResponseTimeProfile): Promise<void> {
   const response = await fetch(`${sandboxUrl}/_sandbox/response-time`, {
