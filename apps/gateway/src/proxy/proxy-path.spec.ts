@@ -33,3 +33,25 @@ describe('parseProxyUrl', () => {
     expect(() => parseProxyUrl(`/proxy/${ACCOUNT}/reporting/users?page=1&page=2`)).toThrow('repeated');
   });
 });
+
+describe('parseProxyUrl query parameters', () => {
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'])('passes a parameter named %s through instead of calling it repeated', (name) => {
+    const target = parseProxyUrl(`/proxy/${ACCOUNT}/reporting/users?${name}=1&page=2`);
+    expect(Object.keys(target.query)).toEqual([name, 'page']);
+    expect(target.query[name]).toBe('1');
+  });
+
+  it('still refuses a repeated __proto__', () => {
+    expect(() => parseProxyUrl(`/proxy/${ACCOUNT}/reporting/users?__proto__=1&__proto__=2`)).toThrow('repeated');
+  });
+
+  it.each(['a%00b', 'x%0D%0Ay', '%1B[31m'])('refuses the control characters in %s, naming the parameter', (value) => {
+    let thrown: unknown;
+    try {
+      parseProxyUrl(`/proxy/${ACCOUNT}/reporting/users?status=${value}`);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toMatchObject({ statusCode: 400, details: [{ field: 'status', location: 'query' }] });
+  });
+});

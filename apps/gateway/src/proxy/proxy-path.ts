@@ -44,8 +44,13 @@ export function parseProxyUrl(originalUrl: string): ProxyTarget {
   return { accountId, surface: surface as ProxySurface, path: `/${segments.join('/')}`, query: parseQuery(rawQuery) };
 }
 
+// No KnowBe4 parameter holds a control character; NUL or CR/LF here can only be an attack on something downstream.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
 function parseQuery(raw: string): Record<string, string> {
-  const query: Record<string, string> = {};
+  // no prototype: `constructor`, `toString` and `__proto__` are ordinary parameter names here
+  const query = Object.create(null) as Record<string, string>;
   if (raw === '') return query;
   let params: URLSearchParams;
   try {
@@ -57,7 +62,13 @@ function parseQuery(raw: string): Record<string, string> {
   for (const [key, value] of params) {
     if (++count > MAX_QUERY_PARAMS) throw refuse('too many query parameters');
     if (key === '' || key.length > 100 || value.length > 1000) throw refuse('query parameter too long or empty');
-    if (key in query) throw refuse(`query parameter "${key.slice(0, 50)}" is repeated`);
+    if (Object.hasOwn(query, key)) throw refuse(`query parameter "${key.slice(0, 50)}" is repeated`);
+    if (CONTROL_CHARACTER.test(key) || CONTROL_CHARACTER.test(value)) {
+      const field = key.replace(CONTROL_CHARACTER, '?').slice(0, 50);
+      throw new ApiError(400, `proxy query parameter "${field}" contains a control character`, [
+        { field, location: 'query', errors: ['must not contain control characters (NUL, CR, LF, …)'] },
+      ]);
+    }
     query[key] = value;
   }
   return query;
