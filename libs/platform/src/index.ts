@@ -1,6 +1,7 @@
 export * from './config/load-config';
 export * from './config/common-config';
 export * from './logging/logger';
+export * from './logging/safe-error';
 export * from './errors/api-error';
 export * from './errors/api-exception.filter';
 export * from './http/request-id.middleware';

@@ -1,5 +1,6 @@
 import { LoggerService } from '@nestjs/common';
-import pino, { Logger } from 'pino';
+import pino, { DestinationStream, Logger } from 'pino';
+import { withSafeErrors } from './safe-error';
 
 /** Field names whose values are secrets wherever they appear in a log record. */
 export const SECRET_FIELD_NAMES = [
@@ -18,13 +19,21 @@ export const SECRET_FIELD_NAMES = [
 
 const redactPaths = SECRET_FIELD_NAMES.flatMap((name) => [name, `*.${name}`, `*.*.${name}`, `headers.${name}`]);
 
-export function createLogger(service: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino({
+/** `destination` defaults to stdout (tests capture lines through it). */
+export function createLogger(service: string, level = process.env.LOG_LEVEL ?? 'info', destination?: DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: { service },
     redact: { paths: redactPaths, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
-  });
+    // errors lose SQL parameters, query text and values quoted by Postgres before any serializer sees them
+    hooks: {
+      logMethod(args, method) {
+        method.apply(this, withSafeErrors(args) as Parameters<typeof method>);
+      },
+    },
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** Lets NestJS write its own logs through pino so every line is structured and redacted. */
