@@ -103,6 +103,28 @@ export class KnowBe4BudgetExhaustedError extends KnowBe4Error {
   }
 }
 
+/**
+ * Our own pacing gave up: the request waited `maxWaitMs` in the account's queue without getting a slot, so it was
+ * never sent (nothing of the daily budget was spent). `retryAfterMs` estimates when the queue ahead will have drained.
+ */
+export class KnowBe4PacingTimeoutError extends KnowBe4Error {
+  readonly insight = 'rate_limit_error';
+  readonly transient = true;
+  readonly retryAfterMs: number;
+  readonly waitedMs: number;
+  constructor(details: KnowBe4ErrorDetails & { retryAfterMs: number; waitedMs: number }) {
+    super(
+      details,
+      `the KnowBe4 account's request queue did not reach this request within ${details.waitedMs} ms; retry in ${Math.ceil(details.retryAfterMs / 1000)} s`,
+    );
+    this.retryAfterMs = details.retryAfterMs;
+    this.waitedMs = details.waitedMs;
+  }
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), retryAfterMs: this.retryAfterMs, waitedMs: this.waitedMs };
+  }
+}
+
 export class KnowBe4NotFoundError extends KnowBe4Error {
   readonly insight = 'not_found_error';
   readonly transient = false;

@@ -32,16 +32,20 @@ export {
   sharedRatePacers,
   DAY_MS,
 } from './pacing/rate-pacer';
-export { type Pacer, type PacerRegistry, isPacer } from './pacing/pacer';
+export { type Pacer, type PacerRegistry, type PacingLane, type AcquireOptions, isPacer } from './pacing/pacer';
 export {
   SharedRatePacer,
   type SharedRatePacerOptions,
   SharedRatePacerRegistry,
   type RateBudgetStore,
-  type BudgetReservation,
-  type BudgetReservationRequest,
+  type BudgetDecision,
+  type BudgetTakeRequest,
+  type BudgetGiveBack,
   budgetKeyFor,
   earliestSlot,
+  interactiveLimit,
+  SYNC_ACTIVE_MS,
+  DEFAULT_SYNC_RESERVED_SHARE,
 } from './pacing/shared-rate-pacer';
 export * from './reporting/types';
 export { PagedList, type SkippedRecord, type SkipListener, MAX_PER_PAGE } from './reporting/pagination';

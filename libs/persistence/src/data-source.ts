@@ -18,6 +18,7 @@ import { SyncRunPages1764180000000 } from './migrations/1764180000000-sync-run-p
 import { SyncPageFingerprints1764181000000 } from './migrations/1764181000000-sync-page-fingerprints';
 import { SyncPageFingerprintIds1764181000001 } from './migrations/1764181000001-sync-page-fingerprint-ids';
 import { Knowbe4RateBudgets1764191000000 } from './migrations/1764191000000-knowbe4-rate-budgets';
+import { Knowbe4RateLanes1764320000000 } from './migrations/1764320000000-knowbe4-rate-lanes';
 
 export const ENTITIES = [
   WorkspaceEntity,
@@ -32,7 +33,7 @@ export const ENTITIES = [
   OperationEntity,
   ProcessedCommandEntity,
 ];
-export const MIGRATIONS = [InitialSchema1764160000000, DirectoryMirror1764170000000, DirectoryReadIndexes1764190000000, OperationFinishedNotify1764200000000, SyncRunPages1764180000000, Knowbe4RateBudgets1764191000000, SyncPageFingerprints1764181000000, SyncPageFingerprintIds1764181000001];
+export const MIGRATIONS = [InitialSchema1764160000000, DirectoryMirror1764170000000, DirectoryReadIndexes1764190000000, OperationFinishedNotify1764200000000, SyncRunPages1764180000000, Knowbe4RateBudgets1764191000000, SyncPageFingerprints1764181000000, SyncPageFingerprintIds1764181000001, Knowbe4RateLanes1764320000000];
 
 export function dataSourceOptions(url: string, overrides: Partial<DataSourceOptions> = {}): DataSourceOptions {
   return {

@@ -194,6 +194,8 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
       baseUrlOverride: this.config.KNOWBE4_BASE_URL_OVERRIDE,
       pacer: this.config.KNOWBE4_RATE_PROFILE,
       pacerRegistry: this.pacers,
+      // syncs keep a reserved share of the account's budget; a run waits as long as it takes (its abort ends the wait)
+      pacing: { lane: 'sync', holder: account.id },
       onRequest,
       dispatcher,
     });

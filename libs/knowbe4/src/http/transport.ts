@@ -8,7 +8,7 @@ import {
   KnowBe4RequestError,
   KnowBe4UpstreamError,
 } from '../errors';
-import type { Pacer } from '../pacing/pacer';
+import type { AcquireOptions, Pacer } from '../pacing/pacer';
 import { Clock, systemClock } from './clock';
 import { redactSecrets, redactUrl } from './redact';
 import {
@@ -87,6 +87,8 @@ export interface TransportOptions {
   secret: string;
   retry: RetryPolicy;
   pacer?: Pacer;
+  /** How this client's requests wait for the pacer: lane, holder (fair share) and the longest wait. */
+  pacing?: Omit<AcquireOptions, 'signal'>;
   dispatcher?: Dispatcher;
   timeoutMs?: number;
   userAgent?: string;
@@ -174,6 +176,7 @@ export class KnowBe4Transport {
   readonly #dispatcher: Dispatcher;
   readonly #retry: RetryPolicy;
   readonly #pacer?: Pacer;
+  readonly #pacing: Omit<AcquireOptions, 'signal'>;
   readonly #timeoutMs: number;
   readonly #clock: Clock;
   readonly #onRequest?: (event: KnowBe4RequestEvent) => void;
@@ -195,6 +198,7 @@ export class KnowBe4Transport {
     this.#dispatcher = options.dispatcher ?? sharedDispatcher();
     this.#retry = options.retry;
     this.#pacer = options.pacer;
+    this.#pacing = options.pacing ?? {};
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#clock = options.clock ?? systemClock;
     this.#onRequest = options.onRequest;
@@ -269,7 +273,7 @@ export class KnowBe4Transport {
     let attempt = 0;
     for (;;) {
       attempt += 1;
-      const wait = this.#pacer?.acquire(options?.signal);
+      const wait = this.#pacer?.acquire({ ...this.#pacing, signal: options?.signal });
       if (wait) await wait;
       const attemptStartedAt = this.#onRequest ? this.#clock.now() : 0;
       let response: Dispatcher.ResponseData;

@@ -1,14 +1,31 @@
 import type { PacingProfile, RatePacerOptions } from './rate-pacer';
 
 /**
+ * Who a request is for. `sync` (the poller) keeps a reserved share of the account's windows and daily budget;
+ * `interactive` (proxy, read-through, credential checks) may not take that share while a sync is running.
+ */
+export type PacingLane = 'sync' | 'interactive';
+
+/** How one request waits for its slot. */
+export interface AcquireOptions {
+  /** Aborting gives the place in the queue back; nothing is spent for a request that is never sent. */
+  signal?: AbortSignal;
+  /** Waiters of one account are served round-robin by holder (the gateway uses the workspace id). */
+  holder?: string;
+  lane?: PacingLane;
+  /** Longest wait for a slot before KnowBe4PacingTimeoutError; undefined waits as long as it takes. */
+  maxWaitMs?: number;
+}
+
+/**
  * What the transport needs from a pacer: before each attempt, wait until the request may go (or throw
- * KnowBe4BudgetExhaustedError). `RatePacer` (one process) and `SharedRatePacer` (a budget every process of
- * the account shares) both implement it.
+ * KnowBe4BudgetExhaustedError / KnowBe4PacingTimeoutError). `RatePacer` (one process) and `SharedRatePacer`
+ * (a budget every process of the account shares) both implement it.
  */
 export interface Pacer {
   readonly profile: PacingProfile;
   /** Resolves when the request may be sent; undefined when it may go at once. */
-  acquire(signal?: AbortSignal): Promise<void> | undefined;
+  acquire(options?: AcquireOptions): Promise<void> | undefined;
   /** The daily budget grows with the licence count, which is only known after GET /account. */
   setLicensedUsers?(licensedUsers: number): void;
 }

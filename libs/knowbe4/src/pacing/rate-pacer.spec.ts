@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { KnowBe4BudgetExhaustedError } from '../errors';
+import { KnowBe4BudgetExhaustedError, KnowBe4PacingTimeoutError } from '../errors';
 import { FakeClock } from '../testing/http-stub';
 import { DAY_MS, RatePacer, RatePacerRegistry } from './rate-pacer';
 
@@ -80,6 +80,22 @@ describe('RatePacer', () => {
     const times = sendTimes(pacer, clock, 2500);
     expect(maxInAnyWindow(times, 60_000)).toBe(1000);
     expect(pacer.snapshot().dailyLimit).toBeUndefined();
+  });
+
+  it('refuses a request whose slot would be further away than maxWaitMs, reserving and charging nothing for it', () => {
+    const clock = new FakeClock();
+    const pacer = new RatePacer({ profile: 'documented', clock, dailyLimit: 100 });
+    for (let i = 0; i < 8; i++) expect(pacer.reserve(1000)).toBeLessThanOrEqual(1000);
+    let refused: unknown;
+    try {
+      pacer.reserve(1000);
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(KnowBe4PacingTimeoutError);
+    expect((refused as KnowBe4PacingTimeoutError).retryAfterMs).toBe(1000);
+    expect(pacer.snapshot().dailyUsed).toBe(8);
+    expect(pacer.reserve()).toBe(2000); // the refused one took no slot: the next caller gets the same one
   });
 
   it('does not pace at all in the off profile', () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { KnowBe4BudgetExhaustedError } from '../errors';
+import { KnowBe4BudgetExhaustedError, KnowBe4PacingTimeoutError } from '../errors';
 import { Clock, systemClock } from '../http/clock';
-import type { Pacer, PacerRegistry } from './pacer';
+import type { AcquireOptions, Pacer, PacerRegistry } from './pacer';
 
 /**
  * `documented`: KnowBe4's published per-account limits (4/s, 50 per rolling minute, daily budget).
@@ -81,12 +81,13 @@ export class RatePacer implements Pacer {
 
   /**
    * Milliseconds to wait before the request may be sent, with the slot already reserved.
-   * Throws KnowBe4BudgetExhaustedError when the daily budget is spent.
+   * Throws KnowBe4BudgetExhaustedError when the daily budget is spent, and KnowBe4PacingTimeoutError (reserving
+   * and charging nothing) when the wait would exceed `maxWaitMs`.
    */
-  reserve(): number {
+  reserve(maxWaitMs?: number): number {
     if (this.profile === 'off') return 0;
     const now = this.clock.now();
-    this.chargeDailyBudget(now);
+    this.openDailyWindow(now);
     let at = now;
     if (this.slotCount > 0) at = Math.max(at, this.slotAt(this.slotCount - 1));
     for (const window of this.windows) {
@@ -94,14 +95,21 @@ export class RatePacer implements Pacer {
         at = Math.max(at, this.slotAt(this.slotCount - window.limit) + window.windowMs);
       }
     }
+    if (maxWaitMs !== undefined && at - now > maxWaitMs) {
+      throw new KnowBe4PacingTimeoutError({ retryAfterMs: at - now - maxWaitMs, waitedMs: 0 });
+    }
+    if (this.dailyLimitValue !== undefined) this.dailyUsed += 1;
     this.pushSlot(at);
     return at - now;
   }
 
-  /** Waits for a reserved slot; resolves synchronously-fast (undefined) when no wait is needed. */
-  acquire(signal?: AbortSignal): Promise<void> | undefined {
-    const wait = this.reserve();
-    return wait > 0 ? this.clock.sleep(wait, signal) : undefined;
+  /**
+   * Waits for a reserved slot; resolves synchronously-fast (undefined) when no wait is needed. This in-process pacer
+   * reserves ahead, so an aborted wait keeps its slot (the apps use SharedRatePacer, which takes slots only when due).
+   */
+  acquire(options: AcquireOptions = {}): Promise<void> | undefined {
+    const wait = this.reserve(options.maxWaitMs);
+    return wait > 0 ? this.clock.sleep(wait, options.signal) : undefined;
   }
 
   snapshot(): RatePacerSnapshot {
@@ -115,7 +123,7 @@ export class RatePacer implements Pacer {
     };
   }
 
-  private chargeDailyBudget(now: number): void {
+  private openDailyWindow(now: number): void {
     if (this.dailyLimitValue === undefined) return;
     // KnowBe4's window opens with the first request and closes ~24h later; the next request opens a new one.
     if (this.dailyWindowStart === undefined || now >= this.dailyWindowStart + DAY_MS) {
@@ -128,7 +136,6 @@ export class RatePacer implements Pacer {
         dailyLimit: this.dailyLimitValue,
       });
     }
-    this.dailyUsed += 1;
   }
 
   private slotAt(indexFromOldest: number): number {

@@ -13,7 +13,7 @@ import {
   RawTransportResponse,
   TransportResponse,
 } from '../http/transport';
-import { isPacer, Pacer, PacerRegistry } from '../pacing/pacer';
+import { AcquireOptions, isPacer, Pacer, PacerRegistry } from '../pacing/pacer';
 import { PacingProfile, sharedRatePacers } from '../pacing/rate-pacer';
 import { KnowBe4Region, reportingBaseUrl } from '../regions';
 import { safeRelativePath } from '../http/paths';
@@ -51,6 +51,11 @@ export interface ReportingClientOptions {
    * `SharedRatePacerRegistry` shares the account's budget with other processes.
    */
   pacerRegistry?: PacerRegistry;
+  /**
+   * How requests wait for the pacer: `lane` (`sync` keeps a reserved share; default `interactive`), `holder` (waiters
+   * of one account are served round-robin by holder) and `maxWaitMs` (then KnowBe4PacingTimeoutError, nothing spent).
+   */
+  pacing?: Omit<AcquireOptions, 'signal'>;
   /** Licensed users of the account, for the daily budget (2,000 + this). */
   licensedUsers?: number;
   retry?: Partial<RetryPolicy>;
@@ -147,6 +152,7 @@ export class ReportingClient {
       secret: options.apiKey,
       retry: resolveRetryPolicy(options.retry),
       pacer: pacer.profile === 'off' ? undefined : pacer,
+      pacing: options.pacing,
       dispatcher: options.dispatcher,
       timeoutMs: options.timeoutMs,
       userAgent: options.userAgent,
