@@ -39,13 +39,19 @@ export const SYNC_RUN_EVENT_TYPES = {
   failed: 'knowbe4.sync_run.failed',
 } as const;
 
+/** On the sync runs topic too: a record a run could not store (skipped, counted, the rest of the run goes on). */
+export const SYNC_RECORD_EVENT_TYPES = {
+  recordSkipped: 'knowbe4.sync.record_skipped',
+} as const;
+
 type ValuesOf<T> = T[keyof T];
 export type DirectoryEventType = ValuesOf<typeof DIRECTORY_EVENT_TYPES>;
 export type CommandType = ValuesOf<typeof COMMAND_TYPES>;
 export type OperationResultType = ValuesOf<typeof OPERATION_RESULT_TYPES>;
 export type DeadLetterType = ValuesOf<typeof DEAD_LETTER_TYPES>;
 export type SyncRunEventType = ValuesOf<typeof SYNC_RUN_EVENT_TYPES>;
-export type EventType = DirectoryEventType | CommandType | OperationResultType | DeadLetterType | SyncRunEventType;
+export type SyncRecordEventType = ValuesOf<typeof SYNC_RECORD_EVENT_TYPES>;
+export type EventType = DirectoryEventType | CommandType | OperationResultType | DeadLetterType | SyncRunEventType | SyncRecordEventType;
 
 export const ALL_EVENT_TYPES: readonly EventType[] = [
   ...Object.values(DIRECTORY_EVENT_TYPES),
@@ -53,6 +59,7 @@ export const ALL_EVENT_TYPES: readonly EventType[] = [
   ...Object.values(OPERATION_RESULT_TYPES),
   ...Object.values(DEAD_LETTER_TYPES),
   ...Object.values(SYNC_RUN_EVENT_TYPES),
+  ...Object.values(SYNC_RECORD_EVENT_TYPES),
 ];
 
 export function isEventType(value: string): value is EventType {

@@ -70,6 +70,16 @@ export class PollerConfig extends ServiceConfig {
   @Min(0)
   SYNC_DELETE_CONFIRM_LIMIT = 100;
 
+  /** A row created through SCIM and never matched to a Reporting user is asked after (SCIM GET) once untouched this long. */
+  @IsInt()
+  @Min(0)
+  SYNC_GHOST_GRACE_SECONDS = 3600;
+
+  /** A record whose JSON is longer than this is skipped (`too_large`): KnowBe4's own records are a few KB. */
+  @IsInt()
+  @Min(1024)
+  SYNC_MAX_RECORD_CHARS = 65_536;
+
   @IsBoolean()
   OUTBOX_RELAY_ENABLED = true;
 

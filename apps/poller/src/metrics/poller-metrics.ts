@@ -25,6 +25,13 @@ export class PollerMetrics {
     registers: [metricsRegistry],
   });
 
+  readonly recordsSkipped = new Counter({
+    name: 'kb4_poller_records_skipped_total',
+    help: 'Records a sync run skipped because it could not store them, by entity and reason',
+    labelNames: ['entity', 'reason'],
+    registers: [metricsRegistry],
+  });
+
   private static instance?: PollerMetrics;
 
   /** prom-client refuses a metric name twice in one registry; tests create several modules per process. */

@@ -1,4 +1,4 @@
-import { DIRECTORY_EVENT_TYPES, emptySyncRunCounts, SyncRunCounts, TOPICS } from '@kb4/contracts';
+import { DIRECTORY_EVENT_TYPES, emptySyncRunCounts, SyncRecordSkipReason, SyncRunCounts, TOPICS } from '@kb4/contracts';
 import {
   KnowBe4AuthError,
   KnowBe4BudgetExhaustedError,
@@ -6,6 +6,7 @@ import {
   KnowBe4NotFoundError,
   KnowBe4RequestEvent,
   ReportingClient,
+  ScimClient,
   sharedDispatcher,
 } from '@kb4/knowbe4';
 import {
@@ -18,11 +19,13 @@ import {
   tryNormalizeKnowBe4User,
 } from '@kb4/mapping';
 import {
+  GhostCandidate,
   IntegratedAccountEntity,
   MembershipPair,
   MirrorWriteRepository,
   OutboxMessage,
   OutboxRepository,
+  RejectedRecordWrite,
   SeenPhase,
   SnapshotEnrollment,
   SnapshotRepository,
@@ -36,12 +39,14 @@ import {
   SyncRunProgress,
   SyncRunRepository,
 } from '@kb4/persistence';
+import { safeErrorMessage } from '@kb4/platform';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import { DataSource, EntityManager } from 'typeorm';
-import { changesJson, directoryEvent, membershipEvent, RunContext, syncRunEvent } from './directory-events';
+import { changesJson, directoryEvent, membershipEvent, recordSkippedEvent, RunContext, SkippedEntity, syncRunEvent } from './directory-events';
 import { CursorRejectedError, fetchPages, FetchedPage, ListPagination, PaginationSetting } from './page-fetcher';
 import { fetchedRecordHash, pageFingerprint, remoteIdOf } from './record-hash';
+import { unstorableReason } from './storable';
 import { classifyUserChange, membershipDelta } from './user-changes';
 
 export interface SyncSettings {
@@ -57,6 +62,10 @@ export interface SyncSettings {
   leaseSeconds: number;
   /** How many unseen users a run confirms with GET /users/{id} before deleting them (see confirmUsersGone). */
   deleteConfirmLimit?: number;
+  /** A record whose JSON is longer is skipped as `too_large` (default 65,536 characters). */
+  maxRecordChars?: number;
+  /** How long a SCIM-created row no sync matched stays before SCIM is asked whether it still exists (default 3600). */
+  ghostGraceSeconds?: number;
 }
 
 export interface SyncDependencies {
@@ -81,6 +90,10 @@ export interface SyncDependencies {
   onRequest?: (event: KnowBe4RequestEvent) => void;
   /** Called when a run's 401 marked its account `auth_failed` (once per rejection, not per run). */
   onCredentialsRejected?: () => void;
+  /** Called for every record a run skipped (dirty entries included). */
+  onRecordSkipped?: (entity: SkippedEntity, reason: SyncRecordSkipReason | 'no_id' | 'unknown_user') => void;
+  /** The account's SCIM client, to confirm a ghost row (created through SCIM, never listed) is gone; absent: not checked. */
+  createScimClient?: (account: IntegratedAccountEntity) => ScimClient;
 }
 
 export type SyncOutcome = 'completed' | 'failed' | 'waiting_for_budget' | 'interrupted';
@@ -121,6 +134,17 @@ interface CollectedPage {
   /** The page's fingerprint as stored for comparison; undefined when the page can never match. */
   fingerprint: string | undefined;
 }
+
+/** One record's mirror write with what follows from it, applied only once the mirror took the record. */
+interface RecordWrite<W> {
+  write: W;
+  events: OutboxMessage[];
+  counts: Array<keyof SyncRunCounts>;
+  added: MembershipPair[];
+  removed: MembershipPair[];
+}
+
+const DEFAULT_MAX_RECORD_CHARS = 65_536;
 
 /** Consecutive already-fetched pages one fast-path statement may settle. */
 const PAGES_PER_STATEMENT = 4;
@@ -245,13 +269,14 @@ export class AccountSync {
             complete: false,
             error: {
               code: failure instanceof KnowBe4Error ? failure.insight : 'sync_error',
-              message: failure.message,
+              message: safeErrorMessage(failure),
               retryable: failure instanceof KnowBe4Error ? failure.transient : false,
               ...(failure instanceof KnowBe4Error && failure.status !== undefined ? { status: failure.status } : {}),
             },
           }),
         ]);
-        await this.deps.runs.fail(manager, this.run.id, failure.message, this.progress());
+        // the run record and the event are read by API clients: no value a database error quoted
+        await this.deps.runs.fail(manager, this.run.id, safeErrorMessage(failure), this.progress());
         if (credentialsRejected) markedAuthFailed = await this.deps.runs.markCredentialsRejected(manager, this.account.id, this.account.credentialsCiphertext);
       });
       this.deps.onEventsCommitted?.();
@@ -411,36 +436,46 @@ export class AccountSync {
 
   private async groupsPage(page: FetchedPage): Promise<void> {
     const fetched = new Map<string, { raw: Record<string, unknown>; hash: string }>();
+    const skipEvents: OutboxMessage[] = [];
+    const unstorable = new Set<string>();
     for (const raw of page.records) {
       const result = tryNormalizeKnowBe4Group(raw);
       if (!result.ok) {
-        this.counts.records_skipped += 1;
+        const id = remoteIdOf(raw);
+        if (id === null) this.countDirty('group', 'no_id');
+        else skipEvents.push(this.skipRecord('group', page, id, 'invalid'));
         continue;
       }
-      fetched.set(String(result.record.id), { raw: raw as Record<string, unknown>, hash: fetchedRecordHash(raw) });
+      const id = String(result.record.id);
+      fetched.set(id, { raw: raw as Record<string, unknown>, hash: fetchedRecordHash(raw) });
+      const reason = this.unstorable(raw);
+      if (reason) {
+        unstorable.add(id);
+        skipEvents.push(this.skipRecord('group', page, id, reason));
+      }
     }
     const ids = [...fetched.keys()];
     this.counts.groups_seen += ids.length;
     const existing = await this.deps.snapshot.groupsByRemoteId(this.account.id, ids);
     const now = new Date().toISOString();
-    const events: OutboxMessage[] = [];
-    const writes: SyncedGroupWrite[] = [];
+    const entries: RecordWrite<SyncedGroupWrite>[] = [];
     for (const [id, { raw, hash }] of fetched) {
       const before = existing.get(id);
-      if (before?.contentHash === hash) continue;
+      if (before?.contentHash === hash || unstorable.has(id)) continue;
+      const entry: RecordWrite<SyncedGroupWrite> = { write: undefined as unknown as SyncedGroupWrite, events: [], counts: [], added: [], removed: [] };
       const { remote_data: remoteData, ...record } = toUnifiedGroup(raw as never) as unknown as Record<string, unknown>;
       if (!before) {
         record.created_at = now;
         record.updated_at = now;
-        this.counts.groups_created += 1;
-        if (this.emitsDirectoryEvents) events.push(directoryEvent(this.ctx, 'group', id, DIRECTORY_EVENT_TYPES.groupCreated, [hash], { group: record }));
+        entry.counts.push('groups_created');
+        if (this.emitsDirectoryEvents) entry.events.push(directoryEvent(this.ctx, 'group', id, DIRECTORY_EVENT_TYPES.groupCreated, [hash], { group: record }));
       } else {
         record.created_at = before.record.created_at ?? before.createdAt.toISOString();
         const changes = diffRecords(before.record, record, { ignore: [...DEFAULT_GROUP_DIFF_IGNORE, 'created_at'] });
         record.updated_at = changes.length > 0 ? now : (before.record.updated_at ?? now);
         if (changes.length > 0) {
-          this.counts.groups_updated += 1;
-          events.push(
+          entry.counts.push('groups_updated');
+          entry.events.push(
             directoryEvent(this.ctx, 'group', id, DIRECTORY_EVENT_TYPES.groupUpdated, [before.contentHash, hash], {
               group: record,
               changes: changesJson(changes),
@@ -448,7 +483,7 @@ export class AccountSync {
           );
         }
       }
-      writes.push({
+      entry.write = {
         seq: before?.seq ?? null,
         remoteId: id,
         name: typeof record.name === 'string' ? record.name : '',
@@ -457,11 +492,14 @@ export class AccountSync {
         contentHash: hash,
         createdAt: String(record.created_at),
         updatedAt: String(record.updated_at),
-      });
+      };
+      entries.push(entry);
     }
-    await this.commit(events, async (manager) => {
-      await this.deps.mirror.upsertGroups(manager, this.account.id, this.run.id, writes);
+    await this.commit(skipEvents, async (manager) => {
+      const rejected = await this.deps.mirror.upsertGroupsOrReject(manager, this.account.id, this.run.id, entries.map((e) => e.write));
+      const { events } = this.settleWrites('group', page, entries, rejected);
       await this.deps.runs.recordSeenPage(manager, this.run.id, 'groups', page.page, ids);
+      return events;
     }, { page, ids });
   }
 
@@ -471,7 +509,7 @@ export class AccountSync {
     for (const raw of page.records) {
       const id = remoteIdOf(raw);
       if (id === null) {
-        this.counts.records_skipped += 1;
+        this.countDirty('user', 'no_id');
         continue;
       }
       fetched.set(id, { raw: raw as Record<string, unknown>, hash: '' });
@@ -483,14 +521,20 @@ export class AccountSync {
     const changedIds = await this.commitPageIfUnchanged('users', page, fetched, fingerprint);
     if (changedIds === null) return;
 
+    const skipEvents: OutboxMessage[] = [];
     const valid = new Map<string, NormalizedKnowBe4User>();
     for (const id of changedIds) {
-      const result = tryNormalizeKnowBe4User(fetched.get(id)?.raw);
-      if (result.ok) valid.set(id, result.record);
-      else {
-        this.counts.records_skipped += 1;
+      const raw = fetched.get(id)?.raw;
+      const result = tryNormalizeKnowBe4User(raw);
+      if (!result.ok) {
+        skipEvents.push(this.skipRecord('user', page, id, 'invalid'));
         fetched.delete(id);
+        continue;
       }
+      // seen (never called deleted), but not stored: the mirror keeps what it had
+      const unstorable = this.unstorable(raw);
+      if (unstorable) skipEvents.push(this.skipRecord('user', page, id, unstorable));
+      else valid.set(id, result.record);
     }
     const ids = [...fetched.keys()];
     this.counts.users_seen += ids.length;
@@ -501,43 +545,41 @@ export class AccountSync {
 
     const now = new Date().toISOString();
     const emit = this.emitsDirectoryEvents;
-    const events: OutboxMessage[] = [];
-    const writes: SyncedUserWrite[] = [];
-    const added: MembershipPair[] = [];
-    const removed: MembershipPair[] = [];
+    const entries: RecordWrite<SyncedUserWrite>[] = [];
     for (const [id, user] of valid) {
       const { raw, hash } = fetched.get(id)!;
       const { remote_data: _remote, ...record } = toUnifiedUser(raw as never, { groupsById: this.groupNames }) as unknown as Record<string, unknown>;
       const before: SnapshotUser | undefined = existing.get(id) ?? provisioned.get(id);
+      const entry: RecordWrite<SyncedUserWrite> = { write: undefined as unknown as SyncedUserWrite, events: [], counts: [], added: [], removed: [] };
       let updatedAt: string | null;
       if (!before || before.remoteId === null) {
         updatedAt = now;
         record.updated_at = now;
-        this.counts.users_created += 1;
-        if (emit) events.push(directoryEvent(this.ctx, 'user', id, DIRECTORY_EVENT_TYPES.userCreated, [hash], { user: record }));
+        entry.counts.push('users_created');
+        if (emit) entry.events.push(directoryEvent(this.ctx, 'user', id, DIRECTORY_EVENT_TYPES.userCreated, [hash], { user: record }));
       } else {
         const change = classifyUserChange(before.record, record, this.deps.settings.userEventIgnore);
         updatedAt = change.contentChanged ? now : null;
         record.updated_at = updatedAt ?? before.record.updated_at ?? now;
         for (const { type, changes } of change.events) {
-          this.counts[USER_EVENT_COUNT[type]] += 1;
-          events.push(
+          entry.counts.push(USER_EVENT_COUNT[type]);
+          entry.events.push(
             directoryEvent(this.ctx, 'user', id, type, [before.contentHash, hash], { user: record, changes: changesJson(changes ?? []) }),
           );
         }
       }
       const delta = membershipDelta(oldGroups.get(id) ?? [], user.groups.map(String));
       for (const groupId of delta.added) {
-        added.push({ groupRemoteId: groupId, userRemoteId: id });
-        this.counts.memberships_added += 1;
-        if (emit) events.push(membershipEvent(this.ctx, 'added', groupId, id, hash, this.groupRecordOf(groupId), record));
+        entry.added.push({ groupRemoteId: groupId, userRemoteId: id });
+        entry.counts.push('memberships_added');
+        if (emit) entry.events.push(membershipEvent(this.ctx, 'added', groupId, id, hash, this.groupRecordOf(groupId), record));
       }
       for (const groupId of delta.removed) {
-        removed.push({ groupRemoteId: groupId, userRemoteId: id });
-        this.counts.memberships_removed += 1;
-        if (emit) events.push(membershipEvent(this.ctx, 'removed', groupId, id, hash, this.groupRecordOf(groupId), record));
+        entry.removed.push({ groupRemoteId: groupId, userRemoteId: id });
+        entry.counts.push('memberships_removed');
+        if (emit) entry.events.push(membershipEvent(this.ctx, 'removed', groupId, id, hash, this.groupRecordOf(groupId), record));
       }
-      writes.push({
+      entry.write = {
         seq: before?.seq ?? null,
         remoteId: id,
         provisioningGuid: user.provisioning_guid,
@@ -552,18 +594,65 @@ export class AccountSync {
         contentHash: hash,
         createdAt: before ? before.createdAt.toISOString() : (user.joined_on ?? now),
         updatedAt,
-      });
+      };
+      entries.push(entry);
     }
-    await this.commit(events, async (manager) => {
-      await this.deps.mirror.upsertUsers(manager, this.account.id, this.run.id, writes);
-      await this.deps.mirror.removeMemberships(manager, this.account.id, removed);
-      await this.deps.mirror.addMemberships(manager, this.account.id, this.run.id, added);
+    await this.commit(skipEvents, async (manager) => {
+      const rejected = await this.deps.mirror.upsertUsersOrReject(manager, this.account.id, this.run.id, entries.map((e) => e.write));
+      const { kept, events } = this.settleWrites('user', page, entries, rejected);
+      await this.deps.mirror.removeMemberships(manager, this.account.id, kept.flatMap((e) => e.removed));
+      await this.deps.mirror.addMemberships(manager, this.account.id, this.run.id, kept.flatMap((e) => e.added));
       await this.deps.runs.recordSeenPage(manager, this.run.id, 'users', page.page, ids);
       // a page with records that could not be stored never matches; it is diffed record by record every run
-      if (fingerprint !== undefined && ids.length === page.records.length) {
+      if (fingerprint !== undefined && ids.length === page.records.length && skipEvents.length === 0 && rejected.length === 0) {
         await this.deps.runs.recordPageFingerprint(manager, this.account.id, { phase: 'users', page: page.page, remoteIds: ids, fingerprint });
       }
+      return events;
     }, { page, ids });
+  }
+
+  /**
+   * After a page's mirror write: the records the database refused are reported (and their events, counts and
+   * memberships dropped); the counts of the others are applied. Returns the rest and the events to enqueue.
+   */
+  private settleWrites<W extends { remoteId: string }>(
+    entity: SkippedEntity,
+    page: FetchedPage,
+    entries: readonly RecordWrite<W>[],
+    rejected: readonly RejectedRecordWrite[],
+  ): { kept: RecordWrite<W>[]; events: OutboxMessage[] } {
+    const refused = new Map(rejected.map((r) => [r.remoteId, r.code]));
+    const kept: RecordWrite<W>[] = [];
+    const events: OutboxMessage[] = [];
+    for (const entry of entries) {
+      const code = refused.get(entry.write.remoteId);
+      if (code !== undefined) {
+        events.push(this.skipRecord(entity, page, entry.write.remoteId, 'rejected', code));
+        continue;
+      }
+      for (const field of entry.counts) this.counts[field] += 1;
+      events.push(...entry.events);
+      kept.push(entry);
+    }
+    return { kept, events };
+  }
+
+  /** Counts and reports a record this run could not store; the event names it, never its values. */
+  private skipRecord(entity: SkippedEntity, page: FetchedPage, remoteId: string, reason: SyncRecordSkipReason, dbCode?: string): OutboxMessage {
+    this.counts.records_skipped += 1;
+    this.deps.onRecordSkipped?.(entity, reason);
+    this.log.warn({ entity, remote_id: remoteId, page: page.page, reason, db_code: dbCode }, 'record skipped: it cannot be stored; the run goes on');
+    return recordSkippedEvent(this.ctx, { entity, remoteId, page: page.page, reason, dbCode });
+  }
+
+  /** Dirty entries (no id, an enrollment of an unknown user): counted, not reported one by one. */
+  private countDirty(entity: SkippedEntity, reason: 'no_id' | 'unknown_user'): void {
+    this.counts.records_skipped += 1;
+    this.deps.onRecordSkipped?.(entity, reason);
+  }
+
+  private unstorable(raw: unknown): 'too_large' | 'unstorable_characters' | null {
+    return unstorableReason(raw, this.deps.settings.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS);
   }
 
   /**
@@ -686,7 +775,7 @@ export class AccountSync {
     for (const raw of page.records) {
       const id = enrollmentIdOf(raw);
       if (id === null) {
-        this.counts.records_skipped += 1;
+        this.countDirty('enrollment', 'no_id');
         continue;
       }
       const record = raw as Record<string, unknown>;
@@ -711,18 +800,23 @@ export class AccountSync {
       if (!changed.has(id) || (entry.userId !== null && knownUsers.has(entry.userId))) seen.push(id);
     }
     const now = new Date().toISOString();
-    const events: OutboxMessage[] = [];
-    const writes: SyncedEnrollmentWrite[] = [];
+    const skipEvents: OutboxMessage[] = [];
+    const entries: RecordWrite<SyncedEnrollmentWrite>[] = [];
     for (const id of changedIds) {
       const { raw, userId, hash } = fetched.get(id)!;
       if (userId === null || !knownUsers.has(userId)) {
-        this.counts.records_skipped += 1;
+        this.countDirty('enrollment', 'unknown_user');
+        continue;
+      }
+      const unstorable = this.unstorable(raw);
+      if (unstorable) {
+        skipEvents.push(this.skipRecord('enrollment', page, id, unstorable));
         continue;
       }
       const previous = before.get(id);
       const changes = previous ? diffRecords(previous.record, raw) : [];
       if (previous && changes.length === 0) continue;
-      this.counts.enrollments_changed += 1;
+      const events: OutboxMessage[] = [];
       if (this.emitsDirectoryEvents) {
         events.push(
           directoryEvent(this.ctx, 'enrollment', id, DIRECTORY_EVENT_TYPES.trainingEnrollmentChanged, [previous?.contentHash ?? '', hash], {
@@ -733,15 +827,23 @@ export class AccountSync {
           }),
         );
       }
-      writes.push({ remoteId: id, userRemoteId: userId, record: raw, contentHash: hash, updatedAt: now });
+      entries.push({
+        write: { remoteId: id, userRemoteId: userId, record: raw, contentHash: hash, updatedAt: now },
+        events,
+        counts: ['enrollments_changed'],
+        added: [],
+        removed: [],
+      });
     }
-    await this.commit(events, async (manager) => {
-      await this.deps.mirror.upsertEnrollments(manager, this.account.id, this.run.id, writes);
+    await this.commit(skipEvents, async (manager) => {
+      const rejected = await this.deps.mirror.upsertEnrollmentsOrReject(manager, this.account.id, this.run.id, entries.map((e) => e.write));
+      const { events } = this.settleWrites('enrollment', page, entries, rejected);
       await this.deps.runs.recordSeenPage(manager, this.run.id, 'enrollments', page.page, seen);
       // dirty entries (no id, unknown user) are never stored: such a page is diffed record by record every run
-      if (fingerprint !== undefined && seen.length === page.records.length) {
+      if (fingerprint !== undefined && seen.length === page.records.length && skipEvents.length === 0 && rejected.length === 0) {
         await this.deps.runs.recordPageFingerprint(manager, this.account.id, { phase: 'enrollments', page: page.page, remoteIds: seen, fingerprint });
       }
+      return events;
     }, { page, ids: seen });
   }
 
@@ -757,6 +859,7 @@ export class AccountSync {
     }
     if (complete) {
       await this.deleteUnseenUsers();
+      await this.deleteGhostUsers();
       await this.deleteUnseenGroups();
       if (this.deps.settings.syncEnrollments) await this.deleteUnseenEnrollments();
     }
@@ -836,6 +939,49 @@ export class AccountSync {
     return { gone, notGone };
   }
 
+  /**
+   * Rows created through SCIM that no run matched to a Reporting user. Once untouched for the grace period (the
+   * Reporting API may lag behind SCIM), SCIM is asked by id: a 404 (hard-deleted in the console) removes the row with
+   * `user.deleted`; a user SCIM still has is kept. At most `deleteConfirmLimit` questions per run; a SCIM failure
+   * only ends this check for the run (the Reporting side of the run is not at fault).
+   */
+  private async deleteGhostUsers(): Promise<void> {
+    if (!this.deps.createScimClient) return;
+    const grace = this.deps.settings.ghostGraceSeconds ?? 3600;
+    let questionsLeft = this.deps.settings.deleteConfirmLimit ?? 100;
+    let after = '0';
+    let scim: ScimClient | undefined;
+    while (questionsLeft > 0) {
+      const candidates = await this.deps.snapshot.ghostCandidates(this.account.id, grace, after, Math.min(questionsLeft, 100));
+      if (candidates.length === 0) return;
+      after = candidates[candidates.length - 1].seq;
+      questionsLeft -= candidates.length;
+      const gone: GhostCandidate[] = [];
+      try {
+        scim ??= this.deps.createScimClient(this.account);
+        for (const ghost of candidates) {
+          try {
+            await scim.getUser(ghost.scimId, { signal: this.signal });
+          } catch (error) {
+            if (!(error instanceof KnowBe4NotFoundError)) throw error;
+            gone.push(ghost);
+          }
+        }
+      } catch (error) {
+        if (this.signal.aborted) throw new SyncInterrupted();
+        this.log.warn({ err: error, found_gone: gone.length }, 'SCIM could not confirm users created through it; checking again next run');
+        questionsLeft = 0;
+      }
+      if (gone.length === 0) continue;
+      const events = gone.map((ghost) => {
+        this.counts.users_deleted += 1;
+        return directoryEvent(this.ctx, 'user', ghost.scimId, DIRECTORY_EVENT_TYPES.userDeleted, ['ghost', ghost.contentHash], { user: ghost.record });
+      });
+      this.log.info({ scim_ids: gone.map((g) => g.scimId) }, 'users created through SCIM are gone from KnowBe4 (SCIM 404); removed from the mirror');
+      await this.commit(events, (manager) => this.deps.mirror.deleteGhostUsers(manager, this.account.id, gone.map((g) => g.seq)));
+    }
+  }
+
   private async deleteUnseenGroups(): Promise<void> {
     for (;;) {
       const gone = await this.deps.snapshot.unseenGroups(this.account.id, this.run.id, 500);
@@ -869,9 +1015,10 @@ export class AccountSync {
 
   // ---- one transaction per unit of work
 
+  /** One transaction: the write (which may return events it decided, e.g. after isolating a refused record), the events, the progress. */
   private async commit(
     events: OutboxMessage[],
-    write?: (manager: EntityManager) => Promise<void>,
+    write?: (manager: EntityManager) => Promise<void | OutboxMessage[]>,
     page?: { page: FetchedPage; ids: string[] },
   ): Promise<void> {
     if (this.signal.aborted) throw new SyncInterrupted();
@@ -879,17 +1026,21 @@ export class AccountSync {
       this.pages += 1;
       this.checkpoint = this.checkpointAfter(page.page, maxId(page.ids));
     }
+    let all = events;
     let inserted = 0;
     await this.deps.dataSource.transaction(async (manager) => {
       await this.deps.runs.assertOwner(manager, this.run.id, this.deps.settings.owner, this.deps.settings.leaseSeconds);
-      if (write) await write(manager);
-      inserted = await this.deps.outbox.enqueue(manager, events);
-      // events_emitted counts directory events; sync-run lifecycle events are enqueued on their own
-      if (events.some((e) => e.topic === TOPICS.directoryEvents)) this.counts.events_emitted += inserted;
+      const decided = write ? await write(manager) : undefined;
+      if (decided && decided.length > 0) all = [...events, ...decided];
+      // events_emitted counts directory events; sync-run topic events (lifecycle, skipped records) are enqueued apart
+      const directory = all.filter((e) => e.topic === TOPICS.directoryEvents);
+      const directoryInserted = await this.deps.outbox.enqueue(manager, directory);
+      this.counts.events_emitted += directoryInserted;
+      inserted = directoryInserted + (directory.length === all.length ? 0 : await this.deps.outbox.enqueue(manager, all.filter((e) => e.topic !== TOPICS.directoryEvents)));
       await this.deps.runs.saveProgress(manager, this.run.id, this.progress());
     });
-    if (events.length > 0) {
-      this.deps.onEvents?.(events.map((e) => e.event.type));
+    if (all.length > 0) {
+      this.deps.onEvents?.(all.map((e) => e.event.type));
       if (inserted > 0) this.deps.onEventsCommitted?.();
     }
   }

@@ -5,7 +5,9 @@ import {
   directoryEventKey,
   DirectoryEntity,
   integratedAccountSource,
+  SYNC_RECORD_EVENT_TYPES,
   SYNC_RUN_EVENT_TYPES,
+  SyncRecordSkipReason,
   syncRunKey,
   TOPICS,
 } from '@kb4/contracts';
@@ -72,6 +74,37 @@ export function syncRunEvent(ctx: RunContext, kind: SyncRunEventKind, data: Reco
       source: integratedAccountSource(ctx.accountId),
       subject: `sync-runs/${ctx.runId}`,
       data: { integrated_account_id: ctx.accountId, sync_run_id: ctx.runId, ...data },
+    }),
+  };
+}
+
+export type SkippedEntity = 'user' | 'group' | 'enrollment';
+
+/**
+ * `knowbe4.sync.record_skipped` on the sync runs topic: which record of which page and why, never its values
+ * (they are what could not be stored). One per record and run; a resumed run re-creates the same id.
+ */
+export function recordSkippedEvent(
+  ctx: RunContext,
+  skipped: { entity: SkippedEntity; remoteId: string; page: number; reason: SyncRecordSkipReason; dbCode?: string },
+): OutboxMessage {
+  return {
+    topic: TOPICS.syncRuns,
+    key: syncRunKey(ctx.accountId),
+    event: buildCloudEvent({
+      id: deterministicEventId([ctx.accountId, 'record_skipped', ctx.runId, skipped.entity, skipped.remoteId]),
+      type: SYNC_RECORD_EVENT_TYPES.recordSkipped,
+      source: integratedAccountSource(ctx.accountId),
+      subject: `sync-runs/${ctx.runId}`,
+      data: {
+        integrated_account_id: ctx.accountId,
+        sync_run_id: ctx.runId,
+        entity: skipped.entity,
+        remote_id: skipped.remoteId,
+        page: skipped.page,
+        reason: skipped.reason,
+        ...(skipped.dbCode ? { db_code: skipped.dbCode } : {}),
+      },
     }),
   };
 }

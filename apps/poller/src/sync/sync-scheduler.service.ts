@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap, Optional } from '@nestjs/common';
-import { ReportingClient, SharedRatePacerRegistry } from '@kb4/knowbe4';
+import { ReportingClient, ScimClient, scimBaseUrl, SharedRatePacerRegistry } from '@kb4/knowbe4';
 import {
   CredentialCipher,
   IntegratedAccountEntity,
@@ -77,6 +77,8 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
         pageConcurrency: config.SYNC_PAGE_CONCURRENCY,
         leaseSeconds: config.SYNC_LEASE_SECONDS,
         deleteConfirmLimit: config.SYNC_DELETE_CONFIRM_LIMIT,
+        maxRecordChars: config.SYNC_MAX_RECORD_CHARS,
+        ghostGraceSeconds: config.SYNC_GHOST_GRACE_SECONDS,
       },
       createClient: (account, onRequest, dispatcher) => this.clientFor(account, onRequest, dispatcher),
       onEventsCommitted: () => this.relay?.nudge(),
@@ -87,6 +89,8 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
         if (event.status === 429) this.metrics.rateLimited.inc();
       },
       onCredentialsRejected: () => this.metrics.credentialsRejected.inc(),
+      onRecordSkipped: (entity, reason) => this.metrics.recordsSkipped.inc({ entity, reason }),
+      createScimClient: (account) => this.scimClientFor(account),
     };
   }
 
@@ -184,6 +188,22 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
       this.metrics.runs.inc({ outcome });
       this.logger.info({ integrated_account_id: account.id, sync_run_id: run.id, outcome, poller: this.owner }, 'sync run finished');
     }
+  }
+
+  /** Only for confirming that users created through SCIM are gone (GET /Users/{id}); few quick retries. */
+  private scimClientFor(account: IntegratedAccountEntity): ScimClient {
+    const { scim_token } = this.accounts.credentialsOf(account);
+    return new ScimClient({
+      // the override sends every KnowBe4 call to the sandbox, whatever Tenant URL the account stored
+      baseUrl: this.config.KNOWBE4_BASE_URL_OVERRIDE
+        ? scimBaseUrl(account.region, this.config.KNOWBE4_BASE_URL_OVERRIDE)
+        : (account.scimBaseUrl ?? scimBaseUrl(account.region)),
+      token: scim_token,
+      pacer: this.config.KNOWBE4_RATE_PROFILE,
+      retry: { maxAttempts: 3, baseDelayMs: 200, maxDelayMs: 2_000, maxElapsedMs: 10_000 },
+      timeoutMs: 20_000,
+      userAgent: 'kb4-directory-poller',
+    });
   }
 
   private clientFor(account: IntegratedAccountEntity, onRequest: SyncDependencies['onRequest'], dispatcher: Dispatcher): ReportingClient {

@@ -103,3 +103,44 @@ export class SyncRunFailedData extends SyncRunEventBase {
   @IsBoolean()
   complete?: boolean;
 }
+
+export const SYNC_RECORD_ENTITIES = ['user', 'group', 'enrollment'] as const;
+
+/**
+ * Why a run skipped a record it could not store: `invalid` (KnowBe4 sent something that is not a user/group),
+ * `too_large` (its JSON is over the poller's record limit), `unstorable_characters` (NUL or a lone surrogate, which
+ * Postgres text/jsonb refuse), `rejected` (the mirror write failed for this record alone; `db_code` says why).
+ */
+export const SYNC_RECORD_SKIP_REASONS = ['invalid', 'too_large', 'unstorable_characters', 'rejected'] as const;
+export type SyncRecordSkipReason = (typeof SYNC_RECORD_SKIP_REASONS)[number];
+
+/** `knowbe4.sync.record_skipped` (key: the account): ids and a reason, never the record's values. */
+export class SyncRecordSkippedData {
+  @IsString()
+  @IsNotEmpty()
+  integrated_account_id!: string;
+
+  @IsString()
+  @IsNotEmpty()
+  sync_run_id!: string;
+
+  @IsIn(SYNC_RECORD_ENTITIES)
+  entity!: (typeof SYNC_RECORD_ENTITIES)[number];
+
+  @IsString()
+  @IsNotEmpty()
+  remote_id!: string;
+
+  /** The list page it was on (its position in the walk). */
+  @IsInt()
+  @Min(1)
+  page!: number;
+
+  @IsIn(SYNC_RECORD_SKIP_REASONS)
+  reason!: SyncRecordSkipReason;
+
+  /** Postgres SQLSTATE when the database refused the record (e.g. `54000`: an index row too large). */
+  @IsOptional()
+  @IsString()
+  db_code?: string;
+}

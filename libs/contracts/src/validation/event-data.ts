@@ -5,6 +5,7 @@ import {
   DEAD_LETTER_TYPES,
   DIRECTORY_EVENT_TYPES,
   OPERATION_RESULT_TYPES,
+  SYNC_RECORD_EVENT_TYPES,
   SYNC_RUN_EVENT_TYPES,
   isEventType,
 } from '../event-types';
@@ -25,7 +26,7 @@ import {
   UserUpdatedEventData,
 } from '../dto/directory-events.dto';
 import { OperationFailedData, OperationSucceededData } from '../dto/results.dto';
-import { SyncRunCompletedData, SyncRunFailedData, SyncRunStartedData } from '../dto/sync-runs.dto';
+import { SyncRecordSkippedData, SyncRunCompletedData, SyncRunFailedData, SyncRunStartedData } from '../dto/sync-runs.dto';
 import { validateDto, type DtoValidationResult } from './validate-dto';
 
 /** The `data` class of every event type: producers and consumers validate with the same classes. */
@@ -54,6 +55,7 @@ export const EVENT_DATA_CLASSES = {
   [SYNC_RUN_EVENT_TYPES.started]: SyncRunStartedData,
   [SYNC_RUN_EVENT_TYPES.completed]: SyncRunCompletedData,
   [SYNC_RUN_EVENT_TYPES.failed]: SyncRunFailedData,
+  [SYNC_RECORD_EVENT_TYPES.recordSkipped]: SyncRecordSkippedData,
 } as const satisfies Record<string, ClassConstructor<object>>;
 
 export type EventDataClasses = typeof EVENT_DATA_CLASSES;

@@ -55,6 +55,7 @@ const validData: Record<string, unknown> = {
   'knowbe4.sync_run.started': { integrated_account_id: 'acc-1', sync_run_id: 'run-1', trigger: 'schedule', started_at: '2025-01-02T03:00:00.000Z' },
   'knowbe4.sync_run.completed': { integrated_account_id: 'acc-1', sync_run_id: 'run-1', trigger: 'schedule', started_at: '2025-01-02T03:00:00.000Z', completed_at: '2025-01-02T03:01:00.000Z', complete: true, counts: { ...counts, users_seen: 300 } },
   'knowbe4.sync_run.failed': { integrated_account_id: 'acc-1', sync_run_id: 'run-1', trigger: 'manual', started_at: '2025-01-02T03:00:00.000Z', failed_at: '2025-01-02T03:00:30.000Z', counts, error: { code: 'auth_error', message: 'Invalid Token', retryable: false, status: 401 } },
+  'knowbe4.sync.record_skipped': { integrated_account_id: 'acc-1', sync_run_id: 'run-1', entity: 'user', remote_id: '667542', page: 3, reason: 'too_large' },
 };
 
 describe('event data classes', () => {

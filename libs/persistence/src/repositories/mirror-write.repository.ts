@@ -38,6 +38,61 @@ export interface SyncedEnrollmentWrite {
   updatedAt: string;
 }
 
+/** A record the mirror refused on its own (its batch was retried record by record). */
+export interface RejectedRecordWrite {
+  remoteId: string;
+  /** Postgres SQLSTATE, e.g. `54000` (index row too large), `22P05` (NUL in text/jsonb). */
+  code: string;
+}
+
+/**
+ * SQLSTATE classes a single record can cause: data exceptions (22: NUL, bad escapes, bad values), integrity
+ * constraints (23) and program limits (54: an index row over the page limit). Anything else (a lost connection,
+ * a lost lease, a deadlock) is not about one record and fails the batch as before.
+ */
+const RECORD_ERROR_CLASSES = new Set(['22', '23', '54']);
+
+export function isRecordDataError(error: unknown): error is { code: string } {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.length === 5 && RECORD_ERROR_CLASSES.has(code.slice(0, 2));
+}
+
+/**
+ * Runs `write` over the whole batch inside a savepoint; if the batch is refused for a data reason, rolls back to
+ * it and writes record by record (a savepoint each), so one bad record cannot stop the rest. The normal path costs
+ * two extra round trips (SAVEPOINT/RELEASE), only on pages that have changes.
+ */
+async function writeIsolating<T extends { remoteId: string }>(
+  manager: EntityManager,
+  rows: readonly T[],
+  write: (rows: readonly T[]) => Promise<void>,
+): Promise<RejectedRecordWrite[]> {
+  if (rows.length === 0) return [];
+  await manager.query('SAVEPOINT mirror_batch');
+  try {
+    await write(rows);
+    await manager.query('RELEASE SAVEPOINT mirror_batch');
+    return [];
+  } catch (error) {
+    if (!isRecordDataError(error)) throw error;
+    await manager.query('ROLLBACK TO SAVEPOINT mirror_batch');
+  }
+  const rejected: RejectedRecordWrite[] = [];
+  for (const row of rows) {
+    await manager.query('SAVEPOINT mirror_record');
+    try {
+      await write([row]);
+      await manager.query('RELEASE SAVEPOINT mirror_record');
+    } catch (error) {
+      if (!isRecordDataError(error)) throw error;
+      await manager.query('ROLLBACK TO SAVEPOINT mirror_record');
+      rejected.push({ remoteId: row.remoteId, code: error.code });
+    }
+  }
+  await manager.query('RELEASE SAVEPOINT mirror_batch');
+  return rejected;
+}
+
 export interface MembershipPair {
   groupRemoteId: string;
   userRemoteId: string;
@@ -48,6 +103,30 @@ export interface MembershipPair {
  * describing them). One statement per kind of change per page.
  */
 export class MirrorWriteRepository {
+  /** upsertUsers, isolating records the database refuses: they are not written and come back. */
+  upsertUsersOrReject(manager: EntityManager, accountId: string, runId: string, users: readonly SyncedUserWrite[]): Promise<RejectedRecordWrite[]> {
+    return writeIsolating(manager, users, (rows) => this.upsertUsers(manager, accountId, runId, rows));
+  }
+
+  upsertGroupsOrReject(manager: EntityManager, accountId: string, runId: string, groups: readonly SyncedGroupWrite[]): Promise<RejectedRecordWrite[]> {
+    return writeIsolating(manager, groups, (rows) => this.upsertGroups(manager, accountId, runId, rows));
+  }
+
+  upsertEnrollmentsOrReject(
+    manager: EntityManager,
+    accountId: string,
+    runId: string,
+    enrollments: readonly SyncedEnrollmentWrite[],
+  ): Promise<RejectedRecordWrite[]> {
+    return writeIsolating(manager, enrollments, (rows) => this.upsertEnrollments(manager, accountId, runId, rows));
+  }
+
+  /** Rows created through SCIM that KnowBe4 no longer has (no Reporting id, so no memberships or enrollments). */
+  async deleteGhostUsers(manager: EntityManager, accountId: string, seqs: readonly string[]): Promise<void> {
+    if (seqs.length === 0) return;
+    await manager.query(`DELETE FROM directory_users WHERE account_id = $1 AND seq = ANY($2::bigint[]) AND remote_id IS NULL`, [accountId, seqs]);
+  }
+
   async upsertUsers(manager: EntityManager, accountId: string, runId: string, users: readonly SyncedUserWrite[]): Promise<void> {
     const updates = users.filter((user) => user.seq !== null);
     const inserts = users.filter((user) => user.seq === null);

@@ -28,6 +28,14 @@ export interface SnapshotEnrollment {
 
 export type SeenPhase = 'groups' | 'users' | 'enrollments';
 
+/** A mirror row created through SCIM that no sync has matched to a Reporting user (`remote_id` null). */
+export interface GhostCandidate {
+  seq: string;
+  scimId: string;
+  contentHash: string;
+  record: Record<string, unknown>;
+}
+
 /**
  * Read side of the snapshot the poller diffs against (the mirror tables). Every method loads one page's worth
  * of rows by key, so a sync never holds the whole directory in memory.
@@ -124,6 +132,21 @@ export class SnapshotRepository {
       [accountId, runId, limit],
     );
     return rows.map(toSnapshotUser);
+  }
+
+  /**
+   * Rows with a SCIM id and no Reporting id, untouched for `graceSeconds` (the Reporting API may lag behind SCIM),
+   * in seq order after `afterSeq`: a complete run that still has not matched them asks SCIM whether they exist.
+   */
+  async ghostCandidates(accountId: string, graceSeconds: number, afterSeq: string, limit: number): Promise<GhostCandidate[]> {
+    const rows: Array<{ seq: string; scim_id: string; content_hash: string; record: Record<string, unknown> }> = await this.dataSource.query(
+      `SELECT seq, scim_id, content_hash, record FROM directory_users
+        WHERE account_id = $1 AND remote_id IS NULL AND scim_id IS NOT NULL AND updated_at < now() - make_interval(secs => $2)
+          AND seq > $3::bigint
+        ORDER BY seq LIMIT $4`,
+      [accountId, graceSeconds, afterSeq, limit],
+    );
+    return rows.map((row) => ({ seq: String(row.seq), scimId: row.scim_id, contentHash: row.content_hash, record: row.record }));
   }
 
   async unseenGroups(accountId: string, runId: string, limit: number): Promise<SnapshotGroup[]> {

@@ -1,0 +1,147 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { SYNC_RECORD_EVENT_TYPES, TOPICS } from '@kb4/contracts';
+import { metricsRegistry } from '@kb4/platform';
+import { SyncRunRepository } from '@kb4/persistence';
+import { DataSource } from 'typeorm';
+import { startSandbox } from '../../apps/knowbe4-sandbox/src/sandbox';
+import { ThrowawayDatabase } from '../support/throwaway-database';
+import { connectAccount, initialRun, pollerDatabase, pollerEnv, sandboxCall, startPollerInProcess, waitForRun } from './support';
+
+type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
+
+/** A string gzip cannot shrink, so Postgres cannot squeeze it under the 2,704-byte btree row limit. */
+function incompressible(length: number): string {
+  let text = '';
+  let x = 12345;
+  while (text.length < length) {
+    x = (x * 1103515245 + 12345) % 2 ** 31;
+    text += x.toString(36);
+  }
+  return text.slice(0, length);
+}
+
+describe('poller: one record it cannot store never stops an account', () => {
+  let sandbox: Sandbox;
+  let tenant: ReturnType<Sandbox['createTenant']>;
+  let database: ThrowawayDatabase;
+  let dataSource: DataSource;
+  let poller: INestApplicationContext;
+  let accountId: string;
+  let users: Array<{ id: number; email: string }>;
+  const admin = (path: string): string => `${sandbox.url}/_sandbox/tenants/${tenant.id}${path}`;
+
+  async function syncOnce(): Promise<{ status: string; counts: Record<string, number>; events: Array<{ topic: string; event_type: string; data: Record<string, unknown> }> }> {
+    const { id } = await new SyncRunRepository(dataSource).requestRun(accountId);
+    const run = await waitForRun(dataSource, id);
+    const events = await dataSource.query(
+      `SELECT topic, event_type, payload->'data' AS data FROM outbox_events WHERE payload->'data'->>'sync_run_id' = $1 ORDER BY seq`,
+      [id],
+    );
+    return { ...run, events };
+  }
+
+  async function mirrored(remoteId: number): Promise<{ first_name: string | null; department: string | null } | undefined> {
+    const [row] = await dataSource.query(`SELECT first_name, department FROM directory_users WHERE account_id = $1 AND remote_id = $2`, [accountId, remoteId]);
+    return row;
+  }
+
+  async function skippedMetric(reason: string): Promise<number> {
+    const metric = await metricsRegistry.getSingleMetric('kb4_poller_records_skipped_total')?.get();
+    return metric?.values.filter((v) => v.labels.reason === reason).reduce((n, v) => n + v.value, 0) ?? 0;
+  }
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ port: 0 });
+    tenant = sandbox.createTenant({ seed: 77, users: 30, region: 'us', rate_limit_profile: 'off' });
+    ({ database, dataSource } = await pollerDatabase('unstorable'));
+    accountId = await connectAccount(dataSource, tenant);
+    poller = await startPollerInProcess(pollerEnv(database.url, sandbox.url, { OUTBOX_RELAY_ENABLED: 'false', SYNC_PER_PAGE: '10', SYNC_ENROLLMENTS: 'false' }));
+    expect((await initialRun(dataSource, accountId)).status).toBe('completed');
+    users = (await (
+      await fetch(`${tenant.reporting_base_url}/users?per_page=500`, { headers: { authorization: `Bearer ${tenant.reporting_api_key}` } })
+    ).json()) as Array<{ id: number; email: string }>;
+  });
+
+  afterAll(async () => {
+    await poller?.close();
+    await dataSource?.destroy();
+    await database?.drop();
+    await sandbox?.close();
+  });
+
+  it('skips a 200,000-character first name and a department over the index limit, stores the rest of the page, and keeps syncing', async () => {
+    const before = await skippedMetric('too_large');
+    // a console user with a huge first name (KnowBe4 itself, not our gateway, holds it)
+    const huge = (await sandboxCall(admin('/users'), 'POST', { email: 'huge.name@example.com', first_name: 'x'.repeat(200_000), last_name: 'Huge' })) as { id: number };
+    // small enough for the record limit, too big for a btree index row: the page's batch write fails, then record by record
+    const wide = users[11];
+    await sandboxCall(admin(`/users/${wide.id}`), 'PATCH', { department: incompressible(5_000) });
+    // an ordinary edit on the same page must still land
+    const neighbour = users[12];
+    await sandboxCall(admin(`/users/${neighbour.id}`), 'PATCH', { department: 'Neighbours' });
+
+    const run = await syncOnce();
+    expect(run.status).toBe('completed');
+    expect(run.counts.records_skipped).toBe(2);
+    const skipped = run.events.filter((e) => e.event_type === SYNC_RECORD_EVENT_TYPES.recordSkipped);
+    expect(skipped.map((e) => e.topic)).toEqual([TOPICS.syncRuns, TOPICS.syncRuns]);
+    expect(skipped.map((e) => e.data).sort((a, b) => String(a.remote_id).localeCompare(String(b.remote_id)))).toEqual(
+      [
+        { integrated_account_id: accountId, sync_run_id: expect.any(String), entity: 'user', remote_id: String(wide.id), page: 2, reason: 'rejected', db_code: '54000' },
+        { integrated_account_id: accountId, sync_run_id: expect.any(String), entity: 'user', remote_id: String(huge.id), page: expect.any(Number), reason: 'too_large' },
+      ].sort((a, b) => a.remote_id.localeCompare(b.remote_id)),
+    );
+    // the completed event carries the count
+    const completed = run.events.find((e) => e.event_type === 'knowbe4.sync_run.completed');
+    expect((completed?.data.counts as Record<string, number>).records_skipped).toBe(2);
+    // no event describes the values that could not be stored, and no directory event for the skipped users
+    expect(JSON.stringify(run.events)).not.toContain('xxxxxxxxxx');
+    expect(run.events.filter((e) => e.topic === TOPICS.directoryEvents && [String(huge.id), String(wide.id)].includes(String(e.data.remote_id)))).toEqual([]);
+    // the rest of the page went through
+    expect((await mirrored(neighbour.id))?.department).toBe('Neighbours');
+    expect(run.events.some((e) => e.event_type === 'knowbe4.user.updated' && e.data.remote_id === String(neighbour.id))).toBe(true);
+    // the record that could not be updated keeps its last stored version and is not called deleted
+    expect((await mirrored(wide.id))?.department).not.toBeNull();
+    expect(await mirrored(huge.id)).toBeUndefined();
+    expect(await skippedMetric('too_large')).toBe(before + 1);
+    expect(await skippedMetric('rejected')).toBeGreaterThanOrEqual(1);
+
+    // the next run is not frozen: it completes, reports the same two records again and takes new changes
+    await sandboxCall(admin(`/users/${users[20].id}`), 'PATCH', { job_title: 'Still syncing' });
+    const next = await syncOnce();
+    expect(next.status).toBe('completed');
+    expect(next.counts.records_skipped).toBe(2);
+    expect(next.events.filter((e) => e.event_type === 'knowbe4.user.deleted')).toEqual([]);
+    expect(next.events.some((e) => e.event_type === 'knowbe4.user.updated' && e.data.remote_id === String(users[20].id))).toBe(true);
+
+    // once KnowBe4 holds a storable value again the record syncs as usual
+    await sandboxCall(admin(`/users/${huge.id}`), 'PATCH', { first_name: 'Reasonable' });
+    await sandboxCall(admin(`/users/${wide.id}`), 'PATCH', { department: 'Finance' });
+    const healed = await syncOnce();
+    expect(healed.counts.records_skipped).toBe(0);
+    expect((await mirrored(huge.id))?.first_name).toBe('Reasonable');
+    expect((await mirrored(wide.id))?.department).toBe('Finance');
+  }, 120_000);
+
+  it('skips records holding a NUL or a lone surrogate (Postgres text/jsonb refuse them) and completes', async () => {
+    const nul = users[3];
+    const surrogate = users[4];
+    const fine = users[5];
+    await sandboxCall(admin(`/users/${nul.id}`), 'PATCH', { last_name: 'Null\u0000Byte' });
+    await sandboxCall(admin(`/users/${surrogate.id}`), 'PATCH', { job_title: 'Half \udc00 a pair' });
+    await sandboxCall(admin(`/users/${fine.id}`), 'PATCH', { job_title: 'Fine 🚀' });
+
+    const run = await syncOnce();
+    expect(run.status).toBe('completed');
+    expect(run.counts.records_skipped).toBe(2);
+    const skipped = run.events.filter((e) => e.event_type === SYNC_RECORD_EVENT_TYPES.recordSkipped).map((e) => [e.data.remote_id, e.data.reason]);
+    expect(skipped.sort()).toEqual(
+      [
+        [String(nul.id), 'unstorable_characters'],
+        [String(surrogate.id), 'unstorable_characters'],
+      ].sort(),
+    );
+    const [row] = await dataSource.query(`SELECT record->>'title' AS title FROM directory_users WHERE account_id = $1 AND remote_id = $2`, [accountId, fine.id]);
+    expect(row.title).toBe('Fine 🚀');
+  }, 120_000);
+});
