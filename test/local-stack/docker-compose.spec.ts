@@ -19,6 +19,7 @@ interface ComposeService {
   environment?: Record<string, string | number>;
   depends_on?: Record<string, { condition: string }>;
   build?: string;
+  ports?: string[];
 }
 
 // Compose files use YAML 1.1 merge keys (`<<: *service`).
@@ -75,6 +76,16 @@ describe('docker-compose.yml (checked without a Docker engine)', () => {
       if (!service.command) continue;
       const script = service.command.find((part) => part.endsWith('.ts'));
       expect({ name, script, exists: script !== undefined && existsSync(join(root, script)) }).toEqual({ name, script, exists: true });
+    }
+  });
+
+  it('publishes only the gateway beyond this machine: the sandbox (whose admin API lists every key) on loopback', () => {
+    const published = Object.entries(compose.services).flatMap(([name, service]) => (service.ports ?? []).map((port) => ({ name, port: String(port) })));
+    expect(published.map(({ name }) => name).sort()).toEqual(['gateway', 'sandbox']);
+    expect(published.find(({ name }) => name === 'sandbox')?.port).toBe('127.0.0.1:4010:4010');
+    for (const { name, port } of published) {
+      // host-ip:host-port:container-port; without a host ip Docker binds every interface
+      if (name !== 'gateway') expect({ name, port }).toEqual({ name, port: expect.stringMatching(/^127\.0\.0\.1:\d+:\d+$/) });
     }
   });
 
