@@ -1,8 +1,9 @@
 import { Writable } from 'node:stream';
 import { ArgumentsHost } from '@nestjs/common';
-import { createDataSource, runMigrations } from '@kb4/persistence';
+import { createDataSource, ParameterFreeTypeOrmLogger, runMigrations } from '@kb4/persistence';
 import { ApiExceptionFilter, createLogger, safeErrorMessage } from '@kb4/platform';
 import { DataSource } from 'typeorm';
+import { describeFailure } from '../../apps/provisioner/src/commands/failure';
 import { createThrowawayDatabase, ThrowawayDatabase } from '../support/throwaway-database';
 
 /** A logger whose lines land in `lines` (as pino writes them to stdout). */
@@ -85,5 +86,62 @@ describe('no SQL parameter, query text or quoted value reaches a log line', () =
     expect(JSON.stringify(answered)).not.toContain(SECRET);
     expect(text()).toContain('"code":"22P02"');
     expect(text()).not.toContain(SECRET);
+  });
+});
+
+describe('a provisioning failure from the database', () => {
+  let database: ThrowawayDatabase;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    database = await createThrowawayDatabase(`kb4_logs_prov_${process.pid}_${Date.now().toString(36)}`);
+    dataSource = await createDataSource(database.url).initialize();
+  });
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await database?.drop();
+  });
+
+  it('is stored, published and logged without the value Postgres quoted', async () => {
+    const error = await failure(() => dataSource.query(`SELECT $1::uuid`, [SECRET]));
+    const described = describeFailure(error);
+    expect(described).toMatchObject({ code: 'internal_error', retryable: true, message: 'invalid input syntax for type uuid: [value removed]' });
+    expect(JSON.stringify(described)).not.toContain(SECRET);
+  });
+});
+
+describe("TypeORM's logger, with every kind of logging turned on", () => {
+  let database: ThrowawayDatabase;
+  let dataSource: DataSource;
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    database = await createThrowawayDatabase(`kb4_logs_orm_${process.pid}_${Date.now().toString(36)}`);
+    dataSource = await createDataSource(database.url, {
+      logging: 'all',
+      logger: new ParameterFreeTypeOrmLogger('all', (level, fields, message) => lines.push(JSON.stringify({ level, ...fields, message }))),
+    }).initialize();
+  });
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await database?.drop();
+  });
+
+  it('writes the failure code, never the parameters or the statement', async () => {
+    await failure(() => dataSource.query(`SELECT $1::uuid AS secret_probe`, [SECRET]));
+    const out = lines.join('\n');
+    expect(out).toContain('"code":"22P02"');
+    expect(out).not.toContain(SECRET);
+    expect(out).not.toContain('secret_probe');
+  });
+
+  it('is quiet by default, as logging: false promises', async () => {
+    const quiet: string[] = [];
+    const logger = new ParameterFreeTypeOrmLogger(false, (_level, _fields, message) => quiet.push(message));
+    logger.logQueryError(new Error('boom'));
+    logger.logMigration('ran');
+    expect(quiet).toEqual([]);
   });
 });

@@ -40,8 +40,11 @@ describe('poller: one record it cannot store never stops an account', () => {
     return { ...run, events };
   }
 
-  async function mirrored(remoteId: number): Promise<{ first_name: string | null; department: string | null } | undefined> {
-    const [row] = await dataSource.query(`SELECT first_name, department FROM directory_users WHERE account_id = $1 AND remote_id = $2`, [accountId, remoteId]);
+  async function mirrored(remoteId: number): Promise<{ first_name: string | null; department: string | null; employee_number: string | null } | undefined> {
+    const [row] = await dataSource.query(`SELECT first_name, department, employee_number FROM directory_users WHERE account_id = $1 AND remote_id = $2`, [
+      accountId,
+      remoteId,
+    ]);
     return row;
   }
 
@@ -69,13 +72,18 @@ describe('poller: one record it cannot store never stops an account', () => {
     await sandbox?.close();
   });
 
-  it('skips a 200,000-character first name and a department over the index limit, stores the rest of the page, and keeps syncing', async () => {
+  it('skips a 200,000-character first name and an employee number over the index limit, stores the rest of the page, and keeps syncing', async () => {
     const before = await skippedMetric('too_large');
     // a console user with a huge first name (KnowBe4 itself, not our gateway, holds it)
     const huge = (await sandboxCall(admin('/users'), 'POST', { email: 'huge.name@example.com', first_name: 'x'.repeat(200_000), last_name: 'Huge' })) as { id: number };
-    // small enough for the record limit, too big for a btree index row: the page's batch write fails, then record by record
+    // small enough for the record limit, too big for a btree index row (employee numbers are looked up whole): the
+    // page's batch write fails, then goes record by record
     const wide = users[11];
-    await sandboxCall(admin(`/users/${wide.id}`), 'PATCH', { department: incompressible(5_000) });
+    const wideBefore = await mirrored(wide.id);
+    await sandboxCall(admin(`/users/${wide.id}`), 'PATCH', { employee_number: incompressible(5_000) });
+    // a department that long is stored: its index holds a bounded prefix
+    const longDepartment = incompressible(5_000);
+    await sandboxCall(admin(`/users/${users[13].id}`), 'PATCH', { department: longDepartment });
     // an ordinary edit on the same page must still land
     const neighbour = users[12];
     await sandboxCall(admin(`/users/${neighbour.id}`), 'PATCH', { department: 'Neighbours' });
@@ -100,8 +108,9 @@ describe('poller: one record it cannot store never stops an account', () => {
     // the rest of the page went through
     expect((await mirrored(neighbour.id))?.department).toBe('Neighbours');
     expect(run.events.some((e) => e.event_type === 'knowbe4.user.updated' && e.data.remote_id === String(neighbour.id))).toBe(true);
+    expect((await mirrored(users[13].id))?.department).toBe(longDepartment);
     // the record that could not be updated keeps its last stored version and is not called deleted
-    expect((await mirrored(wide.id))?.department).not.toBeNull();
+    expect((await mirrored(wide.id))?.employee_number).toBe(wideBefore?.employee_number);
     expect(await mirrored(huge.id)).toBeUndefined();
     expect(await skippedMetric('too_large')).toBe(before + 1);
     expect(await skippedMetric('rejected')).toBeGreaterThanOrEqual(1);
@@ -116,11 +125,11 @@ describe('poller: one record it cannot store never stops an account', () => {
 
     // once KnowBe4 holds a storable value again the record syncs as usual
     await sandboxCall(admin(`/users/${huge.id}`), 'PATCH', { first_name: 'Reasonable' });
-    await sandboxCall(admin(`/users/${wide.id}`), 'PATCH', { department: 'Finance' });
+    await sandboxCall(admin(`/users/${wide.id}`), 'PATCH', { employee_number: '4242' });
     const healed = await syncOnce();
     expect(healed.counts.records_skipped).toBe(0);
     expect((await mirrored(huge.id))?.first_name).toBe('Reasonable');
-    expect((await mirrored(wide.id))?.department).toBe('Finance');
+    expect((await mirrored(wide.id))?.employee_number).toBe('4242');
   }, 120_000);
 
   it('skips records holding a NUL or a lone surrogate (Postgres text/jsonb refuse them) and completes', async () => {

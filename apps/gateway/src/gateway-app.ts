@@ -9,8 +9,7 @@ export function configureGatewayApp(app: INestApplication): void {
   express.disable('x-powered-by');
   // a weak ETag would hash every page body; lists change too often for it to pay off
   express.set('etag', false);
-  // SCIM bodies travel through the proxy as application/scim+json
-  express.useBodyParser('json', { type: ['application/json', 'application/scim+json', 'application/*+json'], limit: '1mb' });
+  // no global body parser (bootstrap passes bodyParser: false): JsonBodyMiddleware reads bodies after authentication
   app.useGlobalPipes(new GatewayValidationPipe());
   mountOpenApi(app);
 }

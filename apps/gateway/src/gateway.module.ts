@@ -6,6 +6,9 @@ import { AccountsModule } from './accounts/accounts.module';
 import { GatewayConfig } from './config/gateway.config';
 import { DirectoryModule } from './directory/directory.module';
 import { GatewayCoreModule } from './gateway-core.module';
+import { ApiKeyMiddleware } from './auth/api-key.middleware';
+import { FailedAuthLimiter } from './auth/failed-auth-limiter';
+import { JsonBodyMiddleware } from './http/json-body.middleware';
 import { RateLimitMiddleware } from './http/rate-limit.middleware';
 import { ProxyModule } from './proxy/proxy.module';
 import { ProvisioningModule } from './provisioning/provisioning.module';
@@ -25,7 +28,7 @@ export class GatewayModule implements NestModule {
           ],
           inject: [DataSource],
         }),
-        MetricsModule,
+        MetricsModule.forConfig(config),
         AccountsModule,
         DirectoryModule,
         ProxyModule,
@@ -33,13 +36,14 @@ export class GatewayModule implements NestModule {
         // ProvisioningModule (issue 6: writes, /operations) goes on the next line.
         ProvisioningModule,
       ],
+      providers: [FailedAuthLimiter],
     };
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    // probes must never be throttled
+    // probes must never be throttled; in this order: rate limit, API key, and only then the body is read
     consumer
-      .apply(RateLimitMiddleware)
+      .apply(RateLimitMiddleware, ApiKeyMiddleware, JsonBodyMiddleware)
       .exclude({ path: 'health/{*rest}', method: RequestMethod.ALL }, { path: 'metrics', method: RequestMethod.ALL })
       .forRoutes({ path: '{*rest}', method: RequestMethod.ALL });
   }

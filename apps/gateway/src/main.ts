@@ -13,6 +13,8 @@ async function main(): Promise<void> {
     port: config.GATEWAY_PORT,
     host: config.HTTP_HOST,
     logger,
+    // bodies are read by JsonBodyMiddleware, after the API key is authenticated
+    bodyParser: false,
     configure: (app) => configureGatewayApp(app),
   });
 }

@@ -22,7 +22,7 @@ export class PollerModule {
           ],
           inject: [DataSource],
         }),
-        MetricsModule,
+        MetricsModule.forConfig(config),
       ],
       providers: [
         { provide: PollerConfig, useValue: config },

@@ -40,7 +40,7 @@ export class ProvisionerModule {
           ],
           inject: [DataSource, ProvisioningRuntime],
         }),
-        MetricsModule,
+        MetricsModule.forConfig(config),
       ],
     };
   }

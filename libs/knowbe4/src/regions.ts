@@ -32,3 +32,32 @@ export function scimBaseUrl(region: KnowBe4Region, override?: string): string {
   if (override) return `${withoutTrailingSlash(override)}/scim/v2`;
   return `${DEFAULT_SCIM_HOSTS[region]}/scim/v2`;
 }
+
+/**
+ * Whether a SCIM base URL is KnowBe4's own: https, default port, on knowbe4.com or one of its subdomains, without
+ * credentials. Only such a URL ever receives an account's SCIM token outside sandbox mode.
+ */
+export function isKnowBe4ScimBaseUrl(url: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  const host = parsed.hostname;
+  return (
+    parsed.protocol === 'https:' &&
+    parsed.port === '' &&
+    parsed.username === '' &&
+    parsed.password === '' &&
+    (host === 'knowbe4.com' || host.endsWith('.knowbe4.com'))
+  );
+}
+
+/**
+ * Where an account's SCIM calls go outside sandbox mode: its stored Tenant URL when that is KnowBe4's, otherwise the
+ * region default — a value stored while a sandbox override was on (or before it was checked) never gets the token.
+ */
+export function tenantScimBaseUrl(region: KnowBe4Region, stored: string | null | undefined): string {
+  return stored && isKnowBe4ScimBaseUrl(stored) ? stored : scimBaseUrl(region);
+}

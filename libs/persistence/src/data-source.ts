@@ -18,6 +18,8 @@ import { SyncRunPages1764180000000 } from './migrations/1764180000000-sync-run-p
 import { SyncPageFingerprints1764181000000 } from './migrations/1764181000000-sync-page-fingerprints';
 import { SyncPageFingerprintIds1764181000001 } from './migrations/1764181000001-sync-page-fingerprint-ids';
 import { Knowbe4RateBudgets1764191000000 } from './migrations/1764191000000-knowbe4-rate-budgets';
+import { BoundedTextIndexes1764310000000 } from './migrations/1764310000000-bounded-text-indexes';
+import { ParameterFreeTypeOrmLogger } from './parameter-free-logger';
 import { Knowbe4RateLanes1764320000000 } from './migrations/1764320000000-knowbe4-rate-lanes';
 
 export const ENTITIES = [
@@ -33,7 +35,7 @@ export const ENTITIES = [
   OperationEntity,
   ProcessedCommandEntity,
 ];
-export const MIGRATIONS = [InitialSchema1764160000000, DirectoryMirror1764170000000, DirectoryReadIndexes1764190000000, OperationFinishedNotify1764200000000, SyncRunPages1764180000000, Knowbe4RateBudgets1764191000000, SyncPageFingerprints1764181000000, SyncPageFingerprintIds1764181000001, Knowbe4RateLanes1764320000000];
+export const MIGRATIONS = [InitialSchema1764160000000, DirectoryMirror1764170000000, DirectoryReadIndexes1764190000000, OperationFinishedNotify1764200000000, SyncRunPages1764180000000, Knowbe4RateBudgets1764191000000, SyncPageFingerprints1764181000000, SyncPageFingerprintIds1764181000001, BoundedTextIndexes1764310000000, Knowbe4RateLanes1764320000000];
 
 export function dataSourceOptions(url: string, overrides: Partial<DataSourceOptions> = {}): DataSourceOptions {
   return {
@@ -44,6 +46,8 @@ export function dataSourceOptions(url: string, overrides: Partial<DataSourceOpti
     migrationsTableName: 'schema_migrations',
     synchronize: false,
     logging: false,
+    // whatever `logging` is turned on: no parameters, no statement text
+    logger: new ParameterFreeTypeOrmLogger(overrides.logging ?? false),
     extra: { max: 10, application_name: 'kb4-directory' },
     ...overrides,
   } as DataSourceOptions;

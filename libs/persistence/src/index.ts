@@ -1,5 +1,6 @@
 export * from './data-source';
 export * from './prepared-statement';
+export * from './parameter-free-logger';
 export * from './entities/workspace.entity';
 export * from './entities/api-key.entity';
 export * from './entities/integrated-account.entity';

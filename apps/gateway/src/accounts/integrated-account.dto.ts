@@ -1,13 +1,30 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUrl, Length, Max, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { KNOWBE4_REGIONS, KnowBe4Region } from '@kb4/knowbe4';
 import type { IntegratedAccountEntity, SyncRunEntity } from '@kb4/persistence';
 
 const SECRET_PATTERN_HELP = 'never returned or logged; stored encrypted (AES-256-GCM)';
+const SCIM_BASE_URL_HELP =
+  'The SCIM "Tenant URL" from the KnowBe4 console: https on knowbe4.com or a subdomain (in sandbox mode also the sandbox\'s own URL); link-local, metadata and private addresses are refused';
+const CREDENTIAL_CHARACTERS = /^[\x21-\x7e]+$/;
+
+/**
+ * A KnowBe4 key or token: printable ASCII without spaces, as KnowBe4 issues them. It travels in an HTTP header, where
+ * CR/LF or a character beyond Latin-1 cannot go — such a value is the caller's mistake (400), not KnowBe4's (502).
+ */
+function IsCredential(): PropertyDecorator {
+  return (target, key) => {
+    IsString()(target, key);
+    Length(1, 4096)(target, key);
+    Matches(CREDENTIAL_CHARACTERS, {
+      message: `${String(key)} must be printable ASCII without spaces or line breaks, as KnowBe4 issues it (check for a pasted newline)`,
+    })(target, key);
+  };
+}
 
 export class CreateIntegratedAccountDto {
-  @ApiProperty({ example: 'Acme Corp KnowBe4', maxLength: 200 })
+  @ApiProperty({ example: 'Acme Corp KnowBe4', minLength: 1, maxLength: 200 })
   @IsString()
   @Length(1, 200)
   label!: string;
@@ -16,19 +33,18 @@ export class CreateIntegratedAccountDto {
   @IsIn(KNOWBE4_REGIONS)
   region!: KnowBe4Region;
 
-  @ApiProperty({ description: `KnowBe4 Reporting API key; ${SECRET_PATTERN_HELP}`, example: 'eyJhbGciOi…', writeOnly: true })
-  @IsString()
-  @Length(1, 4096)
+  @ApiProperty({ description: `KnowBe4 Reporting API key; ${SECRET_PATTERN_HELP}`, example: 'eyJhbGciOi…', writeOnly: true, minLength: 1, maxLength: 4096, pattern: CREDENTIAL_CHARACTERS.source })
+  @IsCredential()
   reporting_api_key!: string;
 
-  @ApiProperty({ description: `KnowBe4 SCIM token; ${SECRET_PATTERN_HELP}`, example: 'scim-token…', writeOnly: true })
-  @IsString()
-  @Length(1, 4096)
+  @ApiProperty({ description: `KnowBe4 SCIM token; ${SECRET_PATTERN_HELP}`, example: 'scim-token…', writeOnly: true, minLength: 1, maxLength: 4096, pattern: CREDENTIAL_CHARACTERS.source })
+  @IsCredential()
   scim_token!: string;
 
   @ApiPropertyOptional({
-    description: 'The SCIM "Tenant URL" from the KnowBe4 console (https, *.knowbe4.com); defaults to the region\'s',
+    description: `${SCIM_BASE_URL_HELP}; defaults to the region's`,
     example: 'https://training.knowbe4.com/scim/v2',
+    maxLength: 500,
   })
   @IsOptional()
   @IsUrl({ require_protocol: true, protocols: ['https', 'http'], require_tld: false })
@@ -45,7 +61,7 @@ export class CreateIntegratedAccountDto {
 }
 
 export class UpdateIntegratedAccountDto {
-  @ApiPropertyOptional({ example: 'Acme Corp (EU)' })
+  @ApiPropertyOptional({ example: 'Acme Corp (EU)', minLength: 1, maxLength: 200 })
   @IsOptional()
   @IsString()
   @Length(1, 200)
@@ -64,19 +80,17 @@ export class UpdateIntegratedAccountDto {
   @Max(7 * 24 * 3600)
   poll_interval_seconds?: number | null;
 
-  @ApiPropertyOptional({ description: `Rotates the Reporting key (verified first); ${SECRET_PATTERN_HELP}`, writeOnly: true })
+  @ApiPropertyOptional({ description: `Rotates the Reporting key (verified first); ${SECRET_PATTERN_HELP}`, writeOnly: true, minLength: 1, maxLength: 4096, pattern: CREDENTIAL_CHARACTERS.source })
   @IsOptional()
-  @IsString()
-  @Length(1, 4096)
+  @IsCredential()
   reporting_api_key?: string;
 
-  @ApiPropertyOptional({ description: `Rotates the SCIM token (verified first); ${SECRET_PATTERN_HELP}`, writeOnly: true })
+  @ApiPropertyOptional({ description: `Rotates the SCIM token (verified first); ${SECRET_PATTERN_HELP}`, writeOnly: true, minLength: 1, maxLength: 4096, pattern: CREDENTIAL_CHARACTERS.source })
   @IsOptional()
-  @IsString()
-  @Length(1, 4096)
+  @IsCredential()
   scim_token?: string;
 
-  @ApiPropertyOptional({ example: 'https://eu.knowbe4.com/scim/v2' })
+  @ApiPropertyOptional({ example: 'https://eu.knowbe4.com/scim/v2', maxLength: 500, description: SCIM_BASE_URL_HELP })
   @IsOptional()
   @IsUrl({ require_protocol: true, protocols: ['https', 'http'], require_tld: false })
   @Length(1, 500)

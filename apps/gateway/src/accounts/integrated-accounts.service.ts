@@ -15,6 +15,7 @@ import { CursorCodec, InvalidCursorError, queryFingerprint } from '../directory/
 import { AccountScope } from './account-scope';
 import { CreateIntegratedAccountDto, IntegratedAccountListQuery, SyncRunListQuery, UpdateIntegratedAccountDto } from './integrated-account.dto';
 import { CandidateCredentials, KnowBe4ClientFactory } from './knowbe4-clients';
+import { scimBaseUrlProblem } from './scim-base-url-policy';
 
 /** One page of an admin list with the opaque cursor of the next one. */
 export interface ListPage<T> {
@@ -145,16 +146,11 @@ export class IntegratedAccountsService {
     return { rows: page.rows, nextCursor: page.next ? this.cursors.encodeTimeKeyset(page.next, fingerprint) : null };
   }
 
-  // A user-supplied URL receives the SCIM token: only KnowBe4's hosts, unless the whole stack points at a sandbox.
+  // A user-supplied URL receives the SCIM token: checked in every mode, since a stored value outlives the override.
   private assertScimBaseUrlAllowed(url: string | undefined): void {
-    if (url === undefined || this.config.KNOWBE4_BASE_URL_OVERRIDE) return;
-    const parsed = new URL(url);
-    const host = parsed.hostname.toLowerCase();
-    if (parsed.protocol !== 'https:' || !(host === 'knowbe4.com' || host.endsWith('.knowbe4.com')) || parsed.username || parsed.password) {
-      throw new ApiError(400, 'scim_base_url must be an https URL on a knowbe4.com host (the Tenant URL from the KnowBe4 console)', [
-        { field: 'scim_base_url', location: 'body', errors: ['must be https://….knowbe4.com/…'] },
-      ]);
-    }
+    if (url === undefined) return;
+    const problem = scimBaseUrlProblem(url, this.config.KNOWBE4_BASE_URL_OVERRIDE);
+    if (problem) throw new ApiError(400, `scim_base_url ${problem}`, [{ field: 'scim_base_url', location: 'body', errors: [problem] }]);
   }
 
   private async verifyOrThrow(candidate: CandidateCredentials, requestId?: string): Promise<void> {

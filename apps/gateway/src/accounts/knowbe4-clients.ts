@@ -7,6 +7,7 @@ import {
   VerifyCredentialsResult,
   ScimVerifyCredentialsResult,
   SharedRatePacerRegistry,
+  tenantScimBaseUrl,
 } from '@kb4/knowbe4';
 import { IntegratedAccountEntity, IntegratedAccountRepository } from '@kb4/persistence';
 import { GatewayConfig } from '../config/gateway.config';
@@ -53,11 +54,11 @@ export class KnowBe4ClientFactory {
     });
   }
 
-  /** Where SCIM traffic goes: the sandbox under KNOWBE4_BASE_URL_OVERRIDE, else the account's tenant URL. */
+  /** Where SCIM traffic goes: the sandbox under KNOWBE4_BASE_URL_OVERRIDE, else the account's tenant URL if it is KnowBe4's. */
   scimBaseUrlFor(region: KnowBe4Region, stored: string | null | undefined): string {
     const override = this.config.KNOWBE4_BASE_URL_OVERRIDE;
     if (override) return defaultScimBaseUrl(region, override);
-    return stored ?? defaultScimBaseUrl(region);
+    return tenantScimBaseUrl(region, stored);
   }
 
   forAccount(account: IntegratedAccountEntity): AccountClients {

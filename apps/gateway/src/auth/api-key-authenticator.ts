@@ -31,6 +31,12 @@ export class ApiKeyAuthenticator {
     this.ttlMs = config.API_KEY_CACHE_SECONDS * 1000;
   }
 
+  /** The cached answer for a key (workspace id, or null for a known-bad key), undefined when only a lookup can tell. */
+  cachedWorkspace(fingerprint: string): string | null | undefined {
+    const cached = this.cache.get(fingerprint);
+    return cached && cached.expiresAt > Date.now() ? cached.workspaceId : undefined;
+  }
+
   async workspaceFor(key: string, fingerprint = apiKeyFingerprint(key)): Promise<string | null> {
     const now = Date.now();
     const cached = this.cache.get(fingerprint);

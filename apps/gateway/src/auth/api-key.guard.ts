@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ApiError } from '@kb4/platform';
 import { ApiKeyAuthenticator, apiKeyFingerprint } from './api-key-authenticator';
-import { bearerTokenOf, keyFingerprintOf, setWorkspaceOf } from './request-context';
+import { authRejectedOf, bearerTokenOf, keyFingerprintOf, setWorkspaceOf, workspaceOf } from './request-context';
 import { ErrorResponseDto } from '../http/error-response.dto';
 
 /** `Authorization: Bearer <api key>` → the key's workspace on the request; 401 in the one error shape otherwise. */
@@ -13,8 +13,10 @@ export class ApiKeyGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<Request>();
+    if (workspaceOf(request)) return true; // ApiKeyMiddleware authenticated it
     const token = bearerTokenOf(request);
     if (!token) throw new ApiError(401, 'missing or malformed Authorization header; send "Authorization: Bearer <api key>"');
+    if (authRejectedOf(request)) throw new ApiError(401, 'the API key is not valid or has been revoked');
     const workspaceId = await this.authenticator.workspaceFor(token, keyFingerprintOf(request) ?? apiKeyFingerprint(token));
     if (!workspaceId) throw new ApiError(401, 'the API key is not valid or has been revoked');
     setWorkspaceOf(request, workspaceId);

@@ -16,6 +16,12 @@ export class GatewayConfig extends ServiceConfig {
   @Max(10_000_000)
   API_RATE_LIMIT_PER_MINUTE = 1200;
 
+  /** Failed authentications per minute per client address (IPv6: per /64) before it gets 429 without a lookup. */
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  AUTH_FAILURE_LIMIT_PER_MINUTE = 20;
+
   /** KnowBe4 Reporting pacing for proxy and read-through calls; `off` only against the sandbox. */
   @IsIn(['documented', 'seed', 'off'])
   KNOWBE4_PACING: 'documented' | 'seed' | 'off' = 'documented';

@@ -12,4 +12,17 @@ describe('TokenBuckets', () => {
     now = 20_000;
     expect(buckets.take('a')).toMatchObject({ allowed: true, remaining: 0 });
   });
+
+  it('tells how long a key must wait without taking a token', () => {
+    let now = 0;
+    const buckets = new TokenBuckets(2, 60_000, () => now);
+    expect(buckets.waitSeconds('a')).toBe(0);
+    buckets.take('a');
+    expect(buckets.waitSeconds('a')).toBe(0);
+    buckets.take('a');
+    expect(buckets.waitSeconds('a')).toBe(30);
+    expect(buckets.waitSeconds('a')).toBe(30); // asking consumed nothing
+    now = 30_000;
+    expect(buckets.waitSeconds('a')).toBe(0);
+  });
 });

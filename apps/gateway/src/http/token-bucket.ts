@@ -29,6 +29,17 @@ export class TokenBuckets {
     this.refillPerMs = limit / windowMs;
   }
 
+  /**
+   * Seconds until `key` has a whole token again, 0 when it has one now; consumes nothing (a bucket that was never
+   * taken from is full). For limits that count only some outcomes, e.g. failed authentications.
+   */
+  waitSeconds(key: string): number {
+    const bucket = this.buckets.get(key);
+    if (!bucket) return 0;
+    const tokens = Math.min(this.limit, bucket.tokens + (this.now() - bucket.updatedAt) * this.refillPerMs);
+    return tokens >= 1 ? 0 : Math.max(1, Math.ceil((1 - tokens) / this.refillPerMs / 1000));
+  }
+
   take(key: string): TakeResult {
     const now = this.now();
     let bucket = this.buckets.get(key);

@@ -1,5 +1,6 @@
 import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
 import { ApiError } from '@kb4/platform';
+import { findHostileValue, hostileValueError } from './hostile-input';
 
 export interface FieldProblem {
   field: string;
@@ -45,6 +46,15 @@ export class GatewayValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // NUL, control characters and over-long strings in a query or path parameter: a 400 naming it, before any lookup
+    // (bodies were checked the same way by JsonBodyMiddleware)
+    if (metadata.type === 'query' || metadata.type === 'param') {
+      const hostile = findHostileValue(value);
+      if (hostile) {
+        const field = hostile.field === '(value)' ? (metadata.data ?? hostile.field) : metadata.data ? `${metadata.data}.${hostile.field}` : hostile.field;
+        throw hostileValueError({ field, reason: hostile.reason }, metadata.type);
+      }
+    }
     // a JSON body must be an object: arrays and scalars would slip past class-level validation
     if (metadata.type === 'body' && this.toValidate(metadata) && (value === null || typeof value !== 'object' || Array.isArray(value))) {
       throw new ApiError(400, 'the request body must be a JSON object');

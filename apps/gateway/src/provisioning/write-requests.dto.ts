@@ -15,9 +15,19 @@ import {
   Length,
   Matches,
   Max,
+  MaxLength,
   Min,
 } from 'class-validator';
-import { GroupWriteDto, UserWriteDto } from '@kb4/contracts';
+import {
+  CustomFieldsDto,
+  EmailDto,
+  GroupWriteDto,
+  ManagerDto,
+  OrganizationDto,
+  PhoneDto,
+  UserWriteDto,
+  WRITE_FIELD_LIMITS,
+} from '@kb4/contracts';
 
 /** `integrated_account_id`, required on every write (the account whose KnowBe4 tenant is written). */
 export class WriteQuery {
@@ -26,29 +36,102 @@ export class WriteQuery {
   integrated_account_id!: string;
 }
 
+const L = WRITE_FIELD_LIMITS;
+const TEXT = { type: String, nullable: true, maxLength: L.text } as const;
+
+// Schemas only: validation is the @kb4/contracts classes' (the same the provisioner checks commands with).
+class EmailWrite {
+  @ApiProperty({ maxLength: L.email, format: 'email', example: 'ada.lovelace@example.com' }) email!: string;
+  @ApiProperty({ enum: ['work', 'alias'] }) type!: string;
+  @ApiProperty() is_primary!: boolean;
+}
+
+class PhoneWrite {
+  @ApiProperty({ minLength: 1, maxLength: L.phoneNumber, example: '+44 20 7946 0000' }) number!: string;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: L.phoneExtension }) extension?: string | null;
+  @ApiProperty({ enum: ['work', 'mobile'] }) type!: string;
+}
+
+class OrganizationWrite {
+  @ApiProperty({ minLength: 1, maxLength: L.text, example: 'Acme Ltd' }) name!: string;
+}
+
+class ManagerWrite {
+  @ApiPropertyOptional(TEXT) name?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, format: 'email', maxLength: L.email }) email?: string | null;
+}
+
+class CustomFieldsWrite {
+  @ApiPropertyOptional(TEXT) custom_field_1?: string | null;
+  @ApiPropertyOptional(TEXT) custom_field_2?: string | null;
+  @ApiPropertyOptional(TEXT) custom_field_3?: string | null;
+  @ApiPropertyOptional(TEXT) custom_field_4?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: L.date, example: '2025-06-01' }) custom_date_1?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: L.date }) custom_date_2?: string | null;
+}
+
 /**
  * A unified user write (`@kb4/contracts` UserWriteDto): only fields KnowBe4 SCIM can store are known;
- * `employee_start_date`, `remote_data`, risk scores and other read-only fields are refused as unknown.
+ * `employee_start_date`, `remote_data`, risk scores and other read-only fields are refused as unknown. `null` clears.
+ * The properties are re-declared only to document them (and their limits) in openapi.json.
  */
-export class UserWriteRequest extends UserWriteDto {}
+export class UserWriteRequest extends UserWriteDto {
+  @ApiPropertyOptional({ type: String, nullable: true, format: 'email', maxLength: L.email, description: 'Primary email (KnowBe4 userName)', example: 'ada.lovelace@example.com' })
+  declare username?: string | null;
+  @ApiPropertyOptional({ type: [EmailWrite], maxItems: L.emails })
+  declare emails?: EmailDto[];
+  @ApiPropertyOptional({ ...TEXT, example: 'Ada' })
+  declare first_name?: string | null;
+  @ApiPropertyOptional({ ...TEXT, example: 'Lovelace' })
+  declare last_name?: string | null;
+  @ApiPropertyOptional({ ...TEXT, example: 'Analyst' })
+  declare title?: string | null;
+  @ApiPropertyOptional({ enum: ['active', 'inactive'] })
+  declare status?: 'active' | 'inactive';
+  @ApiPropertyOptional({ type: [PhoneWrite], maxItems: L.phones })
+  declare phones?: PhoneDto[];
+  @ApiPropertyOptional({ ...TEXT, example: 'London' })
+  declare location?: string | null;
+  @ApiPropertyOptional({ ...TEXT, example: 'R&D' })
+  declare department?: string | null;
+  @ApiPropertyOptional(TEXT)
+  declare division?: string | null;
+  @ApiPropertyOptional({ type: [OrganizationWrite], maxItems: L.organizations })
+  declare organizations?: OrganizationDto[];
+  @ApiPropertyOptional({ type: ManagerWrite, nullable: true })
+  declare manager?: ManagerDto | null;
+  @ApiPropertyOptional({ ...TEXT, description: 'KnowBe4 employee_number (a string, so leading zeros survive)', example: '000042' })
+  declare external_id?: string | null;
+  @ApiPropertyOptional({ type: [String], maxItems: L.languages, items: { type: 'string', maxLength: L.language }, example: ['en-GB'] })
+  declare languages?: string[];
+  @ApiPropertyOptional({ type: CustomFieldsWrite })
+  declare custom_fields?: CustomFieldsDto;
+}
 
 /** POST /unified/user-directory/groups: a console group (smart groups cannot be created through SCIM). */
 export class CreateGroupRequest extends GroupWriteDto {
-  @ApiProperty({ example: 'Finance' })
-  @Length(1, 255)
+  @ApiProperty({ example: 'Finance', minLength: 1, maxLength: L.text })
+  @Length(1, L.text)
   declare name: string;
 
-  @ApiPropertyOptional({ description: 'SCIM externalId: your own id for the group', example: 'grp-42' })
+  @ApiPropertyOptional({ description: 'SCIM externalId: your own id for the group', example: 'grp-42', type: String, nullable: true, maxLength: L.text })
   declare external_id?: string | null;
 }
 
 export class AddGroupMembersRequest {
-  @ApiProperty({ description: 'Unified (Reporting) or SCIM user ids', example: ['2147483690'] })
+  @ApiProperty({
+    description: 'Unified (Reporting) or SCIM user ids',
+    example: ['2147483690'],
+    minItems: 1,
+    maxItems: L.groupMembers,
+    items: { type: 'string', minLength: 1, maxLength: L.userId },
+  })
   @IsArray()
   @ArrayNotEmpty()
-  @ArrayMaxSize(500)
+  @ArrayMaxSize(L.groupMembers)
   @IsString({ each: true })
   @IsNotEmpty({ each: true })
+  @MaxLength(L.userId, { each: true })
   user_ids!: string[];
 }
 

@@ -1,5 +1,6 @@
 import { isKnowBe4Error, KnowBe4ErrorInsight, ScimRequestError } from '@kb4/knowbe4';
 import { ScimMappingError } from '@kb4/mapping';
+import { safeErrorMessage } from '@kb4/platform';
 
 /** Shaped like contracts' OperationErrorDto: what the operation row, the failed result and the DLQ carry. */
 export interface OperationFailure {
@@ -55,7 +56,8 @@ export function describeFailure(error: unknown): OperationFailure {
   if (error instanceof ScimMappingError) {
     return { code: 'validation_error', message: error.message, retryable: false, truto_error_insight: 'validation_error' };
   }
-  const message = error instanceof Error ? error.message : String(error);
+  // a database error's message can quote a value (user data); the operation, its events and the log get it without
+  const message = safeErrorMessage(error);
   // Unknown failures (a dropped database connection, a bug) get the bounded retries, then the DLQ.
   return { code: 'internal_error', message, retryable: true };
 }

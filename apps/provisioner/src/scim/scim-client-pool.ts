@@ -1,4 +1,4 @@
-import { ScimClient, scimBaseUrl } from '@kb4/knowbe4';
+import { ScimClient, scimBaseUrl, tenantScimBaseUrl } from '@kb4/knowbe4';
 import { IntegratedAccountEntity, IntegratedAccountRepository } from '@kb4/persistence';
 
 export interface ScimClientPoolOptions {
@@ -28,7 +28,7 @@ export class ScimClientPool {
       // The override sends every KnowBe4 call to the sandbox, whatever Tenant URL the account stored.
       baseUrl: this.options.baseUrlOverride
         ? scimBaseUrl(account.region, this.options.baseUrlOverride)
-        : (account.scimBaseUrl ?? scimBaseUrl(account.region)),
+        : tenantScimBaseUrl(account.region, account.scimBaseUrl),
       token: scim_token,
       pacer: this.options.pacing,
       // Few quick HTTP retries here; the provisioner's attempt loop owns the longer backoff and the DLQ decision.

@@ -2,6 +2,7 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
   ArrayNotEmpty,
   IsArray,
   IsEmail,
@@ -10,10 +11,11 @@ import {
   IsNotEmpty,
   IsOptional,
   IsString,
+  MaxLength,
   Min,
   ValidateNested,
 } from 'class-validator';
-import { UserWriteDto } from './user-write.dto';
+import { UserWriteDto, WRITE_FIELD_LIMITS } from './user-write.dto';
 
 /** Fields of every `knowbe4.command.*` payload. */
 export abstract class ProvisioningCommandBase {
@@ -80,10 +82,12 @@ export class ArchiveUserCommand extends UserCommandBase {
 export class GroupWriteDto {
   @IsString()
   @IsNotEmpty()
+  @MaxLength(WRITE_FIELD_LIMITS.text)
   name!: string;
 
   @IsOptional()
   @IsString()
+  @MaxLength(WRITE_FIELD_LIMITS.text)
   external_id?: string | null;
 }
 
@@ -104,8 +108,10 @@ export class AddGroupMembersCommand extends ProvisioningCommandBase {
   /** Unified (Reporting) or SCIM user ids. */
   @IsArray()
   @ArrayNotEmpty()
+  @ArrayMaxSize(WRITE_FIELD_LIMITS.groupMembers)
   @IsString({ each: true })
   @IsNotEmpty({ each: true })
+  @MaxLength(WRITE_FIELD_LIMITS.userId, { each: true })
   user_ids!: string[];
 }
 

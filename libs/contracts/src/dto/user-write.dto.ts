@@ -9,10 +9,32 @@ import type {
   UnifiedUserWrite,
 } from '@kb4/mapping';
 import { Type } from 'class-transformer';
-import { IsArray, IsBoolean, IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+
+/**
+ * Lengths and counts every unified write keeps to. KnowBe4 publishes no field lengths, so these are ours: emails as
+ * RFC 5321 allows (254), names and other text 255, and small caps on lists. The gateway documents them in
+ * openapi.json; the provisioner validates commands with the same DTOs.
+ */
+export const WRITE_FIELD_LIMITS = {
+  email: 254,
+  text: 255,
+  phoneNumber: 64,
+  phoneExtension: 16,
+  language: 35,
+  date: 32,
+  userId: 64,
+  emails: 10,
+  phones: 10,
+  organizations: 10,
+  languages: 20,
+  groupMembers: 500,
+} as const;
+const L = WRITE_FIELD_LIMITS;
 
 export class EmailDto implements UnifiedEmail {
   @IsEmail()
+  @MaxLength(L.email)
   email!: string;
 
   @IsIn(['work', 'alias'])
@@ -25,10 +47,12 @@ export class EmailDto implements UnifiedEmail {
 export class PhoneDto implements UnifiedPhone {
   @IsString()
   @IsNotEmpty()
+  @MaxLength(L.phoneNumber)
   number!: string;
 
   @IsOptional()
   @IsString()
+  @MaxLength(L.phoneExtension)
   extension!: string | null;
 
   @IsIn(['work', 'mobile'])
@@ -38,26 +62,29 @@ export class PhoneDto implements UnifiedPhone {
 export class OrganizationDto implements UnifiedOrganizationRef {
   @IsString()
   @IsNotEmpty()
+  @MaxLength(L.text)
   name!: string;
 }
 
 export class ManagerDto implements UnifiedManager {
   @IsOptional()
   @IsString()
+  @MaxLength(L.text)
   name!: string | null;
 
   @IsOptional()
   @IsEmail()
+  @MaxLength(L.email)
   email!: string | null;
 }
 
 export class CustomFieldsDto implements UnifiedCustomFields {
-  @IsOptional() @IsString() custom_field_1?: string | null;
-  @IsOptional() @IsString() custom_field_2?: string | null;
-  @IsOptional() @IsString() custom_field_3?: string | null;
-  @IsOptional() @IsString() custom_field_4?: string | null;
-  @IsOptional() @IsString() custom_date_1?: string | null;
-  @IsOptional() @IsString() custom_date_2?: string | null;
+  @IsOptional() @IsString() @MaxLength(L.text) custom_field_1?: string | null;
+  @IsOptional() @IsString() @MaxLength(L.text) custom_field_2?: string | null;
+  @IsOptional() @IsString() @MaxLength(L.text) custom_field_3?: string | null;
+  @IsOptional() @IsString() @MaxLength(L.text) custom_field_4?: string | null;
+  @IsOptional() @IsString() @MaxLength(L.date) custom_date_1?: string | null;
+  @IsOptional() @IsString() @MaxLength(L.date) custom_date_2?: string | null;
 }
 
 /**
@@ -67,17 +94,19 @@ export class CustomFieldsDto implements UnifiedCustomFields {
 export class UserWriteDto implements UnifiedUserWrite {
   @IsOptional()
   @IsEmail()
+  @MaxLength(L.email)
   username?: string | null;
 
   @IsOptional()
   @IsArray()
+  @ArrayMaxSize(L.emails)
   @ValidateNested({ each: true })
   @Type(() => EmailDto)
   emails?: EmailDto[];
 
-  @IsOptional() @IsString() first_name?: string | null;
-  @IsOptional() @IsString() last_name?: string | null;
-  @IsOptional() @IsString() title?: string | null;
+  @IsOptional() @IsString() @MaxLength(L.text) first_name?: string | null;
+  @IsOptional() @IsString() @MaxLength(L.text) last_name?: string | null;
+  @IsOptional() @IsString() @MaxLength(L.text) title?: string | null;
 
   @IsOptional()
   @IsIn(['active', 'inactive'])
@@ -85,16 +114,18 @@ export class UserWriteDto implements UnifiedUserWrite {
 
   @IsOptional()
   @IsArray()
+  @ArrayMaxSize(L.phones)
   @ValidateNested({ each: true })
   @Type(() => PhoneDto)
   phones?: PhoneDto[];
 
-  @IsOptional() @IsString() location?: string | null;
-  @IsOptional() @IsString() department?: string | null;
-  @IsOptional() @IsString() division?: string | null;
+  @IsOptional() @IsString() @MaxLength(L.text) location?: string | null;
+  @IsOptional() @IsString() @MaxLength(L.text) department?: string | null;
+  @IsOptional() @IsString() @MaxLength(L.text) division?: string | null;
 
   @IsOptional()
   @IsArray()
+  @ArrayMaxSize(L.organizations)
   @ValidateNested({ each: true })
   @Type(() => OrganizationDto)
   organizations?: OrganizationDto[];
@@ -105,11 +136,13 @@ export class UserWriteDto implements UnifiedUserWrite {
   manager?: ManagerDto | null;
 
   /** employee_number; a string so leading zeros survive. */
-  @IsOptional() @IsString() external_id?: string | null;
+  @IsOptional() @IsString() @MaxLength(L.text) external_id?: string | null;
 
   @IsOptional()
   @IsArray()
+  @ArrayMaxSize(L.languages)
   @IsString({ each: true })
+  @MaxLength(L.language, { each: true })
   languages?: string[];
 
   @IsOptional()

@@ -68,20 +68,26 @@ interface TableSpec {
 
 const ISO_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 
+/**
+ * Text sorts use the first SORT_PREFIX characters (equal prefixes then go by seq): an index row has a size limit
+ * (2,704 bytes), a name KnowBe4 holds does not, and the cursor carries the sort value. Migration 1764310000000.
+ */
+const SORT_PREFIX = 200;
+
 const USERS: TableSpec = {
   table: 'directory_users',
   sortExpressions: {
     seq: 't.seq',
-    first_name: "coalesce(t.first_name, '')",
-    last_name: "coalesce(t.last_name, '')",
-    email: "coalesce(t.email_lower, '')",
+    first_name: `left(coalesce(t.first_name, ''), ${SORT_PREFIX})`,
+    last_name: `left(coalesce(t.last_name, ''), ${SORT_PREFIX})`,
+    email: `left(coalesce(t.email_lower, ''), ${SORT_PREFIX})`,
     updated_at: 't.updated_at',
   },
 };
 
 const GROUPS: TableSpec = {
   table: 'directory_groups',
-  sortExpressions: { seq: 't.seq', name: 't.name', updated_at: 't.updated_at' },
+  sortExpressions: { seq: 't.seq', name: `left(t.name, ${SORT_PREFIX})`, updated_at: 't.updated_at' },
 };
 
 // The record as served: the stored unified record with the mirror's identity and modification time.
@@ -132,7 +138,11 @@ export class DirectoryReadRepository {
     if (filters.email !== undefined) statement.where.push(`t.email_lower = lower(${statement.param(filters.email)})`);
     if (filters.firstName !== undefined) statement.where.push(`t.first_name = ${statement.param(filters.firstName)}`);
     if (filters.lastName !== undefined) statement.where.push(`t.last_name = ${statement.param(filters.lastName)}`);
-    if (filters.department !== undefined) statement.where.push(`t.department = ${statement.param(filters.department)}`);
+    if (filters.department !== undefined) {
+      // the index holds the prefix (see SORT_PREFIX); the full comparison decides
+      const department = statement.param(filters.department);
+      statement.where.push(`left(t.department, ${SORT_PREFIX}) = left(${department}, ${SORT_PREFIX}) AND t.department = ${department}`);
+    }
     if (filters.groupRemoteId !== undefined) {
       statement.where.push(
         `EXISTS (SELECT 1 FROM directory_group_members m WHERE m.account_id = t.account_id AND m.group_remote_id = ${statement.param(filters.groupRemoteId, '::bigint')} AND m.user_remote_id = t.remote_id)`,

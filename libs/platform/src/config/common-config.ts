@@ -24,6 +24,11 @@ export class CommonConfig {
 
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  /** Bearer token `/metrics` requires; unset, only loopback clients (not forwarded by a proxy) may scrape. */
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]{16,512}$/, { message: 'must be 16 to 512 printable characters without spaces' })
+  METRICS_TOKEN?: string = undefined;
 }
 
 /** Variables of the processes that hold KnowBe4 credentials (gateway, poller, provisioner). */

@@ -12,6 +12,8 @@ export interface HttpServiceOptions {
   port: number;
   host?: string;
   logger: Logger;
+  /** Nest's global JSON and urlencoded parsers (default on); off when the service reads bodies itself. */
+  bodyParser?: boolean;
   configure?: (app: INestApplication) => void | Promise<void>;
 }
 
@@ -21,6 +23,7 @@ export async function bootstrapHttpService(options: HttpServiceOptions): Promise
   const app = await NestFactory.create(options.module, {
     logger: new PinoNestLogger(options.logger),
     bufferLogs: false,
+    bodyParser: options.bodyParser ?? true,
   });
   app.use(requestIdMiddleware);
   app.useGlobalFilters(new ApiExceptionFilter(options.logger));

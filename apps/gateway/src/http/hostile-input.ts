@@ -1,0 +1,113 @@
+import { ApiError } from '@kb4/platform';
+import type { FieldProblem } from './validation';
+
+/**
+ * Structural limits every JSON body meets before validation sees it (class-transformer and class-validator recurse,
+ * so a deep body is a stack overflow and seconds of CPU). Documented in openapi.json's description and the README.
+ */
+export const JSON_BODY_LIMITS = {
+  /** Bytes of one request body. */
+  maxBytes: 1024 * 1024,
+  /** Nesting of arrays and objects; our deepest body (a SCIM PATCH through the proxy) needs 5. */
+  maxDepth: 32,
+  /** Elements of one array, anywhere in the body (the routes' own caps are lower and in the spec). */
+  maxArrayItems: 1000,
+  /** Characters of one string or key, anywhere in the body (the routes' own caps are lower and in the spec). */
+  maxStringLength: 16_384,
+} as const;
+
+const OPEN_OBJECT = 0x7b;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_OBJECT = 0x7d;
+const CLOSE_ARRAY = 0x5d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/**
+ * Whether raw JSON nests arrays/objects deeper than `maxDepth`, by one pass over the bytes (no recursion, nothing
+ * allocated). Brackets inside strings do not count; UTF-8 continuation bytes never equal an ASCII bracket or quote.
+ */
+export function exceedsJsonDepth(bytes: Uint8Array, maxDepth: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i];
+    if (inString) {
+      if (byte === BACKSLASH) i++;
+      else if (byte === QUOTE) inString = false;
+    } else if (byte === QUOTE) {
+      inString = true;
+    } else if (byte === OPEN_OBJECT || byte === OPEN_ARRAY) {
+      if (++depth > maxDepth) return true;
+    } else if (byte === CLOSE_OBJECT || byte === CLOSE_ARRAY) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+// C0 controls other than TAB, LF and CR, and DEL: no field of ours holds them, and Postgres text cannot hold NUL.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+// A UTF-16 surrogate without its other half: not a character, and not storable as UTF-8 (Postgres refuses it).
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Why a string cannot be accepted anywhere, or undefined when it can. */
+export function badTextReason(text: string, maxLength: number = JSON_BODY_LIMITS.maxStringLength): string | undefined {
+  if (text.length > maxLength) return `must be at most ${maxLength} characters`;
+  if (text.includes('\u0000')) return 'must not contain NUL characters';
+  const control = CONTROL.exec(text);
+  if (control) return `must not contain the control character U+${control[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}`;
+  if (LONE_SURROGATE.test(text)) return 'must not contain a lone UTF-16 surrogate (not a character)';
+  return undefined;
+}
+
+export interface HostileValue {
+  field: string;
+  reason: string;
+}
+
+/** How a field is named in `details`: `emails.0.email`, as class-validator names nested fields. */
+function fieldName(path: string, key: string | number): string {
+  return path === '' ? String(key) : `${path}.${key}`;
+}
+
+/** A printable name for a key that itself may be hostile. */
+function printableKey(key: string): string {
+  return [...key.slice(0, 64)].map((c) => (CONTROL.test(c) || c === '\u0000' || LONE_SURROGATE.test(c) ? '?' : c)).join('');
+}
+
+/**
+ * The first string, key or array in a parsed value that no route accepts (over-long, control characters, lone
+ * surrogates, too many items), walked with an explicit stack so depth costs no call stack.
+ */
+export function findHostileValue(root: unknown, limits: { maxArrayItems: number; maxStringLength: number } = JSON_BODY_LIMITS): HostileValue | undefined {
+  const stack: Array<{ value: unknown; path: string }> = [{ value: root, path: '' }];
+  while (stack.length > 0) {
+    const { value, path } = stack.pop()!;
+    if (typeof value === 'string') {
+      const reason = badTextReason(value, limits.maxStringLength);
+      if (reason) return { field: path || '(value)', reason };
+    } else if (Array.isArray(value)) {
+      if (value.length > limits.maxArrayItems) return { field: path || '(value)', reason: `must have at most ${limits.maxArrayItems} items` };
+      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], path: fieldName(path, i) });
+    } else if (value !== null && typeof value === 'object') {
+      const keys = Object.keys(value);
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const key = keys[i];
+        const reason = badTextReason(key, 256);
+        if (reason) return { field: fieldName(path, printableKey(key)), reason: `the key ${reason}` };
+        stack.push({ value: (value as Record<string, unknown>)[key], path: fieldName(path, key) });
+      }
+    }
+  }
+  return undefined;
+}
+
+const LOCATION_NAMES: Record<string, string> = { query: 'query parameter', body: 'body field', param: 'path parameter' };
+
+/** The 400 for a hostile value, in the shape validation errors have: `details: [{field, location, errors}]`. */
+export function hostileValueError(found: HostileValue, location: 'body' | 'query' | 'param'): ApiError {
+  const details: FieldProblem[] = [{ field: found.field, location, errors: [found.reason] }];
+  return new ApiError(400, `${LOCATION_NAMES[location]} ${found.field} ${found.reason}`, details);
+}
