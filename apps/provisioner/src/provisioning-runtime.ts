@@ -70,9 +70,9 @@ export class ProvisioningRuntime implements OnApplicationBootstrap, BeforeApplic
       onOutboxWritten: () => relay.nudge(),
       onAttempt: (commandType, outcome) => commandAttempts.inc({ command_type: commandType, outcome }),
     });
-    const handle: CommandHandler = async (message, signal) => {
+    const handle: CommandHandler = async (message, signal, abortCalls) => {
       const stop = commandDuration.startTimer();
-      const outcome = await processor.handle(message, signal);
+      const outcome = await processor.handle(message, signal, abortCalls);
       stop();
       commandsHandled.inc({ outcome });
     };
@@ -95,7 +95,17 @@ export class ProvisioningRuntime implements OnApplicationBootstrap, BeforeApplic
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.consumer?.stop();
-    await this.relay?.stop();
+    // Bounded: rows it could not publish stay in the outbox for the next provisioner's relay.
+    const relay = this.relay?.stop();
+    const timedOut = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(true), 2_000);
+      void relay?.finally(() => {
+        clearTimeout(timer);
+        resolve(false);
+      });
+      if (!relay) resolve(false);
+    });
+    if (timedOut) this.logger.warn('outcome relay did not stop in time; unpublished outcomes stay in the outbox');
   }
 
   /** Ready once the consumer has joined its group, so commands published from now on are applied. */

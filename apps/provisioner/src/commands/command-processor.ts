@@ -97,7 +97,8 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
 export class CommandProcessor {
   constructor(private readonly deps: CommandProcessorDeps) {}
 
-  async handle(message: CommandMessage, signal: AbortSignal): Promise<CommandDisposition> {
+  /** `signal` interrupts a backoff between attempts; `abortCalls` cuts off the SCIM call in flight (shutdown grace over). */
+  async handle(message: CommandMessage, signal: AbortSignal, abortCalls?: AbortSignal): Promise<CommandDisposition> {
     const coordinates: CommandCoordinates = {
       commandId: deterministicEventId(['message', message.topic, String(message.partition), message.offset]),
       key: keyText(message.key) || 'unkeyed',
@@ -125,7 +126,7 @@ export class CommandProcessor {
     const type = event.type as CommandType;
     const command = validation.value as ProvisioningCommandBase;
     for (let attemptHere = 1; ; attemptHere += 1) {
-      const step = await this.attempt(type, event, command, coordinates, attemptHere);
+      const step = await this.attempt(type, event, command, coordinates, attemptHere, abortCalls);
       if (step.kind === 'claimed') {
         if (step.retryAfterMs === undefined) return step.disposition;
         await abortableSleep(step.retryAfterMs, signal);
@@ -158,6 +159,7 @@ export class CommandProcessor {
     command: ProvisioningCommandBase,
     coordinates: CommandCoordinates,
     attemptHere: number,
+    abortCalls?: AbortSignal,
   ): Promise<Exclude<AttemptClaim, { kind: 'claimed' }> | { kind: 'claimed'; disposition: CommandDisposition; retryAfterMs?: number }> {
     let wroteOutbox = false;
     const step = await this.deps.dataSource.transaction(async (manager) => {
@@ -172,8 +174,10 @@ export class CommandProcessor {
       let result: ScimWriteResult;
       try {
         const client = this.deps.clients.clientFor(account);
-        result = await this.deps.writer.apply(type, command, { client, accountId: account.id, requestId: claim.operation.id, db: manager });
+        result = await this.deps.writer.apply(type, command, { client, accountId: account.id, requestId: claim.operation.id, db: manager, signal: abortCalls });
       } catch (error) {
+        // Cut off by shutdown: roll the attempt back and leave the command uncommitted; the next delivery redoes it.
+        if (abortCalls?.aborted) throw new ShutdownInterruption();
         const failure = describeFailure(error);
         const retry = failure.retryable && attemptHere < this.deps.budget.maxAttempts;
         this.deps.onAttempt?.(type, retry ? 'retry' : 'failed');

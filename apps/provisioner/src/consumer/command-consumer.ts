@@ -5,8 +5,12 @@ import { CommandMessage, ShutdownInterruption } from '../commands/command-proces
 import { KeyedWorkQueue, PredecessorFailedError } from './keyed-work-queue';
 import { PartitionProgress } from './partition-progress';
 
-/** Applies one command message; throws only when its outcome could not be recorded (left for redelivery). */
-export type CommandHandler = (message: CommandMessage, signal: AbortSignal) => Promise<void>;
+/**
+ * Applies one command message; throws only when its outcome could not be recorded (left for redelivery).
+ * `stopping` aborts when shutdown begins (no new attempt starts); `abortCalls` when its grace is over (the SCIM call
+ * in flight is cut off and the command is left unrecorded, for redelivery).
+ */
+export type CommandHandler = (message: CommandMessage, stopping: AbortSignal, abortCalls: AbortSignal) => Promise<void>;
 
 export interface CommandConsumerOptions {
   groupId: string;
@@ -22,6 +26,10 @@ export interface CommandConsumerOptions {
   commitIntervalMs?: number;
   /** First pause before a consumer kafkajs gave up on is started again (doubling up to 30 s while it keeps failing). */
   restartDelayMs?: number;
+  /** On stop: how long commands in flight may still finish before their SCIM calls are aborted (default 3 s). */
+  shutdownGraceMs?: number;
+  /** On stop: the longest wait for the last offset commit and for kafkajs to leave the group (default 2 s each). */
+  disconnectTimeoutMs?: number;
   topic?: string;
 }
 
@@ -40,6 +48,20 @@ const SKIPPED = Symbol('skipped');
 
 const idOf = (topic: string, partition: number): string => `${topic}:${partition}`;
 
+/** Resolves with the promise's outcome, or with 'timed_out' after `ms` (the promise keeps running, unobserved). */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'timed_out'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timed_out'>((resolve) => {
+    timer = setTimeout(() => resolve('timed_out'), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * The consumer group on `knowbe4.provisioning.commands`. `eachBatch` only takes messages into work and returns,
  * so kafkajs keeps fetching while commands are in flight; the keyed work queue applies one key (one user or
@@ -52,6 +74,7 @@ export class CommandConsumer {
   private consumer?: Consumer;
   private readonly queue: KeyedWorkQueue;
   private readonly stopping = new AbortController();
+  private readonly abortCalls = new AbortController();
   private readonly maxBuffered: number;
   private readonly progress = new Map<string, PartitionProgress>();
   /** The partitions of the current assignment (from the last group join). */
@@ -92,7 +115,12 @@ export class CommandConsumer {
   }
 
   async start(): Promise<void> {
-    await this.run();
+    try {
+      await this.run();
+    } catch (error) {
+      // stop() during the first join disconnects the consumer under run(): not a failure to start
+      if (!this.stopping.signal.aborted) throw error;
+    }
   }
 
   private async run(): Promise<void> {
@@ -118,6 +146,7 @@ export class CommandConsumer {
       // kafkajs restarts only after retriable errors; after others (e.g. a refused SyncGroup) it is gone for good.
       if (!event.payload.restart) this.scheduleRestart(consumer);
     });
+    this.logger.info({ group: this.options.groupId }, 'joining the consumer group');
     await consumer.connect();
     // A new group starts at the beginning: a command published before the first provisioner ever ran is not lost.
     await consumer.subscribe({ topic: this.options.topic ?? TOPICS.provisioningCommands, fromBeginning: true });
@@ -130,16 +159,33 @@ export class CommandConsumer {
     });
   }
 
-  /** Stops taking commands, lets those in flight finish and be recorded, commits their offsets, leaves the group. */
+  /**
+   * Stops taking commands, lets those in flight finish and be recorded for a short grace, then aborts their SCIM
+   * calls (they stay uncommitted and are redelivered), commits what finished and leaves the group — each step
+   * bounded, so SIGTERM ends the process in seconds even with KnowBe4 hanging or kafkajs in the middle of a join.
+   */
   async stop(): Promise<void> {
     this.stopping.abort();
     clearTimeout(this.restartTimer);
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    const settled = (): Promise<void> => (async () => {
+      while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    })();
+    if ((await within(settled(), this.options.shutdownGraceMs ?? 3_000)) === 'timed_out') {
+      this.logger.warn({ in_flight: this.inFlight.size }, 'stopped with commands in flight; their SCIM calls are aborted and the commands redelivered');
+      this.abortCalls.abort();
+      await within(settled(), this.options.disconnectTimeoutMs ?? 2_000);
+    }
     clearTimeout(this.commitTimer);
     this.commitTimer = undefined;
-    await this.flushCommits();
-    await this.consumer?.disconnect();
+    const bound = this.options.disconnectTimeoutMs ?? 2_000;
+    if ((await within(this.flushCommits(), bound)) === 'timed_out') this.logger.warn('last offset commit did not finish; its commands are redelivered');
+    const consumer = this.consumer;
     this.consumer = undefined;
+    this.joined = false;
+    // On the mock broker kafkajs's LeaveGroup fails and a disconnect during a join waits for the join to end.
+    if (consumer && (await within(consumer.disconnect().catch(() => undefined), bound)) === 'timed_out') {
+      this.logger.warn('kafkajs did not leave the consumer group in time; the broker drops this member when its session expires');
+    }
   }
 
   private scheduleRestart(crashed: Consumer): void {
@@ -203,7 +249,11 @@ export class CommandConsumer {
       .run(key, async () => {
         if (progress.abandoned || this.stopping.signal.aborted) return SKIPPED;
         try {
-          await this.handle({ topic, partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers }, this.stopping.signal);
+          await this.handle(
+            { topic, partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers },
+            this.stopping.signal,
+            this.abortCalls.signal,
+          );
         } catch (error) {
           if (error instanceof ShutdownInterruption) return SKIPPED;
           throw error;

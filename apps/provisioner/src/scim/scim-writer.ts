@@ -39,7 +39,11 @@ export interface WriteContext {
   requestId: string;
   /** Mirror lookups run on the command's own transaction, so it never needs a second pooled connection. */
   db?: Pick<EntityManager, 'query'>;
+  /** Aborts the SCIM call in flight (the provisioner is stopping and its grace is over). */
+  signal?: AbortSignal;
 }
+
+const callOptions = (context: Pick<WriteContext, 'requestId' | 'signal'>): CallOptions => ({ requestId: context.requestId, signal: context.signal });
 
 const isReportingId = (id: string): boolean => /^\d+$/.test(id);
 
@@ -68,9 +72,10 @@ export class ScimWriter {
     }
   }
 
-  private async createUser(command: CreateUserCommand, { client, requestId }: WriteContext): Promise<ScimWriteResult> {
+  private async createUser(command: CreateUserCommand, context: WriteContext): Promise<ScimWriteResult> {
+    const { client } = context;
     const desired = unifiedUserToScimUser({ ...command.user, username: command.user.username ?? command.user_name });
-    const options: CallOptions = { requestId };
+    const options = callOptions(context);
     try {
       return { action: 'user_created', user: await client.createUser(desired, options) };
     } catch (error) {
@@ -85,7 +90,7 @@ export class ScimWriter {
   private async updateUser(command: UpdateUserCommand, context: WriteContext): Promise<ScimWriteResult> {
     const scimId = await this.userScimId(context, command.user_id, command.user_name, command.scim_id);
     const patch = unifiedPatchToScimPatchOps(command.changes);
-    const options = { requestId: context.requestId };
+    const options = callOptions(context);
     const user =
       patch.Operations.length === 0
         ? await context.client.getUser(scimId, options)
@@ -96,17 +101,18 @@ export class ScimWriter {
   private async archiveUser(command: ArchiveUserCommand, context: WriteContext): Promise<ScimWriteResult> {
     const scimId = await this.userScimId(context, command.user_id, command.user_name, command.scim_id);
     // PATCH active=false archives (KnowBe4 never deletes); an archived user answers 200 again.
-    return { action: 'user_archived', user: await context.client.archiveUser(scimId, { requestId: context.requestId }) };
+    return { action: 'user_archived', user: await context.client.archiveUser(scimId, callOptions(context)) };
   }
 
-  private async createGroup(command: CreateGroupCommand, { client, requestId }: WriteContext): Promise<ScimWriteResult> {
+  private async createGroup(command: CreateGroupCommand, context: WriteContext): Promise<ScimWriteResult> {
+    const { client } = context;
     const desired = unifiedGroupToScimGroup({ name: command.group.name, external_id: command.group.external_id ?? null });
     try {
-      return { action: 'group_created', group: await client.createGroup(desired, { requestId }) };
+      return { action: 'group_created', group: await client.createGroup(desired, callOptions(context)) };
     } catch (error) {
       if (!(error instanceof ScimConflictError)) throw error;
       // Group names are unique in a KnowBe4 console; the existing group is adopted as it is (members untouched).
-      const existing = await this.groupByName({ client, requestId }, command.group.name);
+      const existing = await this.groupByName(context, command.group.name);
       if (!existing) throw new Error(`KnowBe4 reported group ${command.group.name} as taken but no group has that name`);
       return { action: 'group_adopted', group: existing };
     }
@@ -116,7 +122,7 @@ export class ScimWriter {
     const groupScimId = await this.groupScimId(context, command.group_id);
     const userScimIds: string[] = [];
     for (const userId of command.user_ids) userScimIds.push(await this.userScimId(context, userId));
-    await context.client.addGroupMembers(groupScimId, userScimIds, { requestId: context.requestId });
+    await context.client.addGroupMembers(groupScimId, userScimIds, callOptions(context));
     return {
       action: 'members_added',
       membership: { groupId: command.group_id, groupScimId, userIds: command.user_ids, userScimIds, member: true },
@@ -127,7 +133,7 @@ export class ScimWriter {
     const groupScimId = await this.groupScimId(context, command.group_id);
     const userScimId = await this.userScimId(context, command.user_id);
     try {
-      await context.client.removeGroupMembers(groupScimId, [userScimId], { requestId: context.requestId });
+      await context.client.removeGroupMembers(groupScimId, [userScimId], callOptions(context));
     } catch (error) {
       // RFC 7644 §3.5.2.2: a value filter that matches no member is `noTarget` — the member is already gone.
       if (!(error instanceof ScimRequestError && error.scimType === 'noTarget')) throw error;
@@ -143,7 +149,7 @@ export class ScimWriter {
     if (hint) return hint;
     const row = await this.mirror.findUser(context.accountId, userId, context.db);
     if (row?.scimId) return row.scimId;
-    const options = { requestId: context.requestId };
+    const options = callOptions(context);
     const email = row?.emailLower ?? userName ?? (userId.includes('@') ? userId : undefined);
     if (email) {
       const found = await context.client.findUserByUserName(email, options);
@@ -169,7 +175,7 @@ export class ScimWriter {
       if (byName?.id) return byName.id;
     } else if (!isReportingId(groupId)) {
       try {
-        const group = await context.client.getGroup(groupId, { requestId: context.requestId });
+        const group = await context.client.getGroup(groupId, callOptions(context));
         if (group.id) return group.id;
       } catch (error) {
         if (!(error instanceof KnowBe4NotFoundError)) throw error;
@@ -178,9 +184,10 @@ export class ScimWriter {
     throw new CommandRejectedError('group_not_found', `group ${groupId} does not exist in KnowBe4 SCIM (smart groups cannot be written)`, 'not_found_error');
   }
 
-  private async groupByName({ client, requestId }: Pick<WriteContext, 'client' | 'requestId'>, name: string): Promise<ScimGroup | undefined> {
+  private async groupByName(context: Pick<WriteContext, 'client' | 'requestId' | 'signal'>, name: string): Promise<ScimGroup | undefined> {
+    const { client } = context;
     const wanted = name.toLowerCase();
-    const options = { requestId };
+    const options = callOptions(context);
     try {
       for await (const group of client.listGroups({ filter: `displayName eq ${JSON.stringify(name)}` }, options)) {
         if (group.displayName.toLowerCase() === wanted) return group;
