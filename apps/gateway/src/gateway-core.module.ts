@@ -48,7 +48,11 @@ export class GatewayCoreModule {
         },
         { provide: DirectoryReadRepository, useFactory: (ds: DataSource) => new DirectoryReadRepository(ds), inject: [DataSource] },
         // KnowBe4 budgets live in Postgres so the poller's calls and ours share the account's documented limits
-        { provide: SharedRatePacerRegistry, useFactory: (ds: DataSource) => new SharedRatePacerRegistry(new RateBudgetRepository(ds)), inject: [DataSource] },
+        {
+          provide: SharedRatePacerRegistry,
+          useFactory: (ds: DataSource) => new SharedRatePacerRegistry(new RateBudgetRepository(ds), { syncReservedShare: config.KNOWBE4_SYNC_RESERVED_SHARE }),
+          inject: [DataSource],
+        },
         ApiKeyAuthenticator,
         ApiKeyGuard,
         AccountScope,

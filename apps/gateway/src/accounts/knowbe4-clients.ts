@@ -41,14 +41,18 @@ export class KnowBe4ClientFactory {
     @Inject(SharedRatePacerRegistry) private readonly budgets: SharedRatePacerRegistry,
   ) {}
 
-  /** A Reporting client for a region and key, paced by the shared budget (also used for region hints). */
-  reportingClient(region: KnowBe4Region, apiKey: string, retry: { maxAttempts: number; maxElapsedMs?: number }, timeoutMs = 15_000): ReportingClient {
+  /**
+   * A Reporting client for a region and key, paced by the shared budget (also used for region hints): the
+   * interactive lane, served round-robin by `holder` (the workspace), waiting at most KNOWBE4_MAX_QUEUE_WAIT_MS.
+   */
+  reportingClient(region: KnowBe4Region, apiKey: string, retry: { maxAttempts: number; maxElapsedMs?: number }, timeoutMs = 15_000, holder?: string): ReportingClient {
     return new ReportingClient({
       region,
       apiKey,
       baseUrlOverride: this.config.KNOWBE4_BASE_URL_OVERRIDE,
       pacer: this.config.KNOWBE4_PACING,
       pacerRegistry: this.budgets,
+      pacing: { lane: 'interactive', holder, maxWaitMs: this.config.KNOWBE4_MAX_QUEUE_WAIT_MS },
       retry,
       timeoutMs,
     });
@@ -71,7 +75,7 @@ export class KnowBe4ClientFactory {
       reporting_api_key: credentials.reporting_api_key,
       scim_token: credentials.scim_token,
       scim_base_url: account.scimBaseUrl,
-    });
+    }, undefined, account.workspaceId);
     if (this.cache.size >= MAX_CACHED) this.cache.clear();
     this.cache.set(cacheKey, clients);
     return clients;
@@ -88,9 +92,9 @@ export class KnowBe4ClientFactory {
     return { reporting, scim };
   }
 
-  private build(candidate: CandidateCredentials, retry?: { maxAttempts: number; maxElapsedMs: number }): AccountClients {
+  private build(candidate: CandidateCredentials, retry?: { maxAttempts: number; maxElapsedMs: number }, holder?: string): AccountClients {
     return {
-      reporting: this.reportingClient(candidate.region, candidate.reporting_api_key, retry ?? { maxAttempts: 3, maxElapsedMs: 20_000 }),
+      reporting: this.reportingClient(candidate.region, candidate.reporting_api_key, retry ?? { maxAttempts: 3, maxElapsedMs: 20_000 }, undefined, holder),
       scim: new ScimClient({
         baseUrl: this.scimBaseUrlFor(candidate.region, candidate.scim_base_url),
         token: candidate.scim_token,

@@ -1,4 +1,4 @@
-import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsNumber, IsOptional, Matches, Max, Min } from 'class-validator';
 import { IsPort, ServiceConfig } from '@kb4/platform';
 
 export class GatewayConfig extends ServiceConfig {
@@ -25,6 +25,21 @@ export class GatewayConfig extends ServiceConfig {
   /** KnowBe4 Reporting pacing for proxy and read-through calls; `off` only against the sandbox. */
   @IsIn(['documented', 'seed', 'off'])
   KNOWBE4_PACING: 'documented' | 'seed' | 'off' = 'documented';
+
+  /**
+   * Longest wait of a proxy / read-through call for its KnowBe4 slot; past it the caller gets 429 with retry-after
+   * (our own pacing, not a KnowBe4 error) and the request is never sent.
+   */
+  @IsInt()
+  @Min(100)
+  @Max(300_000)
+  KNOWBE4_MAX_QUEUE_WAIT_MS = 10_000;
+
+  /** Share of each KnowBe4 window (while a sync runs) and of the daily budget that interactive calls leave to syncs. */
+  @IsNumber()
+  @Min(0)
+  @Max(0.9)
+  KNOWBE4_SYNC_RESERVED_SHARE = 0.5;
 
   /** Postgres connections this process keeps (the mirror reads, accounts, operations, KnowBe4 budgets). */
   @IsInt()

@@ -1,5 +1,5 @@
 import { All, Controller, Delete, Get, HttpCode, Inject, Patch, Post, Put, Req, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiExcludeEndpoint, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiExcludeEndpoint, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { RequiresApiKey } from '../auth/api-key.guard';
 import { CurrentWorkspace } from '../auth/current-workspace.decorator';
@@ -26,6 +26,13 @@ function documented(operationId: string, summary: string): MethodDecorator {
 @RequiresApiKey()
 @ApiBadRequestResponse({ description: 'The path would leave the KnowBe4 base URL, or the method is not allowed', type: ErrorResponseDto })
 @ApiNotFoundResponse({ description: 'No such integrated account in this workspace', type: ErrorResponseDto })
+@ApiTooManyRequestsResponse({
+  description:
+    "No slot of the account's KnowBe4 budget came within KNOWBE4_MAX_QUEUE_WAIT_MS, or the day's budget is spent: our own pacing, so " +
+    'truto_error_insight is rate_limit_error without truto_is_remote_error; nothing was sent to KnowBe4. KnowBe4\'s own 429 passes through as a remote error.',
+  type: ErrorResponseDto,
+  headers: { 'retry-after': { description: 'Seconds until a retry is likely to get a slot', schema: { type: 'integer' } } },
+})
 @Controller('proxy')
 export class ProxyController {
   constructor(@Inject(ProxyService) private readonly proxy: ProxyService) {}

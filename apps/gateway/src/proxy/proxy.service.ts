@@ -32,15 +32,25 @@ export class ProxyService {
     }
     const { reporting, scim } = this.clients.forAccount(account);
     const requestId = requestIdOf(request);
+    // a caller that hangs up gives its place in the account's queue back, and nothing is sent or spent for it
+    const callerGone = new AbortController();
+    const onClose = (): void => {
+      if (!response.writableFinished) callerGone.abort(new Error('the proxy caller closed the connection'));
+    };
+    response.once('close', onClose);
     let upstream: TransportResponse<unknown>;
     try {
+      const options = { requestId, signal: callerGone.signal };
       upstream =
         target.surface === 'reporting'
-          ? await reporting.getRaw(target.path, target.query, { requestId })
-          : await scim.requestRaw(request.method as ScimMethod, target.path, target.query, this.bodyOf(request), { requestId });
+          ? await reporting.getRaw(target.path, target.query, options)
+          : await scim.requestRaw(request.method as ScimMethod, target.path, target.query, this.bodyOf(request), options);
     } catch (error) {
+      if (callerGone.signal.aborted) return; // nobody is left to answer
       if (error instanceof TypeError) throw new ApiError(400, 'proxy path refused by the client');
       throw toRemoteApiError(error, `KnowBe4 ${target.surface} answered with an error`);
+    } finally {
+      response.off('close', onClose);
     }
     const client = target.surface === 'reporting' ? reporting : scim;
     if (upstream.requestId) response.setHeader('x-upstream-request-id', upstream.requestId);

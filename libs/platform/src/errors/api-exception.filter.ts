@@ -28,7 +28,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
     if (body.statusCode >= 500) {
       this.logger.error({ err: exception, request_id: body.request_id, path: request.path }, 'request failed');
     }
-    if (!response.headersSent) response.status(body.statusCode).json(body);
+    if (response.headersSent) return;
+    if (exception instanceof ApiError) for (const [name, value] of Object.entries(exception.options.headers ?? {})) response.setHeader(name, value);
+    response.status(body.statusCode).json(body);
   }
 
   private toBody(exception: unknown, requestId: string): ApiErrorBody {
@@ -45,7 +47,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
               raw_response: { status: exception.remote.status, body: exception.remote.body },
               truto_error_insight: exception.remote.insight,
             }
-          : {}),
+          : exception.options.insight
+            ? { truto_error_insight: exception.options.insight }
+            : {}),
       };
     }
     if (exception instanceof HttpException) {
