@@ -52,4 +52,16 @@ export class GatewayConfig extends ServiceConfig {
   @Min(0)
   @Max(3600)
   API_KEY_CACHE_SECONDS = 30;
+
+  /** An operation queued or running with no progress this long has its command re-published (reconciler, retry). */
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  OPERATION_STALL_SECONDS = 90;
+
+  /** How often this process's reconciler looks for stalled operations; 0 turns it off in this process. */
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  OPERATION_RECONCILE_INTERVAL_SECONDS = 15;
 }

@@ -10,7 +10,7 @@ import { ProvisioningService } from './provisioning.service';
 import { PREFER_HEADER } from './unified-write.decorator';
 import { ListOperationsQuery } from './write-requests.dto';
 
-/** Provisioning operations: status of each write, the failed ones (the DLQ view) and their replay. */
+/** Provisioning operations: status of each write, the failed ones (the DLQ view) and the replay of failed or stuck ones. */
 @ApiTags('operations')
 @RequiresApiKey()
 @ApiNotFoundResponse({ description: 'Operation not found in this workspace', type: ErrorResponseDto })
@@ -42,9 +42,9 @@ export class OperationsController {
 
   @Post(':id/retry')
   @HttpCode(202)
-  @ApiOperation({ operationId: 'operations_retry', summary: 'Re-publish the command of a failed operation (replay from the DLQ)' })
+  @ApiOperation({ operationId: 'operations_retry', summary: 'Re-publish the command of a failed operation (replay from the DLQ) or of a stuck one (queued or running with no progress for OPERATION_STALL_SECONDS)' })
   @ApiAcceptedResponse({ type: OperationDto })
-  @ApiConflictResponse({ description: 'The operation has not failed', type: ErrorResponseDto })
+  @ApiConflictResponse({ description: 'The operation succeeded, or it is progressing (or was re-published within the stall bound)', type: ErrorResponseDto })
   retry(@CurrentWorkspace() workspaceId: string, @Param('id') id: string): Promise<OperationView> {
     return this.provisioning.retry(workspaceId, id);
   }

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { CommandRelay } from './command-relay';
 import { GroupWritesController } from './group-writes.controller';
 import { OperationsController } from './operations.controller';
+import { OperationReconciler } from './operation-reconciler';
 import { OperationWaiter } from './operation-waiter';
 import { ProvisioningService } from './provisioning.service';
 import { UserWritesController } from './user-writes.controller';
@@ -18,6 +19,7 @@ import { UserWritesController } from './user-writes.controller';
     ProvisioningService,
     OperationWaiter,
     CommandRelay,
+    OperationReconciler,
   ],
 })
 export class ProvisioningModule {}

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { primaryEmailOf, UnifiedUserWrite } from '@kb4/mapping';
-import { OperationMirrorRepository, OperationRepository, OutboxRepository } from '@kb4/persistence';
+import { OperationEntity, OperationMirrorRepository, OperationRepository, OutboxRepository } from '@kb4/persistence';
 import { ApiError } from '@kb4/platform';
+import type { EntityManager } from 'typeorm';
+import { GatewayConfig } from '../config/gateway.config';
 import { AccountScope } from '../accounts/account-scope';
 import { CommandRelay } from './command-relay';
+import { republishedCommand, republishedOperations, stalledScanOf } from './operation-reconciler';
 import { decodeOperationCursor, encodeOperationCursor, isFinished, operationView, OperationView } from './operation-view';
 import { OperationWaiter } from './operation-waiter';
 import {
@@ -16,7 +19,6 @@ import {
   removeMemberIntent,
   requestHashOf,
   storedRequestOf,
-  StoredRequest,
   updateUserIntent,
   WriteIntent,
 } from './write-intents';
@@ -57,6 +59,7 @@ export class ProvisioningService {
     @Inject(OutboxRepository) private readonly outbox: OutboxRepository,
     @Inject(CommandRelay) private readonly relay: CommandRelay,
     @Inject(OperationWaiter) private readonly waiter: OperationWaiter,
+    @Inject(GatewayConfig) private readonly config: GatewayConfig,
   ) {}
 
   async createUser(workspaceId: string, accountId: string, user: UnifiedUserWrite, path: string, idempotencyKey?: string): Promise<Accepted> {
@@ -138,17 +141,36 @@ export class ProvisioningService {
     };
   }
 
-  /** Re-publishes a failed operation's command (the DLQ's replay); 409 when it has not failed. */
+  /**
+   * Re-publishes the command of a failed operation (the DLQ's replay) or of a stuck one (queued or running with no
+   * progress for OPERATION_STALL_SECONDS, e.g. its command was lost with a broker); 409 for a succeeded operation
+   * or one that is progressing normally.
+   */
   async retry(workspaceId: string, id: string): Promise<OperationView> {
     const existing = /^[0-9a-f-]{36}$/i.test(id) ? await this.operations.findInWorkspace(workspaceId, id) : null;
     if (!existing) throw notFound('operation');
-    const requeued = await this.operations.requeueFailed(workspaceId, existing.id, async (manager, operation) => {
-      const command = (operation.request as StoredRequest).command;
-      await this.outbox.enqueue(manager, [commandMessage(operation, command, operation.attempts + 1)]);
-    });
-    if (!requeued) throw new ApiError(409, `operation is ${existing.status}; only failed operations can be retried`);
+    const republish = async (manager: EntityManager, operation: OperationEntity): Promise<void> => {
+      await this.outbox.enqueue(manager, [republishedCommand(operation)]);
+    };
+    const retried =
+      existing.status === 'failed'
+        ? await this.operations.requeueFailed(workspaceId, existing.id, republish)
+        : existing.status === 'succeeded'
+          ? null
+          : await this.operations.republishStuck(workspaceId, existing.id, stalledScanOf(this.config), republish);
+    if (!retried) {
+      const stall = this.config.OPERATION_STALL_SECONDS;
+      throw new ApiError(
+        409,
+        existing.status === 'succeeded'
+          ? 'operation succeeded; there is nothing to retry'
+          : `operation is ${existing.status} and progressing (or was re-published within the last ${stall} s); only failed operations and ones with no progress for ${stall} s can be retried`,
+        { status: existing.status },
+      );
+    }
+    if (existing.status !== 'failed') republishedOperations.inc({ reason: 'retry' });
     this.relay.nudge();
-    return operationView(requeued);
+    return operationView(retried);
   }
 
   private async accept(workspaceId: string, accountId: string, intent: WriteIntent, idempotencyKey?: string): Promise<Accepted> {

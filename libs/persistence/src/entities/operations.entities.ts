@@ -127,6 +127,14 @@ export class OperationEntity {
 
   @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
   finishedAt!: Date | null;
+
+  /** Times the reconciler (or a retry of a stuck operation) re-published its command from Postgres. */
+  @Column({ name: 'republish_count', type: 'integer', default: 0 })
+  republishCount!: number;
+
+  /** Not re-published again before this (per-operation backoff). */
+  @Column({ name: 'republish_after', type: 'timestamptz', nullable: true })
+  republishAfter!: Date | null;
 }
 
 @Entity({ name: 'processed_commands' })

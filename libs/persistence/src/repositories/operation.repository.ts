@@ -41,9 +41,32 @@ export type OperationOutcome =
 // Column → property aliases so a RETURNING row is an OperationEntity without another round trip.
 const OPERATION_COLUMNS = `id, workspace_id AS "workspaceId", account_id AS "accountId", kind, status, attempts, target_key AS "targetKey",
   request, result, error, idempotency_key AS "idempotencyKey", request_hash AS "requestHash", created_at AS "createdAt",
-  updated_at AS "updatedAt", finished_at AS "finishedAt"`;
+  updated_at AS "updatedAt", finished_at AS "finishedAt", republish_count AS "republishCount", republish_after AS "republishAfter"`;
 
 type TransactionStep = (manager: EntityManager, operation: OperationEntity) => Promise<void>;
+
+/** How the reconciler re-publishes stalled operations; see OperationRepository.republishStalled. */
+export interface StalledScan {
+  /** Queued or running with no progress (updated_at) for this long. */
+  stallSeconds: number;
+  /** Ceiling of the per-operation backoff between re-publications (stallSeconds doubling per re-publication). */
+  maxBackoffSeconds: number;
+  limit: number;
+  /** Topic of the commands: an operation whose command still waits in the outbox is not stalled, only queued behind. */
+  commandTopic: string;
+}
+
+// One reconciler per database at a time, held for the duration of one scan's transaction.
+const RECONCILER_LOCK = "hashtext('kb4_operation_reconciler')";
+
+// Re-publishable now: unfinished, no progress within the bound, past its backoff, command not still in the outbox.
+const STALLED_CONDITION = `o.status IN ('queued', 'running')
+     AND o.updated_at < now() - make_interval(secs => $1)
+     AND (o.republish_after IS NULL OR o.republish_after <= now())
+     AND EXISTS (SELECT 1 FROM integrated_accounts a WHERE a.id = o.account_id)
+     AND NOT EXISTS (
+       SELECT 1 FROM outbox_events e
+        WHERE e.published_at IS NULL AND e.topic = $2 AND e.payload->>'subject' = 'operations/' || o.id::text)`;
 
 /** What claiming one attempt of a command found; only `claimed` may call KnowBe4. */
 export type AttemptClaim =
@@ -302,12 +325,65 @@ export class OperationRepository {
   async requeueFailed(workspaceId: string, id: string, alsoInTransaction: TransactionStep): Promise<OperationEntity | null> {
     return this.dataSource.transaction(async (manager) => {
       const [rows]: [Array<{ id: string }>, number] = await manager.query(
-        `UPDATE operations SET status = 'queued', error = NULL, result = NULL, finished_at = NULL, updated_at = now()
+        `UPDATE operations SET status = 'queued', error = NULL, result = NULL, finished_at = NULL, updated_at = now(),
+                republish_count = 0, republish_after = NULL
          WHERE id = $1 AND workspace_id = $2 AND status = 'failed' RETURNING id`,
         [id, workspaceId],
       );
       if (rows.length === 0) return null;
       const operation = await manager.getRepository(OperationEntity).findOneByOrFail({ id });
+      await alsoInTransaction(manager, operation);
+      return operation;
+    });
+  }
+
+  /**
+   * The reconciler's scan: operations queued or running with no progress for `stallSeconds` (their command was
+   * lost with a broker, a trimmed topic or a crashed relay) get `alsoInTransaction` (the re-published command) and
+   * a per-operation backoff of stallSeconds × 2^republications (capped), so a long but healthy queue gets few
+   * duplicates. Rows a provisioner holds are skipped. Null when another reconciler is scanning this database.
+   */
+  async republishStalled(scan: StalledScan, alsoInTransaction: (manager: EntityManager, operations: OperationEntity[]) => Promise<void>): Promise<OperationEntity[] | null> {
+    return this.dataSource.transaction(async (manager) => {
+      const [lock]: Array<{ held: boolean }> = await manager.query(`SELECT pg_try_advisory_xact_lock(${RECONCILER_LOCK}) AS held`);
+      if (!lock.held) return null;
+      const rows: Array<{ id: string }> = await manager.query(
+        `SELECT o.id FROM operations o WHERE ${STALLED_CONDITION} ORDER BY o.updated_at LIMIT $3 FOR UPDATE OF o SKIP LOCKED`,
+        [scan.stallSeconds, scan.commandTopic, scan.limit],
+      );
+      if (rows.length === 0) return [];
+      const [updated]: [OperationEntity[], number] = await manager.query(
+        `UPDATE operations SET republish_count = republish_count + 1,
+                republish_after = now() + make_interval(secs => LEAST($2::float8, $3::float8 * power(2, republish_count)))
+          WHERE id = ANY($1::uuid[]) RETURNING ${OPERATION_COLUMNS}`,
+        [rows.map((row) => row.id), scan.maxBackoffSeconds, scan.stallSeconds],
+      );
+      const operations = updated.map((columns) => Object.assign(new OperationEntity(), columns));
+      await alsoInTransaction(manager, operations);
+      return operations;
+    });
+  }
+
+  /**
+   * A retry of one stuck operation (queued or running, no progress for `stallSeconds`, not re-published within
+   * its backoff): counts the re-publication and runs `alsoInTransaction` (the command) in the same transaction.
+   * Null when it is not in this workspace or not stuck.
+   */
+  async republishStuck(
+    workspaceId: string,
+    id: string,
+    scan: Pick<StalledScan, 'stallSeconds' | 'commandTopic'>,
+    alsoInTransaction: TransactionStep,
+  ): Promise<OperationEntity | null> {
+    return this.dataSource.transaction(async (manager) => {
+      const [updated]: [OperationEntity[], number] = await manager.query(
+        `UPDATE operations SET republish_count = republish_count + 1, republish_after = now() + make_interval(secs => $1)
+          WHERE id = (SELECT o.id FROM operations o WHERE o.id = $3 AND o.workspace_id = $4 AND ${STALLED_CONDITION} FOR UPDATE OF o SKIP LOCKED)
+          RETURNING ${OPERATION_COLUMNS}`,
+        [scan.stallSeconds, scan.commandTopic, id, workspaceId],
+      );
+      if (updated.length === 0) return null;
+      const operation = Object.assign(new OperationEntity(), updated[0]);
       await alsoInTransaction(manager, operation);
       return operation;
     });

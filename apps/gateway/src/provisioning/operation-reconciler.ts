@@ -1,0 +1,107 @@
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { TOPICS } from '@kb4/contracts';
+import { OperationEntity, OperationRepository, OutboxRepository, StalledScan } from '@kb4/persistence';
+import { createLogger, metricsRegistry } from '@kb4/platform';
+import type { Logger } from 'pino';
+import { Counter } from 'prom-client';
+import { GatewayConfig } from '../config/gateway.config';
+import { CommandRelay } from './command-relay';
+import { commandMessage, StoredRequest } from './write-intents';
+
+export const republishedOperations = new Counter({
+  name: 'kb4_operations_republished_total',
+  help: 'Commands re-published from Postgres for operations with no progress, by reason (stalled: the reconciler; retry: POST /operations/{id}/retry)',
+  labelNames: ['reason'],
+  registers: [metricsRegistry],
+});
+
+/** Operations re-published per scan transaction; a larger backlog is taken in further rounds of the same tick. */
+const SCAN_LIMIT = 200;
+const MAX_ROUNDS_PER_TICK = 10;
+
+/** The stall bound and backoff of GatewayConfig, as the repository's scans take them. */
+export function stalledScanOf(config: Pick<GatewayConfig, 'OPERATION_STALL_SECONDS'>): StalledScan {
+  return {
+    stallSeconds: config.OPERATION_STALL_SECONDS,
+    maxBackoffSeconds: Math.max(config.OPERATION_STALL_SECONDS, Math.min(3600, config.OPERATION_STALL_SECONDS * 64)),
+    limit: SCAN_LIMIT,
+    commandTopic: TOPICS.provisioningCommands,
+  };
+}
+
+/** The next command of an operation, built from its stored request (the same payload the gateway first sent). */
+export function republishedCommand(operation: OperationEntity): ReturnType<typeof commandMessage> {
+  return commandMessage(operation, (operation.request as StoredRequest).command, operation.attempts + 1);
+}
+
+/**
+ * Nothing accepted is ever lost: operations queued or running with no progress for OPERATION_STALL_SECONDS get
+ * their command re-published from Postgres (the outbox, then the CommandRelay). A broker that lost its log, a
+ * trimmed topic or a crashed relay cannot strand a write; the provisioner recognises a command whose operation has
+ * finished and skips it. One reconciler per database scans at a time (advisory lock); every process runs one.
+ */
+@Injectable()
+export class OperationReconciler implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+  private tick?: Promise<void>;
+  private stopped = false;
+  private readonly logger: Logger;
+
+  constructor(
+    @Inject(OperationRepository) private readonly operations: OperationRepository,
+    @Inject(OutboxRepository) private readonly outbox: OutboxRepository,
+    @Inject(CommandRelay) private readonly relay: Pick<CommandRelay, 'nudge'>,
+    @Inject(GatewayConfig) private readonly config: Pick<GatewayConfig, 'OPERATION_STALL_SECONDS' | 'OPERATION_RECONCILE_INTERVAL_SECONDS' | 'LOG_LEVEL'>,
+  ) {
+    this.logger = createLogger('gateway', config.LOG_LEVEL).child({ component: 'operation-reconciler' });
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.config.OPERATION_RECONCILE_INTERVAL_SECONDS > 0) this.schedule(0);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.tick;
+  }
+
+  /** One scan (tests call it directly): re-publishes what is stalled now; null when another reconciler holds the lock. */
+  async reconcileOnce(): Promise<OperationEntity[] | null> {
+    const scan = stalledScanOf(this.config);
+    const all: OperationEntity[] = [];
+    for (let round = 0; round < MAX_ROUNDS_PER_TICK && !this.stopped; round++) {
+      const batch = await this.operations.republishStalled(scan, async (manager, operations) => {
+        await this.outbox.enqueue(manager, operations.map(republishedCommand));
+      });
+      if (batch === null) return round === 0 ? null : all;
+      all.push(...batch);
+      if (batch.length > 0) {
+        republishedOperations.inc({ reason: 'stalled' }, batch.length);
+        this.relay.nudge();
+        for (const operation of batch) {
+          this.logger.warn(
+            { operation_id: operation.id, status: operation.status, attempts: operation.attempts, republish_count: operation.republishCount, stalled_since: operation.updatedAt.toISOString() },
+            'operation made no progress; its command was re-published from Postgres',
+          );
+        }
+      }
+      if (batch.length < scan.limit) break;
+    }
+    return all;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.tick = this.reconcileOnce()
+        .then(
+          () => undefined,
+          // the message only: a driver error carries the statement's parameters
+          (error: unknown) => this.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'operation reconciler scan failed; trying again at the next interval'),
+        )
+        .finally(() => this.schedule(this.config.OPERATION_RECONCILE_INTERVAL_SECONDS * 1000));
+    }, delayMs);
+    this.timer.unref();
+  }
+}
