@@ -1,5 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { JSON_BODY_LIMITS } from '../http/hostile-input';
 
 const DESCRIPTION = [
   'KnowBe4 as a unified user directory: Truto-style Unified User Directory API, integrated accounts and proxy.',
@@ -9,6 +10,13 @@ const DESCRIPTION = [
   'Errors always have the shape `{statusCode, error, message, details?, request_id}`, plus `truto_is_remote_error`,',
   '`raw_response` and `truto_error_insight` when KnowBe4 caused them. Responses carry `ratelimit-limit`,',
   '`ratelimit-remaining` and `ratelimit-reset`.',
+  '',
+  `Request bodies are read only after the API key is authenticated, and must be UTF-8 JSON of at most ${JSON_BODY_LIMITS.maxBytes / 1024 / 1024} MiB,`,
+  `nested at most ${JSON_BODY_LIMITS.maxDepth} levels, with no array over ${JSON_BODY_LIMITS.maxArrayItems} items and no string over`,
+  `${JSON_BODY_LIMITS.maxStringLength} characters (each field's own \`maxLength\` / \`maxItems\` below is lower). A string, key, query or`,
+  'path parameter with NUL, another control character (TAB, CR and LF aside in bodies) or a lone UTF-16 surrogate is',
+  'a 400 naming it in `details`. Failed authentications are limited per client address (AUTH_FAILURE_LIMIT_PER_MINUTE,',
+  'default 20): past it, 429 with `retry-after` before the key is even looked up.',
 ].join('\n');
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
