@@ -104,6 +104,10 @@ describe('proxy pacing: bounded waits, released slots, fair shares (gateway proc
     expect(Number(rows[0].latest)).toBeLessThanOrEqual(Date.now());
     // the queue is empty again: the next caller is answered
     expect(answered([await proxyCall(gateway, workspace)], 200)).toHaveLength(1);
+    // and operators see both kinds of calls that were never sent
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    const counted = (outcome: string): number => Number(new RegExp(`kb4_gateway_knowbe4_pacing_total\\{outcome="${outcome}"[^}]*\\} (\\d+)`).exec(metrics)?.[1]);
+    expect({ queue_timeout: counted('queue_timeout'), caller_gone: counted('caller_gone') }).toEqual({ queue_timeout: refused.length, caller_gone: 20 });
   });
 
   it("serves a second workspace on the same KnowBe4 tenant while the first one floods it", async () => {

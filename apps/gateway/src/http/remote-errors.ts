@@ -1,5 +1,14 @@
+import { Counter } from 'prom-client';
 import { isKnowBe4Error, KnowBe4BudgetExhaustedError, KnowBe4Error, KnowBe4PacingTimeoutError } from '@kb4/knowbe4';
-import { ApiError } from '@kb4/platform';
+import { ApiError, metricsRegistry } from '@kb4/platform';
+
+/** Calls our KnowBe4 pacing did not send: no slot within the bound, the day spent, or the caller hung up while waiting. */
+export const knowbe4PacingOutcomes = new Counter({
+  name: 'kb4_gateway_knowbe4_pacing_total',
+  help: 'KnowBe4 calls the gateway did not send because of its own pacing (429 answered) or because the caller went away while waiting',
+  labelNames: ['outcome'] as const,
+  registers: [metricsRegistry],
+});
 
 /** HTTP status we answer for a KnowBe4 failure: its 4xx as is, 429 for our own pacing, 502 for 5xx/unreachable. */
 export function statusForRemote(error: KnowBe4Error): number {
@@ -14,7 +23,9 @@ export function statusForRemote(error: KnowBe4Error): number {
  * `truto_error_insight: rate_limit_error`, without `truto_is_remote_error` / `raw_response`.
  */
 export function pacingRefusal(error: KnowBe4BudgetExhaustedError | KnowBe4PacingTimeoutError, now = Date.now()): ApiError {
-  const retryAfterMs = error instanceof KnowBe4BudgetExhaustedError ? error.resumeAt.getTime() - now : error.retryAfterMs;
+  const spent = error instanceof KnowBe4BudgetExhaustedError;
+  knowbe4PacingOutcomes.inc({ outcome: spent ? 'budget_exhausted' : 'queue_timeout' });
+  const retryAfterMs = spent ? error.resumeAt.getTime() - now : error.retryAfterMs;
   const retryAfter = String(Math.max(1, Math.ceil(retryAfterMs / 1000)));
   return new ApiError(429, error.message, undefined, undefined, { insight: error.insight, headers: { 'retry-after': retryAfter } });
 }
