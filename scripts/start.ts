@@ -2,15 +2,17 @@ import 'reflect-metadata';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runMigrations } from '@kb4/persistence';
-import { createSandboxTenant, demoTenantCredentials, ensureDemoAccount, localCredentialsKey } from './local-stack/demo-account';
-import { startEmbeddedKafka } from './local-stack/embedded-kafka';
+import { demoTenantCredentials, ensureDemoAccount, localCredentialsKey, SandboxTenant } from './local-stack/demo-account';
+import { EmbeddedKafka, startEmbeddedKafka } from './local-stack/embedded-kafka';
 import { startLocalPostgres } from './local-stack/postgres';
-import { spawnService, SupervisedProcess, waitForHttp } from './local-stack/supervised-process';
+import { DEFAULT_RESTART_POLICY, describeExit, restartDelayMs, spawnService, SupervisedService, waitForHttp } from './local-stack/supervised-process';
 
 /**
  * `npm start`: the whole system on one machine — Postgres (or an embedded one), a Kafka-protocol broker (or
  * KAFKA_BROKERS), the KnowBe4 sandbox with a demo tenant, and the gateway, poller and provisioner.
- * Ctrl-C stops everything it started.
+ * It supervises what it started: a crashed service is started again with backoff (the sandbox with the same demo
+ * tenant, a dead embedded broker replaced and the services moved to it), and the stack stays up.
+ * Ctrl-C stops everything it started, also while a restart is pending.
  */
 const root = resolve(__dirname, '..');
 const localDir = resolve(process.env.KB4_LOCAL_DIR ?? join(root, '.local'));
@@ -24,8 +26,11 @@ const ports = {
 };
 const demoUsers = Number(process.env.DEMO_USERS ?? 300);
 const cleanups: Array<() => Promise<void>> = [];
-const services: SupervisedProcess[] = [];
+const services: SupervisedService[] = [];
 let stopping = false;
+let kafka: EmbeddedKafka | undefined;
+let kafkaBrokers = '';
+let writeSummary: () => void = () => undefined;
 
 async function shutdown(code: number): Promise<never> {
   if (!stopping) {
@@ -38,15 +43,42 @@ async function shutdown(code: number): Promise<never> {
   process.exit(code);
 }
 
-function supervise(service: SupervisedProcess): SupervisedProcess {
+function supervise(service: SupervisedService): SupervisedService {
   services.push(service);
-  log(`${service.name} started (pid ${service.child.pid})`);
-  service.child.once('exit', (code, signal) => {
-    if (stopping) return;
-    log(`${service.name} exited unexpectedly (code ${code}, signal ${signal}); stopping the stack`);
-    void shutdown(1);
-  });
   return service;
+}
+
+function watchKafka(broker: EmbeddedKafka): void {
+  broker.process.once('exit', (code, signal) => {
+    if (stopping || kafka !== broker) return;
+    void replaceKafka(describeExit(code, signal));
+  });
+}
+
+/**
+ * The embedded broker died: its topics (and the consumer group offsets) were in its memory. A new broker, every
+ * service moved to it; commands that were only in the old broker are re-published by the gateway's reconciler.
+ */
+async function replaceKafka(exit: string): Promise<void> {
+  log(`embedded Kafka broker exited (${exit}); starting a new one (its topics were in memory: the gateway re-publishes unfinished commands from Postgres)`);
+  for (let attempt = 1; !stopping; attempt++) {
+    try {
+      const next = await startEmbeddedKafka();
+      if (stopping) return void (await next.stop());
+      kafka = next;
+      kafkaBrokers = next.brokers;
+      watchKafka(next);
+      log(`kafka: embedded Kafka-protocol broker at ${kafkaBrokers} (pid ${next.process.pid})`);
+      break;
+    } catch (error) {
+      const delay = restartDelayMs(attempt, DEFAULT_RESTART_POLICY);
+      log(`a new embedded Kafka broker did not start (${(error as Error).message}); trying again in ${delay / 1000} s`);
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+  if (stopping) return;
+  writeSummary();
+  await Promise.all(services.filter((s) => s.name !== 'sandbox').map((s) => s.replace(`new Kafka broker at ${kafkaBrokers}`)));
 }
 
 async function main(): Promise<void> {
@@ -63,33 +95,49 @@ async function main(): Promise<void> {
   log(`postgres: ${postgres.embedded ? 'embedded' : 'server'} at ${new URL(postgres.url).host}`);
   await runMigrations(postgres.url);
 
-  let kafkaBrokers = process.env.KAFKA_BROKERS;
-  if (!kafkaBrokers) {
-    const kafka = await startEmbeddedKafka();
-    cleanups.push(() => kafka.stop());
-    kafka.process.once('exit', () => !stopping && (log('embedded Kafka broker died; stopping the stack'), void shutdown(1)));
+  const embeddedKafka = !process.env.KAFKA_BROKERS;
+  if (embeddedKafka) {
+    kafka = await startEmbeddedKafka();
+    cleanups.push(async () => kafka?.stop());
+    watchKafka(kafka);
     kafkaBrokers = kafka.brokers;
     log(`kafka: embedded Kafka-protocol broker at ${kafkaBrokers} (pid ${kafka.process.pid})`);
   } else {
+    kafkaBrokers = process.env.KAFKA_BROKERS ?? '';
     log(`kafka: ${kafkaBrokers}`);
   }
 
-  const sandbox = supervise(
-    spawnService('sandbox', 'apps/knowbe4-sandbox/src/main.ts', {
-      cwd: root,
-      args: ['--port', String(ports.sandbox), '--tenants', '0'],
-      echo: log,
-    }),
-  );
-  const handshake = await sandbox.firstJsonLine;
-  const sandboxUrl = String(handshake.sandbox_url);
+  // The sandbox is in memory: each (re)start seeds the demo tenant with the same credentials before it serves.
   const credentials = demoTenantCredentials(localDir);
-  const tenant = await createSandboxTenant(sandboxUrl, { seed: 1, users: demoUsers, region: 'us', ...credentials });
+  const sandbox = supervise(
+    new SupervisedService(
+      'sandbox',
+      () =>
+        spawnService('sandbox', 'apps/knowbe4-sandbox/src/main.ts', {
+          cwd: root,
+          args: ['--port', String(ports.sandbox), '--tenants', '1', '--seed', '1', '--users', String(demoUsers), '--region', 'us'],
+          env: { SANDBOX_TENANT_REPORTING_API_KEY: credentials.reporting_api_key, SANDBOX_TENANT_SCIM_TOKEN: credentials.scim_token },
+          // the sandbox prints its tenants' keys; they are in .local/demo.json, not in this output
+          echo: (line) => /API key|SCIM token/.test(line) || log(line),
+        }),
+      {
+        log,
+        afterRestart: async (child) => {
+          await child.firstJsonLine;
+          log(`sandbox is back: its in-memory data was reset; the demo tenant was re-created with the same credentials (${demoUsers} demo users)`);
+        },
+      },
+    ),
+  );
+  const handshake = await sandbox.start().firstJsonLine;
+  const sandboxUrl = String(handshake.sandbox_url);
+  const tenant = (handshake.tenants as SandboxTenant[])[0];
 
   const credentialsKey = process.env.CREDENTIALS_KEY ?? localCredentialsKey(localDir);
   const demo = await ensureDemoAccount({ localDir, databaseUrl: postgres.url, credentialsKey, tenant });
 
-  const serviceEnv: NodeJS.ProcessEnv = {
+  // A function: a restarted service gets the broker list of that moment.
+  const serviceEnv = (): NodeJS.ProcessEnv => ({
     DATABASE_URL: postgres.url,
     KAFKA_BROKERS: kafkaBrokers,
     CREDENTIALS_KEY: credentialsKey,
@@ -98,22 +146,40 @@ async function main(): Promise<void> {
     POLLER_PORT: String(ports.poller),
     PROVISIONER_PORT: String(ports.provisioner),
     KAFKAJS_NO_PARTITIONER_WARNING: '1',
-  };
+    // Enough attempts to outlast a sandbox restart (its backoff and boot), so a write in flight then still succeeds.
+    PROVISIONER_MAX_ATTEMPTS: process.env.PROVISIONER_MAX_ATTEMPTS ?? '10',
+    // The embedded broker keeps a killed provisioner in its group until the session expires (it ignores kafkajs's
+    // LeaveGroup), and a restarted one waits for that: a short session gets it back to work sooner.
+    ...(embeddedKafka ? { PROVISIONER_SESSION_TIMEOUT_MS: process.env.PROVISIONER_SESSION_TIMEOUT_MS ?? '10000', PROVISIONER_HEARTBEAT_INTERVAL_MS: process.env.PROVISIONER_HEARTBEAT_INTERVAL_MS ?? '1000' } : {}),
+  });
   // the poller's garbage is mostly short-lived page buffers: a capped heap keeps its RSS flat (see apps/poller)
   const nodeOptions: Record<string, string> = { poller: process.env.POLLER_NODE_OPTIONS ?? '--max-old-space-size=192' };
-  const started = (['gateway', 'poller', 'provisioner'] as const).map((name) =>
-    supervise(
-      spawnService(name, `apps/${name}/src/main.ts`, {
-        cwd: root,
-        env: nodeOptions[name] ? { ...serviceEnv, NODE_OPTIONS: nodeOptions[name] } : serviceEnv,
-        echo: log,
-      }),
-    ),
-  );
-  await Promise.all(started.map((service) => waitForHttp(`http://127.0.0.1:${ports[service.name as keyof typeof ports]}/health/ready`, service)));
+  const healthUrl = (name: 'gateway' | 'poller' | 'provisioner'): string => `http://127.0.0.1:${ports[name]}/health/ready`;
+  const started = (['gateway', 'poller', 'provisioner'] as const).map((name) => {
+    const service = supervise(
+      new SupervisedService(
+        name,
+        () =>
+          spawnService(name, `apps/${name}/src/main.ts`, {
+            cwd: root,
+            env: nodeOptions[name] ? { ...serviceEnv(), NODE_OPTIONS: nodeOptions[name] } : serviceEnv(),
+            echo: log,
+          }),
+        {
+          log,
+          afterRestart: async (child) => {
+            await waitForHttp(healthUrl(name), child, 120_000);
+            log(`${name} is ready again`);
+          },
+        },
+      ),
+    );
+    return { name, process: service.start() };
+  });
+  await Promise.all(started.map(({ name, process: child }) => waitForHttp(healthUrl(name), child)));
 
   const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
-  const summary = {
+  const summary = () => ({
     gateway_url: gatewayUrl,
     api_key: demo.api_key,
     workspace_id: demo.workspace_id,
@@ -126,8 +192,9 @@ async function main(): Promise<void> {
     scim_token: tenant.scim_token,
     kafka_brokers: kafkaBrokers,
     database_url: postgres.url,
-  };
-  writeFileSync(join(localDir, 'demo.json'), `${JSON.stringify(summary, null, 2)}\n`, { mode: 0o600 });
+  });
+  writeSummary = () => writeFileSync(join(localDir, 'demo.json'), `${JSON.stringify(summary(), null, 2)}\n`, { mode: 0o600 });
+  writeSummary();
   log(
     [
       '',
@@ -144,7 +211,7 @@ async function main(): Promise<void> {
       `  written to       ${join(localDir, 'demo.json')}`,
       '',
       `try: curl -H "Authorization: Bearer ${demo.api_key}" ${gatewayUrl}/health/ready`,
-      'Ctrl-C stops everything.',
+      'A service that crashes is started again; Ctrl-C stops everything.',
       '',
     ].join('\n'),
   );

@@ -76,3 +76,117 @@ export async function waitForHttp(url: string, processToWatch: SupervisedProcess
   }
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }
+
+export interface RestartPolicy {
+  /** First pause before a crashed service is started again; doubles per consecutive crash. */
+  initialDelayMs: number;
+  maxDelayMs: number;
+  /** A service that stayed up this long starts its next backoff from the beginning again. */
+  resetAfterMs: number;
+}
+
+export const DEFAULT_RESTART_POLICY: RestartPolicy = { initialDelayMs: 1_000, maxDelayMs: 30_000, resetAfterMs: 60_000 };
+
+/** How the supervisor describes an exit: "signal SIGKILL" or "code 1". */
+export function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  return signal ? `signal ${signal}` : `code ${code}`;
+}
+
+/** The pause before restart number `consecutive` (1-based) of a service that keeps crashing. */
+export function restartDelayMs(consecutive: number, policy: RestartPolicy): number {
+  return Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** Math.max(0, consecutive - 1));
+}
+
+/**
+ * One service of the local stack, kept running: a child that exits unexpectedly is started again after an
+ * exponential, capped backoff (reset once a child stayed up `resetAfterMs`), and every step is said in the output.
+ * `spawn` is called for each start, so a restart picks up what changed meanwhile (e.g. a new broker list).
+ */
+export class SupervisedService {
+  private current?: SupervisedProcess;
+  private startedAt = 0;
+  private consecutive = 0;
+  private total = 0;
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+  private replacing = false;
+
+  constructor(
+    readonly name: string,
+    private readonly spawnChild: () => SupervisedProcess,
+    private readonly options: {
+      log: (line: string) => void;
+      policy?: RestartPolicy;
+      /** Runs after each restart (not the first start), e.g. to wait for health or say what was reset. */
+      afterRestart?: (service: SupervisedProcess) => Promise<void>;
+    },
+  ) {}
+
+  get process(): SupervisedProcess | undefined {
+    return this.current;
+  }
+
+  /** Starts the first child; later ones are started by the supervisor itself. */
+  start(): SupervisedProcess {
+    return this.launch();
+  }
+
+  /** Replaces a running child at once (no backoff), e.g. because its broker changed; resolves once the new one runs. */
+  async replace(reason: string): Promise<void> {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.replacing = true;
+    this.options.log(`${this.name}: restarting (${reason})`);
+    try {
+      await this.current?.stop();
+    } finally {
+      this.replacing = false;
+    }
+    if (!this.stopped) await this.restarted(this.launch());
+  }
+
+  /** Stops the child and any restart that is pending (Ctrl-C during a backoff). */
+  async stop(graceMs?: number): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.current?.stop(graceMs);
+  }
+
+  private launch(): SupervisedProcess {
+    const child = this.spawnChild();
+    this.current = child;
+    this.startedAt = Date.now();
+    this.options.log(`${this.name} started (pid ${child.child.pid})`);
+    child.child.once('exit', (code, signal) => this.onExit(child, code, signal));
+    return child;
+  }
+
+  private onExit(child: SupervisedProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.stopped || this.replacing || this.current !== child) return;
+    const policy = this.options.policy ?? DEFAULT_RESTART_POLICY;
+    if (Date.now() - this.startedAt >= policy.resetAfterMs) this.consecutive = 0;
+    this.consecutive += 1;
+    this.total += 1;
+    const delay = restartDelayMs(this.consecutive, policy);
+    const restart = this.total;
+    this.options.log(`${this.name} exited (${describeExit(code, signal)}); restarting in ${delay / 1000} s (restart ${restart})`);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.stopped) return;
+      void this.restarted(this.launch());
+    }, delay);
+  }
+
+  private async restarted(child: SupervisedProcess): Promise<void> {
+    try {
+      await this.options.afterRestart?.(child);
+    } catch (error) {
+      // Its exit (if it died) is handled by onExit; anything else is only reported.
+      if (!this.stopped && this.current === child && child.child.exitCode === null && child.child.signalCode === null) {
+        this.options.log(`${this.name}: after restart: ${(error as Error).message}`);
+      }
+    }
+  }
+}

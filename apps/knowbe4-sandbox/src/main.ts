@@ -14,8 +14,17 @@ async function main(): Promise<void> {
   const started = Date.now();
   const sandbox = await startSandbox({ port: options.port, host: options.host, rateLimitProfile: options.rateLimit, responseTime: options.responseTime });
   const tenants: TenantCredentials[] = [];
+  // Created in the same tick as the listen callback: no request is served before the tenants exist.
   for (let k = 0; k < options.tenants; k++)
-    tenants.push(sandbox.createTenant({ seed: options.seed + k, users: options.users, region: options.region, rate_limit_profile: options.rateLimit }));
+    tenants.push(
+      sandbox.createTenant({
+        seed: options.seed + k,
+        users: options.users,
+        region: options.region,
+        rate_limit_profile: options.rateLimit,
+        ...(k === 0 ? options.firstTenantCredentials : {}),
+      }),
+    );
   const lines = [`KnowBe4 sandbox listening on ${sandbox.url} (ready in ${Date.now() - started} ms; response time: ${options.responseTime})`];
   for (const t of tenants)
     lines.push(

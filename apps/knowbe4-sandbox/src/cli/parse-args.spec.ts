@@ -25,6 +25,13 @@ describe('sandbox command line', () => {
     });
   });
 
+  it('takes the first tenant\'s credentials from the environment only, both or neither', () => {
+    const env = { SANDBOX_TENANT_REPORTING_API_KEY: 'demo-reporting-0123456789', SANDBOX_TENANT_SCIM_TOKEN: 'demo-scim-0123456789' };
+    expect(parseSandboxArgs([], env).firstTenantCredentials).toEqual({ reporting_api_key: 'demo-reporting-0123456789', scim_token: 'demo-scim-0123456789' });
+    expect(() => parseSandboxArgs([], { SANDBOX_TENANT_SCIM_TOKEN: 'demo-scim-0123456789' })).toThrow(/both SANDBOX_TENANT_REPORTING_API_KEY and SANDBOX_TENANT_SCIM_TOKEN/);
+    expect(() => parseSandboxArgs([], { ...env, SANDBOX_TENANT_SCIM_TOKEN: 'bad token with spaces' })).toThrow(/SANDBOX_TENANT_SCIM_TOKEN must be 8-200 visible ASCII/);
+  });
+
   it.each([
     [['--colour', 'blue'], /unknown option --colour/],
     [['users'], /unexpected argument users/],
