@@ -165,9 +165,11 @@ describe('hostile input at the gateway edge (gateway process + sandbox)', () => 
       const param = await rawRequest(gateway.url, `/unified/user-directory/users/a%00b?integrated_account_id=${tenant.accountId}`, { headers: { authorization: `Bearer ${tenant.apiKey}` } });
       expect(param.status).toBe(400);
       expect(JSON.parse(param.body).details).toEqual([expect.objectContaining({ field: 'id', location: 'param' })]);
-      const query = await rawRequest(gateway.url, `/operations?status=%00`, { headers: { authorization: `Bearer ${tenant.apiKey}` } });
-      expect(query.status).toBe(400);
-      expect(JSON.parse(query.body).details).toEqual([expect.objectContaining({ field: 'status', location: 'query' })]);
+      for (const bad of ['%00', 'a%0D%0Ab', '%1B']) {
+        const query = await rawRequest(gateway.url, `/operations?status=${bad}`, { headers: { authorization: `Bearer ${tenant.apiKey}` } });
+        expect(query.status).toBe(400);
+        expect(JSON.parse(query.body).details).toEqual([expect.objectContaining({ field: 'status', location: 'query' })]);
+      }
       const proxy = await rawRequest(gateway.url, `/proxy/${tenant.accountId}/reporting/users?status=a%00`, { headers: { authorization: `Bearer ${tenant.apiKey}` } });
       expect(proxy.status).toBe(400);
       expect(JSON.parse(proxy.body).details).toEqual([expect.objectContaining({ field: 'status', location: 'query' })]);

@@ -49,14 +49,17 @@ export function exceedsJsonDepth(bytes: Uint8Array, maxDepth: number): boolean {
 // C0 controls other than TAB, LF and CR, and DEL: no field of ours holds them, and Postgres text cannot hold NUL.
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+// In a query or path parameter (and a key) a TAB or line break makes no sense either.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+const CONTROL_OR_LINE_BREAK = /[\u0000-\u001f\u007f]/;
 // A UTF-16 surrogate without its other half: not a character, and not storable as UTF-8 (Postgres refuses it).
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Why a string cannot be accepted anywhere, or undefined when it can. */
-export function badTextReason(text: string, maxLength: number = JSON_BODY_LIMITS.maxStringLength): string | undefined {
+export function badTextReason(text: string, maxLength: number = JSON_BODY_LIMITS.maxStringLength, lineBreaks = true): string | undefined {
   if (text.length > maxLength) return `must be at most ${maxLength} characters`;
   if (text.includes('\u0000')) return 'must not contain NUL characters';
-  const control = CONTROL.exec(text);
+  const control = (lineBreaks ? CONTROL : CONTROL_OR_LINE_BREAK).exec(text);
   if (control) return `must not contain the control character U+${control[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}`;
   if (LONE_SURROGATE.test(text)) return 'must not contain a lone UTF-16 surrogate (not a character)';
   return undefined;
@@ -74,28 +77,32 @@ function fieldName(path: string, key: string | number): string {
 
 /** A printable name for a key that itself may be hostile. */
 function printableKey(key: string): string {
-  return [...key.slice(0, 64)].map((c) => (CONTROL.test(c) || c === '\u0000' || LONE_SURROGATE.test(c) ? '?' : c)).join('');
+  return [...key.slice(0, 64)].map((c) => (CONTROL_OR_LINE_BREAK.test(c) || LONE_SURROGATE.test(c) ? '?' : c)).join('');
 }
 
 /**
  * The first string, key or array in a parsed value that no route accepts (over-long, control characters, lone
- * surrogates, too many items), walked with an explicit stack so depth costs no call stack.
+ * surrogates, too many items), walked with an explicit stack so depth costs no call stack. TAB, CR and LF are
+ * allowed in body strings only (`lineBreaks`), never in keys.
  */
-export function findHostileValue(root: unknown, limits: { maxArrayItems: number; maxStringLength: number } = JSON_BODY_LIMITS): HostileValue | undefined {
+export function findHostileValue(
+  root: unknown,
+  options: { maxArrayItems: number; maxStringLength: number; lineBreaks: boolean } = { ...JSON_BODY_LIMITS, lineBreaks: true },
+): HostileValue | undefined {
   const stack: Array<{ value: unknown; path: string }> = [{ value: root, path: '' }];
   while (stack.length > 0) {
     const { value, path } = stack.pop()!;
     if (typeof value === 'string') {
-      const reason = badTextReason(value, limits.maxStringLength);
+      const reason = badTextReason(value, options.maxStringLength, options.lineBreaks);
       if (reason) return { field: path || '(value)', reason };
     } else if (Array.isArray(value)) {
-      if (value.length > limits.maxArrayItems) return { field: path || '(value)', reason: `must have at most ${limits.maxArrayItems} items` };
+      if (value.length > options.maxArrayItems) return { field: path || '(value)', reason: `must have at most ${options.maxArrayItems} items` };
       for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], path: fieldName(path, i) });
     } else if (value !== null && typeof value === 'object') {
       const keys = Object.keys(value);
       for (let i = keys.length - 1; i >= 0; i--) {
         const key = keys[i];
-        const reason = badTextReason(key, 256);
+        const reason = badTextReason(key, 256, false);
         if (reason) return { field: fieldName(path, printableKey(key)), reason: `the key ${reason}` };
         stack.push({ value: (value as Record<string, unknown>)[key], path: fieldName(path, key) });
       }

@@ -1,6 +1,6 @@
 import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
 import { ApiError } from '@kb4/platform';
-import { findHostileValue, hostileValueError } from './hostile-input';
+import { findHostileValue, hostileValueError, JSON_BODY_LIMITS } from './hostile-input';
 
 export interface FieldProblem {
   field: string;
@@ -49,7 +49,7 @@ export class GatewayValidationPipe extends ValidationPipe {
     // NUL, control characters and over-long strings in a query or path parameter: a 400 naming it, before any lookup
     // (bodies were checked the same way by JsonBodyMiddleware)
     if (metadata.type === 'query' || metadata.type === 'param') {
-      const hostile = findHostileValue(value);
+      const hostile = findHostileValue(value, { ...JSON_BODY_LIMITS, lineBreaks: false });
       if (hostile) {
         const field = hostile.field === '(value)' ? (metadata.data ?? hostile.field) : metadata.data ? `${metadata.data}.${hostile.field}` : hostile.field;
         throw hostileValueError({ field, reason: hostile.reason }, metadata.type);
