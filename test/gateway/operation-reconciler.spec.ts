@@ -131,6 +131,17 @@ describe('operation reconciler (Postgres)', () => {
     expect(await commandsOf(id)).toHaveLength(3);
   });
 
+  it('re-publishes the stalled operations of one user in the order they were accepted', async () => {
+    const first = await accepted('ordered@example.com', { relayed: true, stalledFor: 5, status: 'running' });
+    const second = await accepted('ordered@example.com', { relayed: true, stalledFor: 30 });
+    expect((await reconciler.reconcileOnce())?.map((operation) => operation.id).filter((id) => id === first || id === second)).toEqual([first, second]);
+    const rows: Array<{ subject: string }> = await dataSource.query(
+      `SELECT payload->>'subject' AS subject FROM outbox_events WHERE topic = $1 AND published_at IS NULL AND payload->>'subject' = ANY($2::text[]) ORDER BY seq`,
+      [TOPICS.provisioningCommands, [`operations/${first}`, `operations/${second}`]],
+    );
+    expect(rows.map((row) => row.subject)).toEqual([`operations/${first}`, `operations/${second}`]);
+  });
+
   it('scans in one process at a time per database: another holder of the lock makes it stand by', async () => {
     const id = await accepted('locked@example.com', { relayed: true, stalledFor: 5 });
     const other = new Client({ connectionString: database.url });

@@ -348,7 +348,8 @@ export class OperationRepository {
       const [lock]: Array<{ held: boolean }> = await manager.query(`SELECT pg_try_advisory_xact_lock(${RECONCILER_LOCK}) AS held`);
       if (!lock.held) return null;
       const rows: Array<{ id: string }> = await manager.query(
-        `SELECT o.id FROM operations o WHERE ${STALLED_CONDITION} ORDER BY o.updated_at LIMIT $3 FOR UPDATE OF o SKIP LOCKED`,
+        // oldest first: re-published commands of one user or group enter the outbox (and Kafka) in the order accepted
+        `SELECT o.id FROM operations o WHERE ${STALLED_CONDITION} ORDER BY o.created_at, o.id LIMIT $3 FOR UPDATE OF o SKIP LOCKED`,
         [scan.stallSeconds, scan.commandTopic, scan.limit],
       );
       if (rows.length === 0) return [];
@@ -358,7 +359,9 @@ export class OperationRepository {
           WHERE id = ANY($1::uuid[]) RETURNING ${OPERATION_COLUMNS}`,
         [rows.map((row) => row.id), scan.maxBackoffSeconds, scan.stallSeconds],
       );
-      const operations = updated.map((columns) => Object.assign(new OperationEntity(), columns));
+      // RETURNING does not keep the scan's order
+      const order = new Map(rows.map((row, index) => [row.id, index]));
+      const operations = updated.map((columns) => Object.assign(new OperationEntity(), columns)).sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
       await alsoInTransaction(manager, operations);
       return operations;
     });
