@@ -1,7 +1,8 @@
-import { OperationRepository, OutboxRepository, WorkspaceRepository } from '@kb4/persistence';
+import { OperationEntity, OperationRepository, OutboxRepository, WorkspaceRepository } from '@kb4/persistence';
+import type { EntityManager } from 'typeorm';
 import { OPERATION_STATUSES } from '../../apps/gateway/src/provisioning/write-requests.dto';
 import { operationView } from '../../apps/gateway/src/provisioning/operation-view';
-import { commandMessage, StoredRequest } from '../../apps/gateway/src/provisioning/write-intents';
+import { republishedCommand, stalledScanOf } from '../../apps/gateway/src/provisioning/operation-reconciler';
 import { CliCommand, CliUsageError } from './context';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -57,19 +58,29 @@ export const operationCommands: CliCommand[] = [
   },
   {
     words: ['operation', 'retry'],
-    usage: 'operation retry --workspace <id> --id <operation id>   (re-publishes a failed operation; the gateway relays it)',
+    usage:
+      'operation retry --workspace <id> --id <operation id>   (re-publishes a failed operation, or a queued/running one with no progress for OPERATION_STALL_SECONDS; the gateway relays it)',
     async run(context) {
       const { args } = context;
       args.only('workspace', 'id');
       const workspaceId = uuidFlag(args.required('workspace'), 'workspace');
       const id = uuidFlag(args.required('id'), 'id');
-      const requeued = await context.withDataSource((dataSource) =>
-        new OperationRepository(dataSource).requeueFailed(workspaceId, id, async (manager, operation) => {
-          const command = (operation.request as StoredRequest).command;
-          await new OutboxRepository(dataSource).enqueue(manager, [commandMessage(operation, command, operation.attempts + 1)]);
-        }),
-      );
-      if (!requeued) throw new CliUsageError(`operation ${id} is not a failed operation of workspace ${workspaceId}`);
+      const stallSeconds = Number(process.env.OPERATION_STALL_SECONDS ?? 90);
+      if (!Number.isInteger(stallSeconds) || stallSeconds < 1) throw new CliUsageError('OPERATION_STALL_SECONDS must be a whole number of seconds ≥ 1');
+      const requeued = await context.withDataSource(async (dataSource) => {
+        const operations = new OperationRepository(dataSource);
+        const republish = async (manager: EntityManager, operation: OperationEntity): Promise<void> => {
+          await new OutboxRepository(dataSource).enqueue(manager, [republishedCommand(operation)]);
+        };
+        // as POST /operations/{id}/retry: a failed operation, else a stuck one (same bound as the gateway's reconciler)
+        return (
+          (await operations.requeueFailed(workspaceId, id, republish)) ??
+          (await operations.republishStuck(workspaceId, id, stalledScanOf({ OPERATION_STALL_SECONDS: stallSeconds }), republish))
+        );
+      });
+      if (!requeued) {
+        throw new CliUsageError(`operation ${id} of workspace ${workspaceId} is neither failed nor stuck (queued or running with no progress for ${stallSeconds} s)`);
+      }
       context.print(operationView(requeued));
     },
   },

@@ -3,7 +3,11 @@ import { resolve } from 'node:path';
 import { CredentialCipher } from '@kb4/persistence';
 import { startSandbox, RunningSandbox, TenantCredentials } from '../../apps/knowbe4-sandbox/src/sandbox';
 import type { ThrowawayDatabase } from '../support/throwaway-database';
-import { migratedDatabase } from './support/gateway-harness';
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { createDataSource, OperationRepository } from '@kb4/persistence';
+import { commandMessage, createUserIntent, storedRequestOf } from '../../apps/gateway/src/provisioning/write-intents';
+import { createTenant, migratedDatabase } from './support/gateway-harness';
 
 describe('operator CLI (npm run cli)', () => {
   let database: ThrowawayDatabase;
@@ -55,6 +59,46 @@ describe('operator CLI (npm run cli)', () => {
 
     const listed = await cli('account', 'list', '--workspace', workspaceId);
     expect(JSON.parse(listed.stdout).result.map((a: { id: string }) => a.id)).toEqual([account.id]);
+  });
+
+  it('operation retry re-publishes a stuck operation (its command lost) and refuses one that is progressing', async () => {
+    const tenant = await createTenant(database.url, credentialsKey);
+    const dataSource = await createDataSource(database.url).initialize();
+    const accept = async (userName: string, stalledForSeconds: number): Promise<string> => {
+      const intent = createUserIntent(tenant.accountId, { username: userName }, '/unified/user-directory/users');
+      const { operation } = await new OperationRepository(dataSource).recordWithCommand(
+        { id: randomUUID(), workspaceId: tenant.workspaceId, accountId: tenant.accountId, kind: intent.kind, targetKey: intent.key, request: storedRequestOf(intent) },
+        (created) => commandMessage(created, storedRequestOf(intent).command, 1),
+      );
+      // relayed to a broker that was then lost
+      await dataSource.query(`UPDATE outbox_events SET published_at = now() WHERE payload->>'subject' = $1`, [`operations/${operation.id}`]);
+      await dataSource.query(`UPDATE operations SET updated_at = now() - make_interval(secs => $2) WHERE id = $1`, [operation.id, stalledForSeconds]);
+      return operation.id;
+    };
+    let stuck: string;
+    let progressing: string;
+    try {
+      stuck = await accept('stuck.cli@example.com', 600);
+      progressing = await accept('busy.cli@example.com', 0);
+    } finally {
+      await dataSource.destroy();
+    }
+    const retried = await cli('operation', 'retry', '--workspace', tenant.workspaceId, '--id', stuck);
+    expect(retried.code).toBe(0);
+    expect(JSON.parse(retried.stdout)).toMatchObject({ id: stuck, status: 'queued' });
+    const refused = await cli('operation', 'retry', '--workspace', tenant.workspaceId, '--id', progressing);
+    expect(refused.code).toBe(64);
+    expect(refused.stderr).toContain('neither failed nor stuck');
+    const client = new Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query(
+        `SELECT payload->>'subject' AS subject FROM outbox_events WHERE published_at IS NULL AND topic = 'knowbe4.provisioning.commands'`,
+      );
+      expect(rows).toEqual([{ subject: `operations/${stuck}` }]);
+    } finally {
+      await client.end();
+    }
   });
 
   it('refuses unknown commands and options with usage', async () => {
