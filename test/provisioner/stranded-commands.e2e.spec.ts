@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { TOPICS } from '@kb4/contracts';
 import { createDataSource, OperationRepository } from '@kb4/persistence';
-import { commandMessage, createUserIntent, storedRequestOf } from '../../apps/gateway/src/provisioning/write-intents';
+import { commandMessage, createUserIntent, storedRequestOf, updateUserIntent } from '../../apps/gateway/src/provisioning/write-intents';
 import { api, finishedOperation, ProvisioningStack, startProvisioningStack, startService } from './support/provisioning-stack';
 
 jest.setTimeout(120_000);
@@ -102,6 +102,31 @@ describe('stranded commands: the operation reconciler, retry of a stuck operatio
     const results = await stack.query(`SELECT 1 FROM outbox_events WHERE topic = $1 AND payload->>'subject' = $2`, [TOPICS.provisioningResults, `operations/${done.id as string}`]);
     expect(results).toHaveLength(1);
     expect(await scimUsersNamed('twice@example.com')).toHaveLength(1);
+  });
+
+  it('applies a lost older write of a user before a newer one, so the newer write is the one that stays', async () => {
+    const accepted = await api(stack, 'POST', usersPath(), { body: { username: 'in.order@example.com', first_name: 'First' } });
+    const created = await finishedOperation(stack, accepted.body.id as string);
+    expect(created.status).toBe('succeeded');
+    const scimId = (created.scim_response as { scim_id: string }).scim_id;
+    const target = { id: scimId, userName: 'in.order@example.com', scimId };
+    // The older update's command is lost (relayed to a broker that then died); the newer one is delivered.
+    const intent = updateUserIntent(stack.accountId, target, { first_name: 'Older' }, '/unified/user-directory/users');
+    const { operation: older } = await new OperationRepository(dataSource).recordWithCommand(
+      { id: randomUUID(), workspaceId: stack.workspaceId, accountId: stack.accountId, kind: intent.kind, targetKey: intent.key, request: storedRequestOf(intent) },
+      (operation) => ({ ...commandMessage(operation, storedRequestOf(intent).command, 1), topic: 'kb4.test.lost-commands' }),
+    );
+    const newer = await api(stack, 'PATCH', `/unified/user-directory/users/${target.id}?integrated_account_id=${stack.accountId}`, { body: { first_name: 'Newer' } });
+    expect(newer.status).toBe(202);
+
+    const newerDone = await finishedOperation(stack, newer.body.id as string);
+    const olderDone = await finishedOperation(stack, older.id);
+    expect([olderDone.status, newerDone.status]).toEqual(['succeeded', 'succeeded']);
+    // Without the ordering the reconciler re-publishes the older write ~2 s later and it overwrites the newer one.
+    await new Promise((r) => setTimeout(r, 5000));
+    expect((await scimUsersNamed('in.order@example.com'))[0].name?.givenName).toBe('Newer');
+    expect(Date.parse(olderDone.finished_at as string)).toBeLessThanOrEqual(Date.parse(newerDone.finished_at as string));
+    expect(stack.provisioner.output()).toContain('applying an older unfinished operation of the same target first');
   });
 
   it('POST /operations/{id}/retry re-publishes a stuck operation; 409 while one progresses or once it succeeded', async () => {

@@ -1,6 +1,7 @@
 export * from './topics';
 export * from './event-types';
 export * from './cloudevents/envelope';
+export * from './cloudevents/command-event';
 export * from './cloudevents/deterministic-id';
 export * from './dto/common.dto';
 export * from './dto/unified-records.dto';

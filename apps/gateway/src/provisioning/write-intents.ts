@@ -1,13 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  buildCloudEvent,
-  COMMAND_TYPES,
-  CommandType,
-  groupCommandKey,
-  integratedAccountSource,
-  TOPICS,
-  userCommandKey,
-} from '@kb4/contracts';
+import { buildCommandEvent, COMMAND_TYPES, CommandType, groupCommandKey, StoredCommand, TOPICS, userCommandKey } from '@kb4/contracts';
 import { canonicalJson, primaryEmailOf, UnifiedUserWrite } from '@kb4/mapping';
 import type { OutboxMessage } from '@kb4/persistence';
 import { createHash } from 'node:crypto';
@@ -30,7 +22,7 @@ export interface StoredRequest extends Record<string, unknown> {
   method: string;
   path: string;
   body: unknown;
-  command: { type: CommandType; key: string; payload: Record<string, unknown> };
+  command: StoredCommand;
 }
 
 export function storedRequestOf(intent: WriteIntent): StoredRequest {
@@ -120,19 +112,6 @@ export function commandMessage(
   return {
     topic: TOPICS.provisioningCommands,
     key: command.key,
-    event: buildCloudEvent({
-      id: randomUUID(),
-      type: command.type,
-      source: integratedAccountSource(operation.accountId),
-      subject: `operations/${operation.id}`,
-      time: now,
-      data: {
-        ...command.payload,
-        operation_id: operation.id,
-        integrated_account_id: operation.accountId,
-        attempt,
-        requested_at: now.toISOString(),
-      },
-    }),
+    event: buildCommandEvent({ id: randomUUID(), operation, command, attempt, now }),
   };
 }

@@ -1,4 +1,5 @@
 import {
+  buildCommandEvent,
   COMMAND_TYPES,
   CommandType,
   deterministicEventId,
@@ -6,6 +7,7 @@ import {
   IncomingKafkaMessage,
   InvalidCloudEventMessageError,
   ProvisioningCommandBase,
+  StoredCommand,
   validateEventData,
   type CloudEventEnvelope,
 } from '@kb4/contracts';
@@ -123,8 +125,47 @@ export class CommandProcessor {
       const problems = validation.errors.map((e) => `${e.path || '(root)'}: ${Object.values(e.constraints).join(', ')}`).join('; ');
       return this.deadLetterMalformed(event, event.data, coordinates, `invalid command: ${problems}`);
     }
-    const type = event.type as CommandType;
     const command = validation.value as ProvisioningCommandBase;
+    await this.applyUnfinishedPredecessors(command.operation_id, coordinates, signal, abortCalls);
+    return this.apply(event.type as CommandType, event, command, coordinates, signal, abortCalls);
+  }
+
+  /**
+   * Commands of one user or group apply in the order they were accepted. An older operation of the same target still
+   * unfinished when a newer command arrives had its command lost or delayed (a broker that lost it, a trimmed topic):
+   * it is applied here first, from its stored command, so that it never lands later on top of the newer write. Its
+   * own delivery, whenever it comes, then finds it finished.
+   */
+  private async applyUnfinishedPredecessors(operationId: string, coordinates: CommandCoordinates, signal: AbortSignal, abortCalls?: AbortSignal): Promise<void> {
+    const predecessors = UUID.test(operationId) ? await this.deps.operations.unfinishedPredecessors(operationId) : [];
+    for (const operation of predecessors) {
+      const stored = (operation.request as { command?: StoredCommand }).command;
+      if (!stored || !COMMAND_TYPE_VALUES.includes(stored.type)) continue;
+      const event = buildCommandEvent({
+        id: deterministicEventId(['in-order', operation.id, String(operation.republishCount)]),
+        operation: { id: operation.id, accountId: operation.accountId },
+        command: stored,
+        attempt: operation.attempts + 1,
+      });
+      const validation = validateEventData(event);
+      if (!validation.ok) continue; // its own delivery dead-letters it
+      this.deps.logger.info(
+        { operation_id: operation.id, before_operation_id: operationId },
+        'applying an older unfinished operation of the same target first (its command was lost or delayed)',
+      );
+      await this.apply(stored.type, event, validation.value as ProvisioningCommandBase, { ...coordinates, commandId: processedKeyOf(event.id) }, signal, abortCalls);
+    }
+  }
+
+  /** Bounded attempts with backoff between them, until the command succeeded, failed for good, or needs nothing. */
+  private async apply(
+    type: CommandType,
+    event: CloudEventEnvelope<unknown>,
+    command: ProvisioningCommandBase,
+    coordinates: CommandCoordinates,
+    signal: AbortSignal,
+    abortCalls?: AbortSignal,
+  ): Promise<CommandDisposition> {
     for (let attemptHere = 1; ; attemptHere += 1) {
       const step = await this.attempt(type, event, command, coordinates, attemptHere, abortCalls);
       if (step.kind === 'claimed') {

@@ -221,6 +221,23 @@ export class OperationRepository {
     return this.operations.findOneBy({ workspaceId, id });
   }
 
+  /**
+   * Unfinished operations of the same user or group accepted before this one, oldest first: commands of one target
+   * apply in the order accepted, so a newer command waits for (applies first) any older one that was lost or delayed.
+   */
+  async unfinishedPredecessors(operationId: string, limit = 50): Promise<OperationEntity[]> {
+    const rows: OperationEntity[] = await this.dataSource.query(
+      `SELECT ${OPERATION_COLUMNS} FROM operations WHERE id IN (
+         SELECT o.id FROM operations p
+           JOIN operations o ON o.account_id = p.account_id AND o.target_key = p.target_key
+                            AND o.status IN ('queued', 'running') AND (o.created_at, o.id) < (p.created_at, p.id)
+          WHERE p.id = $1 ORDER BY o.created_at, o.id LIMIT $2)
+        ORDER BY created_at, id`,
+      [operationId, limit],
+    );
+    return rows.map((columns) => Object.assign(new OperationEntity(), columns));
+  }
+
   findById(id: string): Promise<OperationEntity | null> {
     return this.operations.findOneBy({ id });
   }
