@@ -115,4 +115,23 @@ describe('poller: users created through SCIM and hard-deleted in the KnowBe4 con
     expect(run.events.filter((e) => e.event_type === DIRECTORY_EVENT_TYPES.userDeleted)).toEqual([]);
     expect(await rowOf(kept.scimId)).toEqual({ remote_id: null });
   }, 120_000);
+  it('asks about a different ghost each run when it may ask about only some, so none is starved', async () => {
+    // one question per run: without a rotating start, every run would ask about the oldest row SCIM still has
+    await poller.close();
+    poller = await startPollerInProcess(
+      pollerEnv(database.url, sandbox.url, { OUTBOX_RELAY_ENABLED: 'false', SYNC_ENROLLMENTS: 'false', SYNC_GHOST_GRACE_SECONDS: '600', SYNC_DELETE_CONFIRM_LIMIT: '1' }),
+    );
+    const kept = await createThroughScim('ghost.three@example.com', 'ghost.three.old@example.com');
+    const gone = await createThroughScim('ghost.four@example.com');
+    await sandboxCall(admin(`/users/${gone.reportingId}`), 'DELETE');
+    await age(kept.scimId);
+    await age(gone.scimId);
+    let runs = 0;
+    while ((await rowOf(gone.scimId)) !== undefined && runs < 40) {
+      await syncOnce();
+      runs += 1;
+    }
+    expect(await rowOf(gone.scimId)).toBeUndefined();
+    expect(await rowOf(kept.scimId)).toEqual({ remote_id: null });
+  }, 300_000);
 });

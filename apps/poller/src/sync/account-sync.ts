@@ -949,12 +949,18 @@ export class AccountSync {
     if (!this.deps.createScimClient) return;
     const grace = this.deps.settings.ghostGraceSeconds ?? 3600;
     let questionsLeft = this.deps.settings.deleteConfirmLimit ?? 100;
-    let after = '0';
+    // from a random candidate to the end, then from the start up to it: every ghost gets asked about in time
+    const start = await this.deps.snapshot.ghostScanStart(this.account.id, grace);
+    let range: { afterSeq: string; untilSeq?: string } = { afterSeq: start };
     let scim: ScimClient | undefined;
     while (questionsLeft > 0) {
-      const candidates = await this.deps.snapshot.ghostCandidates(this.account.id, grace, after, Math.min(questionsLeft, 100));
-      if (candidates.length === 0) return;
-      after = candidates[candidates.length - 1].seq;
+      const candidates = await this.deps.snapshot.ghostCandidates(this.account.id, grace, range, Math.min(questionsLeft, 100));
+      if (candidates.length === 0) {
+        if (range.untilSeq !== undefined || start === '0') return;
+        range = { afterSeq: '0', untilSeq: start };
+        continue;
+      }
+      range = { ...range, afterSeq: candidates[candidates.length - 1].seq };
       questionsLeft -= candidates.length;
       const gone: GhostCandidate[] = [];
       try {

@@ -29,6 +29,9 @@ export interface SnapshotEnrollment {
 export type SeenPhase = 'groups' | 'users' | 'enrollments';
 
 /** A mirror row created through SCIM that no sync has matched to a Reporting user (`remote_id` null). */
+// A ghost candidate: a row created through SCIM that no Reporting record matched, untouched for the grace period ($2).
+const GHOST_CONDITION = `account_id = $1 AND remote_id IS NULL AND scim_id IS NOT NULL AND updated_at < now() - make_interval(secs => $2)`;
+
 export interface GhostCandidate {
   seq: string;
   scimId: string;
@@ -136,17 +139,29 @@ export class SnapshotRepository {
 
   /**
    * Rows with a SCIM id and no Reporting id, untouched for `graceSeconds` (the Reporting API may lag behind SCIM),
-   * in seq order after `afterSeq`: a complete run that still has not matched them asks SCIM whether they exist.
+   * in seq order within `(afterSeq, untilSeq]`: a complete run that still has not matched them asks SCIM whether
+   * they exist.
    */
-  async ghostCandidates(accountId: string, graceSeconds: number, afterSeq: string, limit: number): Promise<GhostCandidate[]> {
+  async ghostCandidates(accountId: string, graceSeconds: number, range: { afterSeq: string; untilSeq?: string }, limit: number): Promise<GhostCandidate[]> {
     const rows: Array<{ seq: string; scim_id: string; content_hash: string; record: Record<string, unknown> }> = await this.dataSource.query(
       `SELECT seq, scim_id, content_hash, record FROM directory_users
-        WHERE account_id = $1 AND remote_id IS NULL AND scim_id IS NOT NULL AND updated_at < now() - make_interval(secs => $2)
-          AND seq > $3::bigint
-        ORDER BY seq LIMIT $4`,
-      [accountId, graceSeconds, afterSeq, limit],
+        WHERE ${GHOST_CONDITION} AND seq > $3::bigint AND ($4::bigint IS NULL OR seq <= $4::bigint)
+        ORDER BY seq LIMIT $5`,
+      [accountId, graceSeconds, range.afterSeq, range.untilSeq ?? null, limit],
     );
     return rows.map((row) => ({ seq: String(row.seq), scimId: row.scim_id, contentHash: row.content_hash, record: row.record }));
+  }
+
+  /**
+   * Where this run's ghost check starts: just before a random candidate, so a run that can ask about only some of
+   * them does not ask about the same ones every time (the check wraps around to the start).
+   */
+  async ghostScanStart(accountId: string, graceSeconds: number): Promise<string> {
+    const [row]: Array<{ seq: string }> = await this.dataSource.query(
+      `SELECT seq FROM directory_users WHERE ${GHOST_CONDITION} ORDER BY random() LIMIT 1`,
+      [accountId, graceSeconds],
+    );
+    return row ? String(BigInt(row.seq) - 1n) : '0';
   }
 
   async unseenGroups(accountId: string, runId: string, limit: number): Promise<SnapshotGroup[]> {
