@@ -13,14 +13,49 @@ const swc = [
 const moduleNameMapper = {
   '^@kb4/(knowbe4|mapping|contracts|persistence|platform)$': '<rootDir>/libs/$1/src',
 };
-module.exports = {
+const common = {
+  rootDir: __dirname,
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper,
-  testMatch: ['<rootDir>/{apps,libs,test}/**/*.spec.ts'],
   setupFiles: ['reflect-metadata'],
+};
+// One throwaway Postgres database and one broker per jest run, shared by the integration and e2e tiers; jest runs a
+// project's globalSetup only when that project has tests selected, so the unit tier alone starts neither.
+const realServices = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+};
+
+/**
+ * Test tiers, chosen by where a spec lives and its name (README, Development):
+ * - unit: `*.spec.ts` next to the code in apps/<app>/src or libs/<lib>/src — pure, no Postgres, Kafka or child process;
+ * - integration: `*.int.spec.ts` next to the code, and every `*.spec.ts` under test/ or apps/<app>/test/ — real
+ *   Postgres, broker and in-process sandbox;
+ * - e2e: `*.e2e.spec.ts` anywhere — spawns real processes (services, CLI, npm start).
+ */
+module.exports = {
   maxWorkers: 2,
   testTimeout: 120000,
+  projects: [
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{apps,libs}/*/src/**/*.spec.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '\\.(int|e2e)\\.spec\\.ts$'],
+    },
+    {
+      ...common,
+      ...realServices,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/{apps,libs}/*/src/**/*.int.spec.ts', '<rootDir>/test/**/*.spec.ts', '<rootDir>/apps/*/test/**/*.spec.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '\\.e2e\\.spec\\.ts$'],
+    },
+    {
+      ...common,
+      ...realServices,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/{apps,libs,test}/**/*.e2e.spec.ts'],
+    },
+  ],
 };

@@ -11,8 +11,10 @@ import { createThrowawayDatabase } from './throwaway-database';
  * the embedded PostgreSQL binaries; KAFKA_BROKERS may point the run at a real Kafka instead of the embedded broker.
  */
 export default async function globalSetup(): Promise<void> {
-  const runId = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   const state = globalThis as Record<string, unknown>;
+  // the integration and e2e projects both name this setup: the second call in one jest run shares the first's services
+  if (state.__KB4_TEST_DATABASE__) return;
+  const runId = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   process.env.KB4_TEST_RUN_ID = runId;
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
   const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';

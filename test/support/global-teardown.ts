@@ -7,4 +7,8 @@ export default async function globalTeardown(): Promise<void> {
   await (state.__KB4_TEST_KAFKA__ as EmbeddedKafka | undefined)?.stop();
   await (state.__KB4_TEST_DATABASE__ as ThrowawayDatabase | undefined)?.drop();
   await (state.__KB4_TEST_POSTGRES__ as LocalPostgres | undefined)?.stop();
+  // the integration and e2e projects both name this teardown: the second call finds nothing left to stop
+  delete state.__KB4_TEST_KAFKA__;
+  delete state.__KB4_TEST_DATABASE__;
+  delete state.__KB4_TEST_POSTGRES__;
 }
