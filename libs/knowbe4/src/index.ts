@@ -3,23 +3,19 @@ export * from './regions';
 export { type Clock, systemClock, seededRandom } from './http/clock';
 export {
   type RetryPolicy,
+  type BackoffPolicy,
   DEFAULT_RETRY_POLICY,
   resolveRetryPolicy,
   backoffDelayMs,
   nextRetryDelayMs,
   isRetryableStatus,
   isRetryableNetworkError,
-} from './http/retry';
+} from './http/retry/retry-policy';
 export { redactSecrets, redactUrl, REDACTED } from './http/redact';
-export {
-  type CallOptions,
-  type KnowBe4RequestEvent,
-  type TransportResponse,
-  type RawTransportResponse,
-  type Query,
-  DEFAULT_TIMEOUT_MS,
-  sharedDispatcher,
-} from './http/transport';
+export { type CallOptions, type TransportResponse, type RawTransportResponse } from './http/transport';
+export { type KnowBe4RequestEvent } from './http/request-events/request-reporter';
+export { type Query } from './http/dispatch/query-string';
+export { DEFAULT_TIMEOUT_MS, sharedDispatcher } from './http/dispatch/dispatcher';
 export {
   RatePacer,
   type RatePacerOptions,

@@ -1,49 +1,37 @@
-import { Agent, Dispatcher } from 'undici';
-import {
-  KnowBe4AuthError,
-  KnowBe4Error,
-  KnowBe4ErrorDetails,
-  KnowBe4NotFoundError,
-  KnowBe4RateLimitError,
-  KnowBe4RequestError,
-  KnowBe4UpstreamError,
-} from '../errors';
+import type { Dispatcher } from 'undici';
+import type { KnowBe4Error } from '../errors';
 import type { AcquireOptions, Pacer } from '../pacing/pacer';
 import { Clock, systemClock } from './clock';
-import { redactSecrets, redactUrl } from './redact';
+import { DEFAULT_TIMEOUT_MS, dispatchAttempt, HttpMethod, sharedDispatcher, WireRequest } from './dispatch/dispatcher';
+import { buildQueryString, Query } from './dispatch/query-string';
 import {
-  isRetryableNetworkError,
-  isRetryableStatus,
-  nextRetryDelayMs,
-  parseRetryAfterMs,
-  RetryPolicy,
-} from './retry';
-
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-export type QueryValue = string | number | boolean | undefined | null;
-export type Query = Record<string, QueryValue>;
+  defaultErrorFor,
+  ErrorMapper,
+  failedResponse,
+  FailureContext,
+  notJsonError,
+  unreachableError,
+} from './error-mapping/upstream-errors';
+import { waitForPacingSlot } from './pacing/pacing-slot';
+import { redactSecrets, redactUrl } from './redact';
+import { AttemptDetails, KnowBe4RequestEvent, RequestReporter } from './request-events/request-reporter';
+import {
+  headerValue,
+  parseErrorBody,
+  parseSuccessJson,
+  readChunks,
+  readText,
+  ResponseBody,
+  utf8Text,
+} from './response-reading/body';
+import { retryAfterNetworkError, retryAfterStatus } from './retry/retry-decision';
+import type { RetryPolicy } from './retry/retry-policy';
 
 /** Per-call options every client method accepts. */
 export interface CallOptions {
   /** Sent as `x-request-id` so our logs and KnowBe4's can be correlated. */
   requestId?: string;
   signal?: AbortSignal;
-}
-
-/** One HTTP attempt, reported to the metrics hook (`onRequest`). */
-export interface KnowBe4RequestEvent {
-  api: 'reporting' | 'scim';
-  method: HttpMethod;
-  /** Path below the base URL, without query string. */
-  path: string;
-  /** Undefined when no response arrived. */
-  status?: number;
-  attempt: number;
-  durationMs: number;
-  outcome: 'success' | 'retry' | 'failure';
-  requestId?: string;
-  upstreamRequestId?: string;
-  errorCode?: string;
 }
 
 export interface TransportResponse<T> {
@@ -69,17 +57,6 @@ export interface RawTransportResponse {
   json<T = unknown>(): T;
 }
 
-type ResponseBody = Dispatcher.ResponseData['body'];
-
-/** Context handed to an API-specific error mapper for a final non-2xx answer. */
-export interface FailedResponse {
-  status: number;
-  body: unknown;
-  details: KnowBe4ErrorDetails;
-}
-
-export type ErrorMapper = (failure: FailedResponse) => KnowBe4Error;
-
 export interface TransportOptions {
   api: 'reporting' | 'scim';
   baseUrl: string;
@@ -98,71 +75,15 @@ export interface TransportOptions {
   mapError?: ErrorMapper;
 }
 
-export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_USER_AGENT = 'kb4-directory/0.1 (+libs/knowbe4)';
 
-let sharedAgent: Agent | undefined;
-/** One keep-alive connection pool per process, shared by every client unless a dispatcher is injected. */
-export function sharedDispatcher(): Agent {
-  sharedAgent ??= new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 300_000, connections: 32 });
-  return sharedAgent;
-}
-
-export function buildQueryString(query: Query | undefined): string {
-  if (!query) return '';
-  let out = '';
-  for (const key in query) {
-    const value = query[key];
-    if (value === undefined || value === null) continue;
-    out += `${out ? '&' : '?'}${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`;
-  }
-  return out;
-}
-
-function headerValue(header: string | string[] | undefined): string | undefined {
-  return Array.isArray(header) ? header[0] : header;
-}
-
-/** UTF-8 text of a body, without a byte-order mark (as undici's `text()` decodes it). */
-function utf8Text(bytes: Buffer): string {
-  const start = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-  return bytes.toString('utf8', start);
-}
-
-function parseBody(text: string): unknown {
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
-
-/** Extracts the human message KnowBe4 (`message`) or SCIM (`detail`) put into an error body. */
-export function upstreamMessage(body: unknown): string | undefined {
-  if (typeof body === 'string') return body.slice(0, 300) || undefined;
-  if (body && typeof body === 'object') {
-    const record = body as Record<string, unknown>;
-    for (const key of ['message', 'detail', 'error', 'error_description']) {
-      if (typeof record[key] === 'string') return record[key];
-    }
-  }
-  return undefined;
-}
-
-/** Default mapping of a final non-2xx answer to the typed errors. */
-export function defaultErrorFor(failure: FailedResponse): KnowBe4Error {
-  const { status, details } = failure;
-  if (status === 401 || status === 403) return new KnowBe4AuthError(details);
-  if (status === 404) return new KnowBe4NotFoundError(details);
-  if (status === 429) return new KnowBe4RateLimitError(details);
-  if (status >= 500) return new KnowBe4UpstreamError(details);
-  return new KnowBe4RequestError(details);
-}
+/** What one attempt came to: the final answer, or the wait before the next attempt. */
+type AttemptResult<R> = { done: true; response: TransportResponse<R> } | { done: false; delayMs: number };
 
 /**
- * The one place where a KnowBe4 request is paced, sent, timed out, retried with backoff and mapped to a typed
- * error. Both clients are thin typed layers over `send()`.
+ * The one place where a KnowBe4 call is put together: each attempt waits for a pacing slot (`pacing/`), is sent
+ * (`dispatch/`), retried with backoff when transient (`retry/`), read (`response-reading/`), mapped to a typed error
+ * when final (`error-mapping/`) and counted (`request-events/`). Both clients are thin typed layers over `send()`.
  */
 export class KnowBe4Transport {
   readonly api: 'reporting' | 'scim';
@@ -179,7 +100,7 @@ export class KnowBe4Transport {
   readonly #pacing: Omit<AcquireOptions, 'signal'>;
   readonly #timeoutMs: number;
   readonly #clock: Clock;
-  readonly #onRequest?: (event: KnowBe4RequestEvent) => void;
+  readonly #reporter: RequestReporter;
   readonly #mapError: ErrorMapper;
   readonly #contentType: string;
 
@@ -201,7 +122,7 @@ export class KnowBe4Transport {
     this.#pacing = options.pacing ?? {};
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#clock = options.clock ?? systemClock;
-    this.#onRequest = options.onRequest;
+    this.#reporter = new RequestReporter(options.api, this.#clock, options.onRequest);
     this.#mapError = options.mapError ?? defaultErrorFor;
     this.#contentType = options.contentType ?? 'application/json';
   }
@@ -222,9 +143,9 @@ export class KnowBe4Transport {
     body?: unknown,
     options?: CallOptions,
   ): Promise<TransportResponse<T>> {
-    const fullPath = `${this.#basePath}${path}${buildQueryString(query)}`;
-    const answer = await this.exchange(method, path, fullPath, body, options, (response) => response.text());
-    const parsed = this.parseSuccessBody<T>(answer.body, method, fullPath, answer.requestId, answer.attempts);
+    const request = this.wireRequest(method, path, query, body, options);
+    const answer = await this.exchange(request, readText);
+    const parsed = this.parseSuccessBody<T>(answer.body, request, answer.requestId, answer.attempts);
     return { status: answer.status, body: parsed, requestId: answer.requestId, attempts: answer.attempts };
   }
 
@@ -236,12 +157,8 @@ export class KnowBe4Transport {
     body?: unknown,
     options?: CallOptions,
   ): Promise<RawTransportResponse> {
-    const fullPath = `${this.#basePath}${path}${buildQueryString(query)}`;
-    const answer = await this.exchange(method, path, fullPath, body, options, async (stream) => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of stream) chunks.push(chunk as Buffer);
-      return chunks;
-    });
+    const request = this.wireRequest(method, path, query, body, options);
+    const answer = await this.exchange(request, readChunks);
     const { status, requestId, attempts } = answer;
     const chunks = answer.body;
     let bytes: Buffer | undefined;
@@ -254,139 +171,114 @@ export class KnowBe4Transport {
       },
       requestId,
       attempts,
-      json: <T>() => this.parseSuccessBody<T>(utf8Text(whole()), method, fullPath, requestId, attempts),
+      json: <T>() => this.parseSuccessBody<T>(utf8Text(whole()), request, requestId, attempts),
     };
   }
 
-  /** Paces, sends, retries and maps failures; `read` consumes the body of the final 2xx answer. */
-  private async exchange<R>(
-    method: HttpMethod,
-    path: string,
-    fullPath: string,
-    body: unknown,
-    options: CallOptions | undefined,
-    read: (response: ResponseBody) => Promise<R>,
-  ): Promise<TransportResponse<R>> {
-    const headers = this.requestHeaders(body !== undefined, options?.requestId);
-    const payload = body === undefined ? undefined : JSON.stringify(body);
+  /** Attempts until one is final; between attempts it sleeps the backoff that attempt asked for. */
+  private async exchange<R>(request: WireRequest, read: (body: ResponseBody) => Promise<R>): Promise<TransportResponse<R>> {
     const startedAt = this.#clock.now();
-    let attempt = 0;
-    for (;;) {
-      attempt += 1;
-      const wait = this.#pacer?.acquire({ ...this.#pacing, signal: options?.signal });
-      if (wait) await wait;
-      const attemptStartedAt = this.#onRequest ? this.#clock.now() : 0;
-      let response: Dispatcher.ResponseData;
-      try {
-        response = await this.#dispatcher.request({
-          origin: this.#origin,
-          path: fullPath,
-          method,
-          headers,
-          body: payload,
-          signal: options?.signal,
-          headersTimeout: this.#timeoutMs,
-          bodyTimeout: this.#timeoutMs,
-        });
-      } catch (error) {
-        const retryable = isRetryableNetworkError(error);
-        const delay = retryable
-          ? nextRetryDelayMs(this.#retry, attempt, this.#clock.now() - startedAt)
-          : undefined;
-        this.report(method, path, attempt, attemptStartedAt, delay === undefined ? 'failure' : 'retry', {
-          requestId: options?.requestId,
-          errorCode: (error as { code?: string }).code,
-        });
-        if (delay !== undefined) {
-          await this.#clock.sleep(delay, options?.signal);
-          continue;
-        }
-        if (!retryable) throw error;
-        throw new KnowBe4UpstreamError({
-          message: `KnowBe4 ${this.api} API unreachable after ${attempt} attempt(s): ${(error as Error).message}`,
-          method,
-          url: this.errorUrl(fullPath),
-          requestId: options?.requestId,
-          attempts: attempt,
-          cause: error,
-        });
-      }
-
-      const status = response.statusCode;
-      const upstreamRequestId = headerValue(response.headers['x-request-id']) ?? options?.requestId;
-      this.lastRequestId = upstreamRequestId;
-
-      if (status >= 200 && status < 300) {
-        const content = await read(response.body);
-        this.report(method, path, attempt, attemptStartedAt, 'success', {
-          status,
-          requestId: options?.requestId,
-          upstreamRequestId,
-        });
-        return { status, body: content, requestId: upstreamRequestId, attempts: attempt };
-      }
-
-      if (isRetryableStatus(status)) {
-        const retryAfter = parseRetryAfterMs(response.headers['retry-after'], this.#clock.now());
-        const delay = nextRetryDelayMs(this.#retry, attempt, this.#clock.now() - startedAt, retryAfter);
-        if (delay !== undefined) {
-          await response.body.dump();
-          this.report(method, path, attempt, attemptStartedAt, 'retry', {
-            status,
-            requestId: options?.requestId,
-            upstreamRequestId,
-          });
-          await this.#clock.sleep(delay, options?.signal);
-          continue;
-        }
-      }
-
-      const errorBody = this.redact(parseBody(await response.body.text()));
-      this.report(method, path, attempt, attemptStartedAt, 'failure', {
-        status,
-        requestId: options?.requestId,
-        upstreamRequestId,
-      });
-      const upstream = upstreamMessage(errorBody);
-      throw this.#mapError({
-        status,
-        body: errorBody,
-        details: {
-          message: `KnowBe4 ${this.api} API answered ${status} to ${method} ${path}${upstream ? `: ${upstream}` : ''}${
-            attempt > 1 ? ` (after ${attempt} attempts)` : ''
-          }`,
-          status,
-          requestId: upstreamRequestId,
-          method,
-          url: this.errorUrl(fullPath),
-          body: errorBody,
-          attempts: attempt,
-        },
-      });
+    for (let attempt = 1; ; attempt += 1) {
+      await waitForPacingSlot(this.#pacer, this.#pacing, request.signal);
+      const result = await this.attempt(request, attempt, startedAt, read);
+      if (result.done) return result.response;
+      await this.#clock.sleep(result.delayMs, request.signal);
     }
   }
 
-  private parseSuccessBody<T>(
-    text: string,
-    method: HttpMethod,
-    fullPath: string,
-    requestId: string | undefined,
-    attempts: number,
-  ): T {
-    if (text === '') return undefined as T;
+  /** One attempt: a 2xx is read by `read`, a transient failure asks for a retry, anything else throws. */
+  private async attempt<R>(
+    request: WireRequest,
+    attempt: number,
+    startedAt: number,
+    read: (body: ResponseBody) => Promise<R>,
+  ): Promise<AttemptResult<R>> {
+    const attemptStartedAt = this.#reporter.attemptStarted();
+    let response: Dispatcher.ResponseData;
     try {
-      return JSON.parse(text) as T;
+      response = await dispatchAttempt(this.#dispatcher, this.#origin, request, this.#timeoutMs);
     } catch (error) {
-      throw new KnowBe4UpstreamError({
-        message: `KnowBe4 ${this.api} API answered ${method} ${fullPath.split('?')[0]} with a body that is not JSON`,
-        method,
-        url: this.errorUrl(fullPath),
-        requestId,
-        body: this.redact(text.slice(0, 500)),
-        attempts,
-        cause: error,
-      });
+      return { done: false, delayMs: this.retryDelayAfterNetworkError(request, error, attempt, startedAt, attemptStartedAt) };
     }
+
+    const status = response.statusCode;
+    const upstreamRequestId = headerValue(response.headers['x-request-id']) ?? request.requestId;
+    this.lastRequestId = upstreamRequestId;
+    const details: AttemptDetails = { status, requestId: request.requestId, upstreamRequestId };
+
+    if (status >= 200 && status < 300) {
+      const content = await read(response.body);
+      this.#reporter.report(request.method, request.path, attempt, attemptStartedAt, 'success', details);
+      return { done: true, response: { status, body: content, requestId: upstreamRequestId, attempts: attempt } };
+    }
+
+    const retryAfter = response.headers['retry-after'];
+    const { retryDelayMs } = retryAfterStatus(this.#retry, this.#clock, status, retryAfter, attempt, startedAt);
+    if (retryDelayMs !== undefined) {
+      await response.body.dump();
+      this.#reporter.report(request.method, request.path, attempt, attemptStartedAt, 'retry', details);
+      return { done: false, delayMs: retryDelayMs };
+    }
+    throw await this.finalFailure(request, response, attempt, attemptStartedAt, details);
+  }
+
+  /** The backoff before the next attempt after a network failure; throws when the failure is final. */
+  private retryDelayAfterNetworkError(
+    request: WireRequest,
+    error: unknown,
+    attempt: number,
+    startedAt: number,
+    attemptStartedAt: number,
+  ): number {
+    const { retryable, retryDelayMs } = retryAfterNetworkError(this.#retry, this.#clock, error, attempt, startedAt);
+    this.#reporter.report(request.method, request.path, attempt, attemptStartedAt, retryDelayMs === undefined ? 'failure' : 'retry', {
+      requestId: request.requestId,
+      errorCode: (error as { code?: string }).code,
+    });
+    if (retryDelayMs !== undefined) return retryDelayMs;
+    if (!retryable) throw error;
+    throw unreachableError(this.failureContext(request, attempt, request.requestId), error);
+  }
+
+  /** Reads and redacts the body of a final non-2xx answer and maps it to this API's typed error. */
+  private async finalFailure(
+    request: WireRequest,
+    response: Dispatcher.ResponseData,
+    attempt: number,
+    attemptStartedAt: number,
+    details: AttemptDetails,
+  ): Promise<KnowBe4Error> {
+    const errorBody = this.redact(parseErrorBody(await readText(response.body)));
+    this.#reporter.report(request.method, request.path, attempt, attemptStartedAt, 'failure', details);
+    const context = this.failureContext(request, attempt, details.upstreamRequestId);
+    return this.#mapError(failedResponse(context, response.statusCode, errorBody));
+  }
+
+  private parseSuccessBody<T>(text: string, request: WireRequest, requestId: string | undefined, attempts: number): T {
+    try {
+      return parseSuccessJson<T>(text);
+    } catch (error) {
+      const context = this.failureContext(request, attempts, requestId);
+      throw notJsonError(context, request.fullPath.split('?')[0], this.redact(text.slice(0, 500)), error);
+    }
+  }
+
+  private wireRequest(
+    method: HttpMethod,
+    path: string,
+    query: Query | undefined,
+    body: unknown,
+    options: CallOptions | undefined,
+  ): WireRequest {
+    return {
+      method,
+      path,
+      fullPath: `${this.#basePath}${path}${buildQueryString(query)}`,
+      headers: this.requestHeaders(body !== undefined, options?.requestId),
+      payload: body === undefined ? undefined : JSON.stringify(body),
+      signal: options?.signal,
+      requestId: options?.requestId,
+    };
   }
 
   private requestHeaders(hasBody: boolean, requestId: string | undefined): Record<string, string> {
@@ -397,32 +289,9 @@ export class KnowBe4Transport {
     return headers;
   }
 
-  private errorUrl(fullPath: string): string {
-    return redactUrl(`${this.#origin}${fullPath}`, this.#secrets);
-  }
-
-  private report(
-    method: HttpMethod,
-    path: string,
-    attempt: number,
-    startedAt: number,
-    outcome: KnowBe4RequestEvent['outcome'],
-    extra: Pick<KnowBe4RequestEvent, 'status' | 'requestId' | 'upstreamRequestId' | 'errorCode'>,
-  ): void {
-    if (!this.#onRequest) return;
-    try {
-      this.#onRequest({
-        api: this.api,
-        method,
-        path,
-        attempt,
-        durationMs: this.#clock.now() - startedAt,
-        outcome,
-        ...extra,
-      });
-    } catch {
-      // A broken metrics hook must never fail a KnowBe4 call.
-    }
+  private failureContext(request: WireRequest, attempts: number, requestId: string | undefined): FailureContext {
+    const url = redactUrl(`${this.#origin}${request.fullPath}`, this.#secrets);
+    return { api: this.api, method: request.method, path: request.path, url, requestId, attempts };
   }
 
   toJSON(): Record<string, unknown> {

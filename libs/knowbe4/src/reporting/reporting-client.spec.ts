@@ -8,7 +8,7 @@ import {
   KnowBe4UpstreamError,
 } from '../errors';
 import { seededRandom } from '../http/clock';
-import type { KnowBe4RequestEvent } from '../http/transport';
+import type { KnowBe4RequestEvent } from '../http/request-events/request-reporter';
 import { RatePacer } from '../pacing/rate-pacer';
 import { FakeClock, HttpStub, startHttpStub, StubAnswer, StubRequest } from '../testing/http-stub';
 import { ReportingClient, ReportingClientOptions } from './reporting-client';

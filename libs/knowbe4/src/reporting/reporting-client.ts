@@ -1,23 +1,24 @@
 import { inspect } from 'node:util';
-import type { Dispatcher } from 'undici';
-import { credentialCheckFailure, CredentialCheckFailure, KnowBe4AuthError, KnowBe4Error } from '../errors';
-import type { Clock } from '../http/clock';
-import { resolveRetryPolicy, RetryPolicy } from '../http/retry';
-import {
-  CallOptions,
-  defaultErrorFor,
-  FailedResponse,
-  KnowBe4RequestEvent,
-  KnowBe4Transport,
-  Query,
-  RawTransportResponse,
-  TransportResponse,
-} from '../http/transport';
-import { AcquireOptions, isPacer, Pacer, PacerRegistry } from '../pacing/pacer';
-import { PacingProfile, sharedRatePacers } from '../pacing/rate-pacer';
-import { KnowBe4Region, reportingBaseUrl } from '../regions';
+import { credentialCheckFailure, KnowBe4AuthError, KnowBe4Error } from '../errors';
+import type { Query } from '../http/dispatch/query-string';
+import { defaultErrorFor, FailedResponse } from '../http/error-mapping/upstream-errors';
 import { safeRelativePath } from '../http/paths';
+import { resolveRetryPolicy } from '../http/retry/retry-policy';
+import { CallOptions, KnowBe4Transport, RawTransportResponse, TransportResponse } from '../http/transport';
+import { isPacer, Pacer } from '../pacing/pacer';
+import { sharedRatePacers } from '../pacing/rate-pacer';
+import { KnowBe4Region, reportingBaseUrl } from '../regions';
 import { clampPerPage, PagedList, pagesByCursor, pagesByNumber, SkipListener, SkippedRecord } from './pagination';
+import {
+  normalizeEnrollment,
+  normalizeGroup,
+  normalizeRecipient,
+  normalizeSecurityTest,
+  normalizeUser,
+  segment,
+} from './record-normalizers';
+import type { ListPagination, ReportingClientOptions, VerifyCredentialsResult } from './reporting-client-options';
+export type { ListPagination, ReportingClientOptions, VerifyCredentialsResult } from './reporting-client-options';
 import type {
   KnowBe4Account,
   KnowBe4CursorPage,
@@ -39,83 +40,11 @@ import type {
   RiskScoreHistoryQuery,
 } from './types';
 
-export interface ReportingClientOptions {
-  region: KnowBe4Region;
-  apiKey: string;
-  /** Routes every region to `{override}/{region}/v1` (env KNOWBE4_BASE_URL_OVERRIDE, e.g. the sandbox). */
-  baseUrlOverride?: string;
-  /** A pacer, or a profile for the registry's pacer of this account (default `documented`). */
-  pacer?: Pacer | PacingProfile;
-  /**
-   * Registry used when `pacer` is a profile name; defaults to the process-wide in-memory one. A
-   * `SharedRatePacerRegistry` shares the account's budget with other processes.
-   */
-  pacerRegistry?: PacerRegistry;
-  /**
-   * How requests wait for the pacer: `lane` (`sync` keeps a reserved share; default `interactive`), `holder` (waiters
-   * of one account are served round-robin by holder) and `maxWaitMs` (then KnowBe4PacingTimeoutError, nothing spent).
-   */
-  pacing?: Omit<AcquireOptions, 'signal'>;
-  /** Licensed users of the account, for the daily budget (2,000 + this). */
-  licensedUsers?: number;
-  retry?: Partial<RetryPolicy>;
-  dispatcher?: Dispatcher;
-  /** Per-attempt timeout for headers and for body inactivity (default 30 s). */
-  timeoutMs?: number;
-  userAgent?: string;
-  clock?: Clock;
-  /** Called once per HTTP attempt — wire metrics or logs here. */
-  onRequest?: (event: KnowBe4RequestEvent) => void;
-  /** Called for every list entry dropped as dirty data (`null` in an array). */
-  onSkippedRecord?: SkipListener;
-  /**
-   * How lists are walked: KnowBe4's `page`/`per_page` (default), or `cursor` (`cursor=true`, then
-   * `_metadata.next_cursor`), which KnowBe4 announced as the successor of page numbers. Cursors also keep a walk
-   * from skipping a record when another one is deleted mid-walk, which shifts page boundaries.
-   */
-  pagination?: ListPagination;
-}
-
-export type ListPagination = 'page' | 'cursor';
-
-export type VerifyCredentialsResult =
-  | { ok: true; account: KnowBe4Account; requestId?: string }
-  | CredentialCheckFailure;
-
 export function wrongRegionHint(region: KnowBe4Region): string {
   return (
     `the API key was rejected by the ${region} region — if the account lives in another region, ` +
     'the region is probably wrong'
   );
-}
-
-// KnowBe4 renamed adi_* to provisioning_*; older accounts still send the old names.
-function normalizeUser(user: KnowBe4User): void {
-  if (user.provisioning_guid === undefined && user.adi_guid !== undefined) user.provisioning_guid = user.adi_guid;
-  if (user.provisioning_managed === undefined && user.adi_manageable !== undefined) {
-    user.provisioning_managed = user.adi_manageable;
-  }
-}
-
-function normalizeGroup(group: KnowBe4Group): void {
-  if (group.provisioning_guid === undefined && group.adi_guid !== undefined) group.provisioning_guid = group.adi_guid;
-}
-
-function normalizeRecipient(recipient: KnowBe4SecurityTestRecipient): void {
-  const user = recipient.user;
-  if (user && user.provisioning_guid === undefined && user.active_directory_guid !== undefined) {
-    user.provisioning_guid = user.active_directory_guid;
-  }
-}
-
-function normalizeSecurityTest(test: KnowBe4SecurityTest): void {
-  if (test.landing_page === undefined && test['landing-page'] !== undefined) test.landing_page = test['landing-page'];
-}
-
-function normalizeEnrollment(enrollment: KnowBe4Enrollment): void {
-  if (enrollment.store_purchase_id === undefined && enrollment.store_purchased_id !== undefined) {
-    enrollment.store_purchase_id = enrollment.store_purchased_id;
-  }
 }
 
 /**
@@ -435,8 +364,4 @@ export class ReportingClient {
     }
     return defaultErrorFor(failure);
   }
-}
-
-function segment(id: number | string): string {
-  return encodeURIComponent(String(id));
 }

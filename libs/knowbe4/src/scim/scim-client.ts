@@ -2,15 +2,10 @@ import { inspect } from 'node:util';
 import type { Dispatcher } from 'undici';
 import { credentialCheckFailure, CredentialCheckFailure, KnowBe4AuthError, KnowBe4Error, ScimConflictError, ScimRequestError } from '../errors';
 import type { Clock } from '../http/clock';
-import { resolveRetryPolicy, RetryPolicy } from '../http/retry';
-import {
-  CallOptions,
-  defaultErrorFor,
-  FailedResponse,
-  KnowBe4RequestEvent,
-  KnowBe4Transport,
-  TransportResponse,
-} from '../http/transport';
+import { defaultErrorFor, FailedResponse } from '../http/error-mapping/upstream-errors';
+import type { KnowBe4RequestEvent } from '../http/request-events/request-reporter';
+import { resolveRetryPolicy, RetryPolicy } from '../http/retry/retry-policy';
+import { CallOptions, KnowBe4Transport, TransportResponse } from '../http/transport';
 import { isPacer, Pacer, PacerRegistry } from '../pacing/pacer';
 import { PacingProfile, sharedRatePacers } from '../pacing/rate-pacer';
 import { safeRelativePath } from '../http/paths';

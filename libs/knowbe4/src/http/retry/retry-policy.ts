@@ -28,8 +28,11 @@ export function resolveRetryPolicy(partial?: Partial<RetryPolicy>): RetryPolicy 
   return policy;
 }
 
+/** What the backoff formula reads; the provisioner's command retries use it with their own base and ceiling. */
+export type BackoffPolicy = Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs' | 'random'>;
+
 /** Full-jitter exponential backoff: uniform in [0, min(maxDelay, base * 2^(retry-1))). `retry` starts at 1. */
-export function backoffDelayMs(policy: RetryPolicy, retry: number): number {
+export function backoffDelayMs(policy: BackoffPolicy, retry: number): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, retry - 1));
   return Math.floor(policy.random() * ceiling);
 }

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { seededRandom } from './clock';
+import { seededRandom } from '../clock';
 import {
   backoffDelayMs,
   DEFAULT_RETRY_POLICY,
@@ -8,7 +8,7 @@ import {
   nextRetryDelayMs,
   parseRetryAfterMs,
   RetryPolicy,
-} from './retry';
+} from './retry-policy';
 
 const policy = (overrides: Partial<RetryPolicy> = {}): RetryPolicy => ({ ...DEFAULT_RETRY_POLICY, ...overrides });
 
