@@ -11,6 +11,7 @@ import {
   validateEventData,
   type CloudEventEnvelope,
 } from '@kb4/contracts';
+import { backoffDelayMs } from '@kb4/knowbe4';
 import { AttemptClaim, OperationMirrorRepository, OperationRepository, OutboxMessage, OutboxRepository } from '@kb4/persistence';
 import type { Logger } from 'pino';
 import { DataSource, EntityManager } from 'typeorm';
@@ -18,7 +19,7 @@ import { deadLetterEvent, failedEvent, succeededEvent, type CommandCoordinates, 
 import { freshUserMirror, MirroredRecord, refreshMirror } from '../mirror/mirror-refresh';
 import { ScimClientPool } from '../scim/scim-client-pool';
 import { ScimWriter, ScimWriteResult } from '../scim/scim-writer';
-import { attemptBackoffMs, describeFailure, OperationFailure } from './failure';
+import { describeFailure, OperationFailure } from './failure';
 
 export type CommandDisposition =
   | 'succeeded'
@@ -227,8 +228,9 @@ export class CommandProcessor {
           `command attempt failed: ${failure.message}`,
         );
         if (retry) {
-          const { baseDelayMs, maxDelayMs, random } = this.deps.budget;
-          return { kind: 'claimed' as const, disposition: 'failed' as const, retryAfterMs: attemptBackoffMs(attemptHere, baseDelayMs, maxDelayMs, random) };
+          const { baseDelayMs, maxDelayMs, random = Math.random } = this.deps.budget;
+          const retryAfterMs = backoffDelayMs({ baseDelayMs, maxDelayMs, random }, attemptHere);
+          return { kind: 'claimed' as const, disposition: 'failed' as const, retryAfterMs };
         }
         await this.recordFailure(manager, base, event, failure, coordinates);
         wroteOutbox = true;

@@ -61,9 +61,3 @@ export function describeFailure(error: unknown): OperationFailure {
   // Unknown failures (a dropped database connection, a bug) get the bounded retries, then the DLQ.
   return { code: 'internal_error', message, retryable: true };
 }
-
-/** Full-jitter exponential backoff between attempts: uniform below min(max, base * 2^(attempt-1)). */
-export function attemptBackoffMs(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.floor(random() * ceiling);
-}
