@@ -1,8 +1,15 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import boundaries from './eslint-rules/boundaries.mjs';
+
+// Production code: what the boundary and size rules apply to. Tests (test/, *.spec.ts) and benches (bench/) may
+// import app internals and run SQL to set up and inspect state — they check the architecture, they are not part of it.
+const PRODUCTION = ['apps/**/*.ts', 'libs/**/*.ts', 'scripts/**/*.ts'];
+const NOT_PRODUCTION = ['**/*.spec.ts', 'test/**', 'bench/**'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.local/**', '**/*.js', '**/*.mjs'] },
+  { plugins: { boundaries } },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -27,6 +34,51 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-return': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/unbound-method': 'off',
+    },
+  },
+  {
+    // boundaries (style.md "Boundaries we keep"); each rule's message starts with its name
+    files: PRODUCTION,
+    ignores: NOT_PRODUCTION,
+    rules: {
+      'boundaries/no-app-imports-app': 'error',
+      'boundaries/no-lib-imports-app': 'error',
+      'boundaries/contracts-imports-no-lib': 'error',
+      'boundaries/mapping-imports-types-only': 'error',
+      'boundaries/sandbox-imports-no-lib': 'error',
+      'boundaries/scripts-use-no-app-internals': 'error',
+      'boundaries/sql-only-in-persistence': 'error',
+    },
+  },
+  {
+    // SQL's home
+    files: ['libs/persistence/src/**/*.ts'],
+    rules: { 'boundaries/sql-only-in-persistence': 'off' },
+  },
+  {
+    // sizes: a file ≤ 400 lines, a function ≤ 60 lines, every line counted; migrations are history, not read as code
+    files: PRODUCTION,
+    ignores: [...NOT_PRODUCTION, 'libs/persistence/src/migrations/**'],
+    rules: {
+      'max-lines': ['error', { max: 400 }],
+      'max-lines-per-function': ['error', { max: 60, IIFEs: true }],
+    },
+  },
+  {
+    // issue 11: files being restructured in parallel; remove when they land
+    files: [
+      'apps/poller/src/sync/**/*.ts',
+      'libs/contracts/src/dto/directory-events.dto.ts',
+      'libs/contracts/src/dto/unified-records.dto.ts',
+      'libs/contracts/src/dto/user-write.dto.ts',
+      'libs/mapping/src/scim/scim-resources.ts',
+    ],
+    rules: {
+      'boundaries/contracts-imports-no-lib': 'off',
+      'boundaries/mapping-imports-types-only': 'off',
+      'boundaries/sql-only-in-persistence': 'off',
+      'max-lines': 'off',
+      'max-lines-per-function': 'off',
     },
   },
 );
