@@ -4,10 +4,10 @@ import {
   ReportingClient,
   ScimClient,
   ScimConflictError,
-  SCIM_ENTERPRISE_USER_SCHEMA,
   seededRandom,
   type KnowBe4User,
 } from '@kb4/knowbe4';
+import { SCIM_ENTERPRISE_USER_SCHEMA } from '@kb4/mapping';
 
 describe('ScimClient against the KnowBe4 sandbox', () => {
   let sandbox: RunningSandbox;

@@ -1,5 +1,6 @@
 export * from './topics';
 export * from './event-types';
+export * from './unified/unified-records';
 export * from './cloudevents/envelope';
 export * from './cloudevents/command-event';
 export * from './cloudevents/deterministic-id';

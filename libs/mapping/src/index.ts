@@ -1,6 +1,5 @@
 export * from './knowbe4/knowbe4-records';
 export * from './knowbe4/normalize';
-export * from './unified/unified-records';
 export * from './unified/from-knowbe4';
 export * from './scim/scim-resources';
 export * from './scim/user-scim-mapping';

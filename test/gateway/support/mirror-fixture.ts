@@ -1,5 +1,6 @@
 import { Pool } from 'pg';
-import { contentHash, KnowBe4Group, KnowBe4User, toUnifiedGroup, toUnifiedUser } from '@kb4/mapping';
+import type { KnowBe4Group, KnowBe4User } from '@kb4/knowbe4';
+import { contentHash, toUnifiedGroup, toUnifiedUser } from '@kb4/mapping';
 
 /** Rows the poller would write, built from KnowBe4 records with @kb4/mapping. */
 export interface MirrorUserRow {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { primaryEmailOf, UnifiedUserWrite } from '@kb4/mapping';
+import type { UnifiedUserWrite } from '@kb4/contracts';
+import { primaryEmailOf } from '@kb4/mapping';
 import { OperationEntity, OperationMirrorRepository, OperationRepository, OutboxRepository } from '@kb4/persistence';
 import { ApiError } from '@kb4/platform';
 import type { EntityManager } from 'typeorm';

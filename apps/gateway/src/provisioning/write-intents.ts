@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { buildCommandEvent, COMMAND_TYPES, CommandType, groupCommandKey, StoredCommand, TOPICS, userCommandKey } from '@kb4/contracts';
-import { canonicalJson, primaryEmailOf, UnifiedUserWrite } from '@kb4/mapping';
+import {
+  buildCommandEvent,
+  COMMAND_TYPES,
+  CommandType,
+  groupCommandKey,
+  StoredCommand,
+  TOPICS,
+  userCommandKey,
+  type UnifiedUserWrite,
+} from '@kb4/contracts';
+import { canonicalJson, primaryEmailOf } from '@kb4/mapping';
 import type { OutboxMessage } from '@kb4/persistence';
 import { createHash } from 'node:crypto';
 

@@ -1,5 +1,6 @@
+import type { UnifiedEmail, UnifiedPhone } from '@kb4/contracts';
 import type { ScimGroup, ScimUser } from '@kb4/knowbe4';
-import { contentHash, scimGroupToUnifiedGroup, scimUserToUnifiedUser, type UnifiedEmail, type UnifiedPhone } from '@kb4/mapping';
+import { contentHash, scimGroupToUnifiedGroup, scimUserToUnifiedUser } from '@kb4/mapping';
 import type { MirrorGroupRow, MirrorGroupWrite, MirrorUserRow, MirrorUserWrite } from '@kb4/persistence';
 
 // Fields of the unified user only Reporting knows; a SCIM answer leaves them as the last sync saw them.

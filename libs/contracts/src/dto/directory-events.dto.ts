@@ -1,6 +1,6 @@
 // class-transformer's @Type reads design:type metadata, which needs the Reflect polyfill loaded first.
 import 'reflect-metadata';
-import type { UnifiedGroup, UnifiedUser } from '@kb4/mapping';
+import type { UnifiedGroup, UnifiedUser } from '../unified/unified-records';
 import { Type } from 'class-transformer';
 import { ArrayNotEmpty, IsArray, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, ValidateNested } from 'class-validator';
 import { FieldChangeDto } from './common.dto';

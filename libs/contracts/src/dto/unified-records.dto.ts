@@ -1,4 +1,4 @@
-import type { UnifiedGroup, UnifiedUser } from '@kb4/mapping';
+import type { UnifiedGroup, UnifiedUser } from '../unified/unified-records';
 import { IsArray, IsIn, IsNotEmpty, IsString } from 'class-validator';
 
 /**

@@ -7,7 +7,7 @@ import type {
   UnifiedOrganizationRef,
   UnifiedPhone,
   UnifiedUserWrite,
-} from '@kb4/mapping';
+} from '../unified/unified-records';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 
@@ -88,7 +88,7 @@ export class CustomFieldsDto implements UnifiedCustomFields {
 }
 
 /**
- * The unified write carried inside a provisioning command (`@kb4/mapping` UnifiedUserWrite). `null` clears.
+ * The unified write carried inside a provisioning command (UnifiedUserWrite). `null` clears.
  * `employee_start_date` and phone extensions are absent on purpose: KnowBe4 SCIM cannot write them.
  */
 export class UserWriteDto implements UnifiedUserWrite {

@@ -4,7 +4,7 @@ import { seededRandom } from '../http/clock';
 import { FakeClock, HttpStub, startHttpStub, StubAnswer, StubRequest } from '../testing/http-stub';
 import { userNameEqualsFilter } from './filter';
 import { ScimClient } from './scim-client';
-import { SCIM_ERROR_SCHEMA, SCIM_PATCH_OP_SCHEMA, SCIM_USER_SCHEMA } from './types';
+import { SCIM_ERROR_SCHEMA, SCIM_PATCH_OP_SCHEMA, SCIM_USER_SCHEMA } from '@kb4/mapping';
 
 const TOKEN = 'scim-token-abcdef0123456789';
 const scimError = (status: number, scimType?: string, detail = 'error'): StubAnswer => ({

@@ -10,10 +10,8 @@ import { isPacer, Pacer, PacerRegistry } from '../pacing/pacer';
 import { PacingProfile, sharedRatePacers } from '../pacing/rate-pacer';
 import { safeRelativePath } from '../http/paths';
 import { memberValuePath, userNameEqualsFilter } from './filter';
+import { SCIM_GROUP_SCHEMA, SCIM_PATCH_OP_SCHEMA, SCIM_USER_SCHEMA } from '@kb4/mapping';
 import {
-  SCIM_GROUP_SCHEMA,
-  SCIM_PATCH_OP_SCHEMA,
-  SCIM_USER_SCHEMA,
   ScimErrorBody,
   ScimGroup,
   ScimGroupInput,

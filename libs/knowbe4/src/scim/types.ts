@@ -1,12 +1,8 @@
-/** SCIM 2.0 resources as KnowBe4 accepts them (RFC 7643), with KnowBe4's enterprise and kmsat extensions. */
-
-export const SCIM_USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User' as const;
-export const SCIM_GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group' as const;
-export const SCIM_ENTERPRISE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User' as const;
-export const SCIM_KNOWBE4_USER_SCHEMA = 'urn:ietf:params:scim:schemas:extension:knowbe4:kmsat:2.0:User' as const;
-export const SCIM_LIST_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse' as const;
-export const SCIM_PATCH_OP_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp' as const;
-export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error' as const;
+/**
+ * SCIM 2.0 resources as KnowBe4 accepts them (RFC 7643), with KnowBe4's enterprise and kmsat extensions. The schema
+ * URNs are @kb4/mapping's (the pure lib that writes them; it may import only types from here).
+ */
+import { SCIM_ENTERPRISE_USER_SCHEMA, SCIM_KNOWBE4_USER_SCHEMA } from '@kb4/mapping';
 
 export interface ScimMeta {
   resourceType?: string;

@@ -1,5 +1,5 @@
 import { canonicalJson } from './canonical-json';
-import type { UnifiedGroup, UnifiedUser } from '../unified/unified-records';
+import type { UnifiedGroup, UnifiedUser } from '@kb4/contracts';
 
 export interface FieldChange {
   field: string;

@@ -1,6 +1,6 @@
+import type { KnowBe4UserStatus } from '@kb4/knowbe4';
 import type {
   KnowBe4RiskScorePoint,
-  KnowBe4UserStatus,
   NormalizedKnowBe4Group,
   NormalizedKnowBe4User,
   NormalizedRiskScorePoint,

@@ -1,10 +1,6 @@
-import type { UnifiedGroupWrite } from '../unified/unified-records';
-import {
-  SCIM_GROUP_SCHEMA,
-  SCIM_PATCH_OP_SCHEMA,
-  type ScimGroup,
-  type ScimPatchRequest,
-} from './scim-resources';
+import type { UnifiedGroupWrite } from '@kb4/contracts';
+import type { ScimGroup, ScimPatchRequest } from '@kb4/knowbe4';
+import { SCIM_GROUP_SCHEMA, SCIM_PATCH_OP_SCHEMA } from './scim-resources';
 
 /** A SCIM group read back: KnowBe4 SCIM groups are console groups. */
 export interface ScimUnifiedGroup {

@@ -1,38 +1,12 @@
 /**
- * SCIM 2.0 resources (RFC 7643 with KnowBe4's enterprise and kmsat extensions) are the wire types of the SCIM
- * client (@kb4/knowbe4, types and constants only; no HTTP at run time here). The mapping adds what it writes: a
- * PATCH body, stricter than the operations the client accepts.
+ * Schema URNs of SCIM 2.0 resources (RFC 7643/7644) and of KnowBe4's enterprise and kmsat extensions. They live
+ * here, in the pure mapping lib that writes them, so mapping needs only types from the SCIM client; the client
+ * (@kb4/knowbe4) imports them from here. The resource types themselves are the client's wire types.
  */
-import { SCIM_PATCH_OP_SCHEMA } from '@kb4/knowbe4';
-
-export {
-  SCIM_USER_SCHEMA,
-  SCIM_GROUP_SCHEMA,
-  SCIM_ENTERPRISE_USER_SCHEMA,
-  SCIM_KNOWBE4_USER_SCHEMA,
-  SCIM_PATCH_OP_SCHEMA,
-  SCIM_LIST_RESPONSE_SCHEMA,
-  SCIM_ERROR_SCHEMA,
-} from '@kb4/knowbe4';
-export type {
-  ScimMeta,
-  ScimName,
-  ScimMultiValued,
-  ScimAddress,
-  ScimManagerRef,
-  ScimEnterpriseUserExtension,
-  ScimKnowBe4UserExtension,
-  ScimUser,
-  ScimGroupMember,
-  ScimGroup,
-} from '@kb4/knowbe4';
-
-export type ScimPatchOperation =
-  | { op: 'add'; path: string; value: unknown }
-  | { op: 'replace'; path: string; value: unknown }
-  | { op: 'remove'; path: string };
-
-export interface ScimPatchRequest {
-  schemas: [typeof SCIM_PATCH_OP_SCHEMA];
-  Operations: ScimPatchOperation[];
-}
+export const SCIM_USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User' as const;
+export const SCIM_GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group' as const;
+export const SCIM_ENTERPRISE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User' as const;
+export const SCIM_KNOWBE4_USER_SCHEMA = 'urn:ietf:params:scim:schemas:extension:knowbe4:kmsat:2.0:User' as const;
+export const SCIM_LIST_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse' as const;
+export const SCIM_PATCH_OP_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp' as const;
+export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error' as const;

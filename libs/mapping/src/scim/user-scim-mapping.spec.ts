@@ -1,13 +1,12 @@
 import { loadFixture, reportingUsers } from '../__fixtures__/load-fixture';
-import type { KnowBe4User } from '../knowbe4/knowbe4-records';
+import type { UnifiedUserWritableFields, UnifiedUserWrite } from '@kb4/contracts';
+import type { KnowBe4User, ScimUser } from '@kb4/knowbe4';
 import { toUnifiedUser, writableFieldsOf } from '../unified/from-knowbe4';
-import type { UnifiedUserWritableFields, UnifiedUserWrite } from '../unified/unified-records';
 import {
   SCIM_ENTERPRISE_USER_SCHEMA,
   SCIM_KNOWBE4_USER_SCHEMA,
   SCIM_PATCH_OP_SCHEMA,
   SCIM_USER_SCHEMA,
-  type ScimUser,
 } from './scim-resources';
 import {
   ScimMappingError,

@@ -5,20 +5,17 @@ import type {
   UnifiedPhone,
   UnifiedUserWritableFields,
   UnifiedUserWrite,
-} from '../unified/unified-records';
-import {
-  SCIM_ENTERPRISE_USER_SCHEMA,
-  SCIM_KNOWBE4_USER_SCHEMA,
-  SCIM_PATCH_OP_SCHEMA,
-  SCIM_USER_SCHEMA,
-  type ScimEnterpriseUserExtension,
-  type ScimKnowBe4UserExtension,
-  type ScimManagerRef,
-  type ScimMultiValued,
-  type ScimPatchOperation,
-  type ScimPatchRequest,
-  type ScimUser,
-} from './scim-resources';
+} from '@kb4/contracts';
+import type {
+  ScimEnterpriseUserExtension,
+  ScimKnowBe4UserExtension,
+  ScimManagerRef,
+  ScimMultiValued,
+  ScimPatchOperation,
+  ScimPatchRequest,
+  ScimUser,
+} from '@kb4/knowbe4';
+import { SCIM_ENTERPRISE_USER_SCHEMA, SCIM_KNOWBE4_USER_SCHEMA, SCIM_PATCH_OP_SCHEMA, SCIM_USER_SCHEMA } from './scim-resources';
 
 /** A write that cannot be expressed in SCIM (e.g. no primary email to use as `userName`). */
 export class ScimMappingError extends Error {

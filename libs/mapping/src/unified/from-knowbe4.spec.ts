@@ -1,5 +1,5 @@
 import { reportingGroups, reportingUsers } from '../__fixtures__/load-fixture';
-import type { KnowBe4Group, KnowBe4User } from '../knowbe4/knowbe4-records';
+import type { KnowBe4Group, KnowBe4User } from '@kb4/knowbe4';
 import { toUnifiedGroup, toUnifiedUser, writableFieldsOf } from './from-knowbe4';
 
 const [modern, legacy, archived, , trial, expanded] = reportingUsers() as KnowBe4User[];

@@ -1,6 +1,3 @@
-import type { KnowBe4Group, KnowBe4User, NormalizedKnowBe4User } from '../knowbe4/knowbe4-records';
-import { KNOWBE4_CUSTOM_FIELD_NAMES } from '../knowbe4/knowbe4-records';
-import { normalizeKnowBe4Group, normalizeKnowBe4User } from '../knowbe4/normalize';
 import type {
   UnifiedCustomFields,
   UnifiedEmail,
@@ -9,7 +6,11 @@ import type {
   UnifiedPhone,
   UnifiedUser,
   UnifiedUserWritableFields,
-} from './unified-records';
+} from '@kb4/contracts';
+import type { KnowBe4Group, KnowBe4User } from '@kb4/knowbe4';
+import type { NormalizedKnowBe4User } from '../knowbe4/knowbe4-records';
+import { KNOWBE4_CUSTOM_FIELD_NAMES } from '../knowbe4/knowbe4-records';
+import { normalizeKnowBe4Group, normalizeKnowBe4User } from '../knowbe4/normalize';
 
 /** Group names by KnowBe4 group id (string or number keys), usually built from the same sync's `/groups`. */
 export type GroupNamesById = ReadonlyMap<string | number, string> | Readonly<Record<string, string>>;
