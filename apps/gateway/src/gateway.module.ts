@@ -1,5 +1,5 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
-import { PersistenceModule } from '@kb4/persistence';
+import { PersistenceModule, pingDatabase } from '@kb4/persistence';
 import { HealthModule, kafkaBrokerList, kafkaReadiness, MetricsModule, postgresReadiness } from '@kb4/platform';
 import { DataSource } from 'typeorm';
 import { AccountsModule } from './accounts/accounts.module';
@@ -23,7 +23,7 @@ export class GatewayModule implements NestModule {
         GatewayCoreModule.forConfig(config),
         HealthModule.forChecks({
           useFactory: (dataSource: DataSource) => [
-            postgresReadiness((sql) => dataSource.query(sql)),
+            postgresReadiness(() => pingDatabase(dataSource)),
             kafkaReadiness(kafkaBrokerList(config)),
           ],
           inject: [DataSource],

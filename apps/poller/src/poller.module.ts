@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { PersistenceModule } from '@kb4/persistence';
+import { PersistenceModule, pingDatabase } from '@kb4/persistence';
 import { HealthModule, kafkaBrokerList, kafkaReadiness, MetricsModule, postgresReadiness } from '@kb4/platform';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
@@ -17,7 +17,7 @@ export class PollerModule {
         PersistenceModule.forRoot({ url: config.DATABASE_URL }),
         HealthModule.forChecks({
           useFactory: (dataSource: DataSource) => [
-            postgresReadiness((sql) => dataSource.query(sql)),
+            postgresReadiness(() => pingDatabase(dataSource)),
             kafkaReadiness(kafkaBrokerList(config)),
           ],
           inject: [DataSource],

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { PersistenceModule } from '@kb4/persistence';
+import { PersistenceModule, pingDatabase } from '@kb4/persistence';
 import { createLogger, HealthModule, kafkaBrokerList, kafkaReadiness, MetricsModule, postgresReadiness } from '@kb4/platform';
 import { DataSource } from 'typeorm';
 import { ProvisionerConfig } from './config/provisioner.config';
@@ -34,7 +34,7 @@ export class ProvisionerModule {
         HealthModule.forChecks({
           imports: [runtime],
           useFactory: (dataSource: DataSource, provisioning: ProvisioningRuntime) => [
-            postgresReadiness((sql) => dataSource.query(sql)),
+            postgresReadiness(() => pingDatabase(dataSource)),
             kafkaReadiness(kafkaBrokerList(config)),
             provisioning.readiness(),
           ],

@@ -1,6 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { OPERATION_FINISHED_CHANNEL, OperationEntity, OperationRepository } from '@kb4/persistence';
-import { Client } from 'pg';
+import { listenForFinishedOperations, OperationEntity, OperationFinishedListener, OperationRepository } from '@kb4/persistence';
 import { GatewayConfig } from '../config/gateway.config';
 import { isFinished } from './operation-view';
 
@@ -13,7 +12,7 @@ const RECHECK_MS = 1_000;
  */
 @Injectable()
 export class OperationWaiter implements OnApplicationShutdown {
-  private session?: Promise<Client>;
+  private session?: Promise<OperationFinishedListener>;
   private readonly waiters = new Map<string, Set<() => void>>();
 
   constructor(
@@ -40,7 +39,7 @@ export class OperationWaiter implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     const session = this.session;
     this.session = undefined;
-    if (session) await (await session.catch(() => undefined))?.end().catch(() => undefined);
+    if (session) await (await session.catch(() => undefined))?.close();
   }
 
   private arm(id: string): { wait(ms: number): Promise<void>; cancel(): void } {
@@ -64,22 +63,21 @@ export class OperationWaiter implements OnApplicationShutdown {
     };
   }
 
-  private listen(): Promise<Client> {
+  private listen(): Promise<OperationFinishedListener> {
     if (!this.session) {
-      const client = new Client({ connectionString: this.config.DATABASE_URL, application_name: 'kb4-gateway:operation-waiter' });
-      const reset = (): void => {
-        this.session = undefined;
-        void client.end().catch(() => undefined);
-      };
-      client.on('error', reset);
-      client.on('notification', (message) => {
-        for (const wake of this.waiters.get(message.payload ?? '') ?? []) wake();
+      const listener = listenForFinishedOperations({
+        databaseUrl: this.config.DATABASE_URL,
+        applicationName: 'kb4-gateway:operation-waiter',
+        onFinished: (id) => {
+          for (const wake of this.waiters.get(id) ?? []) wake();
+        },
+        onLost: () => (this.session = undefined),
       });
-      this.session = client
-        .connect()
-        .then(() => client.query(`LISTEN ${OPERATION_FINISHED_CHANNEL}`))
-        .then(() => client);
-      this.session.catch(reset);
+      this.session = listener.ready.then(() => listener);
+      this.session.catch(() => {
+        this.session = undefined;
+        void listener.close();
+      });
     }
     return this.session;
   }

@@ -12,7 +12,7 @@ import {
   type CloudEventEnvelope,
 } from '@kb4/contracts';
 import { backoffDelayMs } from '@kb4/knowbe4';
-import { AttemptClaim, OperationMirrorRepository, OperationRepository, OutboxMessage, OutboxRepository } from '@kb4/persistence';
+import { AttemptClaim, inSavepoint, OperationMirrorRepository, OperationRepository, OutboxMessage, OutboxRepository } from '@kb4/persistence';
 import type { Logger } from 'pino';
 import { DataSource, EntityManager } from 'typeorm';
 import { deadLetterEvent, failedEvent, succeededEvent, type CommandCoordinates, type ResultBase } from '../outcomes/outcome-events';
@@ -289,16 +289,10 @@ export class CommandProcessor {
     result: ScimWriteResult,
     operationId: string,
   ): Promise<MirroredRecord | null> {
-    await manager.query('SAVEPOINT mirror_refresh');
-    try {
-      const mirrored = await refreshMirror(manager, this.deps.mirror, accountId, result, new Date());
-      await manager.query('RELEASE SAVEPOINT mirror_refresh');
-      return mirrored;
-    } catch (error) {
-      await manager.query('ROLLBACK TO SAVEPOINT mirror_refresh');
-      this.deps.logger.warn({ err: error, operation_id: operationId }, 'mirror refresh after a SCIM write failed; the next sync repairs it');
-      return null;
-    }
+    const refreshed = await inSavepoint(manager, 'mirror_refresh', () => refreshMirror(manager, this.deps.mirror, accountId, result, new Date()));
+    if (refreshed.ok) return refreshed.value;
+    this.deps.logger.warn({ err: refreshed.error, operation_id: operationId }, 'mirror refresh after a SCIM write failed; the next sync repairs it');
+    return null;
   }
 
   private async recordFailure(

@@ -1,9 +1,9 @@
 import { Admin, Kafka, logLevel } from 'kafkajs';
 import type { ReadinessCheck } from './health';
 
-/** Postgres is ready when a trivial query answers. */
-export function postgresReadiness(query: (sql: string) => Promise<unknown>): ReadinessCheck {
-  return { name: 'postgres', check: async () => void (await query('select 1')) };
+/** Postgres is ready when `ping` (a trivial query, written in libs/persistence) answers. */
+export function postgresReadiness(ping: () => Promise<unknown>): ReadinessCheck {
+  return { name: 'postgres', check: async () => void (await ping()) };
 }
 
 /** Kafka is ready when the cluster's metadata can be read; the admin connection is reused between probes. */
