@@ -1,9 +1,8 @@
 import { ReportingClient } from '@kb4/knowbe4';
 import { CredentialCipher, WorkspaceRepository, createDataSource } from '@kb4/persistence';
 import type { Pool } from 'pg';
-import { startSandbox, RunningSandbox, TenantCredentials } from '../../apps/knowbe4-sandbox/src/sandbox';
-import type { ThrowawayDatabase } from '../support/throwaway-database';
-import { call, createTenant, GatewayProcess, migratedDatabase, poolFor, startGatewayProcess, Tenant } from './support/gateway-harness';
+import type { RunningSandbox, TenantCredentials } from '../../apps/knowbe4-sandbox/src/sandbox';
+import { call, createTenant, GatewayProcess, SandboxGatewayStack, startSandboxGateway, Tenant } from './support/gateway-harness';
 import { seedGroups, seedMemberships, seedUsers } from './support/mirror-fixture';
 import { rawRequest } from './support/raw-http';
 
@@ -12,7 +11,6 @@ import { rawRequest } from './support/raw-http';
  * verbose logs, whose whole output is checked for every secret at the end.
  */
 describe('integrated accounts, tenancy and proxy (gateway process + sandbox)', () => {
-  let database: ThrowawayDatabase;
   let pool: Pool;
   let sandbox: RunningSandbox;
   let kb4: TenantCredentials;
@@ -20,37 +18,32 @@ describe('integrated accounts, tenancy and proxy (gateway process + sandbox)', (
   let workspaceA: { id: string; apiKey: string };
   let tenantB: Tenant;
   let accountA: string;
+  let stack: SandboxGatewayStack | undefined;
   const credentialsKey = CredentialCipher.generateKey();
 
   beforeAll(async () => {
-    database = await migratedDatabase('gw_accounts');
-    pool = poolFor(database.url);
-    sandbox = await startSandbox({ port: 0, rateLimitProfile: 'off' });
-    kb4 = sandbox.createTenant({ seed: 7, users: 60, region: 'eu', rate_limit_profile: 'off' });
-    const dataSource = await createDataSource(database.url).initialize();
-    try {
-      const workspaces = new WorkspaceRepository(dataSource);
-      const workspace = await workspaces.createWorkspace('Workspace A');
-      workspaceA = { id: workspace.id, apiKey: (await workspaces.issueApiKey(workspace.id)).key };
-    } finally {
-      await dataSource.destroy();
-    }
-    tenantB = await createTenant(database.url, credentialsKey);
-    gateway = await startGatewayProcess({
-      DATABASE_URL: database.url,
-      CREDENTIALS_KEY: credentialsKey,
-      KAFKA_BROKERS: process.env.KAFKA_BROKERS!,
-      KNOWBE4_BASE_URL_OVERRIDE: sandbox.url,
-      KNOWBE4_PACING: 'off',
-      LOG_LEVEL: 'trace',
+    stack = await startSandboxGateway({
+      databasePrefix: 'gw_accounts',
+      credentialsKey,
+      sandboxTenant: { seed: 7, users: 60, region: 'eu' },
+      env: { LOG_LEVEL: 'trace' },
+      prepare: async (ready) => {
+        const dataSource = await createDataSource(ready.database.url).initialize();
+        try {
+          const workspaces = new WorkspaceRepository(dataSource);
+          const workspace = await workspaces.createWorkspace('Workspace A');
+          workspaceA = { id: workspace.id, apiKey: (await workspaces.issueApiKey(workspace.id)).key };
+        } finally {
+          await dataSource.destroy();
+        }
+        tenantB = await createTenant(ready.database.url, credentialsKey);
+      },
     });
+    ({ pool, sandbox, kb4, gateway } = stack);
   });
 
   afterAll(async () => {
-    await gateway?.stop();
-    await sandbox?.close();
-    await pool?.end();
-    await database?.drop();
+    await stack?.stop();
   });
 
   const asA = (path: string, options: { method?: string; body?: unknown } = {}) => call(gateway.url, path, { apiKey: workspaceA.apiKey, ...options });

@@ -1,7 +1,6 @@
 import { CredentialCipher } from '@kb4/persistence';
-import { startSandbox, RunningSandbox, TenantCredentials } from '../../apps/knowbe4-sandbox/src/sandbox';
-import type { ThrowawayDatabase } from '../support/throwaway-database';
-import { call, createTenant, GatewayProcess, migratedDatabase, startGatewayProcess, Tenant } from './support/gateway-harness';
+import type { RunningSandbox, TenantCredentials } from '../../apps/knowbe4-sandbox/src/sandbox';
+import { call, createSandboxTenant, GatewayProcess, SandboxGatewayStack, startSandboxGateway, Tenant } from './support/gateway-harness';
 import { rawRequest } from './support/raw-http';
 
 /** `{"first_name": [[[…]]]}` nested `depth` levels in all (the object counts as one). */
@@ -19,32 +18,28 @@ function median(values: number[]): number {
  * lone surrogates), oversized fields, bad credentials and SCIM base URLs are 400s naming the field, never 5xx.
  */
 describe('hostile input at the gateway edge (gateway process + sandbox)', () => {
-  let database: ThrowawayDatabase;
   let sandbox: RunningSandbox;
   let kb4: TenantCredentials;
   let gateway: GatewayProcess;
   let tenant: Tenant;
+  let stack: SandboxGatewayStack | undefined;
   const credentialsKey = CredentialCipher.generateKey();
 
   beforeAll(async () => {
-    database = await migratedDatabase('gw_hostile');
-    sandbox = await startSandbox({ port: 0, rateLimitProfile: 'off' });
-    kb4 = sandbox.createTenant({ seed: 11, users: 5, region: 'us', rate_limit_profile: 'off' });
-    tenant = await createTenant(database.url, credentialsKey, { reporting_api_key: kb4.reporting_api_key, scim_token: kb4.scim_token });
-    gateway = await startGatewayProcess({
-      DATABASE_URL: database.url,
-      CREDENTIALS_KEY: credentialsKey,
-      KAFKA_BROKERS: process.env.KAFKA_BROKERS!,
-      KNOWBE4_BASE_URL_OVERRIDE: sandbox.url,
-      KNOWBE4_PACING: 'off',
-      API_RATE_LIMIT_PER_MINUTE: '1000000',
+    stack = await startSandboxGateway({
+      databasePrefix: 'gw_hostile',
+      credentialsKey,
+      sandboxTenant: { seed: 11, users: 5, region: 'us' },
+      env: { API_RATE_LIMIT_PER_MINUTE: '1000000' },
+      prepare: async (ready) => {
+        tenant = await createSandboxTenant(ready, credentialsKey);
+      },
     });
+    ({ sandbox, kb4, gateway } = stack);
   });
 
   afterAll(async () => {
-    await gateway?.stop();
-    await sandbox?.close();
-    await database?.drop();
+    await stack?.stop();
   });
 
   const usersPath = () => `/unified/user-directory/users?integrated_account_id=${tenant.accountId}`;

@@ -1,16 +1,8 @@
 import fc from 'fast-check';
 import { CredentialCipher } from '@kb4/persistence';
-import type { Pool } from 'pg';
-import { startSandbox, RunningSandbox } from '../../apps/knowbe4-sandbox/src/sandbox';
-import type { ThrowawayDatabase } from '../support/throwaway-database';
-import { call, createTenant, GatewayProcess, migratedDatabase, poolFor, startGatewayProcess, Tenant } from './support/gateway-harness';
+import { call, createSandboxTenant, createTenant, documentedRoutes, GatewayProcess, Route, SandboxGatewayStack, startSandboxGateway, Tenant } from './support/gateway-harness';
 import { seedUsers, syntheticUsers } from './support/mirror-fixture';
 import { rawRequest } from './support/raw-http';
-
-interface Route {
-  method: string;
-  template: string;
-}
 
 const STACK_TRACE = /\n\s+at |node_modules|\.ts:\d+|\bat [A-Za-z]+ \(/;
 const KNOWN_PARAMS = [
@@ -25,42 +17,33 @@ function encodeAll(value: string): string {
 }
 
 describe('every route under random input (fast-check, gateway process)', () => {
-  let database: ThrowawayDatabase;
-  let pool: Pool;
-  let sandbox: RunningSandbox;
   let gateway: GatewayProcess;
   let own: Tenant;
   let foreign: Tenant;
   let routes: Route[];
   let validCursor: string;
+  let stack: SandboxGatewayStack | undefined;
   const credentialsKey = CredentialCipher.generateKey();
 
   beforeAll(async () => {
-    database = await migratedDatabase('gw_fuzz');
-    pool = poolFor(database.url);
-    sandbox = await startSandbox({ port: 0, rateLimitProfile: 'off' });
-    const kb4 = sandbox.createTenant({ seed: 3, users: 30, region: 'us', rate_limit_profile: 'off' });
-    own = await createTenant(database.url, credentialsKey, { reporting_api_key: kb4.reporting_api_key, scim_token: kb4.scim_token });
-    foreign = await createTenant(database.url, credentialsKey);
-    await seedUsers(pool, own.accountId, syntheticUsers(120));
-    gateway = await startGatewayProcess({
-      DATABASE_URL: database.url,
-      CREDENTIALS_KEY: credentialsKey,
-      KAFKA_BROKERS: process.env.KAFKA_BROKERS!,
-      KNOWBE4_BASE_URL_OVERRIDE: sandbox.url,
-      KNOWBE4_PACING: 'off',
-      API_RATE_LIMIT_PER_MINUTE: '1000000',
+    stack = await startSandboxGateway({
+      databasePrefix: 'gw_fuzz',
+      credentialsKey,
+      sandboxTenant: { seed: 3, users: 30, region: 'us' },
+      env: { API_RATE_LIMIT_PER_MINUTE: '1000000' },
+      prepare: async (ready) => {
+        own = await createSandboxTenant(ready, credentialsKey);
+        foreign = await createTenant(ready.database.url, credentialsKey);
+        await seedUsers(ready.pool, own.accountId, syntheticUsers(120));
+      },
     });
-    const spec = (await call(gateway.url, '/docs-json')).body as { paths: Record<string, Record<string, unknown>> };
-    routes = Object.entries(spec.paths).flatMap(([template, operations]) => Object.keys(operations).map((method) => ({ method: method.toUpperCase(), template })));
+    ({ gateway } = stack);
+    routes = await documentedRoutes(gateway.url);
     validCursor = (await call(gateway.url, `/unified/user-directory/users?integrated_account_id=${own.accountId}&limit=5`, { apiKey: own.apiKey })).body.next_cursor;
   });
 
   afterAll(async () => {
-    await gateway?.stop();
-    await sandbox?.close();
-    await pool?.end();
-    await database?.drop();
+    await stack?.stop();
   });
 
   it('covers every documented route', () => {

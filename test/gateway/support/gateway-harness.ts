@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { Pool } from 'pg';
 import { CredentialCipher, IntegratedAccountRepository, runMigrations, WorkspaceRepository, createDataSource } from '@kb4/persistence';
 import { freePort } from '../../support/free-port';
+import { startSandbox, type CreateTenantOptions, type RunningSandbox, type TenantCredentials } from '../../../apps/knowbe4-sandbox/src/sandbox';
 import { createThrowawayDatabase, ThrowawayDatabase } from '../../support/throwaway-database';
 
 export interface GatewayProcess {
@@ -118,4 +119,74 @@ export async function call(
     // not JSON
   }
   return { status: response.status, headers: response.headers, body, text };
+}
+
+export interface SandboxGatewayStack {
+  database: ThrowawayDatabase;
+  pool: Pool;
+  sandbox: RunningSandbox;
+  /** The sandbox tenant the stack created (credentials KnowBe4 would accept). */
+  kb4: TenantCredentials;
+  gateway: GatewayProcess;
+  /** Stops the gateway and the sandbox, closes the pool and drops the database (each only if it was started). */
+  stop(): Promise<void>;
+}
+
+/**
+ * A migrated database of its own, a sandbox (rate limits off) with one tenant, and a gateway process in sandbox mode
+ * against both. `prepare` runs before the gateway starts (create workspaces, seed the mirror); `env` is added to the
+ * gateway's environment.
+ */
+export async function startSandboxGateway(options: {
+  databasePrefix: string;
+  credentialsKey: string;
+  sandboxTenant: CreateTenantOptions;
+  env?: Record<string, string>;
+  prepare?: (stack: Omit<SandboxGatewayStack, 'gateway' | 'stop'>) => Promise<void>;
+}): Promise<SandboxGatewayStack> {
+  let database: ThrowawayDatabase | undefined;
+  let pool: Pool | undefined;
+  let sandbox: RunningSandbox | undefined;
+  let gateway: GatewayProcess | undefined;
+  const stop = async (): Promise<void> => {
+    await gateway?.stop();
+    await sandbox?.close();
+    await pool?.end();
+    await database?.drop();
+  };
+  try {
+    database = await migratedDatabase(options.databasePrefix);
+    pool = poolFor(database.url);
+    sandbox = await startSandbox({ port: 0, rateLimitProfile: 'off' });
+    const kb4 = sandbox.createTenant({ rate_limit_profile: 'off', ...options.sandboxTenant });
+    await options.prepare?.({ database, pool, sandbox, kb4 });
+    gateway = await startGatewayProcess({
+      DATABASE_URL: database.url,
+      CREDENTIALS_KEY: options.credentialsKey,
+      KAFKA_BROKERS: process.env.KAFKA_BROKERS!,
+      KNOWBE4_BASE_URL_OVERRIDE: sandbox.url,
+      KNOWBE4_PACING: 'off',
+      ...options.env,
+    });
+    return { database, pool, sandbox, kb4, gateway, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** A workspace whose integrated account holds the stack's sandbox tenant credentials (which KnowBe4 would accept). */
+export function createSandboxTenant(stack: Pick<SandboxGatewayStack, 'database' | 'kb4'>, credentialsKey: string): Promise<Tenant> {
+  return createTenant(stack.database.url, credentialsKey, { reporting_api_key: stack.kb4.reporting_api_key, scim_token: stack.kb4.scim_token });
+}
+
+export interface Route {
+  method: string;
+  template: string;
+}
+
+/** Every operation of the gateway's served OpenAPI document, as method + path template. */
+export async function documentedRoutes(gatewayUrl: string): Promise<Route[]> {
+  const spec = (await call(gatewayUrl, '/docs-json')).body as { paths: Record<string, Record<string, unknown>> };
+  return Object.entries(spec.paths).flatMap(([template, operations]) => Object.keys(operations).map((method) => ({ method: method.toUpperCase(), template })));
 }
