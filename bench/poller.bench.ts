@@ -16,14 +16,16 @@ import {
   IntegratedAccountRepository,
   MirrorWriteRepository,
   OutboxRepository,
+  PageFingerprintRepository,
   runMigrations,
   SnapshotRepository,
-  SyncRunRepository,
+  SyncQueueRepository,
+  SyncRunLeaseRepository,
   WorkspaceRepository,
 } from '@kb4/persistence';
 import { createLogger } from '@kb4/platform';
 import { DataSource } from 'typeorm';
-import { AccountSync, SyncDependencies } from '../apps/poller/src/sync/account-sync';
+import { AccountSync, SyncDependencies } from '../apps/poller/src/sync/run/account-sync';
 import { startLocalPostgres } from '../scripts/local-stack/postgres';
 import { median, printReport } from './support/report';
 import { startSandboxProcess } from './support/sandbox-process';
@@ -150,7 +152,7 @@ async function profiled<T>(name: string, run: () => Promise<T>): Promise<T> {
 async function pollerChild(setup: ChildSetup): Promise<void> {
   const dataSource: DataSource = await createDataSource(setup.databaseUrl).initialize();
   const accounts = new IntegratedAccountRepository(dataSource, new CredentialCipher(setup.credentialsKey));
-  const runs = new SyncRunRepository(dataSource);
+  const runs = new SyncQueueRepository(dataSource);
   let runStart = 0n;
   let timeline: Record<string, [number, number]> = {};
   let gcMs = 0;
@@ -164,7 +166,9 @@ async function pollerChild(setup: ChildSetup): Promise<void> {
       timeline[phase] = [timeline[phase]?.[0] ?? at, at];
     },
     dataSource,
-    runs,
+    lease: new SyncRunLeaseRepository(),
+    fingerprints: new PageFingerprintRepository(dataSource),
+    accounts,
     snapshot: new SnapshotRepository(dataSource),
     mirror: new MirrorWriteRepository(),
     outbox: new OutboxRepository(dataSource),
@@ -194,7 +198,7 @@ async function pollerChild(setup: ChildSetup): Promise<void> {
     timeline = {};
     gcMs = 0;
     const account = (await dataSource.getRepository(IntegratedAccountEntity).findOneBy({ id: setup.accountId }))!;
-    const { id } = await runs.requestRun(account.id, 'manual');
+    const { id } = (await runs.queueManualSync(account.id)).run;
     const run = (await runs.takeOver(id, 'bench', 300))!;
     const outcome = await new AccountSync(deps, account, run, new AbortController().signal).execute();
     if (outcome !== 'completed') throw new Error(`sync ended ${outcome}`);

@@ -1,6 +1,6 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { TOPICS } from '@kb4/contracts';
-import { SyncRunRepository } from '@kb4/persistence';
+import { SyncQueueRepository } from '@kb4/persistence';
 import { metricsRegistry } from '@kb4/platform';
 import { DataSource } from 'typeorm';
 import { startSandbox } from '../../apps/knowbe4-sandbox/src/sandbox';
@@ -63,7 +63,7 @@ describe('poller: an account whose Reporting key KnowBe4 rejects (401)', () => {
       reporting_api_key: string;
     };
 
-    const { id: rejectedRun } = await new SyncRunRepository(dataSource).requestRun(accountId);
+    const { id: rejectedRun } = (await new SyncQueueRepository(dataSource).queueManualSync(accountId)).run;
     const failed = await waitForRun(dataSource, rejectedRun);
     expect(failed.status).toBe('failed');
     expect(await accountStatus()).toBe('auth_failed');
@@ -80,7 +80,7 @@ describe('poller: an account whose Reporting key KnowBe4 rejects (401)', () => {
     expect(await runStatuses(dataSource, accountId)).toHaveLength(2);
 
     // a run queued before the rejection was seen ends without asking KnowBe4, and is not counted again
-    const { id: leftover } = await new SyncRunRepository(dataSource).requestRun(accountId);
+    const { id: leftover } = (await new SyncQueueRepository(dataSource).queueManualSync(accountId)).run;
     const skipped = await waitForRun(dataSource, leftover);
     expect(skipped.error).toMatch(/re-verify or replace its credentials/);
     expect(await authFailuresCounted()).toBe(countedBefore + 1);

@@ -2,7 +2,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import { INestApplicationContext } from '@nestjs/common';
 import { DIRECTORY_EVENT_TYPES, TOPICS } from '@kb4/contracts';
-import { SyncRunRepository } from '@kb4/persistence';
+import { SyncQueueRepository } from '@kb4/persistence';
 import { DataSource } from 'typeorm';
 import { startSandbox } from '../../apps/knowbe4-sandbox/src/sandbox';
 import { ThrowawayDatabase } from '../support/throwaway-database';
@@ -44,7 +44,7 @@ describe('poller: a user that only looks deleted is not deleted', () => {
   let accountId: string;
 
   async function syncOnce(): Promise<Array<{ event_type: string; remote_id: string }>> {
-    const { id } = await new SyncRunRepository(dataSource).requestRun(accountId);
+    const { id } = (await new SyncQueueRepository(dataSource).queueManualSync(accountId)).run;
     expect((await waitForRun(dataSource, id)).status).toBe('completed');
     return dataSource.query(
       `SELECT event_type, payload->'data'->>'remote_id' AS remote_id FROM outbox_events WHERE topic = $1 AND payload->'data'->>'sync_run_id' = $2`,

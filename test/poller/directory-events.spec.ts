@@ -1,6 +1,6 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { DIRECTORY_EVENT_TYPES } from '@kb4/contracts';
-import { SyncRunRepository } from '@kb4/persistence';
+import { SyncQueueRepository } from '@kb4/persistence';
 import { DataSource } from 'typeorm';
 import { startSandbox } from '../../apps/knowbe4-sandbox/src/sandbox';
 import { ThrowawayDatabase } from '../support/throwaway-database';
@@ -69,7 +69,7 @@ describe('poller: directory events after sandbox mutations and a sync', () => {
     if (archived === active[5]) await sandboxCall(admin(`/users/${archived.id}`), 'PATCH', { status: 'archived' });
     const before = consumer.events.length;
     if (archived === active[5]) {
-      const pre = await new SyncRunRepository(dataSource).requestRun(accountId);
+      const pre = (await new SyncQueueRepository(dataSource).queueManualSync(accountId)).run;
       await waitForRun(dataSource, pre.id);
     }
 
@@ -87,7 +87,7 @@ describe('poller: directory events after sandbox mutations and a sync', () => {
     const group = (await sandboxCall(admin('/groups'), 'POST', { name: 'Poller test group' })) as { id: number };
     await sandboxCall(admin(`/groups/${group.id}/members/${member.id}`), 'PUT');
 
-    const { id: runId } = await new SyncRunRepository(dataSource).requestRun(accountId);
+    const { id: runId } = (await new SyncQueueRepository(dataSource).queueManualSync(accountId)).run;
     const run = await waitForRun(dataSource, runId);
     expect(run.status).toBe('completed');
     await waitFor('the run completed event to be relayed', async () =>
@@ -127,7 +127,7 @@ describe('poller: directory events after sandbox mutations and a sync', () => {
 
   it('emits nothing when nothing changed', async () => {
     const before = consumer.events.length;
-    const { id: runId } = await new SyncRunRepository(dataSource).requestRun(accountId);
+    const { id: runId } = (await new SyncQueueRepository(dataSource).queueManualSync(accountId)).run;
     const run = await waitForRun(dataSource, runId);
     expect(run.status).toBe('completed');
     expect(run.counts.events_emitted).toBe(0);
@@ -140,7 +140,7 @@ describe('poller: directory events after sandbox mutations and a sync', () => {
     await sandboxCall(admin(`/users/${users[3].id}`), 'DELETE');
     await sandboxCall(`${sandbox.url}/_sandbox/faults`, 'PUT', { rules: [{ path_prefix: '/v1/training/enrollments', tenant_id: tenant.id, statuses: [500] }] });
     try {
-      const { id: runId } = await new SyncRunRepository(dataSource).requestRun(accountId);
+      const { id: runId } = (await new SyncQueueRepository(dataSource).queueManualSync(accountId)).run;
       const run = await waitForRun(dataSource, runId, ['completed', 'failed'], 90_000);
       expect(run.status).toBe('failed');
       expect(run.counts.users_deleted).toBe(0);

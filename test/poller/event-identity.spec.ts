@@ -1,6 +1,6 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { DIRECTORY_EVENT_TYPES, TOPICS } from '@kb4/contracts';
-import { SyncRunRepository } from '@kb4/persistence';
+import { SyncQueueRepository } from '@kb4/persistence';
 import { DataSource } from 'typeorm';
 import { startSandbox } from '../../apps/knowbe4-sandbox/src/sandbox';
 import { ThrowawayDatabase } from '../support/throwaway-database';
@@ -26,7 +26,7 @@ describe('poller: event identity across runs (no relay; the outbox is the record
     (await (await fetch(`${tenant.reporting_base_url}${path}`, { headers: { authorization: `Bearer ${tenant.reporting_api_key}` } })).json()) as T;
 
   async function syncOnce(): Promise<OutboxEvent[]> {
-    const { id } = await new SyncRunRepository(dataSource).requestRun(accountId);
+    const { id } = (await new SyncQueueRepository(dataSource).queueManualSync(accountId)).run;
     expect((await waitForRun(dataSource, id)).status).toBe('completed');
     return dataSource.query(
       `SELECT event_id, event_type, payload->'data' AS data FROM outbox_events WHERE topic = $1 AND payload->'data'->>'sync_run_id' = $2 ORDER BY seq`,

@@ -1,6 +1,6 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { DIRECTORY_EVENT_TYPES, TOPICS } from '@kb4/contracts';
-import { OperationMirrorRepository, SyncRunRepository } from '@kb4/persistence';
+import { OperationMirrorRepository, SyncQueueRepository } from '@kb4/persistence';
 import { DataSource } from 'typeorm';
 import { startSandbox } from '../../apps/knowbe4-sandbox/src/sandbox';
 import { ThrowawayDatabase } from '../support/throwaway-database';
@@ -58,7 +58,7 @@ describe('poller: users created through SCIM and hard-deleted in the KnowBe4 con
   }
 
   async function syncOnce(): Promise<{ counts: Record<string, number>; events: Array<{ event_type: string; remote_id: string; message_key: string }> }> {
-    const { id } = await new SyncRunRepository(dataSource).requestRun(accountId);
+    const { id } = (await new SyncQueueRepository(dataSource).queueManualSync(accountId)).run;
     const run = await waitForRun(dataSource, id);
     expect(run.status).toBe('completed');
     const events = await dataSource.query(

@@ -2,7 +2,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import { INestApplicationContext } from '@nestjs/common';
 import { DIRECTORY_EVENT_TYPES, TOPICS } from '@kb4/contracts';
-import { SyncRunRepository } from '@kb4/persistence';
+import { SyncQueueRepository } from '@kb4/persistence';
 import { DataSource } from 'typeorm';
 import { startSandbox } from '../../apps/knowbe4-sandbox/src/sandbox';
 import { ThrowawayDatabase } from '../support/throwaway-database';
@@ -65,7 +65,7 @@ describe('poller: walking KnowBe4 lists by cursor', () => {
   }
 
   async function syncOnce(): Promise<{ id: string; events: Array<{ event_type: string; remote_id: string }> }> {
-    const { id } = await new SyncRunRepository(dataSource).requestRun(accountId);
+    const { id } = (await new SyncQueueRepository(dataSource).queueManualSync(accountId)).run;
     expect((await waitForRun(dataSource, id)).status).toBe('completed');
     return { id, events: await runEvents(id) };
   }

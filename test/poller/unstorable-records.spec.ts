@@ -1,7 +1,7 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { SYNC_RECORD_EVENT_TYPES, TOPICS } from '@kb4/contracts';
 import { metricsRegistry } from '@kb4/platform';
-import { SyncRunRepository } from '@kb4/persistence';
+import { SyncQueueRepository } from '@kb4/persistence';
 import { DataSource } from 'typeorm';
 import { startSandbox } from '../../apps/knowbe4-sandbox/src/sandbox';
 import { ThrowawayDatabase } from '../support/throwaway-database';
@@ -31,7 +31,7 @@ describe('poller: one record it cannot store never stops an account', () => {
   const admin = (path: string): string => `${sandbox.url}/_sandbox/tenants/${tenant.id}${path}`;
 
   async function syncOnce(): Promise<{ status: string; counts: Record<string, number>; events: Array<{ topic: string; event_type: string; data: Record<string, unknown> }> }> {
-    const { id } = await new SyncRunRepository(dataSource).requestRun(accountId);
+    const { id } = (await new SyncQueueRepository(dataSource).queueManualSync(accountId)).run;
     const run = await waitForRun(dataSource, id);
     const events = await dataSource.query(
       `SELECT topic, event_type, payload->'data' AS data FROM outbox_events WHERE payload->'data'->>'sync_run_id' = $1 ORDER BY seq`,

@@ -3,17 +3,19 @@ import { randomBytes } from 'node:crypto';
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap, Optional } from '@nestjs/common';
 import { ReportingClient, ScimClient, scimBaseUrl, SharedRatePacerRegistry } from '@kb4/knowbe4';
 import {
+  AccountSyncLock,
   CredentialCipher,
   IntegratedAccountEntity,
   IntegratedAccountRepository,
   MirrorWriteRepository,
   OutboxRepository,
+  PageFingerprintRepository,
   RateBudgetRepository,
   SnapshotRepository,
+  SyncQueueRepository,
   SyncRunEntity,
-  SyncRunRepository,
+  SyncRunLeaseRepository,
 } from '@kb4/persistence';
-import { Client } from 'pg';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import { DataSource } from 'typeorm';
@@ -21,7 +23,7 @@ import { PollerConfig } from '../config/poller.config';
 import { PollerMetrics } from '../metrics/poller-metrics';
 import { POLLER_LOGGER } from '../poller.tokens';
 import { PollerOutboxRelayService } from '../relay/poller-outbox-relay.service';
-import { AccountSync, SyncDependencies, SyncOutcome } from './account-sync';
+import { AccountSync, SyncDependencies, SyncOutcome } from './run/account-sync';
 
 interface ActiveRun {
   runId: string;
@@ -39,7 +41,8 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
   readonly owner: string;
   private readonly active = new Map<string, ActiveRun>();
   private readonly deps: SyncDependencies;
-  private readonly runs: SyncRunRepository;
+  private readonly queue: SyncQueueRepository;
+  private readonly lease = new SyncRunLeaseRepository();
   private readonly accounts: IntegratedAccountRepository;
   /** One per process; undefined = the in-process registry of the client library. */
   private readonly pacers?: SharedRatePacerRegistry;
@@ -56,13 +59,14 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
     @Optional() @Inject(PollerOutboxRelayService) private readonly relay?: PollerOutboxRelayService,
   ) {
     this.owner = config.POLLER_INSTANCE_ID ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-    this.runs = new SyncRunRepository(dataSource);
+    this.queue = new SyncQueueRepository(dataSource);
     if (config.KNOWBE4_SHARED_BUDGET) this.pacers = new SharedRatePacerRegistry(new RateBudgetRepository(dataSource));
-    const previousKeys = config.CREDENTIALS_PREVIOUS_KEYS?.split(',').filter(Boolean) ?? [];
-    this.accounts = new IntegratedAccountRepository(dataSource, new CredentialCipher(config.CREDENTIALS_KEY, previousKeys));
+    this.accounts = new IntegratedAccountRepository(dataSource, CredentialCipher.fromConfig(config));
     this.deps = {
       dataSource,
-      runs: this.runs,
+      lease: this.lease,
+      fingerprints: new PageFingerprintRepository(dataSource),
+      accounts: this.accounts,
       snapshot: new SnapshotRepository(dataSource),
       mirror: new MirrorWriteRepository(),
       outbox: new OutboxRepository(dataSource),
@@ -122,9 +126,9 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
 
   private async tick(): Promise<void> {
     try {
-      await this.runs.enqueueDueRuns(this.config.POLL_INTERVAL_SECONDS);
+      await this.queue.enqueueDueRuns(this.config.POLL_INTERVAL_SECONDS);
       if (this.active.size < this.config.SYNC_MAX_CONCURRENT_RUNS) {
-        const candidates = await this.runs.listClaimable(10);
+        const candidates = await this.queue.listClaimable(10);
         for (const candidate of candidates) {
           if (this.stopping || this.active.size >= this.config.SYNC_MAX_CONCURRENT_RUNS) break;
           if (this.active.has(candidate.accountId)) continue;
@@ -138,26 +142,27 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private async tryStart(runId: string, accountId: string): Promise<void> {
-    const lock = new Client({ connectionString: this.config.DATABASE_URL, application_name: `kb4-poller-run:${this.owner}` });
-    lock.on('error', () => undefined);
-    await lock.connect();
+    const lock = await AccountSyncLock.tryAcquire(this.config.DATABASE_URL, accountId, `kb4-poller-run:${this.owner}`);
+    if (!lock) return;
     let started = false;
     try {
-      const { rows } = await lock.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(hashtext($1)) AS locked`, [`kb4-sync-account:${accountId}`]);
-      if (!rows[0]?.locked) return;
-      const run = await this.runs.takeOver(runId, this.owner, this.config.SYNC_LEASE_SECONDS);
+      const run = await this.queue.takeOver(runId, this.owner, this.config.SYNC_LEASE_SECONDS);
       if (!run) return;
-      const account = await this.dataSource.getRepository(IntegratedAccountEntity).findOneBy({ id: accountId });
+      const account = await this.accounts.findById(accountId);
       if (!account) return;
       started = true;
       const abort = new AbortController();
-      const done = this.execute(account, run, abort.signal).finally(async () => {
-        this.active.delete(accountId);
-        await lock.end().catch(() => undefined);
-      });
+      const done = this.execute(account, run, abort.signal)
+        // execute() handles a run's own failures; what escapes it (e.g. Postgres gone while recording that the
+        // run could not start) is logged here, so it can never become an unhandled rejection that kills the poller
+        .catch((error: unknown) => this.logger.error({ err: error, integrated_account_id: accountId, sync_run_id: runId }, 'sync run could not be recorded'))
+        .finally(async () => {
+          this.active.delete(accountId);
+          await lock.release();
+        });
       this.active.set(accountId, { runId, abort, done });
     } finally {
-      if (!started) await lock.end().catch(() => undefined);
+      if (!started) await lock.release();
     }
   }
 
@@ -174,7 +179,7 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
       // instead of being retried (and logged) every scheduler tick
       const message = `the run could not start: ${(error as Error).message}`;
       this.logger.error({ integrated_account_id: account.id, sync_run_id: run.id, reason: message }, 'sync run could not start');
-      await this.dataSource.transaction((manager) => this.runs.fail(manager, run.id, message, { pages: 0, requests: 0, counts: {}, checkpoint: {} }));
+      await this.dataSource.transaction((manager) => this.lease.fail(manager, run.id, message, { pages: 0, requests: 0, counts: {}, checkpoint: {} }));
       stopTimer();
       this.metrics.runs.inc({ outcome });
       return;

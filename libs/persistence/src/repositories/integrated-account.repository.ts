@@ -1,4 +1,4 @@
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
 import { CredentialCipher, KnowBe4Credentials } from '../credentials/credential-cipher';
 import { IntegratedAccountEntity, KnowBe4AccountRegion } from '../entities/integrated-account.entity';
 
@@ -48,6 +48,29 @@ export class IntegratedAccountRepository {
 
   listActive(): Promise<IntegratedAccountEntity[]> {
     return this.accounts.find({ where: { status: 'active' }, order: { createdAt: 'ASC' } });
+  }
+
+  findById(id: string): Promise<IntegratedAccountEntity | null> {
+    return this.accounts.findOneBy({ id });
+  }
+
+  /** Stamps the account's last complete sync (in the transaction that completes the run). */
+  async markSyncCompleted(manager: EntityManager, accountId: string): Promise<void> {
+    await manager.query(`UPDATE integrated_accounts SET last_sync_completed_at = now() WHERE id = $1`, [accountId]);
+  }
+
+  /**
+   * KnowBe4 answered 401 to the credentials a run read (`credentialsCiphertext`): the account becomes `auth_failed`,
+   * so no run is queued for it until the gateway re-verifies or replaces its credentials. True when this call
+   * marked it; false when it was not active any more or its credentials were replaced since the run read them.
+   */
+  async markCredentialsRejected(manager: EntityManager, accountId: string, credentialsCiphertext: string): Promise<boolean> {
+    const [rows] = await manager.query<[unknown[], number]>(
+      `UPDATE integrated_accounts SET status = 'auth_failed', updated_at = now()
+        WHERE id = $1 AND status = 'active' AND credentials_ciphertext = $2 RETURNING id`,
+      [accountId, credentialsCiphertext],
+    );
+    return rows.length > 0;
   }
 
   credentialsOf(account: IntegratedAccountEntity): KnowBe4Credentials {
