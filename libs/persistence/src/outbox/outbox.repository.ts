@@ -1,6 +1,7 @@
 import type { CloudEventEnvelope } from '@kb4/contracts';
 import { DataSource, EntityManager } from 'typeorm';
 import { PreparedStatement } from '../prepared-statement';
+import { outboxInsertParameters, outboxInsertSql } from './outbox-insert';
 
 /** Events per INSERT statement: large enough to amortize the round trip, small enough to keep strings short. */
 const ENQUEUE_CHUNK = 500;
@@ -59,22 +60,7 @@ export class OutboxRepository {
     let inserted = 0;
     for (let start = 0; start < messages.length; start += ENQUEUE_CHUNK) {
       const chunk = messages.length <= ENQUEUE_CHUNK ? messages : messages.slice(start, start + ENQUEUE_CHUNK);
-      const rows: unknown = await manager.query(
-        `INSERT INTO outbox_events (event_id, topic, message_key, event_type, payload)
-         SELECT e.event_id, e.topic, e.message_key, e.event_type, p.payload
-           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS e(event_id, topic, message_key, event_type, ord)
-           JOIN jsonb_array_elements($5::jsonb) WITH ORDINALITY AS p(payload, ord) USING (ord)
-          ORDER BY ord
-         ON CONFLICT (topic, event_id) DO NOTHING
-         RETURNING seq`,
-        [
-          chunk.map((m) => m.event.id),
-          chunk.map((m) => m.topic),
-          chunk.map((m) => m.key),
-          chunk.map((m) => m.event.type),
-          JSON.stringify(chunk.map((m) => m.event)),
-        ],
-      );
+      const rows: unknown = await manager.query(outboxInsertSql(1), outboxInsertParameters(chunk));
       inserted += Array.isArray(rows) ? rows.length : 0;
     }
     // delivered on commit only; wakes relays listening on the channel

@@ -2,8 +2,9 @@ import { DataSource, EntityManager, Repository } from 'typeorm';
 import { IntegratedAccountEntity } from '../entities/integrated-account.entity';
 import { OperationEntity, OperationStatus } from '../entities/operations.entities';
 import type { OutboxMessage } from '../outbox/outbox.repository';
-import { PreparedStatement } from '../prepared-statement';
-import { MirrorUserWrite, unmatchedUserInsertParameters, unmatchedUserInsertSql, UserMirrorKeys } from './operation-mirror.repository';
+import { outboxInsertParameters } from '../outbox/outbox-insert';
+import { MirrorUserWrite, unmatchedUserInsertParameters, UserMirrorKeys } from './operation-mirror.repository';
+import { CLAIM_ATTEMPT, FINISH_CREATED_USER, FINISH_WITH_EVENTS, OPERATION_COLUMNS, RECORD_WITH_COMMAND } from './operation-write-path.statements';
 
 /** Postgres channel the operations trigger notifies when an operation reaches a final status. */
 export const OPERATION_FINISHED_CHANNEL = 'kb4_operation_finished';
@@ -37,11 +38,6 @@ export interface OperationListQuery {
 export type OperationOutcome =
   | { status: 'succeeded'; result: Record<string, unknown> }
   | { status: 'failed'; error: Record<string, unknown>; result?: Record<string, unknown> | null };
-
-// Column → property aliases so a RETURNING row is an OperationEntity without another round trip.
-const OPERATION_COLUMNS = `id, workspace_id AS "workspaceId", account_id AS "accountId", kind, status, attempts, target_key AS "targetKey",
-  request, result, error, idempotency_key AS "idempotencyKey", request_hash AS "requestHash", created_at AS "createdAt",
-  updated_at AS "updatedAt", finished_at AS "finishedAt", republish_count AS "republishCount", republish_after AS "republishAfter"`;
 
 type TransactionStep = (manager: EntityManager, operation: OperationEntity) => Promise<void>;
 
@@ -79,100 +75,6 @@ export type AttemptClaim =
   /** Already succeeded or failed, or finished by a concurrent delivery of the same command meanwhile. */
   | { kind: 'finished'; operationId: string };
 
-interface ClaimRow {
-  processed: boolean;
-  status: OperationStatus | null;
-  accountId: string | null;
-  kind: string | null;
-  attempts: number | null;
-  account: Record<string, unknown> | null;
-}
-
-// Inserts outbox rows as OutboxRepository.enqueue does (same de-duplication), as a CTE of a larger statement.
-const OUTBOX_INSERT = (first: number): string => `INSERT INTO outbox_events (event_id, topic, message_key, event_type, payload)
-       SELECT e.event_id, e.topic, e.message_key, e.event_type, e.payload
-         FROM unnest($${first}::uuid[], $${first + 1}::text[], $${first + 2}::text[], $${first + 3}::text[], $${first + 4}::jsonb[]) WITH ORDINALITY
-              AS e(event_id, topic, message_key, event_type, payload, ord)
-        ORDER BY e.ord
-       ON CONFLICT (topic, event_id) DO NOTHING
-       RETURNING seq`;
-
-function outboxParameters(messages: readonly OutboxMessage[]): unknown[] {
-  return [
-    messages.map((m) => m.event.id),
-    messages.map((m) => m.topic),
-    messages.map((m) => m.key),
-    messages.map((m) => m.event.type),
-    messages.map((m) => JSON.stringify(m.event)),
-  ];
-}
-
-// The write path's statements, prepared once per connection (see PreparedStatement).
-const RECORD_WITH_COMMAND = new PreparedStatement<OperationEntity & { enqueued?: unknown }>(
-  'kb4_record_operation_with_command',
-  `WITH op AS (
-         INSERT INTO operations (id, workspace_id, account_id, kind, status, attempts, target_key, request, idempotency_key, request_hash)
-         VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $7, $8)
-         ON CONFLICT (workspace_id, account_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-         RETURNING ${OPERATION_COLUMNS}),
-       cmd AS (
-         INSERT INTO outbox_events (event_id, topic, message_key, event_type, payload)
-         SELECT $9, $10, $11, $12, $13::jsonb FROM op
-         RETURNING seq)
-       SELECT op.*, (SELECT count(*) FROM cmd) AS enqueued FROM op`,
-);
-
-const CLAIM_ATTEMPT = new PreparedStatement<ClaimRow>(
-  'kb4_claim_attempt',
-  `WITH processed AS (SELECT EXISTS (SELECT 1 FROM processed_commands WHERE command_id = $2) AS done),
-       claimed AS (
-         UPDATE operations o SET status = 'running', attempts = o.attempts + 1, updated_at = now()
-          WHERE o.id = $1 AND o.account_id = $3 AND o.status IN ('queued', 'running')
-            AND NOT (SELECT done FROM processed)
-            AND EXISTS (SELECT 1 FROM integrated_accounts a WHERE a.id = o.account_id)
-         RETURNING o.attempts)
-       SELECT (SELECT done FROM processed) AS processed, cur.status, cur.account_id AS "accountId", cur.kind,
-              (SELECT attempts FROM claimed) AS attempts,
-              CASE WHEN a.id IS NULL THEN NULL ELSE json_build_object(
-                'id', a.id, 'workspaceId', a.workspace_id, 'label', a.label, 'region', a.region, 'scimBaseUrl', a.scim_base_url,
-                'credentialsCiphertext', a.credentials_ciphertext, 'credentialsKeyId', a.credentials_key_id, 'status', a.status) END AS account
-         FROM (SELECT 1) AS one
-         LEFT JOIN operations cur ON cur.id = $1
-         LEFT JOIN integrated_accounts a ON a.id = cur.account_id`,
-);
-
-const FINISH_WITH_EVENTS = new PreparedStatement<{ finished: string; processed: string; events: string }>(
-  'kb4_finish_operation_with_events',
-  `WITH finished AS (
-         UPDATE operations SET status = $2, result = $3, error = $4, updated_at = now(), finished_at = now() WHERE id = $1 RETURNING id),
-       processed AS (
-         INSERT INTO processed_commands (command_id, operation_id) VALUES ($5, $1) ON CONFLICT (command_id) DO NOTHING RETURNING command_id),
-       events AS (${OUTBOX_INSERT(6)})
-       SELECT (SELECT count(*) FROM finished) AS finished, (SELECT count(*) FROM processed) AS processed, (SELECT count(*) FROM events) AS events`,
-);
-
-const FINISH_CREATED_USER = new PreparedStatement<{ mirrored: string }>(
-  'kb4_finish_created_user',
-  `WITH mirrored AS (${unmatchedUserInsertSql(1)}),
-       finished AS (
-         UPDATE operations SET status = 'succeeded', result = $15, error = NULL, updated_at = now(), finished_at = now()
-          WHERE id = $16 AND EXISTS (SELECT 1 FROM mirrored) RETURNING id),
-       processed AS (
-         INSERT INTO processed_commands (command_id, operation_id) SELECT $17, $16 WHERE EXISTS (SELECT 1 FROM mirrored)
-         ON CONFLICT (command_id) DO NOTHING RETURNING command_id),
-       events AS (
-         INSERT INTO outbox_events (event_id, topic, message_key, event_type, payload)
-         SELECT e.event_id, e.topic, e.message_key, e.event_type, e.payload
-           FROM unnest($18::uuid[], $19::text[], $20::text[], $21::text[], $22::jsonb[]) WITH ORDINALITY
-                AS e(event_id, topic, message_key, event_type, payload, ord)
-          WHERE EXISTS (SELECT 1 FROM mirrored)
-          ORDER BY e.ord
-         ON CONFLICT (topic, event_id) DO NOTHING
-         RETURNING seq)
-       SELECT (SELECT count(*) FROM mirrored) AS mirrored, (SELECT count(*) FROM finished) AS finished,
-              (SELECT count(*) FROM processed) AS processed, (SELECT count(*) FROM events) AS events`,
-);
-
 /** Provisioning operations: what the gateway accepted, and how the provisioner left it. */
 export class OperationRepository {
   private readonly operations: Repository<OperationEntity>;
@@ -198,11 +100,7 @@ export class OperationRepository {
       JSON.stringify(input.request),
       input.idempotencyKey ?? null,
       input.requestHash ?? null,
-      message.event.id,
-      message.topic,
-      message.key,
-      message.event.type,
-      JSON.stringify(message.event),
+      ...outboxInsertParameters([message]),
     ]);
     if (inserted.length === 0) {
       const existing = await this.operations.findOneByOrFail({
@@ -290,7 +188,7 @@ export class OperationRepository {
       outcome.status === 'succeeded' ? JSON.stringify(outcome.result) : outcome.result ? JSON.stringify(outcome.result) : null,
       outcome.status === 'failed' ? JSON.stringify(outcome.error) : null,
       commandId,
-      ...outboxParameters(events),
+      ...outboxInsertParameters(events),
     ]);
   }
 
@@ -308,7 +206,7 @@ export class OperationRepository {
       JSON.stringify(input.result),
       input.id,
       input.commandId,
-      ...outboxParameters(input.events),
+      ...outboxInsertParameters(input.events),
     ]);
     return Number(rows[0]?.mirrored ?? 0) > 0;
   }

@@ -1,0 +1,74 @@
+import type { OperationEntity, OperationStatus } from '../entities/operations.entities';
+import { outboxInsertSql } from '../outbox/outbox-insert';
+import { PreparedStatement } from '../prepared-statement';
+import { unmatchedUserInsertSql } from './operation-mirror.repository';
+
+// Column → property aliases so a RETURNING row is an OperationEntity without another round trip.
+export const OPERATION_COLUMNS = `id, workspace_id AS "workspaceId", account_id AS "accountId", kind, status, attempts, target_key AS "targetKey",
+  request, result, error, idempotency_key AS "idempotencyKey", request_hash AS "requestHash", created_at AS "createdAt",
+  updated_at AS "updatedAt", finished_at AS "finishedAt", republish_count AS "republishCount", republish_after AS "republishAfter"`;
+
+export interface ClaimRow {
+  processed: boolean;
+  status: OperationStatus | null;
+  accountId: string | null;
+  kind: string | null;
+  attempts: number | null;
+  account: Record<string, unknown> | null;
+}
+
+// The write path's statements (gateway records, provisioner claims and finishes), one round trip each, prepared once
+// per connection (see PreparedStatement); OperationRepository runs them.
+export const RECORD_WITH_COMMAND = new PreparedStatement<OperationEntity & { enqueued?: unknown }>(
+  'kb4_record_operation_with_command',
+  `WITH op AS (
+         INSERT INTO operations (id, workspace_id, account_id, kind, status, attempts, target_key, request, idempotency_key, request_hash)
+         VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $7, $8)
+         ON CONFLICT (workspace_id, account_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+         RETURNING ${OPERATION_COLUMNS}),
+       cmd AS (${outboxInsertSql(9, 'EXISTS (SELECT 1 FROM op)')})
+       SELECT op.*, (SELECT count(*) FROM cmd) AS enqueued FROM op`,
+);
+
+export const CLAIM_ATTEMPT = new PreparedStatement<ClaimRow>(
+  'kb4_claim_attempt',
+  `WITH processed AS (SELECT EXISTS (SELECT 1 FROM processed_commands WHERE command_id = $2) AS done),
+       claimed AS (
+         UPDATE operations o SET status = 'running', attempts = o.attempts + 1, updated_at = now()
+          WHERE o.id = $1 AND o.account_id = $3 AND o.status IN ('queued', 'running')
+            AND NOT (SELECT done FROM processed)
+            AND EXISTS (SELECT 1 FROM integrated_accounts a WHERE a.id = o.account_id)
+         RETURNING o.attempts)
+       SELECT (SELECT done FROM processed) AS processed, cur.status, cur.account_id AS "accountId", cur.kind,
+              (SELECT attempts FROM claimed) AS attempts,
+              CASE WHEN a.id IS NULL THEN NULL ELSE json_build_object(
+                'id', a.id, 'workspaceId', a.workspace_id, 'label', a.label, 'region', a.region, 'scimBaseUrl', a.scim_base_url,
+                'credentialsCiphertext', a.credentials_ciphertext, 'credentialsKeyId', a.credentials_key_id, 'status', a.status) END AS account
+         FROM (SELECT 1) AS one
+         LEFT JOIN operations cur ON cur.id = $1
+         LEFT JOIN integrated_accounts a ON a.id = cur.account_id`,
+);
+
+export const FINISH_WITH_EVENTS = new PreparedStatement<{ finished: string; processed: string; events: string }>(
+  'kb4_finish_operation_with_events',
+  `WITH finished AS (
+         UPDATE operations SET status = $2, result = $3, error = $4, updated_at = now(), finished_at = now() WHERE id = $1 RETURNING id),
+       processed AS (
+         INSERT INTO processed_commands (command_id, operation_id) VALUES ($5, $1) ON CONFLICT (command_id) DO NOTHING RETURNING command_id),
+       events AS (${outboxInsertSql(6)})
+       SELECT (SELECT count(*) FROM finished) AS finished, (SELECT count(*) FROM processed) AS processed, (SELECT count(*) FROM events) AS events`,
+);
+
+export const FINISH_CREATED_USER = new PreparedStatement<{ mirrored: string }>(
+  'kb4_finish_created_user',
+  `WITH mirrored AS (${unmatchedUserInsertSql(1)}),
+       finished AS (
+         UPDATE operations SET status = 'succeeded', result = $15, error = NULL, updated_at = now(), finished_at = now()
+          WHERE id = $16 AND EXISTS (SELECT 1 FROM mirrored) RETURNING id),
+       processed AS (
+         INSERT INTO processed_commands (command_id, operation_id) SELECT $17, $16 WHERE EXISTS (SELECT 1 FROM mirrored)
+         ON CONFLICT (command_id) DO NOTHING RETURNING command_id),
+       events AS (${outboxInsertSql(18, 'EXISTS (SELECT 1 FROM mirrored)')})
+       SELECT (SELECT count(*) FROM mirrored) AS mirrored, (SELECT count(*) FROM finished) AS finished,
+              (SELECT count(*) FROM processed) AS processed, (SELECT count(*) FROM events) AS events`,
+);
