@@ -34,11 +34,7 @@ export class GatewayCoreModule {
         { provide: GatewayConfig, useValue: config },
         {
           provide: CredentialCipher,
-          useFactory: () =>
-            new CredentialCipher(
-              config.CREDENTIALS_KEY,
-              (config.CREDENTIALS_PREVIOUS_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean),
-            ),
+          useFactory: () => CredentialCipher.fromConfig(config),
         },
         { provide: WorkspaceRepository, useFactory: (ds: DataSource) => new WorkspaceRepository(ds), inject: [DataSource] },
         {

@@ -48,7 +48,7 @@ export class ProvisioningRuntime implements OnApplicationBootstrap, BeforeApplic
     });
     relay.start();
     this.relay = relay;
-    const accounts = new IntegratedAccountRepository(this.dataSource, new CredentialCipher(config.CREDENTIALS_KEY, (config.CREDENTIALS_PREVIOUS_KEYS ?? '').split(',').filter(Boolean)));
+    const accounts = new IntegratedAccountRepository(this.dataSource, CredentialCipher.fromConfig(config));
     const mirror = new OperationMirrorRepository(this.dataSource);
     const processor = new CommandProcessor({
       dataSource: this.dataSource,

@@ -1,4 +1,4 @@
-import { CredentialCipher } from './credential-cipher';
+import { CredentialCipher, parsePreviousKeys } from './credential-cipher';
 
 describe('CredentialCipher', () => {
   const credentials = { reporting_api_key: 'rk-1', scim_token: 'st-1' };
@@ -16,6 +16,15 @@ describe('CredentialCipher', () => {
     const { ciphertext } = new CredentialCipher(oldKey).encrypt(credentials);
     const rotated = new CredentialCipher(CredentialCipher.generateKey(), [oldKey]);
     expect(rotated.decrypt(ciphertext)).toEqual(credentials);
+  });
+
+  it('reads every key CREDENTIALS_PREVIOUS_KEYS lists, spaces and empty entries ignored, as every service parses it', () => {
+    const [first, second] = [CredentialCipher.generateKey(), CredentialCipher.generateKey()];
+    const written = [first, second].map((key) => new CredentialCipher(key).encrypt(credentials).ciphertext);
+    const rotated = CredentialCipher.fromConfig({ CREDENTIALS_KEY: CredentialCipher.generateKey(), CREDENTIALS_PREVIOUS_KEYS: ` ${first} ,, ${second}\n` });
+    expect(written.map((ciphertext) => rotated.decrypt(ciphertext))).toEqual([credentials, credentials]);
+    expect(parsePreviousKeys(undefined)).toEqual([]);
+    expect(parsePreviousKeys(` ${first} ,, ${second}\n`)).toEqual([first, second]);
   });
 
   it('rejects tampered ciphertext', () => {

@@ -18,6 +18,14 @@ function parseKey(base64: string, variable: string): Key {
   return { id: createHash('sha256').update(bytes).digest('hex').slice(0, 12), bytes };
 }
 
+/** CREDENTIALS_PREVIOUS_KEYS: comma-separated base64 keys; spaces around a key and empty entries are ignored. */
+export function parsePreviousKeys(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((key) => key.trim())
+    .filter(Boolean);
+}
+
 /**
  * AES-256-GCM for stored KnowBe4 credentials. The key id travels with the ciphertext so keys can be rotated:
  * new writes use the current key, reads accept any key listed as previous.
@@ -30,6 +38,11 @@ export class CredentialCipher {
     this.current = parseKey(currentKeyBase64, 'CREDENTIALS_KEY');
     const previous = previousKeysBase64.map((k) => parseKey(k, 'CREDENTIALS_PREVIOUS_KEYS'));
     this.byId = new Map([this.current, ...previous].map((k) => [k.id, k]));
+  }
+
+  /** The cipher a service's configuration describes: CREDENTIALS_KEY, and CREDENTIALS_PREVIOUS_KEYS still readable. */
+  static fromConfig(config: { CREDENTIALS_KEY: string; CREDENTIALS_PREVIOUS_KEYS?: string }): CredentialCipher {
+    return new CredentialCipher(config.CREDENTIALS_KEY, parsePreviousKeys(config.CREDENTIALS_PREVIOUS_KEYS));
   }
 
   static generateKey(): string {
