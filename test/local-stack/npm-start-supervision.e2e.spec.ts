@@ -1,10 +1,10 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { createThrowawayDatabase, ThrowawayDatabase } from '../support/throwaway-database';
-import { freePort } from '../support/free-port';
+import { exited, freeStackPorts, processAlive, spawnNpmStart, waitForDemo as demoFile } from './support/npm-start';
 
 /**
  * Issue 10 (finding 2), end to end: under `npm start`, SIGKILL of each child (sandbox, gateway, poller,
@@ -14,21 +14,7 @@ import { freePort } from '../support/free-port';
  * re-published from Postgres by the gateway's operation reconciler. One stack for all kill cases (slow: real
  * processes on a shared machine, so generous jest timeouts and no time assertions).
  */
-const root = resolve(__dirname, '../..');
 const KILLED = ['provisioner', 'poller', 'sandbox', 'gateway', 'kafka'] as const;
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve(child.exitCode) : new Promise((r) => child.once('exit', (code) => r(code)));
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -42,10 +28,8 @@ describe('npm start supervises its children: nothing accepted is lost', () => {
   let demo: { gateway_url: string; api_key: string; integrated_account_id: string; kafka_brokers: string };
 
   function startStack(): ChildProcess {
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', 'scripts/start.ts'], {
-      cwd: root,
-      env: {
-        ...process.env,
+    return spawnNpmStart(
+      {
         DATABASE_URL: database.url,
         KAFKA_BROKERS: '', // its own embedded broker, which it must replace when it dies
         KB4_LOCAL_DIR: localDir,
@@ -54,22 +38,14 @@ describe('npm start supervises its children: nothing accepted is lost', () => {
         POLL_INTERVAL_SECONDS: '3600',
         OPERATION_STALL_SECONDS: '5',
         OPERATION_RECONCILE_INTERVAL_SECONDS: '1',
-        ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    return child;
+      ports,
+      (chunk) => (output += chunk),
+    );
   }
 
   async function waitForDemo(child: ChildProcess): Promise<void> {
-    const path = join(localDir, 'demo.json');
-    while (!existsSync(path)) {
-      if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}:\n${output.slice(-5000)}`);
-      await sleep(200);
-    }
-    demo = JSON.parse(readFileSync(path, 'utf8'));
+    demo = await demoFile(localDir, child, () => output);
   }
 
   /** Waits until the output written after `from` matches; fails (never hangs silently) if npm start exits. */
@@ -149,7 +125,7 @@ describe('npm start supervises its children: nothing accepted is lost', () => {
   beforeAll(async () => {
     database = await createThrowawayDatabase(`kb4_test_supervise_${process.pid}`);
     localDir = mkdtempSync(join(tmpdir(), 'kb4-supervise-'));
-    for (const name of ['GATEWAY_PORT', 'POLLER_PORT', 'PROVISIONER_PORT', 'SANDBOX_PORT']) ports[name] = await freePort();
+    Object.assign(ports, await freeStackPorts());
     stack = startStack();
     await waitForDemo(stack);
   }, 180_000);

@@ -1,38 +1,9 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createThrowawayDatabase, ThrowawayDatabase } from '../support/throwaway-database';
-import { freePort } from '../support/free-port';
-
-const root = resolve(__dirname, '../..');
-
-function waitForFile(path: string, child: ChildProcess, output: () => string): Promise<void> {
-  return new Promise((resolvePromise, reject) => {
-    const timer = setInterval(() => {
-      if (existsSync(path)) {
-        clearInterval(timer);
-        resolvePromise();
-      } else if (child.exitCode !== null) {
-        clearInterval(timer);
-        reject(new Error(`npm start exited with ${child.exitCode}:\n${output()}`));
-      }
-    }, 200);
-  });
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((r) => child.once('exit', (code) => r(code)));
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { exited, freeStackPorts, processAlive, spawnNpmStart, waitForDemo } from './support/npm-start';
 
 describe('npm start (the local stack)', () => {
   let database: ThrowawayDatabase;
@@ -44,22 +15,18 @@ describe('npm start (the local stack)', () => {
   beforeAll(async () => {
     database = await createThrowawayDatabase(`kb4_test_start_${process.pid}`);
     localDir = mkdtempSync(join(tmpdir(), 'kb4-start-'));
-    for (const name of ['GATEWAY_PORT', 'POLLER_PORT', 'PROVISIONER_PORT', 'SANDBOX_PORT']) ports[name] = await freePort();
-    child = spawn(process.execPath, ['-r', '@swc-node/register', 'scripts/start.ts'], {
-      cwd: root,
-      env: {
-        ...process.env,
+    Object.assign(ports, await freeStackPorts());
+    child = spawnNpmStart(
+      {
         DATABASE_URL: database.url,
         KAFKA_BROKERS: '', // the stack starts its own embedded broker, as on a fresh machine
         KB4_LOCAL_DIR: localDir,
         DEMO_USERS: '50',
-        ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await waitForFile(join(localDir, 'demo.json'), child, () => output);
+      ports,
+      (chunk) => (output += chunk),
+    );
+    await waitForDemo(localDir, child, () => output);
   });
 
   afterAll(async () => {
