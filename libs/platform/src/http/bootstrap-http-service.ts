@@ -1,5 +1,6 @@
 import { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { ApiExceptionFilter } from '../errors/api-exception.filter';
 import { PinoNestLogger } from '../logging/logger';
@@ -29,6 +30,11 @@ export async function bootstrapHttpService(options: HttpServiceOptions): Promise
   app.useGlobalFilters(new ApiExceptionFilter(options.logger));
   app.enableShutdownHooks();
   await options.configure?.(app);
+  // Node's 5 s keep-alive closes idle sockets often enough that a client reusing one at that moment gets ECONNRESET
+  // under load; keep them longer than clients and load balancers do (60 s), and the header timeout above it.
+  const server = app.getHttpServer() as Server;
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await app.listen(options.port, options.host ?? '127.0.0.1');
   const url = await app.getUrl();
   options.logger.info({ url: url.replace('[::1]', 'localhost') }, `${options.service} listening`);
