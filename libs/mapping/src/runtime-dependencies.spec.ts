@@ -2,12 +2,11 @@
  * libs/mapping is pure (style.md): it may depend on other libs for types only, so loading it must load no other lib
  * at run time — in particular not @kb4/knowbe4, which brings undici and the process-wide pacer registry with it.
  */
-const refuse = (name: string) => () => {
-  throw new Error(`loading @kb4/mapping loaded ${name} at run time`);
-};
-
 describe('@kb4/mapping at run time', () => {
   it('loads without @kb4/knowbe4, @kb4/contracts, undici or any other lib', () => {
+    const refuse = (name: string) => () => {
+      throw new Error(`loading @kb4/mapping loaded ${name} at run time`);
+    };
     jest.isolateModules(() => {
       for (const name of ['@kb4/knowbe4', '@kb4/contracts', '@kb4/persistence', '@kb4/platform', 'undici']) {
         jest.doMock(name, refuse(name));
