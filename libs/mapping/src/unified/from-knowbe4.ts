@@ -12,6 +12,14 @@ import type { NormalizedKnowBe4User } from '../knowbe4/knowbe4-records';
 import { KNOWBE4_CUSTOM_FIELD_NAMES } from '../knowbe4/knowbe4-records';
 import { normalizeKnowBe4Group, normalizeKnowBe4User } from '../knowbe4/normalize';
 
+/**
+ * A Reporting user as the client types it, as normalized, or as a JSON object straight from a page body (a sync
+ * reads raw bytes): `toUnifiedUser` normalizes whatever it is given, so none of them needs a cast.
+ */
+export type FetchedKnowBe4User = KnowBe4User | NormalizedKnowBe4User | Readonly<Record<string, unknown>>;
+/** A Reporting group as the client types it or as a JSON object straight from a page body. */
+export type FetchedKnowBe4Group = KnowBe4Group | Readonly<Record<string, unknown>>;
+
 /** Group names by KnowBe4 group id (string or number keys), usually built from the same sync's `/groups`. */
 export type GroupNamesById = ReadonlyMap<string | number, string> | Readonly<Record<string, string>>;
 
@@ -29,7 +37,7 @@ function lookupGroupName(groupsById: GroupNamesById | undefined, id: number): st
 }
 
 /** With `expand=group` KnowBe4 embeds `{id, name}` objects; their names win over the lookup table. */
-function expandedGroupNames(raw: KnowBe4User | NormalizedKnowBe4User): Map<string, string> {
+function expandedGroupNames(raw: FetchedKnowBe4User): Map<string, string> {
   const names = new Map<string, string>();
   const groups: unknown = raw.groups;
   if (!Array.isArray(groups)) return names;
@@ -66,7 +74,7 @@ function fullName(first: string | null, last: string | null): string | null {
 }
 
 /** Maps a fetched (raw or normalized) KnowBe4 user to the unified user. `remote_data` is the input as given. */
-export function toUnifiedUser(raw: KnowBe4User | NormalizedKnowBe4User, options: ToUnifiedUserOptions = {}): UnifiedUser {
+export function toUnifiedUser(raw: FetchedKnowBe4User, options: ToUnifiedUserOptions = {}): UnifiedUser {
   const user = normalizeKnowBe4User(raw);
   const expanded = expandedGroupNames(raw);
   const groups: UnifiedGroupRef[] = user.groups.map((id) => ({
@@ -102,7 +110,7 @@ export function toUnifiedUser(raw: KnowBe4User | NormalizedKnowBe4User, options:
   };
 }
 
-export function toUnifiedGroup(raw: KnowBe4Group): UnifiedGroup {
+export function toUnifiedGroup(raw: FetchedKnowBe4Group): UnifiedGroup {
   const group = normalizeKnowBe4Group(raw);
   return {
     id: String(group.id),

@@ -53,7 +53,7 @@ export function diffGroups(screening: GroupScreening, existing: ReadonlyMap<stri
 function diffGroup(id: string, raw: Record<string, unknown>, hash: string, before: SnapshotGroup | undefined, diff: DiffContext): RecordWrite<SyncedGroupWrite> {
   const { ctx, now } = diff;
   const entry = emptyWrite<SyncedGroupWrite>();
-  const { remote_data: remoteData, ...record } = toUnifiedGroup(raw as never) as unknown as Record<string, unknown>;
+  const { remote_data: remoteData, ...record } = toUnifiedGroup(raw) as unknown as Record<string, unknown>;
   if (!before) {
     record.created_at = now;
     record.updated_at = now;

@@ -78,7 +78,7 @@ function diffUser(
   diff: DiffContext,
 ): RecordWrite<SyncedUserWrite> {
   const { ctx, now } = diff;
-  const { remote_data: _remote, ...record } = toUnifiedUser(raw as never, { groupsById: state.groups.names as Map<string, string> }) as unknown as Record<string, unknown>;
+  const { remote_data: _remote, ...record } = toUnifiedUser(raw, { groupsById: state.groups.names as Map<string, string> }) as unknown as Record<string, unknown>;
   const before: SnapshotUser | undefined = state.existing.get(id) ?? state.provisioned.get(id);
   const entry = emptyWrite<SyncedUserWrite>();
   let updatedAt: string | null;
