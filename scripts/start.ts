@@ -81,20 +81,23 @@ async function replaceKafka(exit: string): Promise<void> {
   await Promise.all(services.filter((s) => s.name !== 'sandbox').map((s) => s.replace(`new Kafka broker at ${kafkaBrokers}`)));
 }
 
-async function main(): Promise<void> {
+function checkSettings(): void {
   for (const [name, port] of Object.entries(ports)) {
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${name} port must be 1-65535, got ${port}`);
   }
   if (!Number.isInteger(demoUsers) || demoUsers < 0) throw new Error(`DEMO_USERS must be a whole number, got ${process.env.DEMO_USERS}`);
-  mkdirSync(localDir, { recursive: true });
-  process.on('SIGINT', () => void shutdown(0));
-  process.on('SIGTERM', () => void shutdown(0));
+}
 
+async function startDatabase(): Promise<string> {
   const postgres = await startLocalPostgres({ url: process.env.DATABASE_URL, localDir, log });
   cleanups.push(() => postgres.stop());
   log(`postgres: ${postgres.embedded ? 'embedded' : 'server'} at ${new URL(postgres.url).host}`);
   await runMigrations(postgres.url);
+  return postgres.url;
+}
 
+/** The embedded broker unless KAFKA_BROKERS names one; true when embedded. */
+async function startKafka(): Promise<boolean> {
   const embeddedKafka = !process.env.KAFKA_BROKERS;
   if (embeddedKafka) {
     kafka = await startEmbeddedKafka();
@@ -106,7 +109,10 @@ async function main(): Promise<void> {
     kafkaBrokers = process.env.KAFKA_BROKERS ?? '';
     log(`kafka: ${kafkaBrokers}`);
   }
+  return embeddedKafka;
+}
 
+async function startSandbox(): Promise<{ sandboxUrl: string; tenant: SandboxTenant }> {
   // The sandbox is in memory: each (re)start seeds the demo tenant with the same credentials before it serves.
   const credentials = demoTenantCredentials(localDir);
   const sandbox = supervise(
@@ -130,15 +136,13 @@ async function main(): Promise<void> {
     ),
   );
   const handshake = await sandbox.start().firstJsonLine;
-  const sandboxUrl = String(handshake.sandbox_url);
-  const tenant = (handshake.tenants as SandboxTenant[])[0];
+  return { sandboxUrl: String(handshake.sandbox_url), tenant: (handshake.tenants as SandboxTenant[])[0] };
+}
 
-  const credentialsKey = process.env.CREDENTIALS_KEY ?? localCredentialsKey(localDir);
-  const demo = await ensureDemoAccount({ localDir, databaseUrl: postgres.url, credentialsKey, tenant });
-
-  // A function: a restarted service gets the broker list of that moment.
-  const serviceEnv = (): NodeJS.ProcessEnv => ({
-    DATABASE_URL: postgres.url,
+/** A function: a restarted service gets the broker list of that moment. */
+function serviceEnvironment(databaseUrl: string, credentialsKey: string, sandboxUrl: string, embeddedKafka: boolean): () => NodeJS.ProcessEnv {
+  return () => ({
+    DATABASE_URL: databaseUrl,
     KAFKA_BROKERS: kafkaBrokers,
     CREDENTIALS_KEY: credentialsKey,
     KNOWBE4_BASE_URL_OVERRIDE: sandboxUrl,
@@ -152,6 +156,9 @@ async function main(): Promise<void> {
     // LeaveGroup), and a restarted one waits for that: a short session gets it back to work sooner.
     ...(embeddedKafka ? { PROVISIONER_SESSION_TIMEOUT_MS: process.env.PROVISIONER_SESSION_TIMEOUT_MS ?? '10000', PROVISIONER_HEARTBEAT_INTERVAL_MS: process.env.PROVISIONER_HEARTBEAT_INTERVAL_MS ?? '1000' } : {}),
   });
+}
+
+async function startServices(serviceEnv: () => NodeJS.ProcessEnv): Promise<void> {
   // the poller's garbage is mostly short-lived page buffers: a capped heap keeps its RSS flat (see apps/poller)
   const nodeOptions: Record<string, string> = { poller: process.env.POLLER_NODE_OPTIONS ?? '--max-old-space-size=192' };
   const healthUrl = (name: 'gateway' | 'poller' | 'provisioner'): string => `http://127.0.0.1:${ports[name]}/health/ready`;
@@ -177,7 +184,9 @@ async function main(): Promise<void> {
     return { name, process: service.start() };
   });
   await Promise.all(started.map(({ name, process: child }) => waitForHttp(healthUrl(name), child)));
+}
 
+function announce(databaseUrl: string, sandboxUrl: string, tenant: SandboxTenant, demo: Awaited<ReturnType<typeof ensureDemoAccount>>): void {
   const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
   const summary = () => ({
     gateway_url: gatewayUrl,
@@ -191,7 +200,7 @@ async function main(): Promise<void> {
     scim_base_url: tenant.scim_base_url,
     scim_token: tenant.scim_token,
     kafka_brokers: kafkaBrokers,
-    database_url: postgres.url,
+    database_url: databaseUrl,
   });
   writeSummary = () => writeFileSync(join(localDir, 'demo.json'), `${JSON.stringify(summary(), null, 2)}\n`, { mode: 0o600 });
   writeSummary();
@@ -215,6 +224,20 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
+}
+
+async function main(): Promise<void> {
+  checkSettings();
+  mkdirSync(localDir, { recursive: true });
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+  const databaseUrl = await startDatabase();
+  const embeddedKafka = await startKafka();
+  const { sandboxUrl, tenant } = await startSandbox();
+  const credentialsKey = process.env.CREDENTIALS_KEY ?? localCredentialsKey(localDir);
+  const demo = await ensureDemoAccount({ localDir, databaseUrl, credentialsKey, tenant });
+  await startServices(serviceEnvironment(databaseUrl, credentialsKey, sandboxUrl, embeddedKafka));
+  announce(databaseUrl, sandboxUrl, tenant, demo);
 }
 
 main().catch((error: Error) => {
