@@ -1,12 +1,7 @@
-import { INestApplicationContext } from '@nestjs/common';
 import { DIRECTORY_EVENT_TYPES, TOPICS } from '@kb4/contracts';
-import { SyncQueueRepository } from '@kb4/persistence';
 import { DataSource } from 'typeorm';
-import { startSandbox } from '../../apps/knowbe4-sandbox/src/sandbox';
-import { ThrowawayDatabase } from '../support/throwaway-database';
-import { connectAccount, pollerDatabase, pollerEnv, sandboxCall, startPollerInProcess, waitForRun, initialRun } from './support';
-
-type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
+import type { RunningSandbox, TenantCredentials } from '../../apps/knowbe4-sandbox/src/sandbox';
+import { PollerStack, sandboxCall, startPollerStack, syncAndWait } from './support';
 
 interface OutboxEvent {
   event_id: string;
@@ -15,19 +10,18 @@ interface OutboxEvent {
 }
 
 describe('poller: event identity across runs (no relay; the outbox is the record)', () => {
-  let sandbox: Sandbox;
-  let tenant: ReturnType<Sandbox['createTenant']>;
-  let database: ThrowawayDatabase;
+  let stack: PollerStack | undefined;
+  let sandbox: RunningSandbox;
+  let tenant: TenantCredentials;
   let dataSource: DataSource;
-  let poller: INestApplicationContext;
   let accountId: string;
   const admin = (path: string): string => `${sandbox.url}/_sandbox/tenants/${tenant.id}${path}`;
   const reporting = async <T>(path: string): Promise<T> =>
     (await (await fetch(`${tenant.reporting_base_url}${path}`, { headers: { authorization: `Bearer ${tenant.reporting_api_key}` } })).json()) as T;
 
   async function syncOnce(): Promise<OutboxEvent[]> {
-    const { id } = (await new SyncQueueRepository(dataSource).queueManualSync(accountId)).run;
-    expect((await waitForRun(dataSource, id)).status).toBe('completed');
+    const { id, status } = await syncAndWait(dataSource, accountId);
+    expect(status).toBe('completed');
     return dataSource.query(
       `SELECT event_id, event_type, payload->'data' AS data FROM outbox_events WHERE topic = $1 AND payload->'data'->>'sync_run_id' = $2 ORDER BY seq`,
       [TOPICS.directoryEvents, id],
@@ -35,19 +29,13 @@ describe('poller: event identity across runs (no relay; the outbox is the record
   }
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ port: 0 });
-    tenant = sandbox.createTenant({ seed: 31, users: 30, region: 'us', rate_limit_profile: 'off' });
-    ({ database, dataSource } = await pollerDatabase('identity'));
-    accountId = await connectAccount(dataSource, tenant);
-    poller = await startPollerInProcess(pollerEnv(database.url, sandbox.url, { OUTBOX_RELAY_ENABLED: 'false', SYNC_PER_PAGE: '7' }));
-    expect((await initialRun(dataSource, accountId)).status).toBe('completed');
+    stack = await startPollerStack({ label: 'identity', sandboxTenant: { seed: 31, users: 30, region: 'us' }, env: { OUTBOX_RELAY_ENABLED: 'false', SYNC_PER_PAGE: '7' } });
+    ({ sandbox, tenant, dataSource, accountId } = stack);
+    expect(stack.initial.status).toBe('completed');
   });
 
   afterAll(async () => {
-    await poller?.close();
-    await dataSource?.destroy();
-    await database?.drop();
-    await sandbox?.close();
+    await stack?.stop();
   });
 
   it('gives A→B→A→B (title and membership) a new event id at every logical change, across three syncs', async () => {

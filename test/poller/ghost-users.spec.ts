@@ -1,19 +1,14 @@
-import { INestApplicationContext } from '@nestjs/common';
 import { DIRECTORY_EVENT_TYPES, TOPICS } from '@kb4/contracts';
-import { OperationMirrorRepository, SyncQueueRepository } from '@kb4/persistence';
+import { OperationMirrorRepository } from '@kb4/persistence';
 import { DataSource } from 'typeorm';
-import { startSandbox } from '../../apps/knowbe4-sandbox/src/sandbox';
-import { ThrowawayDatabase } from '../support/throwaway-database';
-import { connectAccount, initialRun, pollerDatabase, pollerEnv, sandboxCall, startPollerInProcess, waitForRun } from './support';
-
-type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
+import type { RunningSandbox, TenantCredentials } from '../../apps/knowbe4-sandbox/src/sandbox';
+import { PollerStack, sandboxCall, startPollerStack, syncAndWait } from './support';
 
 describe('poller: users created through SCIM and hard-deleted in the KnowBe4 console leave the mirror', () => {
-  let sandbox: Sandbox;
-  let tenant: ReturnType<Sandbox['createTenant']>;
-  let database: ThrowawayDatabase;
+  let stack: PollerStack | undefined;
+  let sandbox: RunningSandbox;
+  let tenant: TenantCredentials;
   let dataSource: DataSource;
-  let poller: INestApplicationContext;
   let accountId: string;
   const admin = (path: string): string => `${sandbox.url}/_sandbox/tenants/${tenant.id}${path}`;
 
@@ -58,8 +53,8 @@ describe('poller: users created through SCIM and hard-deleted in the KnowBe4 con
   }
 
   async function syncOnce(): Promise<{ counts: Record<string, number>; events: Array<{ event_type: string; remote_id: string; message_key: string }> }> {
-    const { id } = (await new SyncQueueRepository(dataSource).queueManualSync(accountId)).run;
-    const run = await waitForRun(dataSource, id);
+    const run = await syncAndWait(dataSource, accountId);
+    const { id } = run;
     expect(run.status).toBe('completed');
     const events = await dataSource.query(
       `SELECT event_type, message_key, payload->'data'->>'remote_id' AS remote_id FROM outbox_events WHERE topic = $1 AND payload->'data'->>'sync_run_id' = $2`,
@@ -69,19 +64,17 @@ describe('poller: users created through SCIM and hard-deleted in the KnowBe4 con
   }
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ port: 0 });
-    tenant = sandbox.createTenant({ seed: 91, users: 20, region: 'us', rate_limit_profile: 'off' });
-    ({ database, dataSource } = await pollerDatabase('ghosts'));
-    accountId = await connectAccount(dataSource, tenant);
-    poller = await startPollerInProcess(pollerEnv(database.url, sandbox.url, { OUTBOX_RELAY_ENABLED: 'false', SYNC_ENROLLMENTS: 'false', SYNC_GHOST_GRACE_SECONDS: '600' }));
-    expect((await initialRun(dataSource, accountId)).status).toBe('completed');
+    stack = await startPollerStack({
+      label: 'ghosts',
+      sandboxTenant: { seed: 91, users: 20, region: 'us' },
+      env: { OUTBOX_RELAY_ENABLED: 'false', SYNC_ENROLLMENTS: 'false', SYNC_GHOST_GRACE_SECONDS: '600' },
+    });
+    ({ sandbox, tenant, dataSource, accountId } = stack);
+    expect(stack.initial.status).toBe('completed');
   });
 
   afterAll(async () => {
-    await poller?.close();
-    await dataSource?.destroy();
-    await database?.drop();
-    await sandbox?.close();
+    await stack?.stop();
   });
 
   it('waits out the grace period, then confirms the 404 with SCIM and emits user.deleted', async () => {
@@ -117,10 +110,7 @@ describe('poller: users created through SCIM and hard-deleted in the KnowBe4 con
   }, 120_000);
   it('asks about a different ghost each run when it may ask about only some, so none is starved', async () => {
     // one question per run: without a rotating start, every run would ask about the oldest row SCIM still has
-    await poller.close();
-    poller = await startPollerInProcess(
-      pollerEnv(database.url, sandbox.url, { OUTBOX_RELAY_ENABLED: 'false', SYNC_ENROLLMENTS: 'false', SYNC_GHOST_GRACE_SECONDS: '600', SYNC_DELETE_CONFIRM_LIMIT: '1' }),
-    );
+    await stack!.restartPoller({ SYNC_DELETE_CONFIRM_LIMIT: '1' });
     const kept = await createThroughScim('ghost.three@example.com', 'ghost.three.old@example.com');
     const gone = await createThroughScim('ghost.four@example.com');
     await sandboxCall(admin(`/users/${gone.reportingId}`), 'DELETE');

@@ -2,11 +2,10 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import { INestApplicationContext } from '@nestjs/common';
 import { DIRECTORY_EVENT_TYPES, TOPICS } from '@kb4/contracts';
-import { SyncQueueRepository } from '@kb4/persistence';
 import { DataSource } from 'typeorm';
 import { startSandbox } from '../../apps/knowbe4-sandbox/src/sandbox';
 import { ThrowawayDatabase } from '../support/throwaway-database';
-import { connectAccount, pollerDatabase, pollerEnv, sandboxCall, startPollerInProcess, waitForRun, initialRun } from './support';
+import { connectAccount, pollerDatabase, pollerEnv, sandboxCall, startPollerInProcess, syncAndWait, waitForRun, initialRun } from './support';
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 
@@ -65,8 +64,8 @@ describe('poller: walking KnowBe4 lists by cursor', () => {
   }
 
   async function syncOnce(): Promise<{ id: string; events: Array<{ event_type: string; remote_id: string }> }> {
-    const { id } = (await new SyncQueueRepository(dataSource).queueManualSync(accountId)).run;
-    expect((await waitForRun(dataSource, id)).status).toBe('completed');
+    const { id, status } = await syncAndWait(dataSource, accountId);
+    expect(status).toBe('completed');
     return { id, events: await runEvents(id) };
   }
 

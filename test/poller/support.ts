@@ -1,12 +1,13 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { fromKafkaMessage, TOPICS, type CloudEventEnvelope } from '@kb4/contracts';
-import { CredentialCipher, createDataSource, IntegratedAccountRepository, runMigrations, WorkspaceRepository } from '@kb4/persistence';
+import { CredentialCipher, createDataSource, IntegratedAccountRepository, runMigrations, SyncQueueRepository, WorkspaceRepository } from '@kb4/persistence';
 import { createLogger, loadConfig } from '@kb4/platform';
 import { Consumer, Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { PollerConfig } from '../../apps/poller/src/config/poller.config';
 import { PollerModule } from '../../apps/poller/src/poller.module';
+import { startSandbox, type CreateTenantOptions, type RunningSandbox, type TenantCredentials } from '../../apps/knowbe4-sandbox/src/sandbox';
 import { createThrowawayDatabase, ThrowawayDatabase } from '../support/throwaway-database';
 
 export interface ReceivedEvent {
@@ -126,4 +127,78 @@ export async function sandboxCall(url: string, method: string, body?: unknown, h
   if (!response.ok) throw new Error(`${method} ${url} → ${response.status} ${await response.text()}`);
   const text = await response.text();
   return text ? JSON.parse(text) : undefined;
+}
+
+export interface FinishedRun {
+  id: string;
+  status: string;
+  counts: Record<string, number>;
+  error: string | null;
+}
+
+/** Queues a manual sync of the account (as POST …/sync does) and waits until that run ended, completed or failed. */
+export async function syncAndWait(dataSource: DataSource, accountId: string): Promise<FinishedRun> {
+  const { id } = (await new SyncQueueRepository(dataSource).queueManualSync(accountId)).run;
+  return { id, ...(await waitForRun(dataSource, id)) };
+}
+
+export interface PollerStack {
+  sandbox: RunningSandbox;
+  tenant: TenantCredentials;
+  database: ThrowawayDatabase;
+  dataSource: DataSource;
+  accountId: string;
+  /** The poller running now (`restartPoller` replaces it). */
+  poller: INestApplicationContext;
+  /** The account's first run, queued by the scheduler when the poller started, once it ended. */
+  initial: FinishedRun;
+  /** Closes the poller and starts it again with `extra` over the stack's poller environment. */
+  restartPoller(extra: Record<string, string>): Promise<void>;
+  /** Closes the poller and the data source, drops the database and closes the sandbox (each only if it was started). */
+  stop(): Promise<void>;
+}
+
+/**
+ * A sandbox with one tenant (rate limits off), a migrated database of its own with an account connected to that
+ * tenant, and the poller in this process (`env` over `pollerEnv`); returns once the account's first run ended.
+ */
+export async function startPollerStack(options: { label: string; sandboxTenant: CreateTenantOptions; env?: Record<string, string> }): Promise<PollerStack> {
+  let sandbox: RunningSandbox | undefined;
+  let opened: { database: ThrowawayDatabase; dataSource: DataSource } | undefined;
+  let poller: INestApplicationContext | undefined;
+  const stop = async (): Promise<void> => {
+    await poller?.close();
+    await opened?.dataSource.destroy();
+    await opened?.database.drop();
+    await sandbox?.close();
+  };
+  try {
+    sandbox = await startSandbox({ port: 0 });
+    const tenant = sandbox.createTenant({ rate_limit_profile: 'off', ...options.sandboxTenant });
+    opened = await pollerDatabase(options.label);
+    const { database, dataSource } = opened;
+    const accountId = await connectAccount(dataSource, tenant);
+    const sandboxUrl = sandbox.url;
+    poller = await startPollerInProcess(pollerEnv(database.url, sandboxUrl, options.env));
+    const stack: PollerStack = {
+      sandbox,
+      tenant,
+      database,
+      dataSource,
+      accountId,
+      poller,
+      initial: await initialRun(dataSource, accountId),
+      restartPoller: async (extra) => {
+        await poller?.close();
+        poller = undefined;
+        poller = await startPollerInProcess(pollerEnv(database.url, sandboxUrl, { ...options.env, ...extra }));
+        stack.poller = poller;
+      },
+      stop,
+    };
+    return stack;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }

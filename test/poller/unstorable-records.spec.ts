@@ -1,13 +1,8 @@
-import { INestApplicationContext } from '@nestjs/common';
 import { SYNC_RECORD_EVENT_TYPES, TOPICS } from '@kb4/contracts';
 import { metricsRegistry } from '@kb4/platform';
-import { SyncQueueRepository } from '@kb4/persistence';
 import { DataSource } from 'typeorm';
-import { startSandbox } from '../../apps/knowbe4-sandbox/src/sandbox';
-import { ThrowawayDatabase } from '../support/throwaway-database';
-import { connectAccount, initialRun, pollerDatabase, pollerEnv, sandboxCall, startPollerInProcess, waitForRun } from './support';
-
-type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
+import type { RunningSandbox, TenantCredentials } from '../../apps/knowbe4-sandbox/src/sandbox';
+import { PollerStack, sandboxCall, startPollerStack, syncAndWait } from './support';
 
 /** A string gzip cannot shrink, so Postgres cannot squeeze it under the 2,704-byte btree row limit. */
 function incompressible(length: number): string {
@@ -21,18 +16,16 @@ function incompressible(length: number): string {
 }
 
 describe('poller: one record it cannot store never stops an account', () => {
-  let sandbox: Sandbox;
-  let tenant: ReturnType<Sandbox['createTenant']>;
-  let database: ThrowawayDatabase;
+  let stack: PollerStack | undefined;
+  let sandbox: RunningSandbox;
+  let tenant: TenantCredentials;
   let dataSource: DataSource;
-  let poller: INestApplicationContext;
   let accountId: string;
   let users: Array<{ id: number; email: string }>;
   const admin = (path: string): string => `${sandbox.url}/_sandbox/tenants/${tenant.id}${path}`;
 
   async function syncOnce(): Promise<{ status: string; counts: Record<string, number>; events: Array<{ topic: string; event_type: string; data: Record<string, unknown> }> }> {
-    const { id } = (await new SyncQueueRepository(dataSource).queueManualSync(accountId)).run;
-    const run = await waitForRun(dataSource, id);
+    const { id, ...run } = await syncAndWait(dataSource, accountId);
     const events = await dataSource.query(
       `SELECT topic, event_type, payload->'data' AS data FROM outbox_events WHERE payload->'data'->>'sync_run_id' = $1 ORDER BY seq`,
       [id],
@@ -54,22 +47,20 @@ describe('poller: one record it cannot store never stops an account', () => {
   }
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ port: 0 });
-    tenant = sandbox.createTenant({ seed: 77, users: 30, region: 'us', rate_limit_profile: 'off' });
-    ({ database, dataSource } = await pollerDatabase('unstorable'));
-    accountId = await connectAccount(dataSource, tenant);
-    poller = await startPollerInProcess(pollerEnv(database.url, sandbox.url, { OUTBOX_RELAY_ENABLED: 'false', SYNC_PER_PAGE: '10', SYNC_ENROLLMENTS: 'false' }));
-    expect((await initialRun(dataSource, accountId)).status).toBe('completed');
+    stack = await startPollerStack({
+      label: 'unstorable',
+      sandboxTenant: { seed: 77, users: 30, region: 'us' },
+      env: { OUTBOX_RELAY_ENABLED: 'false', SYNC_PER_PAGE: '10', SYNC_ENROLLMENTS: 'false' },
+    });
+    ({ sandbox, tenant, dataSource, accountId } = stack);
+    expect(stack.initial.status).toBe('completed');
     users = (await (
       await fetch(`${tenant.reporting_base_url}/users?per_page=500`, { headers: { authorization: `Bearer ${tenant.reporting_api_key}` } })
     ).json()) as Array<{ id: number; email: string }>;
   });
 
   afterAll(async () => {
-    await poller?.close();
-    await dataSource?.destroy();
-    await database?.drop();
-    await sandbox?.close();
+    await stack?.stop();
   });
 
   it('skips a 200,000-character first name and an employee number over the index limit, stores the rest of the page, and keeps syncing', async () => {
