@@ -1,4 +1,4 @@
-import { KnowBe4NotFoundError, KnowBe4RequestError, type Query, type ReportingClient } from '@kb4/knowbe4';
+import { KnowBe4NotFoundError, KnowBe4RequestError, type Query, type RawTransportResponse, type ReportingClient } from '@kb4/knowbe4';
 import { cursorLayout, cursorModeBody, isBareArray, ListBody, pageModeBody } from './list-body';
 
 export { rawPageFingerprint } from './list-body';
@@ -93,95 +93,123 @@ export interface FetchPagesOptions {
  * other than the first request's surfaces as CursorRejectedError. Requests still in flight when the caller stops
  * (end, break, failure) are aborted, so no retry or backoff timer outlives the run.
  */
-export async function* fetchPages(
-  client: ReportingClient,
-  path: string,
-  query: Query,
-  options: FetchPagesOptions,
-): AsyncGenerator<FetchedPage[], void, undefined> {
-  const inFlight = new Map<number, Promise<FetchedPage>>();
-  const arrived = new Map<number, FetchedPage>();
-  const maxBatch = Math.max(1, options.maxBatch ?? 1);
-  // pages fetched but not yet taken stay bounded while the caller is busy committing
-  const window = options.concurrency + maxBatch;
-  const stop = new AbortController();
-  const forward = (): void => stop.abort(options.signal?.reason);
-  if (options.signal?.aborted) forward();
-  options.signal?.addEventListener('abort', forward, { once: true });
-  // `probe`: an auto walk's first request, whose answer decides between cursors and page numbers
-  let mode: ListPagination | 'probe' = options.pagination === 'page' ? 'page' : options.pagination === 'cursor' || options.startPage > 1 ? 'cursor' : 'probe';
+export function fetchPages(client: ReportingClient, path: string, query: Query, options: FetchPagesOptions): AsyncGenerator<FetchedPage[], void, undefined> {
+  return new PageWalk(client, path, query, options).batches();
+}
+
+/** `probe`: an auto walk's first request, whose answer decides between cursors and page numbers. */
+type WalkMode = ListPagination | 'probe';
+
+/** One walk of a list behind a bounded read-ahead window (see fetchPages). */
+class PageWalk {
+  private readonly inFlight = new Map<number, Promise<FetchedPage>>();
+  /** Pages that arrived whole: only those join a batch without their promise being awaited. */
+  private readonly arrived = new Map<number, FetchedPage>();
+  private readonly maxBatch: number;
+  /** Pages fetched but not yet taken stay bounded while the caller is busy committing. */
+  private readonly window: number;
+  private readonly stop = new AbortController();
+  private mode: WalkMode;
   /** Cursor mode: the cursor of each page that can be requested (known once the page before it arrived). */
-  const cursors = new Map<number, string>([[options.startPage, options.startCursor ?? 'true']]);
-  const usedCursors = new Set<string>();
-  let next = options.startPage;
-  let due = options.startPage;
-  let pending = 0;
-  // the last, an empty or a failed page ends the list: nothing after it is requested any more
-  let ended = false;
-  const refill = (): void => {
-    const limit = mode === 'page' ? options.concurrency : 1;
-    while (!ended && !stop.signal.aborted && pending < limit && next < due + window && (mode === 'page' || cursors.has(next))) {
-      inFlight.set(next, request(next));
-      next += 1;
+  private readonly cursors = new Map<number, string>();
+  private readonly usedCursors = new Set<string>();
+  /** The next page to request. */
+  private next: number;
+  /** The first page the caller has not taken yet. */
+  private due: number;
+  private pending = 0;
+  /** The last, an empty or a failed page ends the list: nothing after it is requested any more. */
+  private ended = false;
+
+  constructor(
+    private readonly client: ReportingClient,
+    private readonly path: string,
+    private readonly query: Query,
+    private readonly options: FetchPagesOptions,
+  ) {
+    this.maxBatch = Math.max(1, options.maxBatch ?? 1);
+    this.window = options.concurrency + this.maxBatch;
+    this.mode = options.pagination === 'page' ? 'page' : options.pagination === 'cursor' || options.startPage > 1 ? 'cursor' : 'probe';
+    this.cursors.set(options.startPage, options.startCursor ?? 'true');
+    this.next = options.startPage;
+    this.due = options.startPage;
+  }
+
+  async *batches(): AsyncGenerator<FetchedPage[], void, undefined> {
+    const signal = this.options.signal;
+    const forward = (): void => this.stop.abort(signal?.reason);
+    if (signal?.aborted) forward();
+    signal?.addEventListener('abort', forward, { once: true });
+    try {
+      for (let page = this.options.startPage; ; ) {
+        const taken = await this.takeBatch(page);
+        if (!taken) return;
+        yield taken.batch;
+        if (taken.last) return;
+        page += taken.batch.length;
+      }
+    } finally {
+      signal?.removeEventListener('abort', forward);
+      this.stop.abort();
+      this.inFlight.clear();
+      this.arrived.clear();
     }
-  };
-  /** Cursor mode: makes the page after `page` requestable (or ends the walk). */
-  const follow = (page: number, following: string): void => {
-    // a cursor that comes round again would page forever
-    if (following !== '' && usedCursors.has(following)) throw new Error(`KnowBe4 repeated the cursor after page ${page} of ${path}`);
-    if (following === '') ended = true;
-    else cursors.set(page + 1, following);
-  };
-  const arrive = (page: number, body: ListBody, pagination: ListPagination, followed = false): FetchedPage => {
-    const fetched = new FetchedPage(page, pagination, body, options.knownLength?.(page, body.fingerprint));
-    if (pagination === 'cursor') {
-      if (!followed) follow(page, body.nextCursor ?? '');
-    } else if (fetched.length < options.perPage) ended = true;
-    // only a page that is whole joins a batch without its promise being awaited
-    arrived.set(page, fetched);
-    return fetched;
-  };
-  const request = (page: number): Promise<FetchedPage> => {
-    pending += 1;
-    const asked = mode;
-    const cursor = cursors.get(page);
-    cursors.delete(page);
-    if (asked !== 'page') usedCursors.add(cursor!);
-    const pageQuery: Query = asked === 'page' ? { ...query, page, per_page: options.perPage } : { ...query, cursor, per_page: options.perPage };
-    const promise = client.getRawPage(path, pageQuery, { signal: stop.signal }).then(
+  }
+
+  /** Waits for `page`, then takes the pages after it that already arrived; undefined when the list ended before it. */
+  private async takeBatch(page: number): Promise<{ batch: FetchedPage[]; last: boolean } | undefined> {
+    this.due = page;
+    this.refill();
+    const first = await this.inFlight.get(page)!;
+    this.take(page);
+    // page mode ends at an empty page; in cursor mode an empty page still carries the walk's position
+    if (first.pagination === 'page' && first.length === 0) return undefined;
+    const batch = [first];
+    let last = this.isLast(first);
+    while (!last && batch.length < this.maxBatch && this.arrived.has(page + batch.length)) {
+      const following = this.arrived.get(page + batch.length)!;
+      this.take(following.page);
+      if (following.pagination === 'page' && following.length === 0) {
+        last = true;
+        break;
+      }
+      batch.push(following);
+      last = this.isLast(following);
+    }
+    // the window moves on as soon as the batch is handed over, so fetching continues while it is committed
+    this.due = page + batch.length;
+    this.refill();
+    return { batch, last };
+  }
+
+  /** Requests pages while the window and the mode allow. */
+  private refill(): void {
+    const limit = this.mode === 'page' ? this.options.concurrency : 1;
+    while (!this.ended && !this.stop.signal.aborted && this.pending < limit && this.next < this.due + this.window && (this.mode === 'page' || this.cursors.has(this.next))) {
+      this.inFlight.set(this.next, this.request(this.next));
+      this.next += 1;
+    }
+  }
+
+  private request(page: number): Promise<FetchedPage> {
+    this.pending += 1;
+    const asked = this.mode;
+    const cursor = this.cursors.get(page);
+    this.cursors.delete(page);
+    if (asked !== 'page') this.usedCursors.add(cursor!);
+    const { perPage } = this.options;
+    const pageQuery: Query = asked === 'page' ? { ...this.query, page, per_page: perPage } : { ...this.query, cursor, per_page: perPage };
+    const promise = this.client.getRawPage(this.path, pageQuery, { signal: this.stop.signal }).then(
       (response) => {
-        pending -= 1;
-        const parse = () => response.json();
-        let fetched: FetchedPage;
-        try {
-          if (asked === 'page') fetched = arrive(page, pageModeBody(response.chunks, parse, page), 'page');
-          else if (isBareArray(response.chunks)) {
-            // an older API ignores `cursor` and answers page 1 of page/per_page: walk page numbers from here on
-            if (asked !== 'probe') throw new Error(`KnowBe4 answered a cursor request for ${path} with a bare array (SYNC_PAGINATION=auto walks page numbers then)`);
-            mode = 'page';
-            options.onPageModeFallback?.();
-            fetched = arrive(page, pageModeBody(response.chunks, parse, page), 'page');
-          } else {
-            if (asked === 'probe') mode = 'cursor';
-            const layout = cursorLayout(response.chunks);
-            if (layout) {
-              // the next request leaves before this page is fingerprinted: a cursor walk has nothing else in flight
-              follow(page, layout.nextCursor);
-              refill();
-            }
-            fetched = arrive(page, cursorModeBody(response.chunks, parse, page, layout), 'cursor', layout !== undefined);
-          }
-        } catch (error) {
-          ended = true;
-          throw error;
-        }
+        this.pending -= 1;
+        const fetched = this.received(page, asked, response);
         // keep requests going while the caller is still committing earlier pages
-        refill();
+        this.refill();
         return fetched;
       },
       (error: unknown) => {
-        pending -= 1;
-        ended = true;
+        this.pending -= 1;
+        this.ended = true;
         if (asked !== 'page' && cursor !== 'true' && (error instanceof KnowBe4RequestError || error instanceof KnowBe4NotFoundError)) {
           throw new CursorRejectedError(page, error);
         }
@@ -191,44 +219,58 @@ export async function* fetchPages(
     // handled when its turn comes; avoids an unhandled rejection for pages fetched ahead of a failure
     promise.catch(() => undefined);
     return promise;
-  };
-  const take = (page: number): void => {
-    inFlight.delete(page);
-    arrived.delete(page);
-  };
-  /** The list ends with this page: short (page mode) or without a next cursor. */
-  const isLast = (page: FetchedPage): boolean => (page.pagination === 'cursor' ? page.nextCursor === '' : page.length < options.perPage);
-  try {
-    for (let page = options.startPage; ; ) {
-      due = page;
-      refill();
-      const first = await inFlight.get(page)!;
-      take(page);
-      // page mode ends at an empty page; in cursor mode an empty page still carries the walk's position
-      if (first.pagination === 'page' && first.length === 0) return;
-      const batch = [first];
-      let last = isLast(first);
-      while (!last && batch.length < maxBatch && arrived.has(page + batch.length)) {
-        const following = arrived.get(page + batch.length)!;
-        take(following.page);
-        if (following.pagination === 'page' && following.length === 0) {
-          last = true;
-          break;
-        }
-        batch.push(following);
-        last = isLast(following);
+  }
+
+  /** A page's answer: its body in the mode it was asked in (an auto walk's probe decides the mode here). */
+  private received(page: number, asked: WalkMode, response: RawTransportResponse): FetchedPage {
+    const parse = (): unknown => response.json();
+    try {
+      if (asked === 'page') return this.arrive(page, pageModeBody(response.chunks, parse, page), 'page');
+      if (isBareArray(response.chunks)) {
+        // an older API ignores `cursor` and answers page 1 of page/per_page: walk page numbers from here on
+        if (asked !== 'probe') throw new Error(`KnowBe4 answered a cursor request for ${this.path} with a bare array (SYNC_PAGINATION=auto walks page numbers then)`);
+        this.mode = 'page';
+        this.options.onPageModeFallback?.();
+        return this.arrive(page, pageModeBody(response.chunks, parse, page), 'page');
       }
-      // the window moves on as soon as the batch is handed over, so fetching continues while it is committed
-      due = page + batch.length;
-      refill();
-      yield batch;
-      if (last) return;
-      page += batch.length;
+      if (asked === 'probe') this.mode = 'cursor';
+      const layout = cursorLayout(response.chunks);
+      if (layout) {
+        // the next request leaves before this page is fingerprinted: a cursor walk has nothing else in flight
+        this.follow(page, layout.nextCursor);
+        this.refill();
+      }
+      return this.arrive(page, cursorModeBody(response.chunks, parse, page, layout), 'cursor', layout !== undefined);
+    } catch (error) {
+      this.ended = true;
+      throw error;
     }
-  } finally {
-    options.signal?.removeEventListener('abort', forward);
-    stop.abort();
-    inFlight.clear();
-    arrived.clear();
+  }
+
+  /** Cursor mode: makes the page after `page` requestable (or ends the walk). */
+  private follow(page: number, following: string): void {
+    // a cursor that comes round again would page forever
+    if (following !== '' && this.usedCursors.has(following)) throw new Error(`KnowBe4 repeated the cursor after page ${page} of ${this.path}`);
+    if (following === '') this.ended = true;
+    else this.cursors.set(page + 1, following);
+  }
+
+  private arrive(page: number, body: ListBody, pagination: ListPagination, followed = false): FetchedPage {
+    const fetched = new FetchedPage(page, pagination, body, this.options.knownLength?.(page, body.fingerprint));
+    if (pagination === 'cursor') {
+      if (!followed) this.follow(page, body.nextCursor ?? '');
+    } else if (fetched.length < this.options.perPage) this.ended = true;
+    this.arrived.set(page, fetched);
+    return fetched;
+  }
+
+  private take(page: number): void {
+    this.inFlight.delete(page);
+    this.arrived.delete(page);
+  }
+
+  /** The list ends with this page: short (page mode) or without a next cursor. */
+  private isLast(page: FetchedPage): boolean {
+    return page.pagination === 'cursor' ? page.nextCursor === '' : page.length < this.options.perPage;
   }
 }
