@@ -30,7 +30,7 @@ const realServices = {
 /**
  * Test tiers, chosen by where a spec lives and its name (README, Development):
  * - unit: `*.spec.ts` next to the code in apps/<app>/src or libs/<lib>/src — pure, no Postgres, Kafka or child process;
- * - integration: `*.int.spec.ts` next to the code, and every `*.spec.ts` under test/ or apps/<app>/test/ — real
+ * - integration: `*.int.spec.ts` next to the code, and every other `*.spec.ts` (test/, apps/<app>/test/ …) — real
  *   Postgres, broker and in-process sandbox;
  * - e2e: `*.e2e.spec.ts` anywhere — spawns real processes (services, CLI, npm start).
  */
@@ -48,8 +48,9 @@ module.exports = {
       ...common,
       ...realServices,
       displayName: 'integration',
-      testMatch: ['<rootDir>/{apps,libs}/*/src/**/*.int.spec.ts', '<rootDir>/test/**/*.spec.ts', '<rootDir>/apps/*/test/**/*.spec.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '\\.e2e\\.spec\\.ts$'],
+      // every spec that is neither e2e nor a unit spec, so no spec falls between the tiers
+      testMatch: ['<rootDir>/{apps,libs,test}/**/*.spec.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '\\.e2e\\.spec\\.ts$', '<rootDir>/(apps|libs)/[^/]+/src/(?!.*\\.int\\.spec\\.ts$)'],
     },
     {
       ...common,
