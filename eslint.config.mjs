@@ -66,19 +66,15 @@ export default tseslint.config(
   },
   {
     // issue 11: files being restructured in parallel; remove when they land
-    files: [
-      'apps/poller/src/sync/**/*.ts',
-      'libs/contracts/src/dto/directory-events.dto.ts',
-      'libs/contracts/src/dto/unified-records.dto.ts',
-      'libs/contracts/src/dto/user-write.dto.ts',
-      'libs/mapping/src/scim/scim-resources.ts',
-    ],
-    rules: {
-      'boundaries/contracts-imports-no-lib': 'off',
-      'boundaries/mapping-imports-types-only': 'off',
-      'boundaries/sql-only-in-persistence': 'off',
-      'max-lines': 'off',
-      'max-lines-per-function': 'off',
-    },
+    // (the poller sync split: fetchPages is still one 139-line generator at HEAD)
+    files: ['apps/poller/src/sync/walk/page-fetcher.ts'],
+    rules: { 'max-lines-per-function': 'off' },
+  },
+  {
+    // issue 11, not yet fixed (known violation, not a parallel restructuring): the CLI's account connect and operation
+    // commands reuse gateway internals (IntegratedAccountsService, operationView, republishedCommand, GatewayConfig);
+    // they move to a lib in a follow-up. Only these three files, only this rule.
+    files: ['scripts/cli/accounts.ts', 'scripts/cli/context.ts', 'scripts/cli/operations.ts'],
+    rules: { 'boundaries/scripts-use-no-app-internals': 'off' },
   },
 );

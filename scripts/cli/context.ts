@@ -69,10 +69,7 @@ export function createCliContext(argv: string[]): CliContext {
     config,
     print: (value) => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
     withDataSource: async (run) => {
-      const cipher = new CredentialCipher(
-        config.CREDENTIALS_KEY,
-        (config.CREDENTIALS_PREVIOUS_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean),
-      );
+      const cipher = CredentialCipher.fromConfig(config);
       const dataSource = await createDataSource(config.DATABASE_URL, { extra: { max: 2 } }).initialize();
       try {
         return await run(dataSource, cipher);
