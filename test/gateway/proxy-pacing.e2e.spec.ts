@@ -74,9 +74,9 @@ describe('proxy pacing: bounded waits, released slots, fair shares (gateway proc
   it('answers callers past the bound 429 with retry-after, frees the slots of callers that hung up, and charges only requests sent', async () => {
     const kb4 = kb4Tenant(401);
     const workspace = await workspaceOn(kb4);
-    // 20 patient callers, then 20 that hang up after 400 ms (queued behind the first 20, they never reach a slot)
+    // 20 patient callers, then 20 that hang up after 1 s (queued behind the first 20, they never reach a slot)
     const patient = Array.from({ length: 20 }, () => proxyCall(gateway, workspace));
-    const impatient = Array.from({ length: 20 }, () => proxyCall(gateway, workspace, 400));
+    const impatient = Array.from({ length: 20 }, () => proxyCall(gateway, workspace, 1000));
     const [patientAnswers, impatientAnswers] = await Promise.all([Promise.all(patient), Promise.all(impatient)]);
 
     expect(impatientAnswers.every((a) => 'aborted' in a)).toBe(true);
@@ -95,8 +95,19 @@ describe('proxy pacing: bounded waits, released slots, fair shares (gateway proc
       expect(answer.body).not.toHaveProperty('raw_response');
     }
 
-    // only the requests that were sent count against the day: none for the 20 that hung up or the ones refused
-    expect(await dailyUsage(pool, kb4.reporting_api_key)).toEqual({ used: ok.length, interactive: ok.length });
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    const counted = (outcome: string): number => Number(new RegExp(`kb4_gateway_knowbe4_pacing_total\\{outcome="${outcome}"[^}]*\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+    // operators see both kinds of calls that were never sent
+    expect(counted('queue_timeout')).toBe(refused.length);
+    const gone = counted('caller_gone');
+    expect(gone).toBeGreaterThan(0);
+    // Only requests sent to KnowBe4 count against the day: the answered ones, plus any of the 20 that hung up only
+    // after their request was sent (possible on a loaded machine, where arrival order is not call order) — never
+    // one the gateway counted as gone, nor a refused one. Unloaded, gone is 20 and used equals ok.length.
+    const usage = await dailyUsage(pool, kb4.reporting_api_key);
+    expect(usage.used).toBe(usage.interactive);
+    expect(usage.used).toBeGreaterThanOrEqual(ok.length);
+    expect(usage.used - ok.length).toBeLessThanOrEqual(20 - gone);
     // and nothing was reserved ahead: no slot lies in the future
     const { rows } = await pool.query<{ latest: string }>(`SELECT max(slot_ms)::text AS latest FROM knowbe4_rate_slots WHERE budget_key = $1`, [
       budgetKeyFor('us', kb4.reporting_api_key),
@@ -104,10 +115,6 @@ describe('proxy pacing: bounded waits, released slots, fair shares (gateway proc
     expect(Number(rows[0].latest)).toBeLessThanOrEqual(Date.now());
     // the queue is empty again: the next caller is answered
     expect(answered([await proxyCall(gateway, workspace)], 200)).toHaveLength(1);
-    // and operators see both kinds of calls that were never sent
-    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
-    const counted = (outcome: string): number => Number(new RegExp(`kb4_gateway_knowbe4_pacing_total\\{outcome="${outcome}"[^}]*\\} (\\d+)`).exec(metrics)?.[1]);
-    expect({ queue_timeout: counted('queue_timeout'), caller_gone: counted('caller_gone') }).toEqual({ queue_timeout: refused.length, caller_gone: 20 });
   });
 
   it("serves a second workspace on the same KnowBe4 tenant while the first one floods it", async () => {
