@@ -1,14 +1,9 @@
-import { INestApplicationContext } from '@nestjs/common';
 import { TOPICS } from '@kb4/contracts';
-import { SyncQueueRepository } from '@kb4/persistence';
 import { metricsRegistry } from '@kb4/platform';
 import { DataSource } from 'typeorm';
-import { startSandbox } from '../../apps/knowbe4-sandbox/src/sandbox';
+import type { RunningSandbox, TenantCredentials } from '../../apps/knowbe4-sandbox/src/sandbox';
 import { call, createTenant, GatewayProcess, startGatewayProcess } from '../gateway/support/gateway-harness';
-import { ThrowawayDatabase } from '../support/throwaway-database';
-import { CREDENTIALS_KEY, pollerDatabase, pollerEnv, runStatuses, sandboxCall, startPollerInProcess, waitFor, waitForRun, initialRun } from './support';
-
-type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
+import { CREDENTIALS_KEY, PollerStack, runStatuses, sandboxCall, startPollerStack, syncAndWait, waitFor, waitForRun } from './support';
 
 async function authFailuresCounted(): Promise<number> {
   const metric = await metricsRegistry.getSingleMetric('kb4_poller_accounts_auth_failed_total')?.get();
@@ -16,11 +11,10 @@ async function authFailuresCounted(): Promise<number> {
 }
 
 describe('poller: an account whose Reporting key KnowBe4 rejects (401)', () => {
-  let sandbox: Sandbox;
-  let tenant: ReturnType<Sandbox['createTenant']>;
-  let database: ThrowawayDatabase;
+  let stack: PollerStack | undefined;
+  let sandbox: RunningSandbox;
+  let tenant: TenantCredentials;
   let dataSource: DataSource;
-  let poller: INestApplicationContext;
   let gateway: GatewayProcess;
   let apiKey: string;
   let accountId: string;
@@ -32,28 +26,31 @@ describe('poller: an account whose Reporting key KnowBe4 rejects (401)', () => {
   const makeDue = () => dataSource.query(`UPDATE sync_runs SET started_at = now() - interval '1 day' WHERE account_id = $1`, [accountId]);
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ port: 0 });
-    tenant = sandbox.createTenant({ seed: 61, users: 25, region: 'us', rate_limit_profile: 'off' });
-    ({ database, dataSource } = await pollerDatabase('auth_failed'));
-    ({ apiKey, accountId } = await createTenant(database.url, CREDENTIALS_KEY, { reporting_api_key: tenant.reporting_api_key, scim_token: tenant.scim_token }));
-    poller = await startPollerInProcess(pollerEnv(database.url, sandbox.url, { OUTBOX_RELAY_ENABLED: 'false', POLL_INTERVAL_SECONDS: '3600' }));
+    stack = await startPollerStack({
+      label: 'auth_failed',
+      sandboxTenant: { seed: 61, users: 25, region: 'us' },
+      env: { OUTBOX_RELAY_ENABLED: 'false', POLL_INTERVAL_SECONDS: '3600' },
+      // a workspace with an API key too: the test also calls the gateway as that workspace
+      connect: async (ready) => {
+        ({ apiKey, accountId } = await createTenant(ready.database.url, CREDENTIALS_KEY, { reporting_api_key: ready.tenant.reporting_api_key, scim_token: ready.tenant.scim_token }));
+        return accountId;
+      },
+    });
+    ({ sandbox, tenant, dataSource } = stack);
     gateway = await startGatewayProcess({
-      DATABASE_URL: database.url,
+      DATABASE_URL: stack.database.url,
       CREDENTIALS_KEY,
       KAFKA_BROKERS: process.env.KAFKA_BROKERS!,
       KNOWBE4_BASE_URL_OVERRIDE: sandbox.url,
       KNOWBE4_PACING: 'off',
       LOG_LEVEL: 'warn',
     });
-    expect((await initialRun(dataSource, accountId)).status).toBe('completed');
+    expect(stack.initial.status).toBe('completed');
   });
 
   afterAll(async () => {
     await gateway?.stop();
-    await poller?.close();
-    await dataSource?.destroy();
-    await database?.drop();
-    await sandbox?.close();
+    await stack?.stop();
   });
 
   it('marks the account auth_failed once, stops scheduling it, and syncs again once the new key is given', async () => {
@@ -63,8 +60,8 @@ describe('poller: an account whose Reporting key KnowBe4 rejects (401)', () => {
       reporting_api_key: string;
     };
 
-    const { id: rejectedRun } = (await new SyncQueueRepository(dataSource).queueManualSync(accountId)).run;
-    const failed = await waitForRun(dataSource, rejectedRun);
+    const failed = await syncAndWait(dataSource, accountId);
+    const rejectedRun = failed.id;
     expect(failed.status).toBe('failed');
     expect(await accountStatus()).toBe('auth_failed');
     expect(await authFailuresCounted()).toBe(countedBefore + 1);
@@ -80,8 +77,7 @@ describe('poller: an account whose Reporting key KnowBe4 rejects (401)', () => {
     expect(await runStatuses(dataSource, accountId)).toHaveLength(2);
 
     // a run queued before the rejection was seen ends without asking KnowBe4, and is not counted again
-    const { id: leftover } = (await new SyncQueueRepository(dataSource).queueManualSync(accountId)).run;
-    const skipped = await waitForRun(dataSource, leftover);
+    const skipped = await syncAndWait(dataSource, accountId);
     expect(skipped.error).toMatch(/re-verify or replace its credentials/);
     expect(await authFailuresCounted()).toBe(countedBefore + 1);
 

@@ -160,9 +160,15 @@ export interface PollerStack {
 
 /**
  * A sandbox with one tenant (rate limits off), a migrated database of its own with an account connected to that
- * tenant, and the poller in this process (`env` over `pollerEnv`); returns once the account's first run ended.
+ * tenant (by `connectAccount`, or by `connect`, which returns the account id), and the poller in this process (`env`
+ * over `pollerEnv`); returns once the account's first run ended.
  */
-export async function startPollerStack(options: { label: string; sandboxTenant: CreateTenantOptions; env?: Record<string, string> }): Promise<PollerStack> {
+export async function startPollerStack(options: {
+  label: string;
+  sandboxTenant: CreateTenantOptions;
+  env?: Record<string, string>;
+  connect?: (ready: { database: ThrowawayDatabase; dataSource: DataSource; tenant: TenantCredentials }) => Promise<string>;
+}): Promise<PollerStack> {
   let sandbox: RunningSandbox | undefined;
   let opened: { database: ThrowawayDatabase; dataSource: DataSource } | undefined;
   let poller: INestApplicationContext | undefined;
@@ -177,7 +183,7 @@ export async function startPollerStack(options: { label: string; sandboxTenant: 
     const tenant = sandbox.createTenant({ rate_limit_profile: 'off', ...options.sandboxTenant });
     opened = await pollerDatabase(options.label);
     const { database, dataSource } = opened;
-    const accountId = await connectAccount(dataSource, tenant);
+    const accountId = options.connect ? await options.connect({ database, dataSource, tenant }) : await connectAccount(dataSource, tenant);
     const sandboxUrl = sandbox.url;
     poller = await startPollerInProcess(pollerEnv(database.url, sandboxUrl, options.env));
     const stack: PollerStack = {
