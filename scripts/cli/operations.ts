@@ -1,8 +1,14 @@
-import { OperationEntity, OperationRepository, OutboxRepository, WorkspaceRepository } from '@kb4/persistence';
+import {
+  OPERATION_STATUSES,
+  OperationEntity,
+  OperationRepository,
+  operationView,
+  OutboxRepository,
+  republishedCommand,
+  stalledScanOf,
+  WorkspaceRepository,
+} from '@kb4/persistence';
 import type { EntityManager } from 'typeorm';
-import { OPERATION_STATUSES } from '../../apps/gateway/src/provisioning/write-requests.dto';
-import { operationView } from '../../apps/gateway/src/provisioning/operation-view';
-import { republishedCommand, stalledScanOf } from '../../apps/gateway/src/provisioning/operation-reconciler';
 import { CliCommand, CliUsageError } from './context';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -10,6 +10,8 @@ export * from './credentials/credential-cipher';
 export * from './database/operation-finished-listener';
 export * from './database/savepoint';
 export * from './database/ping';
+export * from './operations/operation-view';
+export * from './operations/operation-republish';
 export * from './repositories/workspace.repository';
 export * from './repositories/integrated-account.repository';
 export * from './repositories/operation.repository';

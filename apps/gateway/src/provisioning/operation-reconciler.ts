@@ -1,12 +1,10 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { TOPICS } from '@kb4/contracts';
-import { OperationEntity, OperationRepository, OutboxRepository, StalledScan } from '@kb4/persistence';
+import { OperationEntity, OperationRepository, OutboxRepository, republishedCommand, stalledScanOf } from '@kb4/persistence';
 import { createLogger, metricsRegistry } from '@kb4/platform';
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import { GatewayConfig } from '../config/gateway.config';
 import { CommandRelay } from './command-relay';
-import { commandMessage, StoredRequest } from './write-intents';
 
 export const republishedOperations = new Counter({
   name: 'kb4_operations_republished_total',
@@ -15,24 +13,11 @@ export const republishedOperations = new Counter({
   registers: [metricsRegistry],
 });
 
-/** Operations re-published per scan transaction; a larger backlog is taken in further rounds of the same tick. */
-const SCAN_LIMIT = 200;
+// A larger backlog than one scan's limit is taken in further rounds of the same tick.
 const MAX_ROUNDS_PER_TICK = 10;
 
-/** The stall bound and backoff of GatewayConfig, as the repository's scans take them. */
-export function stalledScanOf(config: Pick<GatewayConfig, 'OPERATION_STALL_SECONDS'>): StalledScan {
-  return {
-    stallSeconds: config.OPERATION_STALL_SECONDS,
-    maxBackoffSeconds: Math.max(config.OPERATION_STALL_SECONDS, Math.min(3600, config.OPERATION_STALL_SECONDS * 64)),
-    limit: SCAN_LIMIT,
-    commandTopic: TOPICS.provisioningCommands,
-  };
-}
-
-/** The next command of an operation, built from its stored request (the same payload the gateway first sent). */
-export function republishedCommand(operation: OperationEntity): ReturnType<typeof commandMessage> {
-  return commandMessage(operation, (operation.request as StoredRequest).command, operation.attempts + 1);
-}
+// shared with the CLI's `operation retry`
+export { republishedCommand, stalledScanOf } from '@kb4/persistence';
 
 /**
  * Nothing accepted is ever lost: operations queued or running with no progress for OPERATION_STALL_SECONDS get

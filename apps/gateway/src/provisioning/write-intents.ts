@@ -1,16 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import {
-  buildCommandEvent,
   COMMAND_TYPES,
   CommandType,
   groupCommandKey,
   StoredCommand,
-  TOPICS,
   userCommandKey,
   type UnifiedUserWrite,
 } from '@kb4/contracts';
 import { canonicalJson, primaryEmailOf } from '@kb4/mapping';
-import type { OutboxMessage } from '@kb4/persistence';
 import { createHash } from 'node:crypto';
 
 /**
@@ -111,16 +107,5 @@ export function removeMemberIntent(accountId: string, group: { id: string; keyId
   };
 }
 
-/** The command CloudEvent for an operation; every publication (first or retry) gets a fresh event id. */
-export function commandMessage(
-  operation: { id: string; accountId: string },
-  command: StoredRequest['command'],
-  attempt: number,
-  now = new Date(),
-): OutboxMessage {
-  return {
-    topic: TOPICS.provisioningCommands,
-    key: command.key,
-    event: buildCommandEvent({ id: randomUUID(), operation, command, attempt, now }),
-  };
-}
+// one builder for the first publication and every re-publication (the reconciler's, the CLI's)
+export { commandMessage } from '@kb4/persistence';

@@ -28,6 +28,7 @@ import {
   UserWriteDto,
   WRITE_FIELD_LIMITS,
 } from '@kb4/contracts';
+import { OPERATION_STATUSES } from '@kb4/persistence';
 
 /** `integrated_account_id`, required on every write (the account whose KnowBe4 tenant is written). */
 export class WriteQuery {
@@ -135,7 +136,7 @@ export class AddGroupMembersRequest {
   user_ids!: string[];
 }
 
-export const OPERATION_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;
+export { OPERATION_STATUSES };
 
 export class ListOperationsQuery {
   @ApiPropertyOptional({ enum: OPERATION_STATUSES, description: '`failed` is the dead-letter view' })

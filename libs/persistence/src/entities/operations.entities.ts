@@ -77,7 +77,8 @@ export class OutboxEventEntity {
   publishedAt!: Date | null;
 }
 
-export type OperationStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+export const OPERATION_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;
+export type OperationStatus = (typeof OPERATION_STATUSES)[number];
 
 /** One provisioning write requested through the unified API. */
 @Entity({ name: 'operations' })
