@@ -65,12 +65,6 @@ export default tseslint.config(
     },
   },
   {
-    // issue 11: files being restructured in parallel; remove when they land
-    // (the poller sync split: fetchPages is still one 139-line generator at HEAD)
-    files: ['apps/poller/src/sync/walk/page-fetcher.ts'],
-    rules: { 'max-lines-per-function': 'off' },
-  },
-  {
     // issue 11, not yet fixed (known violation, not a parallel restructuring): `account connect` reuses the gateway's
     // IntegratedAccountsService (credential check against KnowBe4, AccountScope, KnowBe4ClientFactory, toAccountDto)
     // and its GatewayConfig; they move to a lib in a follow-up. Only these two files, only this rule.
