@@ -64,11 +64,4 @@ export default tseslint.config(
       'max-lines-per-function': ['error', { max: 60, IIFEs: true }],
     },
   },
-  {
-    // issue 11, not yet fixed (known violation, not a parallel restructuring): `account connect` reuses the gateway's
-    // IntegratedAccountsService (credential check against KnowBe4, AccountScope, KnowBe4ClientFactory, toAccountDto)
-    // and its GatewayConfig; they move to a lib in a follow-up. Only these two files, only this rule.
-    files: ['scripts/cli/accounts.ts', 'scripts/cli/context.ts'],
-    rules: { 'boundaries/scripts-use-no-app-internals': 'off' },
-  },
 );

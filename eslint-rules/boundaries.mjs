@@ -97,7 +97,7 @@ const rules = {
     (from, to) => from.kind === 'app' && from.name === 'knowbe4-sandbox' && to.kind === 'lib' && { to: to.name },
   ),
   'scripts-use-no-app-internals': importRule(
-    'scripts (CLI, npm start) use libs or the HTTP API, never app internals',
+    'scripts (npm start, migrations) use libs or the HTTP API, never app internals',
     'boundaries/scripts-use-no-app-internals: scripts may not import apps/{{to}} ({{specifier}}); use a lib or the HTTP API',
     (from, to) => from.kind === 'scripts' && to.kind === 'app' && { to: to.name },
   ),

@@ -19,7 +19,7 @@ describe('operator CLI (npm run cli)', () => {
     new Promise((done) => {
       execFile(
         process.execPath,
-        ['-r', '@swc-node/register', 'scripts/cli.ts', ...args],
+        ['-r', '@swc-node/register', 'apps/gateway/src/cli/main.ts', ...args],
         {
           cwd: resolve(__dirname, '../..'),
           env: { ...process.env, DATABASE_URL: database.url, CREDENTIALS_KEY: credentialsKey, KNOWBE4_BASE_URL_OVERRIDE: sandbox.url, KNOWBE4_PACING: 'off' },

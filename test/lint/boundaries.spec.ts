@@ -51,7 +51,7 @@ const cases = {
   sqlInApp: probe('apps/provisioner/src/boundary-probe.ts', SQL),
   sqlInTest: probe('test/provisioner/boundary-probe.spec.ts', SQL),
   sqlInPersistence: probe('libs/persistence/src/boundary-probe.ts', SQL),
-  scriptImportsGateway: probe('scripts/cli/boundary-probe.ts', GATEWAY_INTERNAL),
+  scriptImportsGateway: probe('scripts/local-stack/boundary-probe.ts', GATEWAY_INTERNAL),
   testImportsGateway: probe('test/gateway/boundary-probe.spec.ts', GATEWAY_INTERNAL),
 };
 const rulesOf = (problems: Problem[]) => problems.map((p) => p.ruleId);

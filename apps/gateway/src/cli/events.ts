@@ -9,7 +9,7 @@ const KNOWN_TOPICS: string[] = Object.values(TOPICS);
 
 // With no KAFKA_BROKERS, follow the broker of the local stack that `npm start` recorded.
 function brokersOf(configured: string): string[] {
-  const demo = join(resolve(process.env.KB4_LOCAL_DIR ?? join(__dirname, '../../.local')), 'demo.json');
+  const demo = join(resolve(process.env.KB4_LOCAL_DIR ?? join(__dirname, '../../../../.local')), 'demo.json');
   if (!process.env.KAFKA_BROKERS && existsSync(demo)) {
     return (JSON.parse(readFileSync(demo, 'utf8')) as { kafka_brokers: string }).kafka_brokers.split(',');
   }

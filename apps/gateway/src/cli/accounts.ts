@@ -1,10 +1,10 @@
 import { isKnowBe4Region, SharedRatePacerRegistry } from '@kb4/knowbe4';
 import { AccountAdminRepository, IntegratedAccountRepository, RateBudgetRepository, SyncQueueRepository, WorkspaceRepository } from '@kb4/persistence';
 import { ApiError } from '@kb4/platform';
-import { AccountScope } from '../../apps/gateway/src/accounts/account-scope';
-import { toAccountDto } from '../../apps/gateway/src/accounts/integrated-account.dto';
-import { IntegratedAccountsService } from '../../apps/gateway/src/accounts/integrated-accounts.service';
-import { KnowBe4ClientFactory } from '../../apps/gateway/src/accounts/knowbe4-clients';
+import { AccountScope } from '../accounts/account-scope';
+import { toAccountDto } from '../accounts/integrated-account.dto';
+import { IntegratedAccountsService } from '../accounts/integrated-accounts.service';
+import { KnowBe4ClientFactory } from '../accounts/knowbe4-clients';
 import { CliCommand, CliUsageError } from './context';
 
 async function requireWorkspace(workspaces: WorkspaceRepository, id: string): Promise<void> {

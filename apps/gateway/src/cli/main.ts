@@ -1,13 +1,14 @@
 import 'reflect-metadata';
 import { ConfigValidationError } from '@kb4/platform';
-import { accountCommands, describeCliError } from './cli/accounts';
-import { CliCommand, CliUsageError, createCliContext } from './cli/context';
-import { eventCommands } from './cli/events';
-import { operationCommands } from './cli/operations';
-import { workspaceCommands } from './cli/workspaces';
+import { accountCommands, describeCliError } from './accounts';
+import { CliCommand, CliUsageError, createCliContext } from './context';
+import { eventCommands } from './events';
+import { operationCommands } from './operations';
+import { workspaceCommands } from './workspaces';
 
 /**
- * `npm run cli -- <noun> <verb> [--flags]`: operator commands. Each `scripts/cli/*.ts` exports a list of
+ * `npm run cli -- <noun> <verb> [--flags]`: the gateway's operator commands — a second entry point of the gateway
+ * app (beside main.ts), so `account connect` runs the very service the API uses, credential check included. Each `apps/gateway/src/cli/*.ts` exports a list of
  * commands; register a new list with one line below.
  */
 const COMMANDS: CliCommand[] = [

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { DataSource } from 'typeorm';
 import { CredentialCipher, createDataSource } from '@kb4/persistence';
 import { loadConfig } from '@kb4/platform';
-import { GatewayConfig } from '../../apps/gateway/src/config/gateway.config';
+import { GatewayConfig } from '../config/gateway.config';
 
 export class CliUsageError extends Error {}
 
@@ -56,7 +56,7 @@ export interface CliCommand {
 
 // Local runs keep their key in .local/credentials.key (npm start writes it); production passes CREDENTIALS_KEY.
 function credentialsKeyFromLocalRun(): string | undefined {
-  const path = join(resolve(process.env.KB4_LOCAL_DIR ?? join(__dirname, '../../.local')), 'credentials.key');
+  const path = join(resolve(process.env.KB4_LOCAL_DIR ?? join(__dirname, '../../../../.local')), 'credentials.key');
   return existsSync(path) ? readFileSync(path, 'utf8').trim() : undefined;
 }
 
