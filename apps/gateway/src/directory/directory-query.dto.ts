@@ -116,6 +116,11 @@ export class ListUsersQuery extends UnifiedListParams {
   @IsFilterText()
   email?: string;
 
+  @ApiPropertyOptional({ description: 'KnowBe4 employee_number, exact (leading zeros count)', example: '000042' })
+  @IsOptional()
+  @IsFilterText(255)
+  external_id?: string;
+
   @ApiPropertyOptional({ example: 'Ada' })
   @IsOptional()
   @IsFilterText(200)
@@ -164,6 +169,13 @@ export class ListGroupMembersQuery extends UnifiedListParams {
   @ApiPropertyOptional({ enum: sortOptions(USER_SORT_FIELDS) })
   @IsOptional()
   @IsIn(sortOptions(USER_SORT_FIELDS))
+  sort_by?: string;
+}
+
+export class ListUserGroupsQuery extends UnifiedListParams {
+  @ApiPropertyOptional({ enum: sortOptions(GROUP_SORT_FIELDS), description: 'Default: mirror order (stable). A leading "-" sorts descending.' })
+  @IsOptional()
+  @IsIn(sortOptions(GROUP_SORT_FIELDS))
   sort_by?: string;
 }
 

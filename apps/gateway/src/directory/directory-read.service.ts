@@ -12,6 +12,7 @@ import {
   GetUserQuery,
   ListGroupMembersQuery,
   ListGroupsQuery,
+  ListUserGroupsQuery,
   ListUsersQuery,
   RECORD_ID,
   UnifiedListParams,
@@ -89,6 +90,7 @@ export class DirectoryReadService {
     const filters = {
       status: query.status,
       email: query.email,
+      externalId: query.external_id,
       firstName: query.first_name,
       lastName: query.last_name,
       department: query.department,
@@ -105,6 +107,16 @@ export class DirectoryReadService {
     if (groupRemoteId === undefined) throw recordNotFound('group');
     const filters = { status: query.status, groupRemoteId: groupRemoteId ?? '-1', updatedAt: timeRangeOf(query) };
     return this.listPage(workspaceId, accountId, `members:${groupRemoteId}`, query, filters, (request) => this.mirror.listUsers(request as PageRequest<UserSortField>, filters));
+  }
+
+  /** The groups a user belongs to; a user no sync has seen yet (no Reporting id) has none in the mirror. */
+  async listUserGroups(workspaceId: string, userId: string, query: ListUserGroupsQuery): Promise<string> {
+    const accountId = await this.scope.assertAccount(workspaceId, query.integrated_account_id);
+    if (!RECORD_ID.test(userId)) throw recordNotFound('user');
+    const userRemoteId = await asClientErrors(() => this.mirror.userRemoteIdOf(accountId, userId));
+    if (userRemoteId === undefined) throw recordNotFound('user');
+    const filters = { memberRemoteId: userRemoteId ?? '-1', updatedAt: timeRangeOf(query) };
+    return this.listPage(workspaceId, accountId, `user-groups:${userRemoteId}`, query, filters, (request) => this.mirror.listGroups(request as PageRequest<GroupSortField>, filters));
   }
 
   async listGroups(workspaceId: string, query: ListGroupsQuery): Promise<string> {

@@ -5,9 +5,9 @@ import { requestIdOf } from '@kb4/platform';
 import { RequiresApiKey } from '../auth/api-key.guard';
 import { CurrentWorkspace } from '../auth/current-workspace.decorator';
 import { ErrorResponseDto } from '../http/error-response.dto';
-import { GetUserQuery, ListUsersQuery } from './directory-query.dto';
+import { GetUserQuery, ListUserGroupsQuery, ListUsersQuery } from './directory-query.dto';
 import { DirectoryReadService } from './directory-read.service';
-import { UnifiedUserDto, UnifiedUserListDto } from './unified-records.dto';
+import { UnifiedGroupListDto, UnifiedUserDto, UnifiedUserListDto } from './unified-records.dto';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -30,6 +30,19 @@ export class UnifiedUsersController {
   @ApiOkResponse({ type: UnifiedUserListDto })
   list(@CurrentWorkspace() workspaceId: string, @Query() query: ListUsersQuery): Promise<string> {
     return this.directory.listUsers(workspaceId, query);
+  }
+
+  @Get(':id/groups')
+  @Header('content-type', JSON_TYPE)
+  @ApiOperation({
+    operationId: 'unified_user_groups_list',
+    summary: 'List the groups of a user',
+    description: 'Served from the mirror, paged like /groups/{id}/members. A user created through SCIM that no sync has seen yet lists no groups.',
+  })
+  @ApiParam({ name: 'id', description: 'Unified id (KnowBe4 Reporting id) or SCIM id', example: '2147483690' })
+  @ApiOkResponse({ type: UnifiedGroupListDto })
+  groups(@CurrentWorkspace() workspaceId: string, @Param('id') id: string, @Query() query: ListUserGroupsQuery): Promise<string> {
+    return this.directory.listUserGroups(workspaceId, id, query);
   }
 
   @Get(':id')

@@ -1,11 +1,23 @@
 import { Body, Controller, Delete, Inject, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { WRITE_FIELD_LIMITS } from '@kb4/contracts';
 import type { OperationView } from './operation-view';
 import { ProvisioningService } from './provisioning.service';
 import { UnifiedWrite, UnifiedWriteContext, UnifiedWriteRoutes } from './unified-write.decorator';
 import { answerWrite } from './write-responses';
 import { UserWriteRequest, WriteQuery } from './write-requests.dto';
+
+const L = WRITE_FIELD_LIMITS;
+
+/** What a user write can hit in KnowBe4, in the operation descriptions of openapi.json. */
+const KNOWBE4_WRITE_LIMITS = [
+  'KnowBe4 limits a write can hit (refused with 400 rather than dropped silently):',
+  '- Email aliases: KnowBe4 SCIM strips them, so an `emails` entry of type `alias` is refused; send the primary email only. An entry without `type` is `work`; the primary one (or `username`) is the KnowBe4 login.',
+  '- Phone extensions: SCIM has no attribute for them, so a non-empty `phones[].extension` is refused.',
+  '- `employee_start_date`, risk scores, `remote_data` and other read-only fields cannot be written through SCIM and are refused as unknown.',
+  `- Lengths: emails up to ${L.email} characters, names and other text up to ${L.text}, phone numbers ${L.phoneNumber}, languages ${L.language} each (at most ${L.languages}); at most ${L.emails} emails, ${L.phones} phones and ${L.organizations} organizations (KnowBe4 stores only the first organization).`,
+].join('\n');
 
 /** Writes of /unified/user-directory/users: each answers 202 with the operation that applies it over SCIM. */
 @UnifiedWriteRoutes({
@@ -17,7 +29,7 @@ export class UserWritesController {
   constructor(@Inject(ProvisioningService) private readonly provisioning: ProvisioningService) {}
 
   @Post()
-  @ApiOperation({ operationId: 'unified_users_create', summary: 'Create a user (SCIM; an existing userName is adopted and updated)' })
+  @ApiOperation({ operationId: 'unified_users_create', summary: 'Create a user (SCIM; an existing userName is adopted and updated)', description: KNOWBE4_WRITE_LIMITS })
   @ApiBody({ type: UserWriteRequest })
   async create(
     @UnifiedWrite() write: UnifiedWriteContext,
@@ -30,7 +42,7 @@ export class UserWritesController {
   }
 
   @Patch(':id')
-  @ApiOperation({ operationId: 'unified_users_update', summary: 'Update a user; only the fields sent are written, null clears' })
+  @ApiOperation({ operationId: 'unified_users_update', summary: 'Update a user; only the fields sent are written, null clears', description: KNOWBE4_WRITE_LIMITS })
   @ApiBody({ type: UserWriteRequest })
   async update(
     @UnifiedWrite() write: UnifiedWriteContext,

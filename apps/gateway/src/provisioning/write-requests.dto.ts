@@ -43,13 +43,18 @@ const TEXT = { type: String, nullable: true, maxLength: L.text } as const;
 // Schemas only: validation is the @kb4/contracts classes' (the same the provisioner checks commands with).
 class EmailWrite {
   @ApiProperty({ maxLength: L.email, format: 'email', example: 'ada.lovelace@example.com' }) email!: string;
-  @ApiProperty({ enum: ['work', 'alias'] }) type!: string;
-  @ApiProperty() is_primary!: boolean;
+  @ApiPropertyOptional({
+    enum: ['work', 'alias'],
+    default: 'work',
+    description: 'Optional (Truto\'s unified shape): an entry without a type is `work`. `alias` is refused with 400: KnowBe4 SCIM strips email aliases, so one could never be stored',
+  })
+  type?: string;
+  @ApiProperty({ description: 'The primary entry is the KnowBe4 login (userName); other `work` entries are not stored by KnowBe4' }) is_primary!: boolean;
 }
 
 class PhoneWrite {
   @ApiProperty({ minLength: 1, maxLength: L.phoneNumber, example: '+44 20 7946 0000' }) number!: string;
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: L.phoneExtension }) extension?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: L.phoneExtension, description: 'Must be null or empty: KnowBe4 SCIM has no attribute for extensions, so a value is refused with 400' }) extension?: string | null;
   @ApiProperty({ enum: ['work', 'mobile'] }) type!: string;
 }
 

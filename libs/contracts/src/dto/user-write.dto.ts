@@ -37,8 +37,9 @@ export class EmailDto implements UnifiedEmail {
   @MaxLength(L.email)
   email!: string;
 
+  // Truto's unified email has no required type: an entry without one is the work (login) email
   @IsIn(['work', 'alias'])
-  type!: UnifiedEmail['type'];
+  type: UnifiedEmail['type'] = 'work';
 
   @IsBoolean()
   is_primary!: boolean;

@@ -19,6 +19,8 @@ export interface UserFilters {
   firstName?: string;
   lastName?: string;
   department?: string;
+  /** KnowBe4 employee_number (unified `external_id`), exact. */
+  externalId?: string;
   /** Reporting id of a group the user must belong to. */
   groupRemoteId?: string;
   updatedAt?: TimeRange;
@@ -26,6 +28,8 @@ export interface UserFilters {
 
 export interface GroupFilters {
   name?: string;
+  /** Reporting id of a user the group must contain. */
+  memberRemoteId?: string;
   updatedAt?: TimeRange;
 }
 
@@ -136,6 +140,7 @@ export class DirectoryReadRepository {
     statement.where.push(`t.account_id = ${statement.param(request.accountId, '::uuid')}`);
     if (filters.status) statement.where.push(`t.status = ${statement.param(filters.status)}`);
     if (filters.email !== undefined) statement.where.push(`t.email_lower = lower(${statement.param(filters.email)})`);
+    if (filters.externalId !== undefined) statement.where.push(`t.employee_number = ${statement.param(filters.externalId)}`);
     if (filters.firstName !== undefined) statement.where.push(`t.first_name = ${statement.param(filters.firstName)}`);
     if (filters.lastName !== undefined) statement.where.push(`t.last_name = ${statement.param(filters.lastName)}`);
     if (filters.department !== undefined) {
@@ -156,6 +161,11 @@ export class DirectoryReadRepository {
     const statement = new Statement();
     statement.where.push(`t.account_id = ${statement.param(request.accountId, '::uuid')}`);
     if (filters.name !== undefined) statement.where.push(`t.name = ${statement.param(filters.name)}`);
+    if (filters.memberRemoteId !== undefined) {
+      statement.where.push(
+        `EXISTS (SELECT 1 FROM directory_group_members m WHERE m.account_id = t.account_id AND m.user_remote_id = ${statement.param(filters.memberRemoteId, '::bigint')} AND m.group_remote_id = t.remote_id)`,
+      );
+    }
     addTimeRange(statement, 't.updated_at', filters.updatedAt);
     return this.page(GROUPS, statement, request);
   }
@@ -172,6 +182,13 @@ export class DirectoryReadRepository {
   /** Reporting id of a group addressed by its unified or SCIM id; `undefined` when the mirror has no such group. */
   async groupRemoteIdOf(accountId: string, id: string): Promise<string | null | undefined> {
     const { text, values } = identityQuery(GROUPS, accountId, id, 't.remote_id::text AS remote_id');
+    const { rows } = await this.pool.query<{ remote_id: string | null }>({ name: statementName(text), text, values });
+    return rows.length ? rows[0].remote_id : undefined;
+  }
+
+  /** Reporting id of a user addressed by its unified or SCIM id; `undefined` when the mirror has no such user. */
+  async userRemoteIdOf(accountId: string, id: string): Promise<string | null | undefined> {
+    const { text, values } = identityQuery(USERS, accountId, id, 't.remote_id::text AS remote_id');
     const { rows } = await this.pool.query<{ remote_id: string | null }>({ name: statementName(text), text, values });
     return rows.length ? rows[0].remote_id : undefined;
   }
