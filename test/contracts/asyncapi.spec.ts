@@ -1,0 +1,132 @@
+import { readFileSync } from 'node:fs';
+import { DiagnosticSeverity, Parser } from '@asyncapi/parser';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import {
+  ALL_EVENT_TYPES,
+  COMMAND_TYPES,
+  DIRECTORY_EVENT_TYPES,
+  SYNC_RECORD_EVENT_TYPES,
+  TOPICS,
+  buildCloudEvent,
+  directoryEventKey,
+  emptySyncRunCounts,
+  integratedAccountSource,
+  toKafkaMessage,
+  userCommandKey,
+} from '@kb4/contracts';
+import { ASYNCAPI_PATH, generateAsyncApiYaml } from '../../scripts/asyncapi/generate-asyncapi';
+
+const committed = readFileSync(ASYNCAPI_PATH, 'utf8');
+
+let parsing: ReturnType<Parser['parse']> | undefined;
+/** The committed file, parsed once for every test. */
+function parsed(): ReturnType<Parser['parse']> {
+  parsing ??= new Parser().parse(committed);
+  return parsing;
+}
+
+describe('asyncapi.yaml (the Kafka contract for consumers in any language)', () => {
+  it('is exactly what `npm run asyncapi` generates from libs/contracts today (no drift)', () => {
+    expect(committed).toBe(generateAsyncApiYaml());
+  });
+
+  it('parses as AsyncAPI 3.0 with no errors and no warnings', async () => {
+    const { document, diagnostics } = await parsed();
+    const problems = diagnostics
+      // errors (0) and warnings (1); info and hints (such as 'AsyncAPI 3.1 exists') are fine
+      .filter((d) => Number(d.severity) <= Number(DiagnosticSeverity.Warning))
+      .map((d) => `${d.code} ${d.path.join('.')}: ${d.message}`);
+    expect(problems).toEqual([]);
+    expect(document?.version()).toBe('3.0.0');
+  });
+
+  it('names every topic in TOPICS as a channel address and every event/command type as a message', async () => {
+    const { document } = await parsed();
+    const addresses = document!.channels().all().map((channel) => channel.address());
+    expect([...addresses].sort()).toEqual(Object.values(TOPICS).sort());
+    const messageNames = document!.components().messages().all().map((message) => message.name());
+    expect([...messageNames].sort()).toEqual([...ALL_EVENT_TYPES].sort());
+    const onChannels = document!.channels().all().flatMap((channel) => channel.messages().all().map((m) => m.name()));
+    expect(new Set(onChannels)).toEqual(new Set(ALL_EVENT_TYPES));
+  });
+
+  describe('validates real events built by the contracts against the published schemas', () => {
+    const ACCOUNT = 'acc_1';
+    const source = integratedAccountSource(ACCOUNT);
+    const time = '2026-11-28T03:00:00.000Z';
+    const user = { id: '42', status: 'active', emails: [{ email: 'ada@example.com', type: 'work', is_primary: true }], groups: [] };
+    const cases = [
+      {
+        topic: TOPICS.directoryEvents,
+        key: directoryEventKey(ACCOUNT, 'user', 42),
+        type: DIRECTORY_EVENT_TYPES.userUpdated,
+        data: {
+          integrated_account_id: ACCOUNT,
+          sync_run_id: 'run_1',
+          remote_id: '42',
+          user,
+          changes: [{ field: 'title', from: null, to: 'CTO' }],
+        },
+      },
+      {
+        topic: TOPICS.provisioningCommands,
+        key: userCommandKey(ACCOUNT, 'Ada@Example.com'),
+        type: COMMAND_TYPES.updateUser,
+        data: {
+          operation_id: 'op_1',
+          integrated_account_id: ACCOUNT,
+          attempt: 1,
+          user_name: 'ada@example.com',
+          user_id: '42',
+          scim_id: null,
+          changes: { title: null, manager: null, emails: [{ email: 'ada@example.com', type: 'work', is_primary: true }] },
+        },
+      },
+      {
+        topic: TOPICS.syncRuns,
+        key: ACCOUNT,
+        type: 'knowbe4.sync_run.completed',
+        data: {
+          integrated_account_id: ACCOUNT,
+          sync_run_id: 'run_1',
+          trigger: 'manual',
+          started_at: time,
+          completed_at: time,
+          complete: true,
+          counts: emptySyncRunCounts(),
+        },
+      },
+      {
+        topic: TOPICS.syncRuns,
+        key: ACCOUNT,
+        type: SYNC_RECORD_EVENT_TYPES.recordSkipped,
+        data: { integrated_account_id: ACCOUNT, sync_run_id: 'run_1', entity: 'user', remote_id: '7', page: 2, reason: 'too_large' },
+      },
+    ];
+
+    it.each(cases)('$type on $topic: payload, headers and key match', async ({ topic, key, type, data }) => {
+      const { document } = await parsed();
+      const channel = document!.channels().all().find((c) => c.address() === topic)!;
+      const message = channel.messages().all().find((m) => m.name() === type)!;
+      expect(message).toBeDefined();
+      const kafka = toKafkaMessage(buildCloudEvent({ id: 'evt_1', type, source, time, data }), key);
+      const ajv = new Ajv({ strict: false, allErrors: true });
+      addFormats(ajv);
+      expect(ajv.validate(message.payload()!.json(), JSON.parse(kafka.value)) ? [] : ajv.errors).toEqual([]);
+      expect(ajv.validate(message.headers()!.json(), kafka.headers) ? [] : ajv.errors).toEqual([]);
+      const keySchema = message.bindings().get('kafka')!.value<{ key: object }>().key;
+      expect(ajv.validate(keySchema, kafka.key) ? [] : ajv.errors).toEqual([]);
+    });
+
+    it('refuses an event whose data breaks its schema (a skipped record with an unknown reason)', async () => {
+      const { document } = await parsed();
+      const message = document!.components().messages().all().find((m) => m.name() === SYNC_RECORD_EVENT_TYPES.recordSkipped)!;
+      const data = { integrated_account_id: ACCOUNT, sync_run_id: 'run_1', entity: 'user', remote_id: '7', page: 2, reason: 'secret' };
+      const event = buildCloudEvent({ id: 'evt_2', type: SYNC_RECORD_EVENT_TYPES.recordSkipped, source, time, data });
+      const ajv = new Ajv({ strict: false });
+      addFormats(ajv);
+      expect(ajv.validate(message.payload()!.json(), event)).toBe(false);
+    });
+  });
+});
