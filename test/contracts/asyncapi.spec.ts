@@ -5,15 +5,20 @@ import addFormats from 'ajv-formats';
 import {
   ALL_EVENT_TYPES,
   COMMAND_TYPES,
+  DEAD_LETTER_TYPES,
   DIRECTORY_EVENT_TYPES,
+  OPERATION_RESULT_TYPES,
   SYNC_RECORD_EVENT_TYPES,
   TOPICS,
   buildCloudEvent,
+  buildCommandEvent,
   directoryEventKey,
   emptySyncRunCounts,
   integratedAccountSource,
   toKafkaMessage,
   userCommandKey,
+  validateEventData,
+  type StoredCommand,
 } from '@kb4/contracts';
 import { ASYNCAPI_PATH, generateAsyncApiYaml } from '../../scripts/asyncapi/generate-asyncapi';
 
@@ -56,6 +61,11 @@ describe('asyncapi.yaml (the Kafka contract for consumers in any language)', () 
     const source = integratedAccountSource(ACCOUNT);
     const time = '2026-11-28T03:00:00.000Z';
     const user = { id: '42', status: 'active', emails: [{ email: 'ada@example.com', type: 'work', is_primary: true }], groups: [] };
+    const createUser: StoredCommand = {
+      type: COMMAND_TYPES.createUser,
+      key: userCommandKey(ACCOUNT, 'grace@example.com'),
+      payload: { user_name: 'grace@example.com', user: { username: 'grace@example.com', first_name: 'Grace', manager: null } },
+    };
     const cases = [
       {
         topic: TOPICS.directoryEvents,
@@ -98,6 +108,39 @@ describe('asyncapi.yaml (the Kafka contract for consumers in any language)', () 
         },
       },
       {
+        topic: TOPICS.provisioningCommands,
+        key: createUser.key,
+        type: COMMAND_TYPES.createUser,
+        data: buildCommandEvent({ id: 'evt_c', operation: { id: 'op_2', accountId: ACCOUNT }, command: createUser, attempt: 1 }).data,
+      },
+      {
+        topic: TOPICS.provisioningResults,
+        key: createUser.key,
+        type: OPERATION_RESULT_TYPES.failed,
+        data: {
+          operation_id: 'op_2',
+          integrated_account_id: ACCOUNT,
+          command_type: COMMAND_TYPES.createUser,
+          attempt: 3,
+          completed_at: time,
+          error: { code: 'rate_limit_error', message: 'KnowBe4 answered 429', retryable: true, status: 429 },
+        },
+      },
+      {
+        topic: TOPICS.provisioningDlq,
+        key: createUser.key,
+        type: DEAD_LETTER_TYPES.deadLettered,
+        data: {
+          command: buildCommandEvent({ id: 'evt_c', operation: { id: 'op_2', accountId: ACCOUNT }, command: createUser, attempt: 5 }),
+          error: { code: 'remote_error', message: 'KnowBe4 answered 503', retryable: true, status: 503 },
+          attempts: 5,
+          dead_lettered_at: time,
+          source_topic: TOPICS.provisioningCommands,
+          source_partition: 0,
+          source_offset: '17',
+        },
+      },
+      {
         topic: TOPICS.syncRuns,
         key: ACCOUNT,
         type: SYNC_RECORD_EVENT_TYPES.recordSkipped,
@@ -110,6 +153,8 @@ describe('asyncapi.yaml (the Kafka contract for consumers in any language)', () 
       const channel = document!.channels().all().find((c) => c.address() === topic)!;
       const message = channel.messages().all().find((m) => m.name() === type)!;
       expect(message).toBeDefined();
+      // the sample is valid for the DTO the producer and consumer use, so DTO and schema agree on it
+      expect(validateEventData({ type, data })).toMatchObject({ ok: true });
       const kafka = toKafkaMessage(buildCloudEvent({ id: 'evt_1', type, source, time, data }), key);
       const ajv = new Ajv({ strict: false, allErrors: true });
       addFormats(ajv);
