@@ -65,12 +65,18 @@ export const TOPIC_DESCRIPTIONS: Record<TopicName, TopicDescription> = {
 
 const SCHEMA_REF = '#/components/schemas/';
 
-/** class-validator's @IsOptional accepts null as well as absence (`null` clears a field), so the schema must too. */
-function allowNullWhenOptional(schema: Json): Json {
-  const required = new Set((schema.required as string[] | undefined) ?? []);
+/**
+ * The schema accepts what class-validator accepts: @IsOptional allows null as well as absence (`null` clears a
+ * field), and an @Allow-only property (`{}`, e.g. a change's `from`) may be absent.
+ */
+function acceptWhatTheValidatorAccepts(schema: Json): Json {
   const properties = (schema.properties ?? {}) as Record<string, Json>;
+  const anyValue = (name: string): boolean => properties[name] !== undefined && Object.keys(properties[name]).length === 0;
+  const required = ((schema.required as string[] | undefined) ?? []).filter((name) => !anyValue(name));
+  if (required.length > 0) schema.required = required;
+  else delete schema.required;
   for (const [name, property] of Object.entries(properties)) {
-    if (required.has(name)) continue;
+    if (required.includes(name)) continue;
     if (typeof property.type === 'string') property.type = [property.type, 'null'];
     else if (typeof property.$ref === 'string') properties[name] = { anyOf: [property, { type: 'null' }] };
   }
@@ -91,7 +97,7 @@ export function dataSchemas(): Record<string, Json> {
     for (const match of JSON.stringify(schemas[name]).matchAll(/#\/components\/schemas\/(\w+)/g)) visit(match[1]);
   };
   used.forEach(visit);
-  return Object.fromEntries([...reachable].sort().map((name) => [name, allowNullWhenOptional(schemas[name])]));
+  return Object.fromEntries([...reachable].sort().map((name) => [name, acceptWhatTheValidatorAccepts(schemas[name])]));
 }
 
 function envelopeSchema(type: EventType, dataClass: string): Json {

@@ -76,7 +76,8 @@ describe('asyncapi.yaml (the Kafka contract for consumers in any language)', () 
           sync_run_id: 'run_1',
           remote_id: '42',
           user,
-          changes: [{ field: 'title', from: null, to: 'CTO' }],
+          // `from: undefined` (a field that had no value) is absent once serialised
+          changes: [{ field: 'title', from: null, to: 'CTO' }, { field: 'department', to: 'Research' }],
         },
       },
       {
