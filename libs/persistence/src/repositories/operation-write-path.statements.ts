@@ -72,3 +72,14 @@ export const FINISH_CREATED_USER = new PreparedStatement<{ mirrored: string }>(
        SELECT (SELECT count(*) FROM mirrored) AS mirrored, (SELECT count(*) FROM finished) AS finished,
               (SELECT count(*) FROM processed) AS processed, (SELECT count(*) FROM events) AS events`,
 );
+
+// Runs before every command: the unfinished operations of the same target accepted before this one, oldest first.
+export const UNFINISHED_PREDECESSORS = new PreparedStatement<OperationEntity>(
+  'kb4_unfinished_predecessors',
+  `SELECT ${OPERATION_COLUMNS} FROM operations WHERE id IN (
+     SELECT o.id FROM operations p
+       JOIN operations o ON o.account_id = p.account_id AND o.target_key = p.target_key
+                        AND o.status IN ('queued', 'running') AND (o.created_at, o.id) < (p.created_at, p.id)
+      WHERE p.id = $1 ORDER BY o.created_at, o.id LIMIT $2)
+    ORDER BY created_at, id`,
+);

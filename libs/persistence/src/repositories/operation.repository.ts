@@ -4,7 +4,7 @@ import { OperationEntity, OperationStatus } from '../entities/operations.entitie
 import type { OutboxMessage } from '../outbox/outbox.repository';
 import { outboxInsertParameters } from '../outbox/outbox-insert';
 import { MirrorUserWrite, unmatchedUserInsertParameters, UserMirrorKeys } from './operation-mirror.repository';
-import { CLAIM_ATTEMPT, FINISH_CREATED_USER, FINISH_WITH_EVENTS, OPERATION_COLUMNS, RECORD_WITH_COMMAND } from './operation-write-path.statements';
+import { CLAIM_ATTEMPT, FINISH_CREATED_USER, FINISH_WITH_EVENTS, OPERATION_COLUMNS, RECORD_WITH_COMMAND, UNFINISHED_PREDECESSORS } from './operation-write-path.statements';
 
 /** Postgres channel the operations trigger notifies when an operation reaches a final status. */
 export const OPERATION_FINISHED_CHANNEL = 'kb4_operation_finished';
@@ -124,15 +124,7 @@ export class OperationRepository {
    * apply in the order accepted, so a newer command waits for (applies first) any older one that was lost or delayed.
    */
   async unfinishedPredecessors(operationId: string, limit = 50): Promise<OperationEntity[]> {
-    const rows: OperationEntity[] = await this.dataSource.query(
-      `SELECT ${OPERATION_COLUMNS} FROM operations WHERE id IN (
-         SELECT o.id FROM operations p
-           JOIN operations o ON o.account_id = p.account_id AND o.target_key = p.target_key
-                            AND o.status IN ('queued', 'running') AND (o.created_at, o.id) < (p.created_at, p.id)
-          WHERE p.id = $1 ORDER BY o.created_at, o.id LIMIT $2)
-        ORDER BY created_at, id`,
-      [operationId, limit],
-    );
+    const rows = await UNFINISHED_PREDECESSORS.run(this.dataSource, [operationId, limit]);
     return rows.map((columns) => Object.assign(new OperationEntity(), columns));
   }
 
