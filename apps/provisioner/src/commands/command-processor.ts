@@ -1,5 +1,4 @@
 import {
-  buildCommandEvent,
   COMMAND_TYPES,
   CommandType,
   deterministicEventId,
@@ -7,12 +6,11 @@ import {
   IncomingKafkaMessage,
   InvalidCloudEventMessageError,
   ProvisioningCommandBase,
-  StoredCommand,
   validateEventData,
   type CloudEventEnvelope,
 } from '@kb4/contracts';
 import { backoffDelayMs } from '@kb4/knowbe4';
-import { AttemptClaim, inSavepoint, OperationMirrorRepository, OperationRepository, OutboxMessage, OutboxRepository } from '@kb4/persistence';
+import { AttemptClaim, inSavepoint, OperationMirrorRepository, OperationRepository, OutboxMessage, OutboxRepository, republishedCommand } from '@kb4/persistence';
 import type { Logger } from 'pino';
 import { DataSource, EntityManager } from 'typeorm';
 import { deadLetterEvent, failedEvent, succeededEvent, type CommandCoordinates, type ResultBase } from '../outcomes/outcome-events';
@@ -140,21 +138,14 @@ export class CommandProcessor {
   private async applyUnfinishedPredecessors(operationId: string, coordinates: CommandCoordinates, signal: AbortSignal, abortCalls?: AbortSignal): Promise<void> {
     const predecessors = UUID.test(operationId) ? await this.deps.operations.unfinishedPredecessors(operationId) : [];
     for (const operation of predecessors) {
-      const stored = (operation.request as { command?: StoredCommand }).command;
-      if (!stored || !COMMAND_TYPE_VALUES.includes(stored.type)) continue;
-      const event = buildCommandEvent({
-        id: deterministicEventId(['in-order', operation.id, String(operation.republishCount)]),
-        operation: { id: operation.id, accountId: operation.accountId },
-        command: stored,
-        attempt: operation.attempts + 1,
-      });
-      const validation = validateEventData(event);
+      const { event } = republishedCommand(operation);
+      const validation = COMMAND_TYPE_VALUES.includes(event.type) ? validateEventData(event) : { ok: false as const };
       if (!validation.ok) continue; // its own delivery dead-letters it
       this.deps.logger.info(
         { operation_id: operation.id, before_operation_id: operationId },
         'applying an older unfinished operation of the same target first (its command was lost or delayed)',
       );
-      await this.apply(stored.type, event, validation.value as ProvisioningCommandBase, { ...coordinates, commandId: processedKeyOf(event.id) }, signal, abortCalls);
+      await this.apply(event.type as CommandType, event, validation.value as ProvisioningCommandBase, { ...coordinates, commandId: processedKeyOf(event.id) }, signal, abortCalls);
     }
   }
 
