@@ -1,26 +1,21 @@
-import { applyDecorators, CanActivate, ExecutionContext, Inject, Injectable, UseGuards } from '@nestjs/common';
+import { applyDecorators, CanActivate, ExecutionContext, Injectable, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ApiError } from '@kb4/platform';
-import { ApiKeyAuthenticator, apiKeyFingerprint } from './api-key-authenticator';
-import { authRejectedOf, bearerTokenOf, keyFingerprintOf, setWorkspaceOf, workspaceOf } from './request-context';
+import { bearerTokenOf, workspaceOf } from './request-context';
 import { ErrorResponseDto } from '../http/error-response.dto';
 
-/** `Authorization: Bearer <api key>` → the key's workspace on the request; 401 in the one error shape otherwise. */
+/**
+ * Answers for what ApiKeyMiddleware found (it authenticates every request but health and metrics before the body is
+ * read, with the failed-authentication limit): the key's workspace, or 401 in the one error shape.
+ */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
-  constructor(@Inject(ApiKeyAuthenticator) private readonly authenticator: ApiKeyAuthenticator) {}
-
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<Request>();
-    if (workspaceOf(request)) return true; // ApiKeyMiddleware authenticated it
-    const token = bearerTokenOf(request);
-    if (!token) throw new ApiError(401, 'missing or malformed Authorization header; send "Authorization: Bearer <api key>"');
-    if (authRejectedOf(request)) throw new ApiError(401, 'the API key is not valid or has been revoked');
-    const workspaceId = await this.authenticator.workspaceFor(token, keyFingerprintOf(request) ?? apiKeyFingerprint(token));
-    if (!workspaceId) throw new ApiError(401, 'the API key is not valid or has been revoked');
-    setWorkspaceOf(request, workspaceId);
-    return true;
+    if (workspaceOf(request)) return true;
+    if (!bearerTokenOf(request)) throw new ApiError(401, 'missing or malformed Authorization header; send "Authorization: Bearer <api key>"');
+    throw new ApiError(401, 'the API key is not valid or has been revoked');
   }
 }
 

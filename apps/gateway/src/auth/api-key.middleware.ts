@@ -3,7 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { ApiError } from '@kb4/platform';
 import { ApiKeyAuthenticator, apiKeyFingerprint } from './api-key-authenticator';
 import { clientAddressOf, FailedAuthLimiter } from './failed-auth-limiter';
-import { bearerTokenOf, keyFingerprintOf, setAuthRejectedOf, setWorkspaceOf } from './request-context';
+import { bearerTokenOf, keyFingerprintOf, setWorkspaceOf } from './request-context';
 
 /**
  * Authenticates the bearer key before anything else reads the request (the JSON body parser runs after this), and
@@ -35,12 +35,8 @@ export class ApiKeyMiddleware implements NestMiddleware {
       }
     }
     const workspaceId = cached === undefined ? await this.authenticator.workspaceFor(token, fingerprint) : cached;
-    if (workspaceId) {
-      setWorkspaceOf(request, workspaceId);
-    } else {
-      setAuthRejectedOf(request);
-      this.failures.recordFailure(address);
-    }
+    if (workspaceId) setWorkspaceOf(request, workspaceId);
+    else this.failures.recordFailure(address);
     next();
   }
 }

@@ -2,7 +2,6 @@ import type { Request } from 'express';
 
 const WORKSPACE = Symbol('workspace-id');
 const KEY_FINGERPRINT = Symbol('api-key-fingerprint');
-const AUTH_REJECTED = Symbol('api-key-rejected');
 
 type Tagged = Record<symbol, string | undefined>;
 
@@ -29,13 +28,4 @@ export function setKeyFingerprintOf(request: Request, fingerprint: string): void
 
 export function keyFingerprintOf(request: Request): string | undefined {
   return (request as unknown as Tagged)[KEY_FINGERPRINT];
-}
-
-/** Set by ApiKeyMiddleware when the key was looked up and is unknown or revoked, so the guard need not ask again. */
-export function setAuthRejectedOf(request: Request): void {
-  (request as unknown as Tagged)[AUTH_REJECTED] = 'rejected';
-}
-
-export function authRejectedOf(request: Request): boolean {
-  return (request as unknown as Tagged)[AUTH_REJECTED] === 'rejected';
 }
