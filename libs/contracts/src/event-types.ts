@@ -21,6 +21,8 @@ export const COMMAND_TYPES = {
   createGroup: 'knowbe4.command.group.create',
   addGroupMembers: 'knowbe4.command.group.add_members',
   removeGroupMember: 'knowbe4.command.group.remove_member',
+  updateGroup: 'knowbe4.command.group.update',
+  deleteGroup: 'knowbe4.command.group.delete',
 } as const;
 
 export const OPERATION_RESULT_TYPES = {

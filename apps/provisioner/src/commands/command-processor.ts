@@ -16,7 +16,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { deadLetterEvent, failedEvent, succeededEvent, type CommandCoordinates, type ResultBase } from '../outcomes/outcome-events';
 import { freshUserMirror, MirroredRecord, refreshMirror } from '../mirror/mirror-refresh';
 import { ScimClientPool } from '../scim/scim-client-pool';
-import { ScimWriter, ScimWriteResult } from '../scim/scim-writer';
+import { PartialUserCreateError, ScimWriter, ScimWriteResult } from '../scim/scim-writer';
 import { describeFailure, OperationFailure } from './failure';
 
 export type CommandDisposition =
@@ -223,6 +223,8 @@ export class CommandProcessor {
           const retryAfterMs = backoffDelayMs({ baseDelayMs, maxDelayMs, random }, attemptHere);
           return { kind: 'claimed' as const, disposition: 'failed' as const, retryAfterMs };
         }
+        // the user of a create whose groups failed was written: the mirror learns it even though the operation fails
+        if (error instanceof PartialUserCreateError) await this.refreshMirrorSafely(manager, account.id, error.partial, claim.operation.id);
         await this.recordFailure(manager, base, event, failure, coordinates);
         wroteOutbox = true;
         return { kind: 'claimed' as const, disposition: 'failed' as const };
@@ -238,7 +240,7 @@ export class CommandProcessor {
 
   private async recordSuccess(manager: EntityManager, attemptBase: Omit<ResultBase, 'completedAt'>, result: ScimWriteResult): Promise<void> {
     const base: ResultBase = { ...attemptBase, completedAt: new Date() };
-    const scimId = result.user?.id ?? result.group?.id ?? null;
+    const scimId = result.user?.id ?? result.group?.id ?? result.deleted?.scimId ?? null;
     const summary: Record<string, unknown> = {
       action: result.action,
       scim_id: scimId,
@@ -248,6 +250,8 @@ export class CommandProcessor {
       ...(result.membership
         ? { group_scim_id: result.membership.groupScimId, user_scim_ids: result.membership.userScimIds, member: result.membership.member }
         : {}),
+      ...(result.joined ? { groups: result.joined.map((group) => ({ id: group.id, scim_id: group.scimId, name: group.name })) } : {}),
+      ...(result.deleted ? { already_absent: result.deleted.alreadyAbsent } : {}),
     };
     const outcomeOf = (mirrored: MirroredRecord | null): { result: Record<string, unknown>; events: OutboxMessage[] } => ({
       result: { scim: summary, remote_id: mirrored?.remoteId ?? null, scim_id: scimId, record: mirrored?.record ?? null },

@@ -11,6 +11,8 @@ export interface OperationFailure {
   truto_is_remote_error?: boolean;
   truto_error_insight?: 'remote_error' | 'rate_limit_error' | 'auth_error' | 'not_found_error' | 'conflict_error' | 'validation_error';
   raw_response?: Record<string, unknown>;
+  /** What the write had already done when it failed (a created user, the groups it joined and the ones it could not). */
+  details?: Record<string, unknown>;
 }
 
 /** A failure decided by the write logic itself (e.g. the user to update does not exist in KnowBe4). */
@@ -19,6 +21,7 @@ export class CommandRejectedError extends Error {
     readonly code: string,
     message: string,
     readonly insight: OperationFailure['truto_error_insight'] = 'validation_error',
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'CommandRejectedError';
@@ -51,7 +54,7 @@ export function describeFailure(error: unknown): OperationFailure {
     };
   }
   if (error instanceof CommandRejectedError) {
-    return { code: error.code, message: error.message, retryable: false, truto_error_insight: error.insight };
+    return { code: error.code, message: error.message, retryable: false, truto_error_insight: error.insight, ...(error.details ? { details: error.details } : {}) };
   }
   if (error instanceof ScimMappingError) {
     return { code: 'validation_error', message: error.message, retryable: false, truto_error_insight: 'validation_error' };

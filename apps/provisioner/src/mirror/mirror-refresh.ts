@@ -23,7 +23,7 @@ export function userMirrorKeys(user: ScimUser): UserMirrorKeys {
 export function freshUserMirror(result: ScimWriteResult, now: Date): { keys: UserMirrorKeys; write: MirrorUserWrite; mirrored: MirroredRecord } | null {
   if (result.action !== 'user_created' || !result.user?.id) return null;
   try {
-    const write = mirrorUserFromScim(result.user, null, now);
+    const write = mirrorUserFromScim(result.user, null, now, result.joined);
     return { keys: userMirrorKeys(result.user), write, mirrored: { remoteId: null, record: { ...write.record, id: write.scimId } } };
   } catch {
     return null;
@@ -44,12 +44,20 @@ export async function refreshMirror(
   if (result.user?.id) {
     const keys = userMirrorKeys(result.user);
     const existing = await mirror.lockUserForRefresh(manager, accountId, keys);
-    const write = mirrorUserFromScim(result.user, existing, now);
+    const write = mirrorUserFromScim(result.user, existing, now, result.joined);
     const row = await mirror.saveUser(manager, accountId, existing, write);
     return { remoteId: row.remoteId, record: { ...write.record, id: row.remoteId ?? write.scimId } };
   }
+  if (result.deleted) {
+    const { scimId } = result.deleted;
+    const row = (result.groupId ? await mirror.findGroup(accountId, result.groupId, manager) : null) ?? (scimId ? await mirror.findGroup(accountId, scimId, manager) : null);
+    if (row) await mirror.deleteGroup(manager, accountId, row);
+    return { remoteId: row?.remoteId ?? null, record: null };
+  }
   if (result.group?.id) {
-    const existing = await mirror.lockGroupForRefresh(manager, accountId, { scimId: result.group.id, name: result.group.displayName });
+    // a rename: the row the caller addressed, which a sync may have stored without the SCIM id (and by the old name)
+    const addressed = result.groupId ? await mirror.findGroup(accountId, result.groupId, manager) : null;
+    const existing = addressed ?? (await mirror.lockGroupForRefresh(manager, accountId, { scimId: result.group.id, name: result.group.displayName }));
     const write = mirrorGroupFromScim(result.group, existing, now);
     const row = await mirror.saveGroup(manager, accountId, existing, write);
     return { remoteId: row.remoteId, record: { ...write.record, id: row.remoteId ?? write.scimId } };

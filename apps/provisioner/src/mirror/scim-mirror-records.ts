@@ -37,7 +37,20 @@ function keepAliases(emails: UnifiedEmail[], before: unknown): UnifiedEmail[] {
  * record the last sync stored (risk scores, groups, sign-in times stay until the next sync refreshes them).
  * `id` stays the Reporting id when known; before the first sync the SCIM id addresses the user.
  */
-export function mirrorUserFromScim(scim: ScimUser, existing: MirrorUserRow | null, now: Date): MirrorUserWrite {
+// Groups a user create just joined, added to the ones the record knows (a sync replaces them with Reporting's).
+function withJoined(before: unknown, joined: ReadonlyArray<{ id: string; name: string | null }>): unknown {
+  if (joined.length === 0) return before;
+  const known = Array.isArray(before) ? (before as Array<{ id?: unknown }>) : [];
+  const added = joined.filter((group) => !known.some((entry) => entry?.id === group.id)).map((group) => ({ id: group.id, name: group.name }));
+  return [...known, ...added];
+}
+
+export function mirrorUserFromScim(
+  scim: ScimUser,
+  existing: MirrorUserRow | null,
+  now: Date,
+  joined: ReadonlyArray<{ id: string; name: string | null }> = [],
+): MirrorUserWrite {
   const unified = scimUserToUnifiedUser(scim);
   if (!unified.scim_id || !unified.username) throw new Error('KnowBe4 answered a SCIM user without id or userName');
   const before = existing?.record ?? {};
@@ -45,6 +58,7 @@ export function mirrorUserFromScim(scim: ScimUser, existing: MirrorUserRow | nul
     ...EMPTY_USER_RECORD,
     ...before,
     id: existing?.remoteId ?? (typeof before.id === 'string' ? before.id : unified.scim_id),
+    groups: withJoined(before.groups ?? EMPTY_USER_RECORD.groups, joined),
     external_id: unified.external_id,
     first_name: unified.first_name,
     last_name: unified.last_name,

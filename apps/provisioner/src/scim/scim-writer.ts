@@ -5,10 +5,12 @@ import {
   CommandType,
   CreateGroupCommand,
   CreateUserCommand,
+  DeleteGroupCommand,
   RemoveGroupMemberCommand,
+  UpdateGroupCommand,
   UpdateUserCommand,
 } from '@kb4/contracts';
-import { CallOptions, KnowBe4NotFoundError, ScimClient, ScimConflictError, ScimGroup, ScimRequestError, ScimUser } from '@kb4/knowbe4';
+import { CallOptions, isKnowBe4Error, KnowBe4NotFoundError, ScimClient, ScimConflictError, ScimGroup, ScimRequestError, ScimUser } from '@kb4/knowbe4';
 import { unifiedGroupToScimGroup, unifiedPatchToScimPatchOps, unifiedUserToScimUser } from '@kb4/mapping';
 import { OperationMirrorRepository } from '@kb4/persistence';
 import type { EntityManager } from 'typeorm';
@@ -22,7 +24,23 @@ export type ScimAction =
   | 'group_created'
   | 'group_adopted'
   | 'members_added'
-  | 'member_removed';
+  | 'member_removed'
+  | 'group_updated'
+  | 'group_deleted';
+
+/** A group a created user joined: its unified id (Reporting id, else SCIM id) and name as the mirror knows them. */
+export interface JoinedGroup {
+  id: string;
+  scimId: string;
+  name: string | null;
+}
+
+/** A group membership of a user create that KnowBe4 refused for good (the user itself was written). */
+export interface FailedGroup {
+  id: string;
+  code: string;
+  message: string;
+}
 
 /** What one command did in KnowBe4; the operation row keeps `summary`, the mirror refresh uses the rest. */
 export interface ScimWriteResult {
@@ -30,6 +48,36 @@ export interface ScimWriteResult {
   user?: ScimUser;
   group?: ScimGroup;
   membership?: { groupId: string; groupScimId: string; userIds: string[]; userScimIds: string[]; member: boolean };
+  /** A user create with `groups`: the groups the user is now a member of. */
+  joined?: JoinedGroup[];
+  /** The id the caller addressed a group update or delete with (its mirror row may not know the SCIM id yet). */
+  groupId?: string;
+  /** A group delete: `alreadyAbsent` when KnowBe4 no longer had it (a repeated delete). */
+  deleted?: { scimId: string | null; alreadyAbsent: boolean };
+}
+
+/**
+ * A user create whose user was written but some of whose group memberships KnowBe4 refused for good: the operation
+ * fails (non-retryable) and says which; `partial` is what did happen, so the mirror still learns about the user.
+ */
+export class PartialUserCreateError extends CommandRejectedError {
+  constructor(
+    readonly partial: ScimWriteResult,
+    failed: FailedGroup[],
+  ) {
+    super(
+      'group_membership_failed',
+      `user ${partial.user?.userName ?? ''} was written but could not join ${failed.length} group(s): ${failed.map((g) => `${g.id} (${g.message})`).join('; ')}`,
+      failed.every((g) => g.code === 'group_not_found') ? 'not_found_error' : 'validation_error',
+      {
+        user_scim_id: partial.user?.id ?? null,
+        user_action: partial.action,
+        groups_joined: (partial.joined ?? []).map((g) => g.id),
+        groups_failed: failed,
+      },
+    );
+    this.name = 'PartialUserCreateError';
+  }
 }
 
 export interface WriteContext {
@@ -69,10 +117,42 @@ export class ScimWriter {
         return this.addMembers(command as AddGroupMembersCommand, context);
       case COMMAND_TYPES.removeGroupMember:
         return this.removeMember(command as RemoveGroupMemberCommand, context);
+      case COMMAND_TYPES.updateGroup:
+        return this.updateGroup(command as UpdateGroupCommand, context);
+      case COMMAND_TYPES.deleteGroup:
+        return this.deleteGroup(command as DeleteGroupCommand, context);
     }
   }
 
+  /** The user first (create or adopt), then one SCIM Group PATCH add per group; every step is safe to repeat. */
   private async createUser(command: CreateUserCommand, context: WriteContext): Promise<ScimWriteResult> {
+    const written = await this.createOrAdoptUser(command, context);
+    if (!command.groups || command.groups.length === 0) return written;
+    const joined: JoinedGroup[] = [];
+    const failed: FailedGroup[] = [];
+    for (const ref of command.groups) {
+      try {
+        joined.push(await this.joinGroup(context, ref.id, written.user!.id!));
+      } catch (error) {
+        // 429, 5xx and network failures retry the whole command (it is idempotent); a refusal is reported per group.
+        if (isKnowBe4Error(error) && !error.transient) failed.push({ id: ref.id, code: error instanceof KnowBe4NotFoundError ? 'group_not_found' : error.insight, message: error.message });
+        else if (error instanceof CommandRejectedError) failed.push({ id: ref.id, code: error.code, message: error.message });
+        else throw error;
+      }
+    }
+    const result = { ...written, joined };
+    if (failed.length > 0) throw new PartialUserCreateError(result, failed);
+    return result;
+  }
+
+  private async joinGroup(context: WriteContext, groupId: string, userScimId: string): Promise<JoinedGroup> {
+    const row = await this.mirror.findGroup(context.accountId, groupId, context.db);
+    const scimId = await this.groupScimId(context, groupId);
+    await context.client.addGroupMembers(scimId, [userScimId], callOptions(context));
+    return { id: row?.remoteId ?? scimId, scimId, name: row?.name ?? null };
+  }
+
+  private async createOrAdoptUser(command: CreateUserCommand, context: WriteContext): Promise<ScimWriteResult> {
     const { client } = context;
     const desired = unifiedUserToScimUser({ ...command.user, username: command.user.username ?? command.user_name });
     const options = callOptions(context);
@@ -142,6 +222,30 @@ export class ScimWriter {
       action: 'member_removed',
       membership: { groupId: command.group_id, groupScimId, userIds: [command.user_id], userScimIds: [userScimId], member: false },
     };
+  }
+
+  /** SCIM PATCH replace displayName, read back for the mirror; renaming to the current name changes nothing. */
+  private async updateGroup(command: UpdateGroupCommand, context: WriteContext): Promise<ScimWriteResult> {
+    const scimId = command.scim_id ?? (await this.groupScimId(context, command.group_id));
+    const options = callOptions(context);
+    const answered = await context.client.patchGroup(scimId, [{ op: 'replace', path: 'displayName', value: command.name }], options);
+    // KnowBe4 may answer 204 (RFC 7644 §3.5.2); the mirror refresh needs the group as it now is.
+    const group = answered?.id ? answered : await context.client.getGroup(scimId, options);
+    return { action: 'group_updated', group, groupId: command.group_id };
+  }
+
+  /** SCIM DELETE; a group KnowBe4 no longer has is already deleted (a repeated or retried delete succeeds). */
+  private async deleteGroup(command: DeleteGroupCommand, context: WriteContext): Promise<ScimWriteResult> {
+    let scimId: string | null = command.scim_id ?? null;
+    try {
+      scimId ??= await this.groupScimId(context, command.group_id);
+      await context.client.deleteGroup(scimId, callOptions(context));
+    } catch (error) {
+      const gone = error instanceof KnowBe4NotFoundError || (error instanceof CommandRejectedError && error.code === 'group_not_found');
+      if (!gone) throw error;
+      return { action: 'group_deleted', groupId: command.group_id, deleted: { scimId, alreadyAbsent: true } };
+    }
+    return { action: 'group_deleted', groupId: command.group_id, deleted: { scimId, alreadyAbsent: false } };
   }
 
   /** The SCIM id of a user addressed by unified id, SCIM id or userName (mirror first, then KnowBe4). */

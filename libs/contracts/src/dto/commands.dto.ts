@@ -15,7 +15,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { UserWriteDto, WRITE_FIELD_LIMITS } from './user-write.dto';
+import { GroupRefWriteDto, UserWriteDto, WRITE_FIELD_LIMITS } from './user-write.dto';
 
 /** Fields of every `knowbe4.command.*` payload. */
 export abstract class ProvisioningCommandBase {
@@ -45,11 +45,22 @@ export abstract class UserCommandBase extends ProvisioningCommandBase {
   user_name!: string;
 }
 
-/** `knowbe4.command.user.create` */
+/**
+ * `knowbe4.command.user.create`. With `groups`, the user and its memberships are one command and one operation:
+ * the provisioner creates (or adopts) the user, then adds it to each group with a SCIM Group PATCH. Keyed by the
+ * user, like every write of that user; each step is idempotent, so a redelivery or retry re-applies all of it.
+ */
 export class CreateUserCommand extends UserCommandBase {
   @ValidateNested()
   @Type(() => UserWriteDto)
   user!: UserWriteDto;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(WRITE_FIELD_LIMITS.userGroups)
+  @ValidateNested({ each: true })
+  @Type(() => GroupRefWriteDto)
+  groups?: GroupRefWriteDto[];
 }
 
 /** `knowbe4.command.user.update`: only the fields present in `changes` are written. */
@@ -126,10 +137,38 @@ export class RemoveGroupMemberCommand extends ProvisioningCommandBase {
   user_id!: string;
 }
 
+/** Fields of a group write that address an existing group. */
+export abstract class ExistingGroupCommandBase extends ProvisioningCommandBase {
+  /** Unified (Reporting) or SCIM group id, as the caller addressed the group. */
+  @IsString()
+  @IsNotEmpty()
+  group_id!: string;
+
+  @IsOptional()
+  @IsString()
+  scim_id?: string | null;
+}
+
+/**
+ * `knowbe4.command.group.update`: a rename (SCIM PATCH replace displayName). KnowBe4 groups have no description,
+ * so the command carries none.
+ */
+export class UpdateGroupCommand extends ExistingGroupCommandBase {
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(WRITE_FIELD_LIMITS.text)
+  name!: string;
+}
+
+/** `knowbe4.command.group.delete`: SCIM DELETE; a group already gone counts as deleted. */
+export class DeleteGroupCommand extends ExistingGroupCommandBase {}
+
 export type ProvisioningCommand =
   | CreateUserCommand
   | UpdateUserCommand
   | ArchiveUserCommand
   | CreateGroupCommand
   | AddGroupMembersCommand
-  | RemoveGroupMemberCommand;
+  | RemoveGroupMemberCommand
+  | UpdateGroupCommand
+  | DeleteGroupCommand;

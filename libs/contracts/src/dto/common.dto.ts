@@ -44,4 +44,9 @@ export class OperationErrorDto {
   @IsOptional()
   @IsObject()
   raw_response?: Record<string, unknown>;
+
+  /** What the write had already done when it failed (e.g. the user created, and which groups it could not join). */
+  @IsOptional()
+  @IsObject()
+  details?: Record<string, unknown>;
 }

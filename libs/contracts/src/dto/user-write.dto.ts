@@ -29,6 +29,9 @@ export const WRITE_FIELD_LIMITS = {
   organizations: 10,
   languages: 20,
   groupMembers: 500,
+  /** Groups a user create may join (`groups: [{id}]`); each is one SCIM PATCH. */
+  userGroups: 50,
+  groupId: 64,
 } as const;
 const L = WRITE_FIELD_LIMITS;
 
@@ -150,4 +153,22 @@ export class UserWriteDto implements UnifiedUserWrite {
   @ValidateNested()
   @Type(() => CustomFieldsDto)
   custom_fields?: CustomFieldsDto;
+}
+
+/** `groups[]` of a user create (Truto's `groups: [{id}]`): a group by unified (Reporting) or SCIM id. */
+export class GroupRefWriteDto {
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(L.groupId)
+  id!: string;
+}
+
+/** A user create: the user write plus the groups it joins in the same operation. */
+export class UserCreateDto extends UserWriteDto {
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(L.userGroups)
+  @ValidateNested({ each: true })
+  @Type(() => GroupRefWriteDto)
+  groups?: GroupRefWriteDto[];
 }

@@ -14,7 +14,9 @@ import {
   ArchiveUserCommand,
   CreateGroupCommand,
   CreateUserCommand,
+  DeleteGroupCommand,
   RemoveGroupMemberCommand,
+  UpdateGroupCommand,
   UpdateUserCommand,
 } from '../dto/commands.dto';
 import { DeadLetterData } from '../dto/dead-letter.dto';
@@ -49,6 +51,8 @@ export const EVENT_DATA_CLASSES = {
   [COMMAND_TYPES.createGroup]: CreateGroupCommand,
   [COMMAND_TYPES.addGroupMembers]: AddGroupMembersCommand,
   [COMMAND_TYPES.removeGroupMember]: RemoveGroupMemberCommand,
+  [COMMAND_TYPES.updateGroup]: UpdateGroupCommand,
+  [COMMAND_TYPES.deleteGroup]: DeleteGroupCommand,
   [OPERATION_RESULT_TYPES.succeeded]: OperationSucceededData,
   [OPERATION_RESULT_TYPES.failed]: OperationFailedData,
   [DEAD_LETTER_TYPES.deadLettered]: DeadLetterData,

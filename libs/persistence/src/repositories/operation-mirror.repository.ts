@@ -216,6 +216,14 @@ export class OperationMirrorRepository {
     return rows[0];
   }
 
+  /** Removes a group KnowBe4 deleted through SCIM, with its membership rows, so a read right after shows it gone. */
+  async deleteGroup(manager: EntityManager, accountId: string, group: Pick<MirrorGroupRow, 'seq' | 'remoteId'>): Promise<void> {
+    if (group.remoteId) {
+      await manager.query(`DELETE FROM directory_group_members WHERE account_id = $1 AND group_remote_id = $2`, [accountId, group.remoteId]);
+    }
+    await manager.query(`DELETE FROM directory_groups WHERE account_id = $1 AND seq = $2`, [accountId, group.seq]);
+  }
+
   /** Membership rows use Reporting ids on both sides, so only pairs a sync has already seen can be written. */
   async setMembership(manager: EntityManager, accountId: string, groupRemoteId: string, userRemoteId: string, member: boolean): Promise<void> {
     if (member) {
