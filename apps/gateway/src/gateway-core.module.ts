@@ -4,6 +4,7 @@ import { SharedRatePacerRegistry } from '@kb4/knowbe4';
 import { CredentialCipher, DirectoryReadRepository, IntegratedAccountRepository, RateBudgetRepository, WorkspaceRepository } from '@kb4/persistence';
 import { AccountScope } from './accounts/account-scope';
 import { KnowBe4ClientFactory } from './accounts/knowbe4-clients';
+import { AdminToken } from './auth/admin-token';
 import { ApiKeyAuthenticator } from './auth/api-key-authenticator';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { GatewayConfig } from './config/gateway.config';
@@ -24,6 +25,7 @@ export class GatewayCoreModule {
       DirectoryReadRepository,
       ApiKeyAuthenticator,
       ApiKeyGuard,
+      AdminToken,
       AccountScope,
       KnowBe4ClientFactory,
       SharedRatePacerRegistry,
@@ -51,6 +53,7 @@ export class GatewayCoreModule {
         },
         ApiKeyAuthenticator,
         ApiKeyGuard,
+        AdminToken,
         AccountScope,
         KnowBe4ClientFactory,
       ],

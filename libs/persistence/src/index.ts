@@ -8,6 +8,7 @@ export * from './entities/directory.entities';
 export * from './entities/operations.entities';
 export * from './credentials/credential-cipher';
 export * from './database/operation-finished-listener';
+export * from './database/api-key-change-listener';
 export * from './database/savepoint';
 export * from './database/ping';
 export * from './operations/operation-view';

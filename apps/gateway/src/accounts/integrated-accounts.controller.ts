@@ -34,7 +34,7 @@ import { IntegratedAccountsService } from './integrated-accounts.service';
 const ID_PARAM = { name: 'id', description: 'Integrated account id', format: 'uuid' } as const;
 
 @ApiTags('integrated-accounts')
-@RequiresApiKey()
+@RequiresApiKey('accounts:manage') // reads of accounts below need only directory:read
 @ApiNotFoundResponse({ description: 'No such account in this workspace', type: ErrorResponseDto })
 @Controller('integrated-accounts')
 export class IntegratedAccountsController {
@@ -58,6 +58,7 @@ export class IntegratedAccountsController {
   }
 
   @Get()
+  @RequiresApiKey('directory:read')
   @ApiOperation({ operationId: 'integrated_accounts_list', summary: 'List the workspace\'s integrated accounts' })
   @ApiOkResponse({ type: IntegratedAccountListDto })
   async list(@CurrentWorkspace() workspaceId: string, @Query() query: IntegratedAccountListQuery): Promise<IntegratedAccountListDto> {
@@ -66,6 +67,7 @@ export class IntegratedAccountsController {
   }
 
   @Get(':id')
+  @RequiresApiKey('directory:read')
   @ApiOperation({ operationId: 'integrated_accounts_get', summary: 'Get an integrated account' })
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: IntegratedAccountDto })
@@ -119,6 +121,7 @@ export class IntegratedAccountsController {
   }
 
   @Get(':id/sync-runs')
+  @RequiresApiKey('directory:read')
   @ApiOperation({ operationId: 'integrated_accounts_sync_runs', summary: 'Recent sync runs, newest first' })
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: SyncRunListDto })

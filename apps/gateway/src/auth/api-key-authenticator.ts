@@ -1,51 +1,114 @@
 import { createHash } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
-import { WorkspaceRepository } from '@kb4/persistence';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { ApiKeyChangeListener, listenForApiKeyChanges, WorkspaceRepository } from '@kb4/persistence';
 import { GatewayConfig } from '../config/gateway.config';
+import { ApiKeyCache, AuthenticatedKey } from './api-key-cache';
+import { isApiKeyScope } from './scopes';
 
-interface CachedKey {
-  workspaceId: string | null;
-  expiresAt: number;
-}
+export type { AuthenticatedKey } from './api-key-cache';
 
-const MAX_CACHED_KEYS = 10_000;
+const TOUCH_INTERVAL_MS = 60_000;
+const RELISTEN_MS = 1_000;
+const MAX_TOUCHED = 10_000;
 
-/** Bearer key hash (sha256 hex), also the rate limiter's bucket key: the clear key is never kept. */
+/** Bearer key hash (sha256 hex, the stored key_hash), also the rate limiter's bucket key: the clear key is never kept. */
 export function apiKeyFingerprint(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
 /**
- * Resolves an API key to its workspace. Answers are cached for API_KEY_CACHE_SECONDS so the hot read path
- * does not pay a database round trip per request; a revoked key stops working within that time.
+ * Resolves an API key to its workspace and scopes. Answers are cached for API_KEY_CACHE_SECONDS, but only while this
+ * process LISTENs for key changes: a revoke on any replica drops the key here at once, and with the listener down
+ * every request looks its key up (correctness over speed). Last use is written at most once a minute per key.
  */
 @Injectable()
-export class ApiKeyAuthenticator {
-  private readonly cache = new Map<string, CachedKey>();
-  private readonly ttlMs: number;
+export class ApiKeyAuthenticator implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(ApiKeyAuthenticator.name);
+  private readonly cache: ApiKeyCache;
+  private readonly touched = new Map<string, number>();
+  private listener?: ApiKeyChangeListener;
+  private relisten?: NodeJS.Timeout;
+  private stopped = false;
 
   constructor(
     @Inject(WorkspaceRepository) private readonly workspaces: WorkspaceRepository,
-    @Inject(GatewayConfig) config: GatewayConfig,
+    @Inject(GatewayConfig) private readonly config: GatewayConfig,
   ) {
-    this.ttlMs = config.API_KEY_CACHE_SECONDS * 1000;
+    this.cache = new ApiKeyCache(config.API_KEY_CACHE_SECONDS * 1000);
   }
 
-  /** The cached answer for a key (workspace id, or null for a known-bad key), undefined when only a lookup can tell. */
-  cachedWorkspace(fingerprint: string): string | null | undefined {
+  onModuleInit(): Promise<void> {
+    // boot does not wait for longer than the first attempt: without the listener the gateway still works, uncached
+    return this.config.API_KEY_CACHE_SECONDS > 0 ? this.listen() : Promise.resolve();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.relisten);
+    await this.listener?.close();
+  }
+
+  /** The cached answer for a key (null = known bad), undefined when only a lookup can tell. */
+  cachedKey(fingerprint: string): AuthenticatedKey | null | undefined {
+    return this.cache.get(fingerprint);
+  }
+
+  async authenticate(key: string, fingerprint = apiKeyFingerprint(key)): Promise<AuthenticatedKey | null> {
     const cached = this.cache.get(fingerprint);
-    return cached && cached.expiresAt > Date.now() ? cached.workspaceId : undefined;
+    const found = cached !== undefined ? cached : await this.lookup(key, fingerprint);
+    if (found) this.touch(found.keyId);
+    return found;
   }
 
-  async workspaceFor(key: string, fingerprint = apiKeyFingerprint(key)): Promise<string | null> {
+  /** Called by this process after it revoked a key, before the notification comes back. */
+  forget(fingerprint: string): void {
+    this.cache.drop(fingerprint);
+  }
+
+  private async lookup(key: string, fingerprint: string): Promise<AuthenticatedKey | null> {
+    const epoch = this.cache.epoch();
+    const row = await this.workspaces.activeApiKey(key);
+    const found = row ? { keyId: row.id, workspaceId: row.workspaceId, scopes: row.scopes.filter(isApiKeyScope) } : null;
+    this.cache.set(fingerprint, found, epoch);
+    return found;
+  }
+
+  private touch(keyId: string): void {
     const now = Date.now();
-    const cached = this.cache.get(fingerprint);
-    if (cached && cached.expiresAt > now) return cached.workspaceId;
-    const workspaceId = await this.workspaces.workspaceIdForApiKey(key);
-    if (this.ttlMs > 0) {
-      if (this.cache.size >= MAX_CACHED_KEYS) this.cache.clear(); // crude bound; misses only cost one query
-      this.cache.set(fingerprint, { workspaceId, expiresAt: now + this.ttlMs });
+    if (now - (this.touched.get(keyId) ?? 0) < TOUCH_INTERVAL_MS) return;
+    if (this.touched.size >= MAX_TOUCHED) this.touched.clear();
+    this.touched.set(keyId, now);
+    this.workspaces.markApiKeyUsed(keyId).catch((error: unknown) => {
+      this.logger.warn(`could not record an API key's last use: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  }
+
+  private async listen(): Promise<void> {
+    if (this.stopped) return;
+    const listener = listenForApiKeyChanges({
+      databaseUrl: this.config.DATABASE_URL,
+      applicationName: 'kb4-gateway:api-key-cache',
+      onChanged: (keyHash) => this.cache.drop(keyHash),
+      onLost: () => {
+        this.cache.setEnabled(false);
+        this.logger.warn('lost the API key change listener; API keys are looked up on every request until it is back');
+        this.scheduleRelisten();
+      },
+    });
+    this.listener = listener;
+    try {
+      await listener.ready;
+      if (this.listener === listener && !this.stopped) this.cache.setEnabled(true);
+    } catch {
+      await listener.close();
+      this.scheduleRelisten();
     }
-    return workspaceId;
+  }
+
+  private scheduleRelisten(): void {
+    if (this.stopped) return;
+    clearTimeout(this.relisten);
+    this.relisten = setTimeout(() => void this.listen(), RELISTEN_MS);
+    this.relisten.unref();
   }
 }

@@ -47,7 +47,18 @@ export class GatewayConfig extends ServiceConfig {
   @Max(200)
   DATABASE_POOL_SIZE = 10;
 
-  /** Seconds an API key → workspace lookup is cached (a revoked key stops working within this time). */
+  /**
+   * The operator's token for the /admin API (workspaces and API keys). Unset: the admin API answers 401 to everyone.
+   * `npm start` generates one into .local/admin-token.
+   */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._~+/=-]{32,256}$/, { message: 'must be 32 to 256 characters of A-Z a-z 0-9 . _ ~ + / = -' })
+  ADMIN_TOKEN?: string = undefined;
+
+  /**
+   * Seconds an API key lookup is cached while the revocation listener (LISTEN kb4_api_key_changed) is up; a revoked
+   * key is dropped from every replica's cache at once, and nothing is cached while the listener is down.
+   */
   @IsInt()
   @Min(0)
   @Max(3600)

@@ -11,7 +11,7 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** Read side of /unified/user-directory/groups (writes live in the provisioning module). */
 @ApiTags('unified-user-directory')
-@RequiresApiKey()
+@RequiresApiKey('directory:read')
 @ApiBadRequestResponse({ description: 'Invalid or unknown parameter, or a cursor of another query', type: ErrorResponseDto })
 @ApiNotFoundResponse({ description: 'Integrated account or group not found in this workspace', type: ErrorResponseDto })
 @Controller('unified/user-directory/groups')

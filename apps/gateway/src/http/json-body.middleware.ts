@@ -1,7 +1,7 @@
 import { Injectable, NestMiddleware } from '@nestjs/common';
 import { raw, type NextFunction, type Request, type Response } from 'express';
 import { ApiError } from '@kb4/platform';
-import { workspaceOf } from '../auth/request-context';
+import { principalOf } from '../auth/request-context';
 import { exceedsJsonDepth, findHostileValue, hostileValueError, JSON_BODY_LIMITS } from './hostile-input';
 
 // SCIM bodies travel through the proxy as application/scim+json
@@ -24,10 +24,10 @@ function hasBody(request: Request): boolean {
 export class JsonBodyMiddleware implements NestMiddleware {
   use(request: Request, response: Response, next: NextFunction): void {
     if (!hasBody(request)) return next();
-    if (!workspaceOf(request)) {
+    if (!principalOf(request)) {
       // the unread body stays on the socket, so this connection cannot carry another request
       response.setHeader('connection', 'close');
-      throw new ApiError(401, 'a request body is read only after authentication; send "Authorization: Bearer <api key>" with a valid key');
+      throw new ApiError(401, 'a request body is read only after authentication; send "Authorization: Bearer <api key>" with a valid key (or the admin token on /admin routes)');
     }
     if (!request.is(JSON_TYPES)) {
       throw new ApiError(415, 'request bodies must be JSON (content-type application/json or application/scim+json)');

@@ -12,13 +12,14 @@ import { ListOperationsQuery } from './write-requests.dto';
 
 /** Provisioning operations: status of each write, the failed ones (the DLQ view) and the replay of failed or stuck ones. */
 @ApiTags('operations')
-@RequiresApiKey()
+@RequiresApiKey('directory:write') // the reads below need only directory:read
 @ApiNotFoundResponse({ description: 'Operation not found in this workspace', type: ErrorResponseDto })
 @Controller('operations')
 export class OperationsController {
   constructor(@Inject(ProvisioningService) private readonly provisioning: ProvisioningService) {}
 
   @Get()
+  @RequiresApiKey('directory:read')
   @ApiOperation({ operationId: 'operations_list', summary: 'List operations, newest first (status=failed is the dead-letter view)' })
   @ApiOkResponse({ type: OperationListDto })
   list(@CurrentWorkspace() workspaceId: string, @Query() query: ListOperationsQuery): Promise<{ result: OperationView[]; next_cursor: string | null; result_count: number }> {
@@ -26,6 +27,7 @@ export class OperationsController {
   }
 
   @Get(':id')
+  @RequiresApiKey('directory:read')
   @ApiOperation({ operationId: 'operations_get', summary: 'Status, attempts, SCIM response summary and resulting record of a write' })
   @ApiHeader(PREFER_HEADER)
   @ApiOkResponse({ type: OperationDto })

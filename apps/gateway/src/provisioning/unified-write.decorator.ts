@@ -31,7 +31,7 @@ function singleHeader(value: string | string[] | undefined): string | undefined 
 }
 
 /**
- * The write context of a route behind `@RequiresApiKey()`. The headers it reads are documented on the controllers
+ * The write context of a route behind `@RequiresApiKey('directory:write')`. The headers it reads are documented on the controllers
  * (`@ApiHeader(IDEMPOTENCY_HEADER)`, `@ApiHeader(PREFER_HEADER)`).
  */
 export const UnifiedWrite = createParamDecorator((_data: unknown, context: ExecutionContext): UnifiedWriteContext => {
@@ -60,7 +60,7 @@ export const PREFER_HEADER = { name: 'Prefer', required: false, description: '`w
 export function UnifiedWriteRoutes(describe: { badRequest: string; notFound: string }): ClassDecorator {
   return applyDecorators(
     ApiTags('unified-user-directory'),
-    RequiresApiKey(),
+    RequiresApiKey('directory:write'),
     // listed Prefer first in the spec, as the controllers' stacked decorators did
     ApiHeader(PREFER_HEADER),
     ApiHeader(IDEMPOTENCY_HEADER),

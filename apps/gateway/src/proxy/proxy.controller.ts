@@ -23,7 +23,7 @@ function documented(operationId: string, summary: string): MethodDecorator {
 
 /** 1:1 passthrough to the account's own KnowBe4 Reporting and SCIM bases, with its credentials injected. */
 @ApiTags('proxy')
-@RequiresApiKey()
+@RequiresApiKey('directory:write') // GET routes below need only directory:read; every other method writes
 @ApiBadRequestResponse({ description: 'The path would leave the KnowBe4 base URL, or the method is not allowed', type: ErrorResponseDto })
 @ApiNotFoundResponse({ description: 'No such integrated account in this workspace', type: ErrorResponseDto })
 @ApiTooManyRequestsResponse({
@@ -38,6 +38,7 @@ export class ProxyController {
   constructor(@Inject(ProxyService) private readonly proxy: ProxyService) {}
 
   @Get(REPORTING)
+  @RequiresApiKey('directory:read')
   @documented('proxy_reporting_get', 'GET any Reporting API path of the account (read-only API)')
   reportingGet(@CurrentWorkspace() workspaceId: string, @Req() request: Request, @Res() response: Response): Promise<void> {
     return this.proxy.forward(workspaceId, request, response);
@@ -51,6 +52,7 @@ export class ProxyController {
   }
 
   @Get(SCIM)
+  @RequiresApiKey('directory:read')
   @documented('proxy_scim_get', 'GET a SCIM 2.0 path of the account')
   scimGet(@CurrentWorkspace() workspaceId: string, @Req() request: Request, @Res() response: Response): Promise<void> {
     return this.proxy.forward(workspaceId, request, response);

@@ -20,8 +20,16 @@ export class ApiKeyEntity {
   @Column({ type: 'text', default: '' })
   label!: string;
 
+  /** What the key may do (the gateway's ApiKeyScope names); the column default grants every scope. */
+  @Column({ type: 'text', array: true })
+  scopes!: string[];
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
+
+  /** Written at most about once a minute per key, so a busy key costs no write per request. */
+  @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
+  lastUsedAt!: Date | null;
 
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt!: Date | null;

@@ -5,8 +5,24 @@ import { WorkspaceEntity } from '../entities/workspace.entity';
 
 const API_KEY_PREFIX = 'kb4_';
 
+/** Channel the api_keys trigger notifies (payload = key hash) when a key is revoked, re-scoped or deleted. */
+export const API_KEY_CHANGED_CHANNEL = 'kb4_api_key_changed';
+
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
+}
+
+/** What authentication needs to know of an unrevoked key. */
+export interface ActiveApiKey {
+  id: string;
+  workspaceId: string;
+  scopes: string[];
+}
+
+export interface IssueApiKeyOptions {
+  label?: string;
+  /** Omitted: every scope (the column default). */
+  scopes?: readonly string[];
 }
 
 export class WorkspaceRepository {
@@ -26,18 +42,66 @@ export class WorkspaceRepository {
     return this.workspaces.findOneBy({ id });
   }
 
-  /** Returns the clear key once; only its hash is stored. */
-  async issueApiKey(workspaceId: string, label = ''): Promise<{ apiKey: ApiKeyEntity; key: string }> {
+  /** Oldest first, keyset-paged after (created_at, id) of the previous page's last row. */
+  listWorkspaces(limit: number, after?: { createdAt: Date; id: string }): Promise<WorkspaceEntity[]> {
+    const query = this.workspaces.createQueryBuilder('w').orderBy('w.created_at', 'ASC').addOrderBy('w.id', 'ASC').limit(limit);
+    if (after) query.where('(w.created_at, w.id) > (:createdAt, :id)', after);
+    return query.getMany();
+  }
+
+  /** Returns the clear key once; only its hash is stored. `label` as a string is the older call shape. */
+  async issueApiKey(workspaceId: string, options: IssueApiKeyOptions | string = {}): Promise<{ apiKey: ApiKeyEntity; key: string }> {
+    const { label = '', scopes } = typeof options === 'string' ? { label: options } : options;
     const key = `${API_KEY_PREFIX}${randomBytes(24).toString('base64url')}`;
-    const apiKey = await this.apiKeys.save(
-      this.apiKeys.create({ workspaceId, label, keyHash: hashApiKey(key), keyPrefix: key.slice(0, 10), revokedAt: null }),
-    );
-    return { apiKey, key };
+    const inserted = await this.apiKeys.insert({
+      workspaceId,
+      label,
+      keyHash: hashApiKey(key),
+      keyPrefix: key.slice(0, 10),
+      revokedAt: null,
+      ...(scopes ? { scopes: [...scopes] } : {}),
+    });
+    const id = (inserted.identifiers[0] as { id: string }).id;
+    return { apiKey: await this.apiKeys.findOneByOrFail({ id }), key };
   }
 
   /** The workspace an unrevoked API key belongs to, or null. */
   async workspaceIdForApiKey(key: string): Promise<string | null> {
-    const found = await this.apiKeys.findOneBy({ keyHash: hashApiKey(key), revokedAt: IsNull() });
-    return found?.workspaceId ?? null;
+    return (await this.activeApiKey(key))?.workspaceId ?? null;
+  }
+
+  /** The unrevoked key with this clear value, or null. */
+  async activeApiKey(key: string): Promise<ActiveApiKey | null> {
+    const found = await this.apiKeys.findOne({
+      select: { id: true, workspaceId: true, scopes: true },
+      where: { keyHash: hashApiKey(key), revokedAt: IsNull() },
+    });
+    return found ? { id: found.id, workspaceId: found.workspaceId, scopes: found.scopes } : null;
+  }
+
+  /** A workspace's keys (revoked ones too), oldest first. */
+  listApiKeys(workspaceId: string): Promise<ApiKeyEntity[]> {
+    return this.apiKeys.find({ where: { workspaceId }, order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+
+  /** Revokes a key of this workspace (a second revoke keeps the first time); null when the workspace has no such key. */
+  async revokeApiKey(workspaceId: string, keyId: string): Promise<ApiKeyEntity | null> {
+    await this.apiKeys
+      .createQueryBuilder()
+      .update()
+      .set({ revokedAt: () => 'now()' })
+      .where('id = :keyId AND workspace_id = :workspaceId AND revoked_at IS NULL', { keyId, workspaceId })
+      .execute();
+    return this.apiKeys.findOneBy({ id: keyId, workspaceId });
+  }
+
+  /** Records a use; a row touched within the last minute is left alone, so replicas racing on a busy key write once. */
+  async markApiKeyUsed(keyId: string): Promise<void> {
+    await this.apiKeys
+      .createQueryBuilder()
+      .update()
+      .set({ lastUsedAt: () => 'now()' })
+      .where(`id = :keyId AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, { keyId })
+      .execute();
   }
 }
