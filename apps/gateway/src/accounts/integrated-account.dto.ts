@@ -33,11 +33,11 @@ export class CreateIntegratedAccountDto {
   @IsIn(KNOWBE4_REGIONS)
   region!: KnowBe4Region;
 
-  @ApiProperty({ description: `KnowBe4 Reporting API key; ${SECRET_PATTERN_HELP}`, example: 'eyJhbGciOi…', writeOnly: true, minLength: 1, maxLength: 4096, pattern: CREDENTIAL_CHARACTERS.source })
+  @ApiProperty({ description: `KnowBe4 Reporting API key; ${SECRET_PATTERN_HELP}`, example: 'eyJhbGciOiJIUzI1NiJ9.kb4-reporting-key', writeOnly: true, minLength: 1, maxLength: 4096, pattern: CREDENTIAL_CHARACTERS.source })
   @IsCredential()
   reporting_api_key!: string;
 
-  @ApiProperty({ description: `KnowBe4 SCIM token; ${SECRET_PATTERN_HELP}`, example: 'scim-token…', writeOnly: true, minLength: 1, maxLength: 4096, pattern: CREDENTIAL_CHARACTERS.source })
+  @ApiProperty({ description: `KnowBe4 SCIM token; ${SECRET_PATTERN_HELP}`, example: 'scim-2f9c1e7a4b', writeOnly: true, minLength: 1, maxLength: 4096, pattern: CREDENTIAL_CHARACTERS.source })
   @IsCredential()
   scim_token!: string;
 
@@ -51,7 +51,7 @@ export class CreateIntegratedAccountDto {
   @Length(1, 500)
   scim_base_url?: string;
 
-  @ApiPropertyOptional({ description: 'Sync interval in seconds (default POLL_INTERVAL_SECONDS)', minimum: 60, example: 900 })
+  @ApiPropertyOptional({ type: 'integer', description: 'Sync interval in seconds (default POLL_INTERVAL_SECONDS)', minimum: 60, maximum: 7 * 24 * 3600, example: 900 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -67,12 +67,12 @@ export class UpdateIntegratedAccountDto {
   @Length(1, 200)
   label?: string;
 
-  @ApiPropertyOptional({ enum: ['active', 'paused'], description: 'paused stops scheduled syncs' })
+  @ApiPropertyOptional({ enum: ['active', 'paused'], example: 'active', description: 'paused stops scheduled syncs; active resumes them (and re-checks the credentials of an auth_failed account, 422 while KnowBe4 still refuses them)' })
   @IsOptional()
   @IsIn(['active', 'paused'])
   status?: 'active' | 'paused';
 
-  @ApiPropertyOptional({ nullable: true, minimum: 60, example: 1800, description: 'null returns to the default interval' })
+  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 60, maximum: 7 * 24 * 3600, example: 1800, description: 'null returns to the default interval' })
   @IsOptional()
   @ValidateIf((_o, value) => value !== null)
   @IsInt()

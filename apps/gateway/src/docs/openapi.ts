@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { JSON_BODY_LIMITS } from '../http/hostile-input';
+import { applyGatewayConventions } from './openapi-conventions';
 
 const DESCRIPTION = [
   'KnowBe4 as a unified user directory: Truto-style Unified User Directory API, integrated accounts and proxy.',
@@ -24,13 +25,16 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('kb4-directory')
     .setDescription(DESCRIPTION)
     .setVersion('0.1.0')
+    .setLicense('Apache-2.0', 'https://www.apache.org/licenses/LICENSE-2.0')
+    // relative: the document is served by the gateway it describes, so "Try it out" calls that same origin
+    .addServer('/', 'This gateway')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A workspace API key' })
     .addTag('integrated-accounts', 'Connected KnowBe4 accounts: credentials verified before saving, stored encrypted, never returned')
     .addTag('unified-user-directory', 'Users and groups in Truto\'s unified shape, served from the mirror the poller keeps')
     .addTag('proxy', '1:1 passthrough to the account\'s own KnowBe4 Reporting and SCIM bases')
     .addTag('operations', 'Health and provisioning operations')
     .build();
-  return SwaggerModule.createDocument(app, config, { operationIdFactory: (_controller, method) => method });
+  return applyGatewayConventions(SwaggerModule.createDocument(app, config, { operationIdFactory: (_controller, method) => method }));
 }
 
 /** Swagger UI at /docs and the JSON at /docs-json. */

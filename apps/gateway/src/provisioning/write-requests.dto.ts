@@ -49,13 +49,13 @@ class EmailWrite {
     description: 'Optional (Truto\'s unified shape): an entry without a type is `work`. `alias` is refused with 400: KnowBe4 SCIM strips email aliases, so one could never be stored',
   })
   type?: string;
-  @ApiProperty({ description: 'The primary entry is the KnowBe4 login (userName); other `work` entries are not stored by KnowBe4' }) is_primary!: boolean;
+  @ApiProperty({ description: 'The primary entry is the KnowBe4 login (userName); other `work` entries are not stored by KnowBe4', example: true }) is_primary!: boolean;
 }
 
 class PhoneWrite {
   @ApiProperty({ minLength: 1, maxLength: L.phoneNumber, example: '+44 20 7946 0000' }) number!: string;
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: L.phoneExtension, description: 'Must be null or empty: KnowBe4 SCIM has no attribute for extensions, so a value is refused with 400' }) extension?: string | null;
-  @ApiProperty({ enum: ['work', 'mobile'] }) type!: string;
+  @ApiProperty({ enum: ['work', 'mobile'], example: 'work' }) type!: string;
 }
 
 class OrganizationWrite {
@@ -63,8 +63,8 @@ class OrganizationWrite {
 }
 
 class ManagerWrite {
-  @ApiPropertyOptional(TEXT) name?: string | null;
-  @ApiPropertyOptional({ type: String, nullable: true, format: 'email', maxLength: L.email }) email?: string | null;
+  @ApiPropertyOptional({ ...TEXT, example: 'Charles Babbage' }) name?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, format: 'email', maxLength: L.email, example: 'charles.babbage@example.com' }) email?: string | null;
 }
 
 class CustomFieldsWrite {
@@ -92,7 +92,7 @@ export class UserWriteRequest extends UserWriteDto {
   declare last_name?: string | null;
   @ApiPropertyOptional({ ...TEXT, example: 'Analyst' })
   declare title?: string | null;
-  @ApiPropertyOptional({ enum: ['active', 'inactive'] })
+  @ApiPropertyOptional({ enum: ['active', 'inactive'], example: 'active', description: '`inactive` archives the user in KnowBe4, `active` restores an archived one' })
   declare status?: 'active' | 'inactive';
   @ApiPropertyOptional({ type: [PhoneWrite], maxItems: L.phones })
   declare phones?: PhoneDto[];
@@ -100,7 +100,7 @@ export class UserWriteRequest extends UserWriteDto {
   declare location?: string | null;
   @ApiPropertyOptional({ ...TEXT, example: 'R&D' })
   declare department?: string | null;
-  @ApiPropertyOptional(TEXT)
+  @ApiPropertyOptional({ ...TEXT, example: 'Research' })
   declare division?: string | null;
   @ApiPropertyOptional({ type: [OrganizationWrite], maxItems: L.organizations })
   declare organizations?: OrganizationDto[];
