@@ -12,6 +12,7 @@ import { JsonBodyMiddleware } from './http/json-body.middleware';
 import { RateLimitMiddleware } from './http/rate-limit.middleware';
 import { ProxyModule } from './proxy/proxy.module';
 import { ProvisioningModule } from './provisioning/provisioning.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
 export class GatewayModule implements NestModule {
@@ -35,6 +36,7 @@ export class GatewayModule implements NestModule {
         // ── feature modules of other issues plug in here (see apps/gateway/README.md) ──
         // ProvisioningModule (issue 6: writes, /operations) goes on the next line.
         ProvisioningModule,
+        WebhooksModule,
       ],
       providers: [FailedAuthLimiter],
     };

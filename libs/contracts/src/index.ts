@@ -14,3 +14,4 @@ export * from './dto/dead-letter.dto';
 export * from './dto/sync-runs.dto';
 export * from './validation/validate-dto';
 export * from './validation/event-data';
+export * from './webhooks/webhook-events';

@@ -11,3 +11,5 @@ export * from './health/readiness-checks';
 export * from './metrics/metrics';
 export * from './kafka/kafka';
 export * from './kafka/kafka-outbox-relay';
+export * from './webhooks/address-policy';
+export * from './webhooks/webhook-target';

@@ -1,4 +1,4 @@
-import { IsIn, IsInt, IsNumber, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, Matches, Max, Min } from 'class-validator';
 import { IsPort, ServiceConfig } from '@kb4/platform';
 
 export class GatewayConfig extends ServiceConfig {
@@ -75,4 +75,12 @@ export class GatewayConfig extends ServiceConfig {
   @Min(0)
   @Max(3600)
   OPERATION_RECONCILE_INTERVAL_SECONDS = 15;
+
+  /** Webhook targets may be plain http (local demo, tests); otherwise https only. */
+  @IsBoolean()
+  WEBHOOKS_ALLOW_HTTP = false;
+
+  /** Webhook targets may resolve to loopback, private or link-local addresses (local demo, tests). Never in production. */
+  @IsBoolean()
+  WEBHOOKS_ALLOW_PRIVATE = false;
 }

@@ -33,6 +33,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('unified-user-directory', 'Users and groups in Truto\'s unified shape, served from the mirror the poller keeps')
     .addTag('proxy', '1:1 passthrough to the account\'s own KnowBe4 Reporting and SCIM bases')
     .addTag('operations', 'Health and provisioning operations')
+    .addTag('webhooks', 'Signed webhooks (Standard Webhooks): subscriptions, the delivery log and redelivery')
     .build();
   return applyGatewayConventions(SwaggerModule.createDocument(app, config, { operationIdFactory: (_controller, method) => method }));
 }

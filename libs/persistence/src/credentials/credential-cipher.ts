@@ -54,15 +54,24 @@ export class CredentialCipher {
   }
 
   encrypt(credentials: KnowBe4Credentials): { ciphertext: string; keyId: string } {
+    return this.encryptText(JSON.stringify(credentials));
+  }
+
+  decrypt(ciphertext: string): KnowBe4Credentials {
+    return JSON.parse(this.decryptText(ciphertext)) as KnowBe4Credentials;
+  }
+
+  /** Any secret text (e.g. a webhook signing secret), in the same format and key rotation as the credentials. */
+  encryptText(clear: string): { ciphertext: string; keyId: string } {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.current.bytes, iv);
     cipher.setAAD(Buffer.from(`${FORMAT}:${this.current.id}`));
-    const body = Buffer.concat([cipher.update(JSON.stringify(credentials), 'utf8'), cipher.final()]);
+    const body = Buffer.concat([cipher.update(clear, 'utf8'), cipher.final()]);
     const parts = [FORMAT, this.current.id, iv.toString('base64'), cipher.getAuthTag().toString('base64'), body.toString('base64')];
     return { ciphertext: parts.join(':'), keyId: this.current.id };
   }
 
-  decrypt(ciphertext: string): KnowBe4Credentials {
+  decryptText(ciphertext: string): string {
     const [format, keyId, iv, tag, body] = ciphertext.split(':');
     if (format !== FORMAT || !keyId || !iv || !tag || !body) throw new Error('stored credentials are not in a known format');
     const key = this.byId.get(keyId);
@@ -70,7 +79,6 @@ export class CredentialCipher {
     const decipher = createDecipheriv('aes-256-gcm', key.bytes, Buffer.from(iv, 'base64'));
     decipher.setAAD(Buffer.from(`${format}:${keyId}`));
     decipher.setAuthTag(Buffer.from(tag, 'base64'));
-    const clear = Buffer.concat([decipher.update(Buffer.from(body, 'base64')), decipher.final()]).toString('utf8');
-    return JSON.parse(clear) as KnowBe4Credentials;
+    return Buffer.concat([decipher.update(Buffer.from(body, 'base64')), decipher.final()]).toString('utf8');
   }
 }
