@@ -3,6 +3,7 @@ import { PersistenceModule, pingDatabase } from '@kb4/persistence';
 import { HealthModule, kafkaBrokerList, kafkaReadiness, MetricsModule, postgresReadiness } from '@kb4/platform';
 import { DataSource } from 'typeorm';
 import { AccountsModule } from './accounts/accounts.module';
+import { AdminModule } from './admin/admin.module';
 import { GatewayConfig } from './config/gateway.config';
 import { DirectoryModule } from './directory/directory.module';
 import { GatewayCoreModule } from './gateway-core.module';
@@ -36,6 +37,7 @@ export class GatewayModule implements NestModule {
         // ── feature modules of other issues plug in here (see apps/gateway/README.md) ──
         // ProvisioningModule (issue 6: writes, /operations) goes on the next line.
         ProvisioningModule,
+        AdminModule,
         WebhooksModule,
       ],
       providers: [FailedAuthLimiter],

@@ -10,6 +10,8 @@ export type { AuthenticatedKey } from './api-key-cache';
 const TOUCH_INTERVAL_MS = 60_000;
 const RELISTEN_MS = 1_000;
 const MAX_TOUCHED = 10_000;
+// how long a revoke waits for its own notification to come back (it reaches the other replicas at the same moment)
+const CHANGE_ECHO_MS = 2_000;
 
 /** Bearer key hash (sha256 hex, the stored key_hash), also the rate limiter's bucket key: the clear key is never kept. */
 export function apiKeyFingerprint(key: string): string {
@@ -26,6 +28,7 @@ export class ApiKeyAuthenticator implements OnModuleInit, OnApplicationShutdown 
   private readonly logger = new Logger(ApiKeyAuthenticator.name);
   private readonly cache: ApiKeyCache;
   private readonly touched = new Map<string, number>();
+  private readonly echoes = new Map<string, Set<() => void>>();
   private listener?: ApiKeyChangeListener;
   private relisten?: NodeJS.Timeout;
   private stopped = false;
@@ -60,9 +63,31 @@ export class ApiKeyAuthenticator implements OnModuleInit, OnApplicationShutdown 
     return found;
   }
 
-  /** Called by this process after it revoked a key, before the notification comes back. */
-  forget(fingerprint: string): void {
-    this.cache.drop(fingerprint);
+  /**
+   * Runs a change of the key with this hash (a revoke) and drops it here; while the listener is up, it also waits
+   * (at most CHANGE_ECHO_MS) for the change's notification, which Postgres sends every replica at the same moment.
+   */
+  async change<T>(keyHash: string, apply: () => Promise<T>): Promise<T> {
+    let heard: () => void = () => undefined;
+    const echo = new Promise<void>((resolve) => (heard = resolve));
+    const waiting = this.echoes.get(keyHash) ?? new Set<() => void>();
+    this.echoes.set(keyHash, waiting.add(heard));
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const result = await apply();
+      this.cache.drop(keyHash);
+      if (this.cache.listening) await Promise.race([echo, new Promise<void>((resolve) => (timer = setTimeout(resolve, CHANGE_ECHO_MS)))]);
+      return result;
+    } finally {
+      clearTimeout(timer);
+      waiting.delete(heard);
+      if (waiting.size === 0) this.echoes.delete(keyHash);
+    }
+  }
+
+  private changed(keyHash: string): void {
+    this.cache.drop(keyHash);
+    for (const heard of this.echoes.get(keyHash) ?? []) heard();
   }
 
   private async lookup(key: string, fingerprint: string): Promise<AuthenticatedKey | null> {
@@ -88,7 +113,7 @@ export class ApiKeyAuthenticator implements OnModuleInit, OnApplicationShutdown 
     const listener = listenForApiKeyChanges({
       databaseUrl: this.config.DATABASE_URL,
       applicationName: 'kb4-gateway:api-key-cache',
-      onChanged: (keyHash) => this.cache.drop(keyHash),
+      onChanged: (keyHash) => this.changed(keyHash),
       onLost: () => {
         this.cache.setEnabled(false);
         this.logger.warn('lost the API key change listener; API keys are looked up on every request until it is back');

@@ -22,6 +22,7 @@ export class ApiKeyCache {
   private readonly entries = new Map<string, Entry>();
   private generation = 0;
   private enabled = false;
+  private up = false;
 
   constructor(private readonly ttlMs: number) {}
 
@@ -48,10 +49,16 @@ export class ApiKeyCache {
     this.entries.delete(fingerprint);
   }
 
+  /** True while the revocation listener is up (caching may still be off: API_KEY_CACHE_SECONDS=0). */
+  get listening(): boolean {
+    return this.up;
+  }
+
   /** Turns caching on (listener up) or off (listener down): either way nothing cached before is trusted. */
   setEnabled(enabled: boolean): void {
     this.generation++;
     this.entries.clear();
+    this.up = enabled;
     this.enabled = enabled && this.ttlMs > 0;
   }
 }

@@ -29,11 +29,14 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     // relative: the document is served by the gateway it describes, so "Try it out" calls that same origin
     .addServer('/', 'This gateway')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A workspace API key' })
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'The operator token (ADMIN_TOKEN) of the /admin API' }, 'admin_token')
     .addTag('integrated-accounts', 'Connected KnowBe4 accounts: credentials verified before saving, stored encrypted, never returned')
     .addTag('unified-user-directory', 'Users and groups in Truto\'s unified shape, served from the mirror the poller keeps')
     .addTag('proxy', '1:1 passthrough to the account\'s own KnowBe4 Reporting and SCIM bases')
     .addTag('operations', 'Health and provisioning operations')
     .addTag('webhooks', 'Signed webhooks (Standard Webhooks): subscriptions, the delivery log and redelivery')
+    .addTag('admin', 'The operator\'s API (ADMIN_TOKEN): workspaces and their scoped API keys')
+    .addTag('api-keys', 'A workspace\'s own API keys, for a key with accounts:manage: list and revoke')
     .build();
   return applyGatewayConventions(SwaggerModule.createDocument(app, config, { operationIdFactory: (_controller, method) => method }));
 }

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { DataSource, IsNull, Repository } from 'typeorm';
 import { ApiKeyEntity } from '../entities/api-key.entity';
 import { WorkspaceEntity } from '../entities/workspace.entity';
+import { KEYSET_TIME_SQL, KeysetPage, TimeKeyset, toPage } from './account-admin.repository';
 
 const API_KEY_PREFIX = 'kb4_';
 
@@ -42,11 +43,16 @@ export class WorkspaceRepository {
     return this.workspaces.findOneBy({ id });
   }
 
-  /** Oldest first, keyset-paged after (created_at, id) of the previous page's last row. */
-  listWorkspaces(limit: number, after?: { createdAt: Date; id: string }): Promise<WorkspaceEntity[]> {
-    const query = this.workspaces.createQueryBuilder('w').orderBy('w.created_at', 'ASC').addOrderBy('w.id', 'ASC').limit(limit);
-    if (after) query.where('(w.created_at, w.id) > (:createdAt, :id)', after);
-    return query.getMany();
+  /** Oldest first, keyset-paged like the other admin lists. */
+  async pageWorkspaces(limit: number, after?: TimeKeyset): Promise<KeysetPage<WorkspaceEntity>> {
+    const query = this.workspaces
+      .createQueryBuilder('w')
+      .addSelect(KEYSET_TIME_SQL('w.created_at'), 'keyset_at')
+      .orderBy('w.created_at', 'ASC')
+      .addOrderBy('w.id', 'ASC')
+      .limit(limit + 1);
+    if (after) query.where('(w.created_at, w.id) > (:at::timestamptz, :id::uuid)', { at: after.at, id: after.id });
+    return toPage(await query.getRawAndEntities(), limit);
   }
 
   /** Returns the clear key once; only its hash is stored. `label` as a string is the older call shape. */
@@ -82,6 +88,10 @@ export class WorkspaceRepository {
   /** A workspace's keys (revoked ones too), oldest first. */
   listApiKeys(workspaceId: string): Promise<ApiKeyEntity[]> {
     return this.apiKeys.find({ where: { workspaceId }, order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+
+  findApiKey(workspaceId: string, id: string): Promise<ApiKeyEntity | null> {
+    return this.apiKeys.findOneBy({ id, workspaceId });
   }
 
   /** Revokes a key of this workspace (a second revoke keeps the first time); null when the workspace has no such key. */
