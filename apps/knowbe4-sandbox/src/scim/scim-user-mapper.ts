@@ -1,6 +1,7 @@
 import type { GroupRecord, UserFields, UserRecord } from '../store/records';
 import type { TenantStore } from '../store/tenant-store';
 import { isoTime } from '../store/time';
+import { checkResource, scimBoolean } from './scim-attribute-types';
 import { ScimError } from './scim-errors';
 import { CORE_GROUP, CORE_USER, ENTERPRISE_USER, KNOWBE4_USER } from './scim-schemas';
 
@@ -10,12 +11,6 @@ const arr = (v: unknown): Json[] => (Array.isArray(v) ? v.flatMap((x: unknown): 
 const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : null);
 const dropNulls = (o: Json): Json => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined));
 
-/** IdPs send booleans as strings ("False") often enough to accept both. */
-export function scimBoolean(v: unknown): boolean | undefined {
-  if (typeof v === 'boolean') return v;
-  if (typeof v === 'string' && /^(true|false)$/i.test(v)) return v.toLowerCase() === 'true';
-  return undefined;
-}
 
 /** Renders a store user as a SCIM User with KnowBe4's enterprise and kmsat extensions. */
 export function toScimUser(u: UserRecord, store: TenantStore, base: string): Json {
@@ -41,7 +36,7 @@ export function toScimUser(u: UserRecord, store: TenantStore, base: string): Jso
     addresses: u.location ? [{ locality: u.location, type: 'work', primary: true }] : null,
     groups: [...u.groupIds].flatMap((id) => {
       const g = store.groupsById.get(id);
-      return g ? [{ value: g.scimId, display: g.name }] : [];
+      return g ? [{ value: g.scimId, $ref: `${base}/Groups/${g.scimId}`, display: g.name }] : [];
     }),
     [ENTERPRISE_USER]: dropNulls({
       employeeNumber: u.employee_number,
@@ -83,8 +78,8 @@ export interface ScimUserInput {
 export function fromScimUser(body: unknown, store: TenantStore): ScimUserInput {
   const r = obj(body);
   if (!r) throw new ScimError(400, 'Request body must be a SCIM User object', 'invalidSyntax');
-  const userName = text(r.userName);
-  if (!userName) throw new ScimError(400, 'userName is required', 'invalidValue');
+  checkResource('User', r, { requireRequired: true });
+  const userName = text(r.userName)!;
   const name = obj(r.name) ?? {};
   const phones = arr(r.phoneNumbers);
   const mobile = phones.find((p) => p.type === 'mobile');
@@ -98,12 +93,8 @@ export function fromScimUser(body: unknown, store: TenantStore): ScimUserInput {
   const managerName =
     (managerRef && text(managerRef.displayName)) ??
     (managerUser ? [managerUser.first_name, managerUser.last_name].filter(Boolean).join(' ') : null);
-  const activeRaw = r.active;
-  const active = scimBoolean(activeRaw);
-  if (activeRaw !== undefined && activeRaw !== null && active === undefined)
-    throw new ScimError(400, 'active must be a boolean', 'invalidValue');
   return {
-    active,
+    active: scimBoolean(r.active),
     externalId: text(r.externalId),
     fields: {
       email: userName.toLowerCase(),
@@ -144,7 +135,8 @@ export function toScimGroup(g: GroupRecord, store: TenantStore, base: string, wi
     id: g.scimId,
     externalId: g.externalId,
     displayName: g.name,
-    members: withMembers
+    // an empty multi-valued attribute is unassigned (RFC 7643 §2.5), so it is left out like any other
+    members: withMembers && g.memberIds.size > 0
       ? store.groupMembers(g).flatMap((id) => {
           const u = store.usersById.get(id);
           return u ? [{ value: u.scimId, display: u.email, $ref: `${base}/Users/${u.scimId}` }] : [];
@@ -154,10 +146,16 @@ export function toScimGroup(g: GroupRecord, store: TenantStore, base: string, wi
   });
 }
 
-/** Member user ids named by a SCIM Group body; unknown member ids are ignored. */
+/**
+ * Member user ids named by a SCIM Group body. A member that is no User of this account is `400 invalidValue`
+ * (RFC 7644 §3.12), never silently dropped: the caller would believe it was added.
+ */
 export function memberIdsOf(body: Json, store: TenantStore): number[] {
-  return arr(body.members).flatMap((m) => {
-    const u = store.usersByScimId.get(text(m.value) ?? '');
-    return u ? [u.id] : [];
-  });
+  const members = arr(body.members);
+  const unknown = members.map((m) => text(m.value) ?? '').filter((value) => !store.usersByScimId.has(value));
+  if (unknown.length > 0) {
+    const listed = unknown.slice(0, 5).map((value) => JSON.stringify(value)).join(', ');
+    throw new ScimError(400, `Attribute 'members.value' must name Users of this account; no User has the id ${listed}${unknown.length > 5 ? ', ...' : ''}`, 'invalidValue');
+  }
+  return members.map((m) => store.usersByScimId.get(text(m.value)!)!.id);
 }

@@ -1,13 +1,15 @@
 import { Catch, Controller, Delete, Get, Patch, Post, Put, Req, Res, UseFilters, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { parse as parseFilter, type Filter } from 'scim2-parse-filter';
-import { scimPatch, ScimError as PatchError, type ScimPatchOperation, type ScimResource } from 'scim-patch';
 import { contextOf } from '../http/request-context';
 import type { GroupRecord, UserRecord } from '../store/records';
 import { UniquenessError, type TenantStore } from '../store/tenant-store';
+import { checkResource, scimBoolean } from './scim-attribute-types';
 import { ScimError, SCIM_CONTENT_TYPE, sendScimError } from './scim-errors';
-import { LIST_RESPONSE, PATCH_OP, RESOURCE_TYPES, SCHEMAS, SERVICE_PROVIDER_CONFIG } from './scim-schemas';
-import { fromScimUser, keepConsoleOnlyFields, memberIdsOf, scimBoolean, toScimGroup, toScimUser } from './scim-user-mapper';
+import { patchedResource, patchLibraryError, patchOperations } from './scim-patch-ops';
+import { excludesMembers, projectionOf } from './scim-projection';
+import { LIST_RESPONSE, MAX_RESULTS, RESOURCE_TYPES, SCHEMAS, SERVICE_PROVIDER_CONFIG } from './scim-schemas';
+import { fromScimUser, keepConsoleOnlyFields, memberIdsOf, toScimGroup, toScimUser } from './scim-user-mapper';
 
 type Json = Record<string, unknown>;
 /** Query values arrive as strings (or arrays of them); anything else counts as absent. */
@@ -19,7 +21,8 @@ export class ScimExceptionFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     if (error instanceof ScimError) return sendScimError(res, error.status, error.detail, error.scimType);
     if (error instanceof UniquenessError) return sendScimError(res, 409, error.message, 'uniqueness');
-    if (error instanceof PatchError) return sendScimError(res, 400, error.message, error.scimCode === 'noTarget' ? 'noTarget' : 'invalidValue');
+    const patchError = patchLibraryError(error);
+    if (patchError) return sendScimError(res, patchError.status, patchError.detail, patchError.scimType);
     sendScimError(res, 500, 'Internal server error');
   }
 }
@@ -32,12 +35,20 @@ const asObject = (body: unknown): Json => {
   return body as Json;
 };
 
-/** RFC 7644 paging: startIndex is 1-based, count defaults to 100 and is capped at 1000. */
+/** RFC 7644 §3.4.2.4 paging: startIndex is 1-based (below 1 means 1), count defaults to 100, negative means 0, capped at maxResults. */
 function listWindow(query: Json): { start: number; count: number } {
   const start = Math.max(1, Number.parseInt(queryText(query.startIndex) ?? '1', 10) || 1);
   const rawCount = Number.parseInt(queryText(query.count) ?? '100', 10);
-  return { start, count: Math.min(1000, Math.max(0, Number.isNaN(rawCount) ? 100 : rawCount)) };
+  return { start, count: Math.min(MAX_RESULTS, Math.max(0, Number.isNaN(rawCount) ? 100 : rawCount)) };
 }
+
+const listResponse = (matching: number, start: number, resources: unknown[]) => ({
+  schemas: [LIST_RESPONSE],
+  totalResults: matching,
+  startIndex: start,
+  itemsPerPage: resources.length,
+  Resources: resources,
+});
 
 /** Only `attr eq "value"` on one attribute is filterable at KnowBe4; everything else is invalidFilter. */
 function equalityFilter(raw: unknown, attribute: string): string | undefined {
@@ -56,22 +67,6 @@ function equalityFilter(raw: unknown, attribute: string): string | undefined {
   return filter.compValue.replace(/\\\\/g, '\\');
 }
 
-function patchOperations(body: unknown): ScimPatchOperation[] {
-  const b = asObject(body);
-  if (!Array.isArray(b.schemas) || !b.schemas.includes(PATCH_OP) || !Array.isArray(b.Operations))
-    throw new ScimError(400, 'PATCH body must be a PatchOp message with Operations', 'invalidSyntax');
-  return b.Operations.map((op: unknown) => {
-    const o = asObject(op);
-    const kind = (typeof o.op === 'string' ? o.op : '').toLowerCase();
-    if (kind !== 'add' && kind !== 'replace' && kind !== 'remove') throw new ScimError(400, `Unsupported op ${JSON.stringify(o.op)}`, 'invalidSyntax');
-    if (kind === 'remove' && typeof o.path !== 'string') throw new ScimError(400, 'remove requires a path', 'noTarget');
-    return { ...o, op: kind } as ScimPatchOperation;
-  });
-}
-
-const patched = (resource: Json, ops: ScimPatchOperation[]): Json =>
-  scimPatch(structuredClone(resource) as unknown as ScimResource, ops, { mutateDocument: true, treatMissingAsAdd: true }) as unknown as Json;
-
 /** SCIM 2.0 as KnowBe4 implements it; the tenant is whichever one issued the bearer token. */
 @Controller('scim/v2')
 @UseFilters(ScimExceptionFilter)
@@ -83,7 +78,7 @@ export class ScimController {
 
   @Get('Schemas')
   schemas(@Res() res: Response): void {
-    sendScim(res, 200, { schemas: [LIST_RESPONSE], totalResults: SCHEMAS.length, startIndex: 1, itemsPerPage: SCHEMAS.length, Resources: SCHEMAS });
+    sendScim(res, 200, listResponse(SCHEMAS.length, 1, SCHEMAS));
   }
 
   @Get('Schemas/:id')
@@ -95,7 +90,7 @@ export class ScimController {
 
   @Get('ResourceTypes')
   resourceTypes(@Res() res: Response): void {
-    sendScim(res, 200, { schemas: [LIST_RESPONSE], totalResults: RESOURCE_TYPES.length, startIndex: 1, itemsPerPage: RESOURCE_TYPES.length, Resources: RESOURCE_TYPES });
+    sendScim(res, 200, listResponse(RESOURCE_TYPES.length, 1, RESOURCE_TYPES));
   }
 
   @Get('ResourceTypes/:id')
@@ -116,7 +111,8 @@ export class ScimController {
     const { start, count } = listWindow(query);
     const page = matching.slice(start - 1, start - 1 + count);
     const base = baseOf(req);
-    sendScim(res, 200, { schemas: [LIST_RESPONSE], totalResults: matching.length, startIndex: start, itemsPerPage: page.length, Resources: page.map((u) => toScimUser(u, t, base)) });
+    const project = projectionOf('User', query);
+    sendScim(res, 200, listResponse(matching.length, start, page.map((u) => project(toScimUser(u, t, base)))));
   }
 
   @Post('Users')
@@ -131,13 +127,13 @@ export class ScimController {
     });
     const base = baseOf(req);
     res.setHeader('Location', `${base}/Users/${user.scimId}`);
-    sendScim(res, 201, toScimUser(user, t, base));
+    sendScim(res, 201, projectionOf('User', req.query)(toScimUser(user, t, base)));
   }
 
   @Get('Users/:id')
   getUser(@Req() req: Request, @Res() res: Response): void {
     const t = contextOf(req).tenant;
-    sendScim(res, 200, toScimUser(userOr404(t, req), t, baseOf(req)));
+    sendScim(res, 200, projectionOf('User', req.query)(toScimUser(userOr404(t, req), t, baseOf(req))));
   }
 
   @Put('Users/:id')
@@ -145,7 +141,7 @@ export class ScimController {
     const t = contextOf(req).tenant;
     const user = userOr404(t, req);
     applyUserInput(t, user, fromScimUser(asObject(req.body), t));
-    sendScim(res, 200, toScimUser(user, t, baseOf(req)));
+    sendScim(res, 200, projectionOf('User', req.query)(toScimUser(user, t, baseOf(req))));
   }
 
   @Patch('Users/:id')
@@ -153,10 +149,10 @@ export class ScimController {
     const t = contextOf(req).tenant;
     const user = userOr404(t, req);
     const base = baseOf(req);
-    const next = patched(toScimUser(user, t, base), patchOperations(req.body));
+    const next = patchedResource('User', toScimUser(user, t, base), patchOperations('User', req.body));
     // A patched resource is a full resource, so the PUT path applies it; untouched attributes stay as they were.
     applyUserInput(t, user, fromScimUser({ ...next, active: scimBoolean(next.active) ?? next.active }, t));
-    sendScim(res, 200, toScimUser(user, t, base));
+    sendScim(res, 200, projectionOf('User', req.query)(toScimUser(user, t, base)));
   }
 
   @Delete('Users/:id')
@@ -177,39 +173,43 @@ export class ScimController {
     const matching = displayName === undefined ? t.groups : t.groups.filter((g) => g.name.toLowerCase() === displayName.toLowerCase());
     const { start, count } = listWindow(query);
     const page = matching.slice(start - 1, start - 1 + count);
-    const withMembers = !(queryText(query.excludedAttributes) ?? '').split(',').includes('members');
+    const withMembers = !excludesMembers(query);
     const base = baseOf(req);
-    sendScim(res, 200, { schemas: [LIST_RESPONSE], totalResults: matching.length, startIndex: start, itemsPerPage: page.length, Resources: page.map((g) => toScimGroup(g, t, base, withMembers)) });
+    const project = projectionOf('Group', query);
+    sendScim(res, 200, listResponse(matching.length, start, page.map((g) => project(toScimGroup(g, t, base, withMembers)))));
   }
 
   @Post('Groups')
   createGroup(@Req() req: Request, @Res() res: Response): void {
     const t = contextOf(req).tenant;
     const body = asObject(req.body);
-    if (typeof body.displayName !== 'string' || body.displayName === '') throw new ScimError(400, 'displayName is required', 'invalidValue');
-    if (t.groups.some((g) => g.name.toLowerCase() === String(body.displayName).toLowerCase()))
-      throw new ScimError(409, `Group ${body.displayName} already exists`, 'uniqueness');
+    checkResource('Group', body, { requireRequired: true });
+    const name = String(body.displayName);
+    const memberIds = memberIdsOf(body, t);
+    if (t.groups.some((g) => g.name.toLowerCase() === name.toLowerCase())) throw new ScimError(409, `Group ${name} already exists`, 'uniqueness');
     const externalId = typeof body.externalId === 'string' ? body.externalId : null;
-    const group = t.createGroup({ name: body.displayName, externalId, provisioned: true });
-    setMembers(t, group, memberIdsOf(body, t));
+    const group = t.createGroup({ name, externalId, provisioned: true });
+    setMembers(t, group, memberIds);
     const base = baseOf(req);
     res.setHeader('Location', `${base}/Groups/${group.scimId}`);
-    sendScim(res, 201, toScimGroup(group, t, base));
+    sendScim(res, 201, projectionOf('Group', req.query)(toScimGroup(group, t, base)));
   }
 
   @Get('Groups/:id')
   getGroup(@Req() req: Request, @Res() res: Response): void {
     const t = contextOf(req).tenant;
-    const withMembers = !(queryText((req.query as Json).excludedAttributes) ?? '').split(',').includes('members');
-    sendScim(res, 200, toScimGroup(groupOr404(t, req), t, baseOf(req), withMembers));
+    const query = req.query as Json;
+    sendScim(res, 200, projectionOf('Group', query)(toScimGroup(groupOr404(t, req), t, baseOf(req), !excludesMembers(query))));
   }
 
   @Put('Groups/:id')
   replaceGroup(@Req() req: Request, @Res() res: Response): void {
     const t = contextOf(req).tenant;
     const group = groupOr404(t, req);
-    applyGroup(t, group, asObject(req.body));
-    sendScim(res, 200, toScimGroup(group, t, baseOf(req)));
+    const body = asObject(req.body);
+    checkResource('Group', body, { requireRequired: true });
+    applyGroup(t, group, body);
+    sendScim(res, 200, projectionOf('Group', req.query)(toScimGroup(group, t, baseOf(req))));
   }
 
   @Patch('Groups/:id')
@@ -217,10 +217,12 @@ export class ScimController {
     const t = contextOf(req).tenant;
     const group = groupOr404(t, req);
     const base = baseOf(req);
-    const next = patched(toScimGroup(group, t, base), patchOperations(req.body));
-    applyGroup(t, group, { ...next, members: next.members ?? [] });
-    // RFC 7644 §3.5.2 allows 204 when the client did not ask for attributes.
-    res.status(204).end();
+    const query = req.query as Json;
+    const next = patchedResource('Group', toScimGroup(group, t, base), patchOperations('Group', req.body));
+    applyGroup(t, group, next);
+    // RFC 7644 §3.5.2: 204 unless the client asked for attributes, then 200 with the resource.
+    if (query.attributes === undefined && query.excludedAttributes === undefined) return void res.status(204).end();
+    sendScim(res, 200, projectionOf('Group', query)(toScimGroup(group, t, base)));
   }
 
   @Delete('Groups/:id')
@@ -251,10 +253,16 @@ function applyUserInput(t: TenantStore, user: UserRecord, input: ReturnType<type
   if (input.active !== undefined) t.setUserStatus(user, input.active ? 'active' : 'archived');
 }
 
+/** Applies a full Group (PUT body or PATCH result): members are validated before anything changes. */
 function applyGroup(t: TenantStore, group: GroupRecord, body: Json): void {
-  if (typeof body.displayName === 'string' && body.displayName !== '') group.name = body.displayName;
-  if (typeof body.externalId === 'string') group.externalId = body.externalId;
-  setMembers(t, group, memberIdsOf(body, t));
+  const memberIds = memberIdsOf(body, t);
+  const name = typeof body.displayName === 'string' && body.displayName !== '' ? body.displayName : group.name;
+  if (t.groups.some((g) => g !== group && g.name.toLowerCase() === name.toLowerCase())) throw new ScimError(409, `Group ${name} already exists`, 'uniqueness');
+  group.name = name;
+  // absent means removed (PATCH remove) or left out of a full replace (PUT)
+  group.externalId = typeof body.externalId === 'string' && body.externalId !== '' ? body.externalId : null;
+  group.provisioning_guid = group.externalId ?? group.provisioning_guid;
+  setMembers(t, group, memberIds);
   t.touchGroup(group);
 }
 
