@@ -17,9 +17,12 @@ import {
   commandMessage,
   createGroupIntent,
   createUserIntent,
+  deleteGroupIntent,
+  GroupTarget,
   removeMemberIntent,
   requestHashOf,
   storedRequestOf,
+  updateGroupIntent,
   updateUserIntent,
   WriteIntent,
 } from './write-intents';
@@ -63,11 +66,20 @@ export class ProvisioningService {
     @Inject(GatewayConfig) private readonly config: GatewayConfig,
   ) {}
 
-  async createUser(workspaceId: string, accountId: string, user: UnifiedUserWrite, path: string, idempotencyKey?: string): Promise<Accepted> {
+  /** A user create; with `groups`, the user and its memberships are one command and one operation. */
+  async createUser(
+    workspaceId: string,
+    accountId: string,
+    body: UnifiedUserWrite & { groups?: Array<{ id: string }> },
+    path: string,
+    idempotencyKey?: string,
+  ): Promise<Accepted> {
     const account = { id: await this.scope.assertAccount(workspaceId, accountId) };
+    const { groups, ...user } = body;
     assertStorable(user);
     if (!primaryEmailOf(user)) throw new ApiError(400, 'a user needs username (the primary email) or a primary entry in emails');
-    return this.accept(workspaceId, account.id, createUserIntent(account.id, user, path), idempotencyKey);
+    const joined = groups === undefined ? undefined : await this.joinableGroups(account.id, groups);
+    return this.accept(workspaceId, account.id, createUserIntent(account.id, user, path, joined), idempotencyKey);
   }
 
   async updateUser(workspaceId: string, accountId: string, id: string, changes: UnifiedUserWrite, path: string, idempotencyKey?: string): Promise<Accepted> {
@@ -90,6 +102,39 @@ export class ProvisioningService {
   async createGroup(workspaceId: string, accountId: string, group: { name: string; external_id?: string | null }, path: string, idempotencyKey?: string): Promise<Accepted> {
     const account = { id: await this.scope.assertAccount(workspaceId, accountId) };
     return this.accept(workspaceId, account.id, createGroupIntent(account.id, group, path), idempotencyKey);
+  }
+
+  /** A rename; KnowBe4 groups have no description, so one is refused rather than dropped. */
+  async updateGroup(
+    workspaceId: string,
+    accountId: string,
+    id: string,
+    changes: { name?: string; description?: string | null },
+    path: string,
+    idempotencyKey?: string,
+  ): Promise<Accepted> {
+    const account = { id: await this.scope.assertAccount(workspaceId, accountId) };
+    if (changes.description !== undefined && changes.description !== null && changes.description !== '') {
+      throw new ApiError(400, 'description cannot be written: KnowBe4 groups have no description (neither SCIM nor the Reporting API stores one)');
+    }
+    if (changes.name === undefined) throw new ApiError(400, 'nothing to change: send name (the only writable field of a KnowBe4 group)');
+    const group = await this.writableGroup(account.id, id);
+    const namesake = await this.mirror.findGroupByName(account.id, changes.name);
+    if (namesake && namesake.seq !== group.seq) {
+      throw new ApiError(409, `name: a group named ${JSON.stringify(namesake.name)} already exists (KnowBe4 group names are unique)`, { group_id: namesake.remoteId ?? namesake.scimId });
+    }
+    return this.accept(workspaceId, account.id, updateGroupIntent(account.id, group, changes.name, changes, path), idempotencyKey);
+  }
+
+  /** Deletes a console group in KnowBe4 (its users stay). Replaying the Idempotency-Key after it is gone returns the operation. */
+  async deleteGroup(workspaceId: string, accountId: string, id: string, path: string, idempotencyKey?: string): Promise<Accepted> {
+    const account = { id: await this.scope.assertAccount(workspaceId, accountId) };
+    if (idempotencyKey !== undefined && !(await this.mirror.findGroup(account.id, id))) {
+      const earlier = IDEMPOTENCY_KEY.test(idempotencyKey) ? await this.operations.findByIdempotencyKey(workspaceId, account.id, idempotencyKey) : null;
+      if (earlier) return this.accept(workspaceId, account.id, deleteGroupIntent(account.id, { id, keyId: id, scimId: null }, path), idempotencyKey);
+    }
+    const group = await this.writableGroup(account.id, id);
+    return this.accept(workspaceId, account.id, deleteGroupIntent(account.id, group, path), idempotencyKey);
   }
 
   async addMembers(workspaceId: string, accountId: string, groupId: string, userIds: string[], path: string, idempotencyKey?: string): Promise<Accepted> {
@@ -207,10 +252,32 @@ export class ProvisioningService {
     return { id, userName, scimId: row.scimId };
   }
 
-  private async groupTarget(accountId: string, id: string): Promise<{ id: string; keyId: string }> {
+  private async groupTarget(accountId: string, id: string): Promise<GroupTarget & { seq: string; type: unknown }> {
     const row = await this.mirror.findGroup(accountId, id);
     if (!row) throw notFound('group');
-    return { id, keyId: row.remoteId ?? row.scimId ?? id };
+    return { id, keyId: row.remoteId ?? row.scimId ?? id, scimId: row.scimId, seq: row.seq, type: row.record.type };
+  }
+
+  /** A group SCIM can write: known to the mirror (404) and a console group (smart groups are KnowBe4's own, 422). */
+  private async writableGroup(accountId: string, id: string): Promise<GroupTarget & { seq: string }> {
+    const group = await this.groupTarget(accountId, id);
+    if (group.type === 'smart_group') {
+      throw new ApiError(422, `group ${id} is a smart group: KnowBe4 SCIM can only write console groups`, { group_id: id });
+    }
+    return group;
+  }
+
+  /** `groups[]` of a user create, de-duplicated; 404 naming every group the mirror does not know. */
+  private async joinableGroups(accountId: string, groups: Array<{ id: string }>): Promise<Array<{ id: string }>> {
+    const ids = [...new Set(groups.map((group) => group.id))];
+    const missing: string[] = [];
+    for (const id of ids) {
+      const row = await this.mirror.findGroup(accountId, id);
+      if (!row) missing.push(id);
+      else if (row.record.type === 'smart_group') throw new ApiError(422, `groups: ${id} is a smart group: KnowBe4 SCIM can only add members to console groups`, { group_id: id });
+    }
+    if (missing.length > 0) throw new ApiError(404, `groups: group(s) not found in this account: ${missing.join(', ')}`, { missing });
+    return ids.map((id) => ({ id }));
   }
 
   private async assertUsersExist(accountId: string, ids: string[]): Promise<void> {

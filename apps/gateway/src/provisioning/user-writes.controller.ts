@@ -1,11 +1,13 @@
 import { Body, Controller, Delete, Inject, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import { ApiBody, ApiOperation } from '@nestjs/swagger';
+import { ApiBody, ApiNotFoundResponse, ApiOperation, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { WRITE_FIELD_LIMITS } from '@kb4/contracts';
 import type { OperationView } from './operation-view';
 import { ProvisioningService } from './provisioning.service';
 import { UnifiedWrite, UnifiedWriteContext, UnifiedWriteRoutes } from './unified-write.decorator';
 import { answerWrite } from './write-responses';
+import { ErrorResponseDto } from '../http/error-response.dto';
+import { CreateUserRequest } from './group-and-membership-requests.dto';
 import { UserWriteRequest, WriteQuery } from './write-requests.dto';
 
 const L = WRITE_FIELD_LIMITS;
@@ -19,6 +21,12 @@ const KNOWBE4_WRITE_LIMITS = [
   `- Lengths: emails up to ${L.email} characters, names and other text up to ${L.text}, phone numbers ${L.phoneNumber}, languages ${L.language} each (at most ${L.languages}); at most ${L.emails} emails, ${L.phones} phones and ${L.organizations} organizations (KnowBe4 stores only the first organization).`,
 ].join('\n');
 
+const GROUPS_ON_CREATE = [
+  `\`groups: [{id}]\` (at most ${L.userGroups}): the user and its memberships are one operation, one command keyed by the user. The provisioner writes the user, then adds it to each group with a SCIM Group PATCH.`,
+  '- Unknown groups are refused up front (404), smart groups too (422): KnowBe4 SCIM writes console groups only.',
+  '- Partial failure: if KnowBe4 refuses a membership, the operation fails with `error.code` `group_membership_failed` and `error.details` (`user_scim_id`, `groups_joined`, `groups_failed`); the user stays written. Transient KnowBe4 failures retry the whole create; every step is idempotent, so POST /operations/{id}/retry re-applies it without duplicates.',
+].join('\n');
+
 /** Writes of /unified/user-directory/users: each answers 202 with the operation that applies it over SCIM. */
 @UnifiedWriteRoutes({
   badRequest: 'Invalid body, unknown field, or a field KnowBe4 cannot store',
@@ -29,12 +37,18 @@ export class UserWritesController {
   constructor(@Inject(ProvisioningService) private readonly provisioning: ProvisioningService) {}
 
   @Post()
-  @ApiOperation({ operationId: 'unified_users_create', summary: 'Create a user (SCIM; an existing userName is adopted and updated)', description: KNOWBE4_WRITE_LIMITS })
-  @ApiBody({ type: UserWriteRequest })
+  @ApiOperation({
+    operationId: 'unified_users_create',
+    summary: 'Create a user (SCIM; an existing userName is adopted and updated), optionally joining groups in the same operation',
+    description: `${KNOWBE4_WRITE_LIMITS}\n${GROUPS_ON_CREATE}`,
+  })
+  @ApiBody({ type: CreateUserRequest })
+  @ApiNotFoundResponse({ description: 'Integrated account not found in this workspace, or a group in `groups` this account\'s directory does not know', type: ErrorResponseDto })
+  @ApiUnprocessableEntityResponse({ description: 'Idempotency-Key reused with a different request, or a smart group in `groups`', type: ErrorResponseDto })
   async create(
     @UnifiedWrite() write: UnifiedWriteContext,
     @Query() query: WriteQuery,
-    @Body() body: UserWriteRequest,
+    @Body() body: CreateUserRequest,
     @Res({ passthrough: true }) response: Response,
   ): Promise<OperationView> {
     const accepted = await this.provisioning.createUser(write.workspaceId, query.integrated_account_id, body, write.path, write.idempotencyKey);

@@ -22,6 +22,13 @@ export interface WriteIntent {
   request: { method: string; path: string; body: unknown };
 }
 
+/** A group as a write addresses it: the id the caller used, the id its commands are keyed by, its SCIM id if known. */
+export interface GroupTarget {
+  id: string;
+  keyId: string;
+  scimId: string | null;
+}
+
 /** Stored in `operations.request`: enough to show the request and to re-publish the command (retry). */
 export interface StoredRequest extends Record<string, unknown> {
   method: string;
@@ -41,14 +48,19 @@ export function requestHashOf(accountId: string, intent: WriteIntent): string {
     .digest('hex');
 }
 
-export function createUserIntent(accountId: string, user: UnifiedUserWrite, path: string): WriteIntent {
+/**
+ * A user create, with the groups it joins in the same command. Keyed by the user like every write of that user: the
+ * memberships belong to the user being created (they cannot race its later updates); a concurrent write of one of the
+ * groups is on that group's key, and a group deleted meanwhile fails its membership, reported by the operation.
+ */
+export function createUserIntent(accountId: string, user: UnifiedUserWrite, path: string, groups?: Array<{ id: string }>): WriteIntent {
   const userName = (primaryEmailOf(user) ?? '').toLowerCase();
   return {
     kind: 'user.create',
     commandType: COMMAND_TYPES.createUser,
     key: userCommandKey(accountId, userName),
-    payload: { user_name: userName, user: { ...user, username: user.username ?? primaryEmailOf(user) } },
-    request: { method: 'POST', path, body: user },
+    payload: { user_name: userName, user: { ...user, username: user.username ?? primaryEmailOf(user) }, ...(groups ? { groups } : {}) },
+    request: { method: 'POST', path, body: groups ? { ...user, groups } : user },
   };
 }
 
@@ -94,6 +106,27 @@ export function addMembersIntent(accountId: string, group: { id: string; keyId: 
     key: groupCommandKey(accountId, group.keyId),
     payload: { group_id: group.id, user_ids: userIds },
     request: { method: 'POST', path, body: { user_ids: userIds } },
+  };
+}
+
+/** A group rename, keyed like the group's member writes so one group's writes apply in order. */
+export function updateGroupIntent(accountId: string, group: GroupTarget, name: string, body: unknown, path: string): WriteIntent {
+  return {
+    kind: 'group.update',
+    commandType: COMMAND_TYPES.updateGroup,
+    key: groupCommandKey(accountId, group.keyId),
+    payload: { group_id: group.id, scim_id: group.scimId, name },
+    request: { method: 'PATCH', path, body },
+  };
+}
+
+export function deleteGroupIntent(accountId: string, group: GroupTarget, path: string): WriteIntent {
+  return {
+    kind: 'group.delete',
+    commandType: COMMAND_TYPES.deleteGroup,
+    key: groupCommandKey(accountId, group.keyId),
+    payload: { group_id: group.id, scim_id: group.scimId },
+    request: { method: 'DELETE', path, body: null },
   };
 }
 

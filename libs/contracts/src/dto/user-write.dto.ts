@@ -162,13 +162,3 @@ export class GroupRefWriteDto {
   @MaxLength(L.groupId)
   id!: string;
 }
-
-/** A user create: the user write plus the groups it joins in the same operation. */
-export class UserCreateDto extends UserWriteDto {
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(L.userGroups)
-  @ValidateNested({ each: true })
-  @Type(() => GroupRefWriteDto)
-  groups?: GroupRefWriteDto[];
-}

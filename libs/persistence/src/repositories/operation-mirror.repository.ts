@@ -131,6 +131,15 @@ export class OperationMirrorRepository {
     return rows[0] ?? null;
   }
 
+  /** Another group of the account with this name (case-insensitive; KnowBe4 console group names are unique). */
+  async findGroupByName(accountId: string, name: string, db: Queryable = this.dataSource): Promise<MirrorGroupRow | null> {
+    const rows: MirrorGroupRow[] = await db.query(
+      `SELECT ${GROUP_COLUMNS} FROM directory_groups WHERE account_id = $1 AND lower(name) = lower($2) ORDER BY seq LIMIT 1`,
+      [accountId, name],
+    );
+    return rows[0] ?? null;
+  }
+
   /**
    * The row a SCIM user belongs to, locked for the refresh: by SCIM id, else provisioning_guid, else the
    * lower-cased email of a row not yet tied to another SCIM id.

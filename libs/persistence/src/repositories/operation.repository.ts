@@ -114,6 +114,11 @@ export class OperationRepository {
     return { operation: Object.assign(new OperationEntity(), columns), replayed: false };
   }
 
+  /** The operation an Idempotency-Key already made in this workspace and account, if any (a replay). */
+  findByIdempotencyKey(workspaceId: string, accountId: string, idempotencyKey: string): Promise<OperationEntity | null> {
+    return this.operations.findOneBy({ workspaceId, accountId, idempotencyKey });
+  }
+
   /** Scoped to the workspace: another workspace's operation is simply not found. */
   findInWorkspace(workspaceId: string, id: string): Promise<OperationEntity | null> {
     return this.operations.findOneBy({ workspaceId, id });
