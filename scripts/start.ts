@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runMigrations } from '@kb4/persistence';
-import { demoTenantCredentials, ensureDemoAccount, localCredentialsKey, SandboxTenant } from './local-stack/demo-account';
+import { demoTenantCredentials, ensureDemoAccount, localAdminToken, localCredentialsKey, SandboxTenant } from './local-stack/demo-account';
 import { EmbeddedKafka, startEmbeddedKafka } from './local-stack/embedded-kafka';
 import { startLocalPostgres } from './local-stack/postgres';
 import { DEFAULT_RESTART_POLICY, describeExit, restartDelayMs, spawnService, SupervisedService, waitForHttp } from './local-stack/supervised-process';
@@ -158,9 +158,11 @@ function serviceEnvironment(databaseUrl: string, credentialsKey: string, sandbox
   });
 }
 
-async function startServices(serviceEnv: () => NodeJS.ProcessEnv): Promise<void> {
+async function startServices(serviceEnv: () => NodeJS.ProcessEnv, adminToken: string): Promise<void> {
   // the poller's garbage is mostly short-lived page buffers: a capped heap keeps its RSS flat (see apps/poller)
   const nodeOptions: Record<string, string> = { poller: process.env.POLLER_NODE_OPTIONS ?? '--max-old-space-size=192' };
+  // only the gateway gets the operator token
+  const ownEnv: Record<string, NodeJS.ProcessEnv> = { gateway: { ADMIN_TOKEN: adminToken } };
   const healthUrl = (name: 'gateway' | 'poller' | 'provisioner'): string => `http://127.0.0.1:${ports[name]}/health/ready`;
   const started = (['gateway', 'poller', 'provisioner'] as const).map((name) => {
     const service = supervise(
@@ -169,7 +171,7 @@ async function startServices(serviceEnv: () => NodeJS.ProcessEnv): Promise<void>
         () =>
           spawnService(name, `apps/${name}/src/main.ts`, {
             cwd: root,
-            env: nodeOptions[name] ? { ...serviceEnv(), NODE_OPTIONS: nodeOptions[name] } : serviceEnv(),
+            env: { ...serviceEnv(), ...ownEnv[name], ...(nodeOptions[name] ? { NODE_OPTIONS: nodeOptions[name] } : {}) },
             echo: log,
           }),
         {
@@ -186,11 +188,12 @@ async function startServices(serviceEnv: () => NodeJS.ProcessEnv): Promise<void>
   await Promise.all(started.map(({ name, process: child }) => waitForHttp(healthUrl(name), child)));
 }
 
-function announce(databaseUrl: string, sandboxUrl: string, tenant: SandboxTenant, demo: Awaited<ReturnType<typeof ensureDemoAccount>>): void {
+function announce(databaseUrl: string, sandboxUrl: string, tenant: SandboxTenant, demo: Awaited<ReturnType<typeof ensureDemoAccount>>, adminToken: string): void {
   const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
   const summary = () => ({
     gateway_url: gatewayUrl,
     api_key: demo.api_key,
+    admin_token: adminToken,
     workspace_id: demo.workspace_id,
     integrated_account_id: demo.integrated_account_id,
     sandbox_url: sandboxUrl,
@@ -210,7 +213,8 @@ function announce(databaseUrl: string, sandboxUrl: string, tenant: SandboxTenant
       'kb4-directory is running',
       `  gateway          ${gatewayUrl}`,
       `  swagger          ${gatewayUrl}/docs`,
-      `  demo API key     ${demo.api_key}`,
+      `  demo API key     ${demo.api_key}  (every scope)`,
+      `  admin token      in ${join(localDir, 'demo.json')} (admin_token): ${gatewayUrl}/admin/workspaces, npm run cli -- workspace list`,
       `  workspace        ${demo.workspace_id}`,
       `  account          ${demo.integrated_account_id}`,
       `  sandbox          ${sandboxUrl}  (KnowBe4 emulator, ${demoUsers} demo users, region ${tenant.region})`,
@@ -235,9 +239,10 @@ async function main(): Promise<void> {
   const embeddedKafka = await startKafka();
   const { sandboxUrl, tenant } = await startSandbox();
   const credentialsKey = process.env.CREDENTIALS_KEY ?? localCredentialsKey(localDir);
+  const adminToken = process.env.ADMIN_TOKEN ?? localAdminToken(localDir);
   const demo = await ensureDemoAccount({ localDir, databaseUrl, credentialsKey, tenant });
-  await startServices(serviceEnvironment(databaseUrl, credentialsKey, sandboxUrl, embeddedKafka));
-  announce(databaseUrl, sandboxUrl, tenant, demo);
+  await startServices(serviceEnvironment(databaseUrl, credentialsKey, sandboxUrl, embeddedKafka), adminToken);
+  announce(databaseUrl, sandboxUrl, tenant, demo, adminToken);
 }
 
 main().catch((error: Error) => {

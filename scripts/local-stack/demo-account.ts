@@ -42,6 +42,15 @@ export function localCredentialsKey(localDir: string): string {
   return key;
 }
 
+/** Local runs keep one generated operator token (ADMIN_TOKEN of the gateway's /admin API), like the credentials key. */
+export function localAdminToken(localDir: string): string {
+  const path = join(localDir, 'admin-token');
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  const token = `kb4adm_${randomBytes(32).toString('base64url')}`;
+  writeFileSync(path, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
 /**
  * The demo tenant keeps the same KnowBe4 credentials across restarts (the sandbox is in memory, so it is
  * re-created with them), and the demo workspace, API key and integrated account are reused when they exist.
@@ -85,7 +94,7 @@ export async function ensureDemoAccount(options: {
       if (stillThere && previous.reporting_api_key === options.tenant.reporting_api_key) return previous;
     }
     const workspace = await workspaces.createWorkspace('Demo workspace');
-    const { key } = await workspaces.issueApiKey(workspace.id, 'demo');
+    const { key } = await workspaces.issueApiKey(workspace.id, 'demo'); // every scope: the demo key can do everything
     const account = await accounts.connect({
       workspaceId: workspace.id,
       label: 'Demo KnowBe4 tenant (sandbox)',

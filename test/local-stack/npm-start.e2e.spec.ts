@@ -44,6 +44,7 @@ describe('npm start (the local stack)', () => {
       [
         'gateway_url',
         'api_key',
+        'admin_token',
         'workspace_id',
         'integrated_account_id',
         'sandbox_url',
@@ -58,6 +59,8 @@ describe('npm start (the local stack)', () => {
     );
     expect(demo.gateway_url).toBe(`http://127.0.0.1:${ports.GATEWAY_PORT}`);
     expect(output).toContain(demo.api_key);
+    expect(output).not.toContain(demo.admin_token); // printed as a pointer to demo.json, not in clear
+    expect(readFileSync(join(localDir, 'admin-token'), 'utf8').trim()).toBe(demo.admin_token);
     expect(output).toContain(`${demo.gateway_url}/docs`);
   });
 
@@ -70,6 +73,14 @@ describe('npm start (the local stack)', () => {
     }
     const docs = await fetch(`http://127.0.0.1:${ports.GATEWAY_PORT}/docs`);
     expect(docs.status).toBe(200);
+  });
+
+  it('gives the gateway the generated admin token, and the demo key every scope', async () => {
+    const demo = JSON.parse(readFileSync(join(localDir, 'demo.json'), 'utf8'));
+    const keys = await fetch(`${demo.gateway_url}/admin/workspaces/${demo.workspace_id}/api-keys`, { headers: { authorization: `Bearer ${demo.admin_token}` } });
+    expect(keys.status).toBe(200);
+    const { result } = (await keys.json()) as { result: Array<{ scopes: string[]; revoked_at: string | null }> };
+    expect(result.find((key) => key.revoked_at === null)?.scopes.sort()).toEqual(['accounts:manage', 'directory:read', 'directory:write', 'webhooks:manage']);
   });
 
   it('serves the demo tenant from the sandbox with the printed credentials', async () => {
