@@ -17,7 +17,7 @@ import { deadLetterEvent, failedEvent, succeededEvent, type CommandCoordinates, 
 import { freshUserMirror, MirroredRecord, refreshMirror } from '../mirror/mirror-refresh';
 import { ScimClientPool } from '../scim/scim-client-pool';
 import { PartialUserCreateError, ScimWriter, ScimWriteResult } from '../scim/scim-writer';
-import { describeFailure, OperationFailure } from './failure';
+import { describeFailure, isDeadLettered, OperationFailure } from './failure';
 
 export type CommandDisposition =
   | 'succeeded'
@@ -300,7 +300,9 @@ export class CommandProcessor {
     const at = new Date();
     await this.deps.operations.finishWithEvents(manager, base.operationId, base.commandId, { status: 'failed', error: { ...failure, attempts: base.attempt } }, [
       failedEvent({ ...base, completedAt: at }, failure),
-      deadLetterEvent({ command, accountId: base.accountId, operationId: base.operationId, error: failure, attempts: base.attempt, at, coordinates }),
+      ...(isDeadLettered(failure)
+        ? [deadLetterEvent({ command, accountId: base.accountId, operationId: base.operationId, error: failure, attempts: base.attempt, at, coordinates })]
+        : []),
     ]);
   }
 

@@ -64,3 +64,13 @@ export function describeFailure(error: unknown): OperationFailure {
   // Unknown failures (a dropped database connection, a bug) get the bounded retries, then the DLQ.
   return { code: 'internal_error', message, retryable: true };
 }
+
+/**
+ * Whether a final failure is dead-lettered. The DLQ holds commands worth replaying once KnowBe4 or the account is
+ * fixed (retries outlasted by an outage, rejected credentials, a missing target). A request KnowBe4 refused as
+ * invalid (SCIM 400 such as `invalidValue`) or that could not be expressed in SCIM is the caller's error: a replay
+ * would fail the same way, so the failed operation and its result event carry it, and the DLQ does not.
+ */
+export function isDeadLettered(failure: OperationFailure): boolean {
+  return failure.retryable || failure.truto_error_insight !== 'validation_error';
+}
