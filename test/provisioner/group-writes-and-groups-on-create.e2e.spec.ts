@@ -77,13 +77,25 @@ describe('groups on a user create, group rename and delete through gateway, Kafk
     expect(read.body).toMatchObject({ groups: [{ id: sales, name: 'Provisioned Sales' }, { id: support, name: 'Provisioned Support' }] });
   });
 
-  it('refuses a group the directory does not know (404), too many groups and groups on an update (400), and writes nothing', async () => {
+  it('refuses a group the directory does not know (404), a smart group (422), too many groups and groups on an update (400), and writes nothing', async () => {
     const known = await createGroup('Known');
     const unknown = await api(stack, 'POST', usersPath(), { body: { username: 'nobody@example.com', groups: [{ id: known }, { id: '987654321' }] } });
     expect(unknown.status).toBe(404);
     expect(unknown.body).toMatchObject({ message: expect.stringContaining('987654321') });
     const tooMany = await api(stack, 'POST', usersPath(), { body: { username: 'nobody@example.com', groups: Array.from({ length: 51 }, () => ({ id: known })) } });
     expect(tooMany.status).toBe(400);
+    expect(await scimUserId('nobody@example.com')).toEqual([]);
+
+    // smart groups are KnowBe4's own (rule-based): SCIM cannot write them, so the gateway refuses them up front
+    await stack.query(
+      `INSERT INTO directory_groups (account_id, remote_id, name, record, content_hash) VALUES ($1, 424242, 'Smart', $2, 'synced')`,
+      [stack.accountId, JSON.stringify({ id: '424242', name: 'Smart', type: 'smart_group' })],
+    );
+    const smart = await api(stack, 'POST', usersPath(), { body: { username: 'nobody@example.com', groups: [{ id: '424242' }] } });
+    expect(smart.status).toBe(422);
+    expect(smart.body).toMatchObject({ message: expect.stringContaining('smart group') });
+    expect((await api(stack, 'PATCH', groupPath('424242'), { body: { name: 'Smarter' } })).status).toBe(422);
+    expect((await api(stack, 'DELETE', groupPath('424242'))).status).toBe(422);
     expect(await scimUserId('nobody@example.com')).toEqual([]);
 
     const created = await finishedOperation(stack, (await api(stack, 'POST', usersPath(), { body: { username: 'patched@example.com' } })).body.id as string);
@@ -149,6 +161,30 @@ describe('groups on a user create, group rename and delete through gateway, Kafk
     expect((await api(stack, 'PATCH', groupPath(finance), { body: {} })).status).toBe(400);
     expect((await api(stack, 'PATCH', groupPath('987654321'), { body: { name: 'X' } })).status).toBe(404);
     expect((await scim('GET', `/Groups/${other}`)).body).toMatchObject({ displayName: 'Provisioned Legal' });
+  });
+
+  it('renames a group a sync stored by its Reporting id (no SCIM id yet): the same mirror row is renamed, no second row appears', async () => {
+    const listed = await fetch(`${stack.tenant.reporting_base_url}/groups`, { headers: { authorization: `Bearer ${stack.tenant.reporting_api_key}` } });
+    const consoleGroup = ((await listed.json()) as Array<{ id: number; name: string; group_type: string }>).find((group) => group.group_type === 'console_group')!;
+    const remoteId = String(consoleGroup.id);
+    // what the poller stores for a group (Reporting only: no SCIM id)
+    await stack.query(
+      `INSERT INTO directory_groups (account_id, remote_id, name, record, content_hash) VALUES ($1, $2, $3, $4, 'synced')`,
+      [stack.accountId, remoteId, consoleGroup.name, JSON.stringify({ id: remoteId, name: consoleGroup.name, type: 'console_group', status: 'active' })],
+    );
+    const renamed = await api(stack, 'PATCH', groupPath(remoteId), { body: { name: `${consoleGroup.name} (renamed)` }, headers: { prefer: 'wait=20' } });
+    expect(renamed.body).toMatchObject({ status: 'succeeded', result: { id: remoteId, name: `${consoleGroup.name} (renamed)` } });
+    const rows = await stack.query<{ remote_id: string; scim_id: string | null; name: string }>(
+      `SELECT remote_id::text, scim_id, name FROM directory_groups WHERE account_id = $1 AND (remote_id = $2 OR lower(name) LIKE lower($3))`,
+      [stack.accountId, remoteId, `${consoleGroup.name}%`],
+    );
+    expect(rows).toEqual([{ remote_id: remoteId, scim_id: expect.any(String), name: `${consoleGroup.name} (renamed)` }]);
+    expect((await scim('GET', `/Groups/${rows[0].scim_id}`)).body).toMatchObject({ displayName: `${consoleGroup.name} (renamed)` });
+    expect((await api(stack, 'GET', groupPath(remoteId))).body).toMatchObject({ id: remoteId, name: `${consoleGroup.name} (renamed)` });
+
+    const deleted = await api(stack, 'DELETE', groupPath(remoteId), { headers: { prefer: 'wait=20' } });
+    expect(deleted.body).toMatchObject({ status: 'succeeded', scim_response: { action: 'group_deleted', already_absent: false } });
+    expect((await api(stack, 'GET', groupPath(remoteId))).status).toBe(404);
   });
 
   it('deletes a group: gone from the sandbox and the mirror; the same Idempotency-Key returns the operation, a new DELETE is 404', async () => {
