@@ -9,7 +9,7 @@ import { DEFAULT_RESTART_POLICY, describeExit, restartDelayMs, spawnService, Sup
 
 /**
  * `npm start`: the whole system on one machine — Postgres (or an embedded one), a Kafka-protocol broker (or
- * KAFKA_BROKERS), the KnowBe4 sandbox with a demo tenant, and the gateway, poller and provisioner.
+ * KAFKA_BROKERS), the KnowBe4 sandbox with a demo tenant, and the gateway, poller, provisioner and webhook dispatcher.
  * It supervises what it started: a crashed service is started again with backoff (the sandbox with the same demo
  * tenant, a dead embedded broker replaced and the services moved to it), and the stack stays up.
  * Ctrl-C stops everything it started, also while a restart is pending.
@@ -22,6 +22,7 @@ const ports = {
   gateway: Number(process.env.GATEWAY_PORT ?? 3000),
   poller: Number(process.env.POLLER_PORT ?? 3001),
   provisioner: Number(process.env.PROVISIONER_PORT ?? 3002),
+  'webhook-dispatcher': Number(process.env.WEBHOOK_DISPATCHER_PORT ?? 3003),
   sandbox: Number(process.env.SANDBOX_PORT ?? 4010),
 };
 const demoUsers = Number(process.env.DEMO_USERS ?? 300);
@@ -149,12 +150,17 @@ function serviceEnvironment(databaseUrl: string, credentialsKey: string, sandbox
     GATEWAY_PORT: String(ports.gateway),
     POLLER_PORT: String(ports.poller),
     PROVISIONER_PORT: String(ports.provisioner),
+    WEBHOOK_DISPATCHER_PORT: String(ports['webhook-dispatcher']),
+    // the local demo's webhook receivers are on this machine, over plain http (gateway and dispatcher read these)
+    WEBHOOKS_ALLOW_HTTP: process.env.WEBHOOKS_ALLOW_HTTP ?? 'true',
+    WEBHOOKS_ALLOW_PRIVATE: process.env.WEBHOOKS_ALLOW_PRIVATE ?? 'true',
     KAFKAJS_NO_PARTITIONER_WARNING: '1',
     // Enough attempts to outlast a sandbox restart (its backoff and boot), so a write in flight then still succeeds.
     PROVISIONER_MAX_ATTEMPTS: process.env.PROVISIONER_MAX_ATTEMPTS ?? '10',
     // The embedded broker keeps a killed provisioner in its group until the session expires (it ignores kafkajs's
     // LeaveGroup), and a restarted one waits for that: a short session gets it back to work sooner.
     ...(embeddedKafka ? { PROVISIONER_SESSION_TIMEOUT_MS: process.env.PROVISIONER_SESSION_TIMEOUT_MS ?? '10000', PROVISIONER_HEARTBEAT_INTERVAL_MS: process.env.PROVISIONER_HEARTBEAT_INTERVAL_MS ?? '1000' } : {}),
+    ...(embeddedKafka ? { WEBHOOK_SESSION_TIMEOUT_MS: process.env.WEBHOOK_SESSION_TIMEOUT_MS ?? '10000', WEBHOOK_HEARTBEAT_INTERVAL_MS: process.env.WEBHOOK_HEARTBEAT_INTERVAL_MS ?? '1000' } : {}),
   });
 }
 
@@ -163,8 +169,8 @@ async function startServices(serviceEnv: () => NodeJS.ProcessEnv, adminToken: st
   const nodeOptions: Record<string, string> = { poller: process.env.POLLER_NODE_OPTIONS ?? '--max-old-space-size=192' };
   // only the gateway gets the operator token
   const ownEnv: Record<string, NodeJS.ProcessEnv> = { gateway: { ADMIN_TOKEN: adminToken } };
-  const healthUrl = (name: 'gateway' | 'poller' | 'provisioner'): string => `http://127.0.0.1:${ports[name]}/health/ready`;
-  const started = (['gateway', 'poller', 'provisioner'] as const).map((name) => {
+  const healthUrl = (name: 'gateway' | 'poller' | 'provisioner' | 'webhook-dispatcher'): string => `http://127.0.0.1:${ports[name]}/health/ready`;
+  const started = (['gateway', 'poller', 'provisioner', 'webhook-dispatcher'] as const).map((name) => {
     const service = supervise(
       new SupervisedService(
         name,
@@ -220,6 +226,7 @@ function announce(databaseUrl: string, sandboxUrl: string, tenant: SandboxTenant
       `  sandbox          ${sandboxUrl}  (KnowBe4 emulator, ${demoUsers} demo users, region ${tenant.region})`,
       `  poller health    http://127.0.0.1:${ports.poller}/health/ready`,
       `  provisioner      http://127.0.0.1:${ports.provisioner}/health/ready`,
+      `  webhooks         http://127.0.0.1:${ports['webhook-dispatcher']}/health/ready  (dispatcher; receivers on this machine allowed)`,
       `  kafka            ${kafkaBrokers}`,
       `  written to       ${join(localDir, 'demo.json')}`,
       '',
