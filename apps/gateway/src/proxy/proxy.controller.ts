@@ -1,23 +1,43 @@
 import { All, Controller, Delete, Get, HttpCode, Inject, Patch, Post, Put, Req, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiExcludeEndpoint, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiExcludeEndpoint,
+  ApiNotFoundResponse,
+  ApiOperation,
+  ApiParam,
+  ApiResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { RequiresApiKey } from '../auth/api-key.guard';
 import { CurrentWorkspace } from '../auth/current-workspace.decorator';
 import { ErrorResponseDto } from '../http/error-response.dto';
+import { ScimPatchBody, ScimUserBody } from './proxy-bodies.dto';
 import { ProxyService } from './proxy.service';
 
-const PARAMS = [
-  ApiParam({ name: 'integrated_account_id', format: 'uuid' }),
-  ApiParam({ name: 'path', description: 'Path below the base URL, e.g. users/123 (no percent-encoding, no dot segments)', example: 'users' }),
+const paramsOf = (surface: 'reporting' | 'scim'): MethodDecorator[] => [
+  ApiParam({ name: 'integrated_account_id', type: String, format: 'uuid', example: '0b6f3c57-5d55-4a1e-9c43-2f0d7b1de0a1' }),
+  ApiParam({
+    name: 'path',
+    type: String,
+    description: `Path below the ${surface === 'scim' ? 'SCIM base, e.g. Users or Users/{scim id}' : 'Reporting base, e.g. users or users/123'} (no percent-encoding, no dot segments)`,
+    example: surface === 'scim' ? 'Users' : 'users',
+  }),
 ];
 const REPORTING = ':integrated_account_id/reporting/*path';
 const SCIM = ':integrated_account_id/scim/*path';
 
-function documented(operationId: string, summary: string): MethodDecorator {
+/** `status`: what KnowBe4 answers on success (passed through); `body`: the SCIM body forwarded unchanged. */
+function documented(operationId: string, summary: string, options: { status?: number; body?: typeof ScimUserBody | typeof ScimPatchBody } = {}): MethodDecorator {
   return (target, key, descriptor) => {
     ApiOperation({ operationId, summary })(target, key, descriptor);
-    ApiOkResponse({ description: 'The upstream status and JSON body, passed through' })(target, key, descriptor);
-    for (const param of PARAMS) param(target, key, descriptor);
+    const status = options.status ?? 200;
+    const description = status === 204 ? 'KnowBe4 answered 204 (no body), passed through' : `KnowBe4's ${status} and its JSON body, passed through`;
+    ApiResponse(status === 204 ? { status, description } : { status, description, schema: { type: 'object', additionalProperties: true } })(target, key, descriptor);
+    if (options.body) ApiBody({ type: options.body, description: 'Forwarded to KnowBe4 unchanged (application/json or application/scim+json)' })(target, key, descriptor);
+    for (const param of paramsOf(operationId.startsWith('proxy_scim') ? 'scim' : 'reporting')) param(target, key, descriptor);
   };
 }
 
@@ -59,25 +79,25 @@ export class ProxyController {
   }
 
   @Post(SCIM)
-  @documented('proxy_scim_post', 'POST to a SCIM 2.0 path of the account')
+  @documented('proxy_scim_post', 'POST to a SCIM 2.0 path of the account (create a User or Group)', { status: 201, body: ScimUserBody })
   scimPost(@CurrentWorkspace() workspaceId: string, @Req() request: Request, @Res() response: Response): Promise<void> {
     return this.proxy.forward(workspaceId, request, response);
   }
 
   @Put(SCIM)
-  @documented('proxy_scim_put', 'PUT a SCIM 2.0 resource of the account')
+  @documented('proxy_scim_put', 'PUT a SCIM 2.0 resource of the account (replace a User)', { body: ScimUserBody })
   scimPut(@CurrentWorkspace() workspaceId: string, @Req() request: Request, @Res() response: Response): Promise<void> {
     return this.proxy.forward(workspaceId, request, response);
   }
 
   @Patch(SCIM)
-  @documented('proxy_scim_patch', 'PATCH a SCIM 2.0 resource of the account')
+  @documented('proxy_scim_patch', 'PATCH a SCIM 2.0 resource of the account (a PatchOp)', { body: ScimPatchBody })
   scimPatch(@CurrentWorkspace() workspaceId: string, @Req() request: Request, @Res() response: Response): Promise<void> {
     return this.proxy.forward(workspaceId, request, response);
   }
 
   @Delete(SCIM)
-  @documented('proxy_scim_delete', 'DELETE a SCIM 2.0 resource of the account (KnowBe4 archives users)')
+  @documented('proxy_scim_delete', 'DELETE a SCIM 2.0 resource of the account (KnowBe4 archives users)', { status: 204 })
   scimDelete(@CurrentWorkspace() workspaceId: string, @Req() request: Request, @Res() response: Response): Promise<void> {
     return this.proxy.forward(workspaceId, request, response);
   }

@@ -1,0 +1,101 @@
+import { api, finishedOperation, type ProvisioningStack } from '../../provisioner/support/provisioning-stack';
+import type { WalkContext, WalkPlan } from './openapi-walk';
+
+async function setFaults(stack: ProvisioningStack, rules: unknown[] | null): Promise<void> {
+  const response = await fetch(`${stack.sandbox.url}/_sandbox/faults`, {
+    method: rules ? 'PUT' : 'DELETE',
+    headers: { 'content-type': 'application/json' },
+    body: rules ? JSON.stringify({ seed: 7, rules }) : undefined,
+  });
+  if (!response.ok) throw new Error(`sandbox faults: ${response.status}`);
+}
+
+/** A group create that KnowBe4 refuses once (400): a failed operation, which is what a retry replays. */
+async function failedOperation({ stack, ids }: WalkContext): Promise<void> {
+  await setFaults(stack, [{ path_prefix: '/scim/v2/Groups', method: 'POST', statuses: [400], times: 1 }]);
+  try {
+    const accepted = await api<{ id: string }>(stack, 'POST', `/unified/user-directory/groups?integrated_account_id=${stack.accountId}`, { body: { name: 'Walk: retried' } });
+    const finished = await finishedOperation(stack, accepted.body.id);
+    if (finished.status !== 'failed') throw new Error(`expected the faulted group create to fail, got ${JSON.stringify(finished)}`);
+    ids.failedOperation = accepted.body.id;
+  } finally {
+    await setFaults(stack, null);
+  }
+}
+
+/**
+ * A delivery in the webhook's log to redeliver: the row the dispatcher stores for an event it sent (written directly —
+ * the dispatcher and its Kafka consumption are what the webhooks e2e tests walk, not this one).
+ */
+async function loggedDelivery({ stack, ids }: WalkContext): Promise<void> {
+  const [row] = await stack.query<{ id: string }>(
+    `INSERT INTO webhook_deliveries (webhook_id, event_type, event_id, record_key, payload, status, attempt_count, finished_at)
+     VALUES ($1, 'record:created', 'walk-event-1', 'walk:user:1', '{}'::jsonb, 'failed', 1, now()) RETURNING id`,
+    [ids['/webhooks']],
+  );
+  ids['/webhooks/{id}/deliveries'] = row.id;
+}
+
+/** A second key of the walk's own workspace (made with the operator token), so revoking it leaves the walk's key working. */
+async function spareApiKey({ stack, ids, adminToken }: WalkContext): Promise<void> {
+  const created = await api<{ id: string }>({ gateway: stack.gateway, apiKey: adminToken }, 'POST', `/admin/workspaces/${stack.workspaceId}/api-keys`, {
+    body: { label: 'walk: to revoke', scopes: ['directory:read'] },
+  });
+  if (created.status !== 201) throw new Error(`spare API key: ${created.status} ${JSON.stringify(created.body)}`);
+  ids['/api-keys'] = created.body.id;
+}
+
+const USERS = '/unified/user-directory/users';
+const GROUPS = '/unified/user-directory/groups';
+
+const proxyUserPath = ({ ids }: WalkContext): Record<string, string> => ({ path: `Users/${ids.proxyUser}` });
+
+/**
+ * What the walk cannot take from the spec's examples, by operationId: the sandbox tenant's real credentials, ids of
+ * objects the walk created where a body or an unusual parameter names them, and the setup an operation needs.
+ * Everything not listed is walked from openapi.json alone.
+ */
+export function walkTable(): Record<string, WalkPlan> {
+  return {
+    // the example credentials are placeholders; KnowBe4 (the sandbox) checks them before the account is saved
+    integrated_accounts_create: {
+      body: ({ stack }, example) => ({ ...example, reporting_api_key: stack.tenant.reporting_api_key, scim_token: stack.tenant.scim_token, scim_base_url: stack.tenant.scim_base_url }),
+    },
+    integrated_accounts_update: {
+      body: ({ stack }, example) => ({ ...example, scim_base_url: stack.tenant.scim_base_url }),
+    },
+    unified_users_create: {
+      body: ({ ids }, example) => ('groups' in example ? { ...example, groups: [{ id: ids[GROUPS] }] } : example),
+    },
+    unified_group_members_add: {
+      body: ({ ids }, example) => ({ ...example, user_ids: [ids[USERS]] }),
+    },
+    unified_group_members_remove: {
+      params: ({ ids }) => ({ user_id: ids[USERS] as string }),
+    },
+    operations_get: {
+      params: ({ ids }) => ({ id: ids.operation as string }),
+    },
+    operations_retry: {
+      before: failedOperation,
+      params: ({ ids }) => ({ id: ids.failedOperation as string }),
+    },
+    proxy_scim_post: {
+      after: async ({ ids }, answer) => {
+        ids.proxyUser = answer.id as string;
+      },
+    },
+    // a receiver this test runs instead of the example's host; deliveries are the dispatcher's (not part of this walk)
+    webhooks_create: {
+      body: ({ stack, receiverUrl }, example) => ({ ...example, url: receiverUrl, integrated_account_ids: [stack.accountId] }),
+    },
+    webhooks_update: {
+      body: ({ receiverUrl }, example) => ({ ...example, url: `${receiverUrl}/v2` }),
+    },
+    webhooks_deliveries_redeliver: { before: loggedDelivery },
+    api_keys_revoke: { before: spareApiKey },
+    proxy_scim_put: { params: proxyUserPath },
+    proxy_scim_patch: { params: proxyUserPath },
+    proxy_scim_delete: { params: proxyUserPath },
+  };
+}
