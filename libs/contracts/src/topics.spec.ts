@@ -46,7 +46,7 @@ describe('event types', () => {
     ]) {
       expect(isEventType(type)).toBe(true);
     }
-    expect(ALL_EVENT_TYPES.filter((type) => type.startsWith('knowbe4.command.'))).toHaveLength(6);
+    expect(ALL_EVENT_TYPES.filter((type) => type.startsWith('knowbe4.command.'))).toHaveLength(8);
     expect(new Set(ALL_EVENT_TYPES).size).toBe(ALL_EVENT_TYPES.length);
   });
 });
