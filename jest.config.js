@@ -11,7 +11,7 @@ const swc = [
   },
 ];
 const moduleNameMapper = {
-  '^@kb4/(knowbe4|mapping|contracts|persistence|platform)$': '<rootDir>/libs/$1/src',
+  '^@kb4/(knowbe4|mapping|contracts|persistence|platform|client)$': '<rootDir>/libs/$1/src',
 };
 const common = {
   rootDir: __dirname,

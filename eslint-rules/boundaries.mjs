@@ -85,6 +85,11 @@ const rules = {
     'boundaries/contracts-imports-no-lib: libs/contracts may not import libs/{{to}} ({{specifier}}), not even types',
     (from, to) => from.kind === 'lib' && from.name === 'contracts' && to.kind === 'lib' && to.name !== 'contracts' && { to: to.name },
   ),
+  'client-imports-no-lib': importRule(
+    'libs/client (the typed API client) depends on no other lib: it is the published contract, usable from anywhere',
+    'boundaries/client-imports-no-lib: libs/client may not import libs/{{to}} ({{specifier}}), not even types',
+    (from, to) => from.kind === 'lib' && from.name === 'client' && to.kind === 'lib' && to.name !== 'client' && { to: to.name },
+  ),
   'mapping-imports-types-only': importRule(
     'libs/mapping is pure: it imports only types from other libs',
     'boundaries/mapping-imports-types-only: libs/mapping may import only types from libs/{{to}} ({{specifier}}); use `import type`',

@@ -1,69 +1,81 @@
 import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
-import { CredentialCipher } from '@kb4/persistence';
-import { startSandbox, RunningSandbox, TenantCredentials } from '../../apps/knowbe4-sandbox/src/sandbox';
-import type { ThrowawayDatabase } from '../support/throwaway-database';
-import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
-import { createDataSource, OperationRepository } from '@kb4/persistence';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { CredentialCipher, createDataSource, OperationRepository } from '@kb4/persistence';
 import { commandMessage, createUserIntent, storedRequestOf } from '../../apps/gateway/src/provisioning/write-intents';
-import { createTenant, migratedDatabase } from './support/gateway-harness';
+import { createTenant, SandboxGatewayStack, startSandboxGateway } from './support/gateway-harness';
 
-describe('operator CLI (npm run cli)', () => {
-  let database: ThrowawayDatabase;
-  let sandbox: RunningSandbox;
-  let kb4: TenantCredentials;
+/** The operator CLI goes through the gateway's REST API with the typed client: admin API for workspaces and keys. */
+describe('operator CLI (npm run cli) against a gateway process', () => {
+  let stack: SandboxGatewayStack;
   const credentialsKey = CredentialCipher.generateKey();
+  const adminToken = `adm_${randomBytes(24).toString('base64url')}`;
 
-  const cli = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
+  const cli = (env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
     new Promise((done) => {
       execFile(
         process.execPath,
         ['-r', '@swc-node/register', 'apps/gateway/src/cli/main.ts', ...args],
-        {
-          cwd: resolve(__dirname, '../..'),
-          env: { ...process.env, DATABASE_URL: database.url, CREDENTIALS_KEY: credentialsKey, KNOWBE4_BASE_URL_OVERRIDE: sandbox.url, KNOWBE4_PACING: 'off' },
-        },
+        // KB4_LOCAL_DIR: no .local/demo.json of a developer's own npm start may fill in a setting
+        { cwd: resolve(__dirname, '../..'), env: { ...process.env, KB4_LOCAL_DIR: join(tmpdir(), 'kb4-cli-none'), KB4_GATEWAY_URL: stack.gateway.url, ...env } },
         (error, stdout, stderr) => done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
     });
+  const asOperator = (...args: string[]): ReturnType<typeof cli> => cli({ KB4_ADMIN_TOKEN: adminToken }, ...args);
 
   beforeAll(async () => {
-    database = await migratedDatabase('gw_cli');
-    sandbox = await startSandbox({ port: 0, rateLimitProfile: 'off' });
-    kb4 = sandbox.createTenant({ seed: 11, users: 10, region: 'uk', rate_limit_profile: 'off' });
+    stack = await startSandboxGateway({
+      databasePrefix: 'gw_cli',
+      credentialsKey,
+      sandboxTenant: { seed: 11, users: 10, region: 'uk' },
+      env: { ADMIN_TOKEN: adminToken, OPERATION_RECONCILE_INTERVAL_SECONDS: '0' },
+    });
   });
 
   afterAll(async () => {
-    await sandbox?.close();
-    await database?.drop();
+    await stack?.stop();
   });
 
-  it('creates a workspace and an API key, connects an account after verifying it, and lists it', async () => {
-    const workspace = await cli('workspace', 'create', '--name', 'Ops');
+  it('creates a workspace and a scoped API key over the admin API, connects an account after verifying it, and lists it', async () => {
+    const workspace = await asOperator('workspace', 'create', '--name', 'Ops');
     expect(workspace.code).toBe(0);
     const workspaceId = JSON.parse(workspace.stdout).workspace_id;
-    const key = await cli('api-key', 'create', '--workspace', workspaceId, '--label', 'ci');
-    expect(JSON.parse(key.stdout).api_key).toMatch(/^kb4_/);
+    expect(JSON.parse((await asOperator('workspace', 'list')).stdout).result.map((w: { id: string }) => w.id)).toContain(workspaceId);
+    const created = await asOperator('api-key', 'create', '--workspace', workspaceId, '--label', 'ci', '--scopes', 'directory:read,accounts:manage');
+    const issued = JSON.parse(created.stdout);
+    expect(issued).toMatchObject({ api_key: expect.stringMatching(/^kb4_/), scopes: ['directory:read', 'accounts:manage'] });
+    const asWorkspace = (...args: string[]): ReturnType<typeof cli> => cli({ KB4_API_KEY: issued.api_key }, ...args);
 
-    const wrongRegion = await cli('account', 'connect', '--workspace', workspaceId, '--region', 'us', '--reporting-api-key', kb4.reporting_api_key, '--scim-token', kb4.scim_token);
+    const { kb4 } = stack;
+    const wrongRegion = await asWorkspace('account', 'connect', '--region', 'us', '--reporting-api-key', kb4.reporting_api_key, '--scim-token', kb4.scim_token);
     expect(wrongRegion.code).toBe(1);
     expect(wrongRegion.stderr).toContain('belongs to region "uk"');
     expect(wrongRegion.stderr).not.toContain(kb4.reporting_api_key);
 
-    const connected = await cli('account', 'connect', '--workspace', workspaceId, '--region', 'uk', '--reporting-api-key', kb4.reporting_api_key, '--scim-token', kb4.scim_token, '--label', 'Acme UK');
+    const connected = await asWorkspace('account', 'connect', '--region', 'uk', '--reporting-api-key', kb4.reporting_api_key, '--scim-token', kb4.scim_token, '--label', 'Acme UK');
     expect(connected.code).toBe(0);
     expect(connected.stdout).not.toContain(kb4.scim_token);
     const account = JSON.parse(connected.stdout);
     expect(account).toMatchObject({ label: 'Acme UK', region: 'uk', status: 'active' });
+    expect(JSON.parse((await asWorkspace('account', 'list')).stdout).result.map((a: { id: string }) => a.id)).toEqual([account.id]);
 
-    const listed = await cli('account', 'list', '--workspace', workspaceId);
-    expect(JSON.parse(listed.stdout).result.map((a: { id: string }) => a.id)).toEqual([account.id]);
+    // a directory:read key cannot write, and a revoked one cannot do anything
+    const readOnly = JSON.parse((await asOperator('api-key', 'create', '--workspace', workspaceId, '--scopes', 'directory:read')).stdout);
+    const refused = await cli({ KB4_API_KEY: readOnly.api_key }, 'account', 'connect', '--region', 'uk', '--reporting-api-key', 'k', '--scim-token', 't');
+    expect(refused.stderr).toContain('403: the API key lacks the "accounts:manage" scope');
+    const listed = JSON.parse((await asOperator('api-key', 'list', '--workspace', workspaceId)).stdout);
+    expect(listed.result.map((k: { id: string }) => k.id)).toEqual([issued.api_key_id, readOnly.api_key_id]);
+    expect(JSON.stringify(listed)).not.toContain(issued.api_key);
+    expect(JSON.parse((await asOperator('api-key', 'revoke', '--workspace', workspaceId, '--id', issued.api_key_id)).stdout).revoked_at).not.toBeNull();
+    const revoked = await asWorkspace('account', 'list');
+    expect(revoked.code).toBe(1);
+    expect(revoked.stderr).toContain('401');
   });
 
-  it('operation retry re-publishes a stuck operation (its command lost) and refuses one that is progressing', async () => {
-    const tenant = await createTenant(database.url, credentialsKey);
-    const dataSource = await createDataSource(database.url).initialize();
+  it('operation retry re-publishes a stuck operation (its command lost) through the API and refuses one that is progressing', async () => {
+    const tenant = await createTenant(stack.database.url, credentialsKey);
+    const dataSource = await createDataSource(stack.database.url).initialize();
     const accept = async (userName: string, stalledForSeconds: number): Promise<string> => {
       const intent = createUserIntent(tenant.accountId, { username: userName }, '/unified/user-directory/users');
       const { operation } = await new OperationRepository(dataSource).recordWithCommand(
@@ -75,36 +87,35 @@ describe('operator CLI (npm run cli)', () => {
       await dataSource.query(`UPDATE operations SET updated_at = now() - make_interval(secs => $2) WHERE id = $1`, [operation.id, stalledForSeconds]);
       return operation.id;
     };
-    let stuck: string;
-    let progressing: string;
+    const commandsOf = async (id: string): Promise<number> =>
+      Number((await stack.pool.query(`SELECT count(*) FROM outbox_events WHERE payload->>'subject' = $1`, [`operations/${id}`])).rows[0].count);
     try {
-      stuck = await accept('stuck.cli@example.com', 600);
-      progressing = await accept('busy.cli@example.com', 0);
+      const stuck = await accept('stuck.cli@example.com', 600);
+      const progressing = await accept('busy.cli@example.com', 0);
+      const asWorkspace = (...args: string[]): ReturnType<typeof cli> => cli({ KB4_API_KEY: tenant.apiKey }, ...args);
+
+      const retried = await asWorkspace('operation', 'retry', '--id', stuck);
+      expect(retried.code).toBe(0);
+      expect(JSON.parse(retried.stdout)).toMatchObject({ id: stuck, status: 'queued' });
+      expect(await commandsOf(stuck)).toBe(2);
+      const refused = await asWorkspace('operation', 'retry', '--id', progressing);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/^409: /);
+      expect(await commandsOf(progressing)).toBe(1);
+      expect(JSON.parse((await asWorkspace('operation', 'show', '--id', stuck)).stdout)).toMatchObject({ id: stuck });
+      expect(JSON.parse((await asWorkspace('operation', 'list', '--limit', '10')).stdout).result.map((o: { id: string }) => o.id).sort()).toEqual([stuck, progressing].sort());
     } finally {
       await dataSource.destroy();
     }
-    const retried = await cli('operation', 'retry', '--workspace', tenant.workspaceId, '--id', stuck);
-    expect(retried.code).toBe(0);
-    expect(JSON.parse(retried.stdout)).toMatchObject({ id: stuck, status: 'queued' });
-    const refused = await cli('operation', 'retry', '--workspace', tenant.workspaceId, '--id', progressing);
-    expect(refused.code).toBe(64);
-    expect(refused.stderr).toContain('neither failed nor stuck');
-    const client = new Client({ connectionString: database.url });
-    await client.connect();
-    try {
-      const { rows } = await client.query(
-        `SELECT payload->>'subject' AS subject FROM outbox_events WHERE published_at IS NULL AND topic = 'knowbe4.provisioning.commands'`,
-      );
-      expect(rows).toEqual([{ subject: `operations/${stuck}` }]);
-    } finally {
-      await client.end();
-    }
   });
 
-  it('refuses unknown commands and options with usage', async () => {
-    expect((await cli('workspace', 'explode')).code).toBe(64);
-    const typo = await cli('workspace', 'create', '--nmae', 'x');
+  it('refuses unknown commands and options with usage, and says which credential is missing', async () => {
+    expect((await asOperator('workspace', 'explode')).code).toBe(64);
+    const typo = await asOperator('workspace', 'create', '--nmae', 'x');
     expect(typo.code).toBe(64);
     expect(typo.stderr).toContain('--nmae');
+    const noToken = await cli({}, 'workspace', 'list');
+    expect(noToken.code).toBe(64);
+    expect(noToken.stderr).toContain('KB4_ADMIN_TOKEN');
   });
 });

@@ -1,67 +1,48 @@
-import { isKnowBe4Region, SharedRatePacerRegistry } from '@kb4/knowbe4';
-import { AccountAdminRepository, IntegratedAccountRepository, RateBudgetRepository, SyncQueueRepository, WorkspaceRepository } from '@kb4/persistence';
-import { ApiError } from '@kb4/platform';
-import { AccountScope } from '../accounts/account-scope';
-import { toAccountDto } from '../accounts/integrated-account.dto';
-import { IntegratedAccountsService } from '../accounts/integrated-accounts.service';
-import { KnowBe4ClientFactory } from '../accounts/knowbe4-clients';
+import { Kb4ApiError, unwrap } from '@kb4/client';
+import { isKnowBe4Region } from '@kb4/knowbe4';
 import { CliCommand, CliUsageError } from './context';
 
-async function requireWorkspace(workspaces: WorkspaceRepository, id: string): Promise<void> {
-  if (!/^[0-9a-f-]{36}$/i.test(id) || !(await workspaces.findWorkspace(id))) throw new CliUsageError(`no workspace ${id}`);
-}
-
+/** Integrated accounts of the API key's workspace, through the gateway's REST API (credentials checked there). */
 export const accountCommands: CliCommand[] = [
   {
     words: ['account', 'connect'],
-    usage:
-      'account connect --workspace <id> --region us|eu|ca|uk|de --reporting-api-key <key> --scim-token <token> [--scim-base-url <url>] [--label <label>]',
-    async run({ args, config, print, withDataSource }) {
-      args.only('workspace', 'region', 'reporting-api-key', 'scim-token', 'scim-base-url', 'label');
+    usage: 'account connect --region us|eu|ca|uk|de --reporting-api-key <key> --scim-token <token> [--scim-base-url <url>] [--label <label>]',
+    async run({ args, print, workspace }) {
+      args.only('region', 'reporting-api-key', 'scim-token', 'scim-base-url', 'label');
       const region = args.required('region');
       if (!isKnowBe4Region(region)) throw new CliUsageError('--region must be one of us, eu, ca, uk, de');
-      const workspaceId = args.required('workspace');
-      const account = await withDataSource(async (dataSource, cipher) => {
-        await requireWorkspace(new WorkspaceRepository(dataSource), workspaceId);
-        const accounts = new IntegratedAccountRepository(dataSource, cipher);
-        // the same service the API uses: both credentials are checked against KnowBe4 before anything is saved
-        const service = new IntegratedAccountsService(
-          config,
-          accounts,
-          new AccountAdminRepository(dataSource, cipher),
-          new SyncQueueRepository(dataSource),
-          new AccountScope(accounts),
-          new KnowBe4ClientFactory(config, accounts, new SharedRatePacerRegistry(new RateBudgetRepository(dataSource))),
-        );
-        return service.connect(workspaceId, {
-          label: args.optional('label') ?? `KnowBe4 ${region}`,
-          region,
-          reporting_api_key: args.required('reporting-api-key'),
-          scim_token: args.required('scim-token'),
-          scim_base_url: args.optional('scim-base-url'),
-        });
-      });
-      print(toAccountDto(account));
+      const body = {
+        label: args.optional('label') ?? `KnowBe4 ${region}`,
+        region,
+        reporting_api_key: args.required('reporting-api-key'),
+        scim_token: args.required('scim-token'),
+        scim_base_url: args.optional('scim-base-url'),
+      };
+      // the gateway checks both credentials against KnowBe4 before anything is saved
+      print(unwrap(await workspace().POST('/integrated-accounts', { body })));
     },
   },
   {
     words: ['account', 'list'],
-    usage: 'account list --workspace <id>',
-    async run({ args, print, withDataSource }) {
-      args.only('workspace');
-      const workspaceId = args.required('workspace');
-      const accounts = await withDataSource(async (dataSource, cipher) => {
-        await requireWorkspace(new WorkspaceRepository(dataSource), workspaceId);
-        return new IntegratedAccountRepository(dataSource, cipher).listInWorkspace(workspaceId);
-      });
-      print({ result: accounts.map(toAccountDto) });
+    usage: 'account list',
+    async run({ args, print, workspace }) {
+      args.only();
+      const client = workspace();
+      const result = [];
+      let cursor: string | undefined;
+      do {
+        const page = unwrap(await client.GET('/integrated-accounts', { params: { query: { limit: 500, next_cursor: cursor } } }));
+        result.push(...page.result);
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor);
+      print({ result, result_count: result.length });
     },
   },
 ];
 
-/** How an API error of the shared service reads on a terminal. */
+/** How an API error reads on a terminal: status, message and the field details. */
 export function describeCliError(error: unknown): string | undefined {
-  if (!(error instanceof ApiError)) return undefined;
-  const details = error.details === undefined ? '' : `\n${JSON.stringify(error.details, null, 2)}`;
-  return `${error.statusCode}: ${error.message}${details}`;
+  if (!(error instanceof Kb4ApiError)) return undefined;
+  const details = error.body?.details === undefined ? '' : `\n${JSON.stringify(error.body.details, null, 2)}`;
+  return `${error.message}${details}`;
 }

@@ -1,26 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { fromKafkaMessage, TOPICS } from '@kb4/contracts';
-import { createKafka, kafkaBrokerList } from '@kb4/platform';
+import { createKafka } from '@kb4/platform';
 import { CliCommand, CliUsageError } from './context';
 
 const KNOWN_TOPICS: string[] = Object.values(TOPICS);
-
-// With no KAFKA_BROKERS, follow the broker of the local stack that `npm start` recorded.
-function brokersOf(configured: string): string[] {
-  const demo = join(resolve(process.env.KB4_LOCAL_DIR ?? join(__dirname, '../../../../.local')), 'demo.json');
-  if (!process.env.KAFKA_BROKERS && existsSync(demo)) {
-    return (JSON.parse(readFileSync(demo, 'utf8')) as { kafka_brokers: string }).kafka_brokers.split(',');
-  }
-  return kafkaBrokerList({ KAFKA_BROKERS: configured });
-}
 
 export const eventCommands: CliCommand[] = [
   {
     words: ['events', 'tail'],
     usage: `events tail [--topic ${TOPICS.directoryEvents}] [--from-beginning] [--account <integrated account id>] [--max <n>]`,
-    async run({ args, config }) {
+    async run({ args, kafkaBrokers }) {
       args.only('topic', 'from-beginning', 'account', 'max');
       const topic = args.optional('topic') ?? TOPICS.directoryEvents;
       if (!KNOWN_TOPICS.includes(topic)) throw new CliUsageError(`--topic must be one of ${KNOWN_TOPICS.join(', ')}`);
@@ -28,7 +17,7 @@ export const eventCommands: CliCommand[] = [
       if (!(max > 0)) throw new CliUsageError('--max must be a positive number');
       const account = args.optional('account');
       // a throwaway group: tailing never moves the offsets of a real consumer
-      const consumer = createKafka(brokersOf(config.KAFKA_BROKERS), 'kb4-cli').consumer({
+      const consumer = createKafka(kafkaBrokers(), 'kb4-cli').consumer({
         groupId: `kb4-cli-tail-${randomBytes(6).toString('hex')}`,
         maxWaitTimeInMs: 250,
       });

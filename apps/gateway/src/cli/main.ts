@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { ConfigValidationError } from '@kb4/platform';
 import { accountCommands, describeCliError } from './accounts';
 import { CliCommand, CliUsageError, createCliContext } from './context';
 import { eventCommands } from './events';
@@ -8,7 +7,9 @@ import { workspaceCommands } from './workspaces';
 
 /**
  * `npm run cli -- <noun> <verb> [--flags]`: the gateway's operator commands — a second entry point of the gateway
- * app (beside main.ts), so `account connect` runs the very service the API uses, credential check included. Each `apps/gateway/src/cli/*.ts` exports a list of
+ * app (beside main.ts) that goes through the gateway's REST API with the typed client (@kb4/client): workspace and API-key
+ * commands use the admin API (operator token), the others a workspace API key. Connection: KB4_GATEWAY_URL,
+ * KB4_ADMIN_TOKEN, KB4_API_KEY (or --gateway-url, --admin-token, --api-key), defaulting to .local/demo.json. Each `apps/gateway/src/cli/*.ts` exports a list of
  * commands; register a new list with one line below.
  */
 const COMMANDS: CliCommand[] = [
@@ -19,7 +20,12 @@ const COMMANDS: CliCommand[] = [
 ];
 
 function usage(): string {
-  return ['usage: npm run cli -- <command>', ...COMMANDS.map((command) => `  ${command.usage}`)].join('\n');
+  return [
+    'usage: npm run cli -- <command>',
+    ...COMMANDS.map((command) => `  ${command.usage}`),
+    'connection (every command): KB4_GATEWAY_URL, KB4_ADMIN_TOKEN (workspace, api-key), KB4_API_KEY (account, operation)',
+    '  or --gateway-url, --admin-token, --api-key; defaults: .local/demo.json of npm start',
+  ].join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -36,10 +42,6 @@ async function main(argv: string[]): Promise<number> {
     if (error instanceof CliUsageError) {
       process.stderr.write(`${error.message}\nusage: npm run cli -- ${command.usage}\n`);
       return 64;
-    }
-    if (error instanceof ConfigValidationError) {
-      process.stderr.write(`${error.message}\n`);
-      return 78;
     }
     const apiError = describeCliError(error);
     if (apiError) {

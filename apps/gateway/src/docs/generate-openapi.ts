@@ -6,6 +6,7 @@ import { CredentialCipher } from '@kb4/persistence';
 import { loadConfig } from '@kb4/platform';
 import { GatewayConfig } from '../config/gateway.config';
 import { GatewayModule } from '../gateway.module';
+import { CLIENT_TYPES_PATH, generateClientTypes } from './generate-client-types';
 import { buildOpenApiDocument } from './openapi';
 
 export const OPENAPI_PATH = resolve(__dirname, '../../../../openapi.json');
@@ -21,12 +22,14 @@ export async function generateOpenApiJson(): Promise<string> {
   }
 }
 
-// `npm run openapi` rewrites the committed openapi.json
+// `npm run openapi` rewrites the committed openapi.json and the typed client's types generated from it (libs/client)
 if (require.main === module) {
   generateOpenApiJson()
-    .then((json) => {
+    .then(async (json) => {
       writeFileSync(OPENAPI_PATH, json);
       process.stdout.write(`wrote ${OPENAPI_PATH}\n`);
+      writeFileSync(CLIENT_TYPES_PATH, await generateClientTypes(json));
+      process.stdout.write(`wrote ${CLIENT_TYPES_PATH}\n`);
     })
     .catch((error: Error) => {
       process.stderr.write(`openapi generation failed: ${error.stack ?? error.message}\n`);

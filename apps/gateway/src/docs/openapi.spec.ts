@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { OpenAPIObject, ReferenceObject, ResponseObject, SchemaObject } from '@nestjs/swagger';
+import { CLIENT_TYPES_PATH, generateClientTypes } from './generate-client-types';
 import { generateOpenApiJson, OPENAPI_PATH } from './generate-openapi';
 import { isProbe, operationsOf } from './openapi-conventions';
 
@@ -14,6 +15,10 @@ const isRef = (value: object): value is ReferenceObject => '$ref' in value;
 describe('openapi.json', () => {
   it('matches what the gateway generates (run `npm run openapi` and commit the result when this fails)', async () => {
     expect(JSON.parse(readFileSync(OPENAPI_PATH, 'utf8'))).toEqual(await document());
+  });
+
+  it("keeps libs/client's generated types in step with openapi.json (run `npm run openapi` and commit both when this fails)", async () => {
+    expect(readFileSync(CLIENT_TYPES_PATH, 'utf8')).toBe(await generateClientTypes(readFileSync(OPENAPI_PATH, 'utf8')));
   });
 
   it('gives every operation a unique operationId, a declared tag with a description and a summary', async () => {
