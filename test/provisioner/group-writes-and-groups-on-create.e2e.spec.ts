@@ -185,6 +185,15 @@ describe('groups on a user create, group rename and delete through gateway, Kafk
     const deleted = await api(stack, 'DELETE', groupPath(remoteId), { headers: { prefer: 'wait=20' } });
     expect(deleted.body).toMatchObject({ status: 'succeeded', scim_response: { action: 'group_deleted', already_absent: false } });
     expect((await api(stack, 'GET', groupPath(remoteId))).status).toBe(404);
+
+    // a synced group no SCIM group matches by name (renamed in the console since the sync) is not assumed deleted
+    await stack.query(
+      `INSERT INTO directory_groups (account_id, remote_id, name, record, content_hash) VALUES ($1, 434343, 'Renamed In Console', $2, 'synced')`,
+      [stack.accountId, JSON.stringify({ id: '434343', name: 'Renamed In Console', type: 'console_group' })],
+    );
+    const unsure = await api(stack, 'DELETE', groupPath('434343'), { headers: { prefer: 'wait=20' } });
+    expect(unsure.body).toMatchObject({ status: 'failed', error: { code: 'group_not_found', retryable: false } });
+    expect((await api(stack, 'GET', groupPath('434343'))).status).toBe(200);
   });
 
   it('deletes a group: gone from the sandbox and the mirror; the same Idempotency-Key returns the operation, a new DELETE is 404', async () => {

@@ -234,15 +234,17 @@ export class ScimWriter {
     return { action: 'group_updated', group, groupId: command.group_id };
   }
 
-  /** SCIM DELETE; a group KnowBe4 no longer has is already deleted (a repeated or retried delete succeeds). */
+  /**
+   * SCIM DELETE; a group KnowBe4 answers 404 for is already deleted (a repeated or retried delete succeeds). A group
+   * known only by Reporting id that no SCIM group matches by name is not assumed gone (the console may have renamed
+   * it): that fails with group_not_found until a sync has refreshed the mirror.
+   */
   private async deleteGroup(command: DeleteGroupCommand, context: WriteContext): Promise<ScimWriteResult> {
-    let scimId: string | null = command.scim_id ?? null;
+    const scimId = command.scim_id ?? (await this.groupScimId(context, command.group_id));
     try {
-      scimId ??= await this.groupScimId(context, command.group_id);
       await context.client.deleteGroup(scimId, callOptions(context));
     } catch (error) {
-      const gone = error instanceof KnowBe4NotFoundError || (error instanceof CommandRejectedError && error.code === 'group_not_found');
-      if (!gone) throw error;
+      if (!(error instanceof KnowBe4NotFoundError)) throw error;
       return { action: 'group_deleted', groupId: command.group_id, deleted: { scimId, alreadyAbsent: true } };
     }
     return { action: 'group_deleted', groupId: command.group_id, deleted: { scimId, alreadyAbsent: false } };
