@@ -278,7 +278,8 @@ describe('SCIM RFC 7643/7644 conformance of the sandbox (issue 17)', () => {
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ id: user.id, title: 'New' });
       expect(res.body.displayName).toBeUndefined();
-      expect(res.body[ENTERPRISE]).toEqual({});
+      expect(res.body[ENTERPRISE]).toBeUndefined();
+      expect(res.body.schemas).toEqual([CORE]);
     });
 
     it('projects with attributes and excludedAttributes on reads, lists and writes (RFC 7644 §3.4.2.5, §3.9)', async () => {

@@ -12,32 +12,10 @@ const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ?
 const dropNulls = (o: Json): Json => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined));
 
 
-/** Renders a store user as a SCIM User with KnowBe4's enterprise and kmsat extensions. */
-export function toScimUser(u: UserRecord, store: TenantStore, base: string): Json {
-  const manager = u.manager_email ? store.findUserByEmail(u.manager_email) : undefined;
-  const name = [u.first_name, u.last_name].filter(Boolean).join(' ');
-  const phones = [
-    u.phone_number ? { value: u.phone_number, type: 'work' } : null,
-    u.mobile_phone_number ? { value: u.mobile_phone_number, type: 'mobile' } : null,
-  ].filter((p) => p !== null);
-  return dropNulls({
-    schemas: [CORE_USER, ENTERPRISE_USER, KNOWBE4_USER],
-    id: u.scimId,
-    externalId: u.externalId,
-    userName: u.email,
-    name: dropNulls({ givenName: u.first_name, familyName: u.last_name, formatted: name || null }),
-    displayName: name || null,
-    title: u.job_title,
-    preferredLanguage: u.language,
-    active: u.status === 'active',
-    // Only the primary address survives: KnowBe4 strips aliases.
-    emails: [{ value: u.email, type: 'work', primary: true }],
-    phoneNumbers: phones.length ? phones : null,
-    addresses: u.location ? [{ locality: u.location, type: 'work', primary: true }] : null,
-    groups: [...u.groupIds].flatMap((id) => {
-      const g = store.groupsById.get(id);
-      return g ? [{ value: g.scimId, $ref: `${base}/Groups/${g.scimId}`, display: g.name }] : [];
-    }),
+/** The extension objects of a user; an extension without any value is left out, schemas and all. */
+function userExtensions(u: UserRecord, manager: UserRecord | undefined, base: string): Record<string, Json | null> {
+  const present = (o: Json): Json | null => (Object.keys(o).length > 0 ? o : null);
+  const extensions = {
     [ENTERPRISE_USER]: dropNulls({
       employeeNumber: u.employee_number,
       department: u.department,
@@ -56,6 +34,39 @@ export function toScimUser(u: UserRecord, store: TenantStore, base: string): Jso
       customDate1: u.custom_date_1,
       customDate2: u.custom_date_2,
     }),
+  };
+  return { [ENTERPRISE_USER]: present(extensions[ENTERPRISE_USER]), [KNOWBE4_USER]: present(extensions[KNOWBE4_USER]) };
+}
+
+/** Renders a store user as a SCIM User with KnowBe4's enterprise and kmsat extensions. */
+export function toScimUser(u: UserRecord, store: TenantStore, base: string): Json {
+  const manager = u.manager_email ? store.findUserByEmail(u.manager_email) : undefined;
+  const name = [u.first_name, u.last_name].filter(Boolean).join(' ');
+  const phones = [
+    u.phone_number ? { value: u.phone_number, type: 'work' } : null,
+    u.mobile_phone_number ? { value: u.mobile_phone_number, type: 'mobile' } : null,
+  ].filter((p) => p !== null);
+  const extensions = userExtensions(u, manager, base);
+  return dropNulls({
+    schemas: [CORE_USER, ...[ENTERPRISE_USER, KNOWBE4_USER].filter((urn) => extensions[urn])],
+    id: u.scimId,
+    externalId: u.externalId,
+    userName: u.email,
+    name: name ? dropNulls({ givenName: u.first_name, familyName: u.last_name, formatted: name }) : null,
+    displayName: name || null,
+    title: u.job_title,
+    preferredLanguage: u.language,
+    active: u.status === 'active',
+    // Only the primary address survives: KnowBe4 strips aliases.
+    emails: [{ value: u.email, type: 'work', primary: true }],
+    phoneNumbers: phones.length ? phones : null,
+    addresses: u.location ? [{ locality: u.location, type: 'work', primary: true }] : null,
+    groups: [...u.groupIds].flatMap((id) => {
+      const g = store.groupsById.get(id);
+      return g ? [{ value: g.scimId, $ref: `${base}/Groups/${g.scimId}`, display: g.name }] : [];
+    }),
+    [ENTERPRISE_USER]: extensions[ENTERPRISE_USER],
+    [KNOWBE4_USER]: extensions[KNOWBE4_USER],
     meta: {
       resourceType: 'User',
       created: isoTime(u.joined_on),
