@@ -1,5 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { TOPICS, type CloudEventEnvelope } from '@kb4/contracts';
+import { WorkspaceRepository } from '@kb4/persistence';
 import { Webhook } from 'standardwebhooks';
 import { call, createTenant, GatewayProcess, startGatewayProcess } from '../gateway/support/gateway-harness';
 import { CREDENTIALS_KEY, PollerStack, sandboxCall, startPollerStack, syncAndWait, waitFor } from '../poller/support';
@@ -77,6 +78,37 @@ describe('webhooks: signed deliveries from the dispatcher', () => {
     const metadata = await call(strictGateway.url, '/webhooks', { apiKey, method: 'POST', body: { url: 'http://169.254.169.254/latest/meta-data' } });
     expect(metadata.body.message).toMatch(/^url must not point to a link-local address/);
     expect((await call(strictGateway.url, '/webhooks', { apiKey })).body.result).toEqual([]);
+  });
+
+  it('validates the webhook API, naming the field, and keeps webhooks to their workspace and scope', async () => {
+    const invalid = await api('/webhooks', { method: 'POST', body: { url: `${receiver.url}/x`, events: ['record:created', 'user.created'] } });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.details).toEqual([expect.objectContaining({ field: 'events', location: 'body' })]);
+    const foreignAccount = await api('/webhooks', { method: 'POST', body: { url: `${receiver.url}/x`, integrated_account_ids: [randomUUID()] } });
+    expect(foreignAccount.status).toBe(400);
+    expect(foreignAccount.body.message).toMatch(/^integrated_account_ids names accounts that are not in this workspace/);
+    expect((await api('/webhooks', { method: 'POST', body: { url: 'ftp://example.com/x' } })).body.message).toMatch(/^url must be an http or https URL/);
+
+    const created = await api('/webhooks', { method: 'POST', body: { url: `${receiver.url}/scoped`, events: ['operation:failed'] } });
+    const id = created.body.id as string;
+    const paused = await api(`/webhooks/${id}`, { method: 'PATCH', body: { status: 'disabled', events: null } });
+    expect(paused.body).toMatchObject({ status: 'disabled', disabled_reason: 'disabled through the API', events: null });
+    const rotated = await api(`/webhooks/${id}/rotate-secret`, { method: 'POST' });
+    expect(rotated.body.secret).toMatch(/^whsec_/);
+    expect(rotated.body.secret).not.toBe(created.body.secret);
+
+    const stranger = await createTenant(stack.database.url, CREDENTIALS_KEY);
+    expect((await call(gateway.url, `/webhooks/${id}`, { apiKey: stranger.apiKey })).status).toBe(404);
+    expect((await call(gateway.url, `/webhooks/${id}/deliveries`, { apiKey: stranger.apiKey })).status).toBe(404);
+    const dataSource = stack.dataSource;
+    const [{ workspace_id: workspaceId }] = await dataSource.query(`SELECT workspace_id FROM integrated_accounts WHERE id = $1`, [accountId]);
+    const { key: readOnly } = await new WorkspaceRepository(dataSource).issueApiKey(workspaceId, { label: 'read only', scopes: ['directory:read'] });
+    const forbidden = await call(gateway.url, '/webhooks', { apiKey: readOnly });
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.body.message).toContain('webhooks:manage');
+
+    expect((await api(`/webhooks/${id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await api(`/webhooks/${id}`)).status).toBe(404);
   });
 
   it('delivers record:created for a user made in the sandbox console, signed, retried after a 500', async () => {
