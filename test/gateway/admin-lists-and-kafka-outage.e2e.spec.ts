@@ -1,5 +1,6 @@
 import { createServer, connect, Server, Socket } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
+import { createKb4Client, Kb4Client, unwrap } from '@kb4/client';
 import { TOPICS } from '@kb4/contracts';
 import { CredentialCipher, createDataSource, IntegratedAccountRepository } from '@kb4/persistence';
 import type { Pool } from 'pg';
@@ -90,6 +91,8 @@ describe('gateway while Kafka is unreachable; paged admin lists', () => {
   });
 
   const get = (path: string, apiKey = tenant.apiKey) => call(gateway.url, path, { apiKey });
+  // the typed client of libs/client: the published contract (openapi.json) is what these calls compile against
+  const api = (apiKey = tenant.apiKey): Kb4Client => createKb4Client({ baseUrl: gateway.url, apiKey });
 
   it('serves unified reads while Kafka is away and says so on /health/ready', async () => {
     const users = await get(`/unified/user-directory/users?integrated_account_id=${tenant.accountId}&limit=10`);
@@ -104,55 +107,53 @@ describe('gateway while Kafka is unreachable; paged admin lists', () => {
 
   it('pages GET /integrated-accounts with limit and next_cursor, every account exactly once (ties on created_at broken by id)', async () => {
     const seen: string[] = [];
-    let cursor: string | null = null;
+    let cursor: string | undefined;
     let pages = 0;
     do {
-      const page = await get(`/integrated-accounts?limit=2${cursor ? `&next_cursor=${encodeURIComponent(cursor)}` : ''}`);
-      expect(page.status).toBe(200);
-      expect(page.body.result_count).toBe(page.body.result.length);
-      seen.push(...page.body.result.map((a: { id: string }) => a.id));
-      cursor = page.body.next_cursor;
+      const page = unwrap(await api().GET('/integrated-accounts', { params: { query: { limit: 2, next_cursor: cursor } } }));
+      expect(page.result_count).toBe(page.result.length);
+      seen.push(...page.result.map((account) => account.id));
+      cursor = page.next_cursor ?? undefined;
       pages++;
     } while (cursor && pages < 20);
-    expect(cursor).toBeNull();
+    expect(cursor).toBeUndefined();
     expect(seen.sort()).toEqual([tenant.accountId, ...extraAccounts].sort());
     expect(pages).toBe(4);
     // another workspace sees only its own account
-    expect((await get('/integrated-accounts', other.apiKey)).body).toMatchObject({ result: [{ id: other.accountId }], next_cursor: null, result_count: 1 });
+    expect(unwrap(await api(other.apiKey).GET('/integrated-accounts'))).toMatchObject({ result: [{ id: other.accountId }], next_cursor: null, result_count: 1 });
   });
 
   it('pages GET /integrated-accounts/{id}/sync-runs newest first without repeats, and refuses a cursor of another query', async () => {
     const seen: Array<{ id: string; started_at: string }> = [];
-    let cursor: string | null = null;
+    let cursor: string | undefined;
     let first: string | undefined;
+    const runsOf = (id: string, limit: number, next_cursor?: string) =>
+      api().GET('/integrated-accounts/{id}/sync-runs', { params: { path: { id }, query: { limit, next_cursor } } });
     do {
-      const page = await get(`/integrated-accounts/${tenant.accountId}/sync-runs?limit=5${cursor ? `&next_cursor=${encodeURIComponent(cursor)}` : ''}`);
-      expect(page.status).toBe(200);
-      seen.push(...page.body.result);
-      cursor = page.body.next_cursor;
-      first ??= cursor ?? undefined;
+      const page = unwrap(await runsOf(tenant.accountId, 5, cursor));
+      seen.push(...page.result);
+      cursor = page.next_cursor ?? undefined;
+      first ??= cursor;
     } while (cursor);
     expect(seen).toHaveLength(23);
     expect(new Set(seen.map((r) => r.id)).size).toBe(23);
     const times = seen.map((r) => r.started_at);
     expect([...times].sort().reverse()).toEqual(times);
 
-    const otherLimit = await get(`/integrated-accounts/${tenant.accountId}/sync-runs?limit=6&next_cursor=${encodeURIComponent(first!)}`);
-    expect(otherLimit.status).toBe(400);
-    expect(otherLimit.body.details[0]).toMatchObject({ field: 'next_cursor' });
-    const otherAccount = await get(`/integrated-accounts/${extraAccounts[0]}/sync-runs?limit=5&next_cursor=${encodeURIComponent(first!)}`);
-    expect(otherAccount.status).toBe(400);
-    const tampered = await get(`/integrated-accounts?limit=5&next_cursor=${encodeURIComponent(`${first!.slice(0, -2)}xx`)}`);
-    expect(tampered.status).toBe(400);
+    const otherLimit = await runsOf(tenant.accountId, 6, first);
+    expect(otherLimit.response.status).toBe(400);
+    expect(otherLimit.error?.details).toEqual([expect.objectContaining({ field: 'next_cursor' })]);
+    expect((await runsOf(extraAccounts[0], 5, first)).response.status).toBe(400);
+    const tampered = await api().GET('/integrated-accounts', { params: { query: { limit: 5, next_cursor: `${first!.slice(0, -2)}xx` } } });
+    expect(tampered.response.status).toBe(400);
   });
 
   it('keeps a write in the outbox while Kafka is away and publishes it once Kafka is back', async () => {
-    const accepted = await call(gateway.url, `/unified/user-directory/users?integrated_account_id=${tenant.accountId}`, {
-      apiKey: tenant.apiKey,
-      method: 'POST',
+    const accepted = await api().POST('/unified/user-directory/users', {
+      params: { query: { integrated_account_id: tenant.accountId } },
       body: { username: 'outage.user@example.com', first_name: 'Outage' },
     });
-    expect(accepted.status).toBe(202);
+    expect(accepted.response.status).toBe(202);
     const unpublished = async () => Number((await pool.query(`SELECT count(*) AS n FROM outbox_events WHERE published_at IS NULL AND message_key LIKE $1`, [`${tenant.accountId}:%`])).rows[0].n);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(await unpublished()).toBe(1);
