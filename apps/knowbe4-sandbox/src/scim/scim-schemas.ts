@@ -91,7 +91,7 @@ const USER: AttributeSpec[] = [
     description: 'Only the primary address is kept (KnowBe4 strips aliases); it equals userName',
     subAttributes: [
       str('value', 'Email address'),
-      str('type', 'Kind of address', { canonicalValues: ['work', 'home', 'other'] }),
+      str('type', 'Kind of address; the kept address is returned as work', { canonicalValues: ['work'] }),
       bool('primary', 'The primary address'),
     ],
   },
@@ -100,14 +100,14 @@ const USER: AttributeSpec[] = [
     type: 'complex',
     multiValued: true,
     description: 'One mobile number (type mobile) and one other number are kept',
-    subAttributes: [str('value', 'Phone number'), str('type', 'mobile, or any other kind', { canonicalValues: ['work', 'home', 'mobile', 'fax', 'pager', 'other'] })],
+    subAttributes: [str('value', 'Phone number'), str('type', 'mobile, or any other kind (returned as work)', { canonicalValues: ['work', 'mobile'] })],
   },
   {
     name: 'addresses',
     type: 'complex',
     multiValued: true,
     description: "The primary (else first) address's locality is the user's location",
-    subAttributes: [str('locality', 'City or location'), str('type', 'Kind of address', { canonicalValues: ['work', 'home', 'other'] }), bool('primary', 'The primary address')],
+    subAttributes: [str('locality', 'City or location'), str('type', 'Kind of address; returned as work', { canonicalValues: ['work'] }), bool('primary', 'The primary address')],
   },
   {
     name: 'groups',
