@@ -144,6 +144,28 @@ describe('workspace admin API, scoped keys and revocation (two gateway processes
     expect((await admin(`/admin/workspaces/${workspaceId}/api-keys/${keyId}`, { method: 'DELETE' })).body.revoked_at).toBe(revoked.body.revoked_at);
   });
 
+  it('looks every key up while its revocation listener is down, so a revoke it cannot hear still holds', async () => {
+    const { keyId, key } = await workspaceWithKey(['directory:read']);
+    expect((await call(second.url, '/operations', { apiKey: key })).status).toBe(200); // cached on the second replica
+    const listeners = async (): Promise<number> =>
+      Number((await pool.query(`SELECT count(*) FROM pg_stat_activity WHERE application_name = 'kb4-gateway:api-key-cache' AND datname = current_database()`)).rows[0].count);
+    expect(await listeners()).toBe(2);
+    await pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'kb4-gateway:api-key-cache' AND datname = current_database()`);
+    for (let attempt = 0; attempt < 100 && !/lost the API key change listener/.test(second.output()); attempt++) await new Promise((r) => setTimeout(r, 50));
+    expect(second.output()).toContain('lost the API key change listener');
+    // revoked behind the gateways' backs while nobody listens: no notification will ever reach them
+    await pool.query(`ALTER TABLE api_keys DISABLE TRIGGER api_keys_changed_notify`);
+    try {
+      await pool.query(`UPDATE api_keys SET revoked_at = now() WHERE id = $1`, [keyId]);
+    } finally {
+      await pool.query(`ALTER TABLE api_keys ENABLE TRIGGER api_keys_changed_notify`);
+    }
+    expect((await call(second.url, '/operations', { apiKey: key })).status).toBe(401);
+    // and the listeners come back
+    for (let attempt = 0; attempt < 100 && (await listeners()) < 2; attempt++) await new Promise((r) => setTimeout(r, 100));
+    expect(await listeners()).toBe(2);
+  });
+
   it('lets an accounts:manage key list and revoke its own workspace keys, not another workspace\'s', async () => {
     const manager = await workspaceWithKey(['accounts:manage']);
     const sibling = await admin(`/admin/workspaces/${manager.workspaceId}/api-keys`, { method: 'POST', body: { scopes: ['directory:read'] } });

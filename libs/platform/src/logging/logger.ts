@@ -15,6 +15,9 @@ export const SECRET_FIELD_NAMES = [
   'secret',
   'credentials',
   'CREDENTIALS_KEY',
+  'ADMIN_TOKEN',
+  'admin_token',
+  'adminToken',
 ];
 
 const redactPaths = SECRET_FIELD_NAMES.flatMap((name) => [name, `*.${name}`, `*.*.${name}`, `headers.${name}`]);
