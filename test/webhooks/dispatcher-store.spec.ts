@@ -3,6 +3,7 @@ import { buildCloudEvent, integratedAccountSource, toKafkaMessage } from '@kb4/c
 import { CredentialCipher, createDataSource, WebhookDeliveryRepository, WebhookRepository, type WebhookSettings } from '@kb4/persistence';
 import { createLogger } from '@kb4/platform';
 import { DataSource } from 'typeorm';
+import { DeliveryLogPruner } from '../../apps/webhook-dispatcher/src/delivery/delivery-log-pruner';
 import { DeliveryWorker } from '../../apps/webhook-dispatcher/src/delivery/delivery-worker';
 import { WebhookSender } from '../../apps/webhook-dispatcher/src/delivery/webhook-sender';
 import { EventIngestor, type ConsumedMessage } from '../../apps/webhook-dispatcher/src/ingest/event-ingestor';
@@ -147,5 +148,19 @@ describe('webhook deliveries in Postgres: derived events, filters, leases, retri
     expect(redelivered).toMatchObject({ status: 'pending' });
     await waitFor('both delivered', async () => (await deliveriesOf(hook.id)).every((d) => d.status === 'succeeded'));
     expect((await webhooks.find(workspaceId, hook.id))).toMatchObject({ status: 'enabled', disabled_reason: null, failing_since: null });
+  });
+
+  it('prunes finished deliveries past their retention, never pending ones', async () => {
+    const hook = await webhooks.create(workspaceId, settings(`${receiver.url}/prune`, { status: 'disabled' }), 'whsec_dGVzdHNlY3JldHRlc3RzZWNyZXQ=');
+    await dataSource.query(
+      `INSERT INTO webhook_deliveries (webhook_id, event_type, event_id, record_key, payload, status, finished_at)
+       VALUES ($1, 'record:created', 'old', 'k', '{}', 'succeeded', now() - interval '40 days'),
+              ($1, 'record:created', 'recent', 'k', '{}', 'failed', now() - interval '1 day'),
+              ($1, 'record:created', 'waiting', 'k', '{}', 'pending', NULL)`,
+      [hook.id],
+    );
+    const pruner = new DeliveryLogPruner(new WebhookDeliveryRepository(dataSource), 30 * 86_400, logger);
+    expect(await pruner.prune()).toBe(1);
+    expect((await dataSource.query(`SELECT event_id FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY seq`, [hook.id])).map((r: { event_id: string }) => r.event_id)).toEqual(['recent', 'waiting']);
   });
 });

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { DispatcherConfig } from './config/dispatcher.config';
 import { deliveriesStored } from './delivery/dispatcher-metrics';
+import { DeliveryLogPruner } from './delivery/delivery-log-pruner';
 import { DeliveryWorker } from './delivery/delivery-worker';
 import { parseRetrySchedule } from './delivery/retry-schedule';
 import { WebhookSender } from './delivery/webhook-sender';
@@ -22,6 +23,7 @@ export class DispatcherRuntime implements OnApplicationBootstrap, BeforeApplicat
   private consumer?: EventConsumer;
   private worker?: DeliveryWorker;
   private sender?: WebhookSender;
+  private pruner?: DeliveryLogPruner;
 
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
@@ -33,8 +35,11 @@ export class DispatcherRuntime implements OnApplicationBootstrap, BeforeApplicat
     const config = this.config;
     const policy = { allowHttp: config.WEBHOOKS_ALLOW_HTTP, allowPrivate: config.WEBHOOKS_ALLOW_PRIVATE };
     this.sender = new WebhookSender({ policy, timeoutMs: config.WEBHOOK_TIMEOUT_MS, responseBodyLimit: config.WEBHOOK_RESPONSE_BODY_LIMIT });
+    const deliveries = new WebhookDeliveryRepository(this.dataSource);
+    this.pruner = new DeliveryLogPruner(deliveries, config.WEBHOOK_LOG_RETENTION_DAYS * 86_400, this.logger);
+    this.pruner.start();
     const worker = new DeliveryWorker(
-      new WebhookDeliveryRepository(this.dataSource),
+      deliveries,
       CredentialCipher.fromConfig(config),
       this.sender,
       {
@@ -71,6 +76,7 @@ export class DispatcherRuntime implements OnApplicationBootstrap, BeforeApplicat
   async beforeApplicationShutdown(): Promise<void> {
     await this.consumer?.stop();
     await this.worker?.stop();
+    await this.pruner?.stop();
     await this.sender?.close();
   }
 

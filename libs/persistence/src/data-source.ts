@@ -24,6 +24,7 @@ import { Knowbe4RateLanes1764320000000 } from './migrations/1764320000000-knowbe
 import { OperationRepublish1764300000000 } from './migrations/1764300000000-operation-republish';
 import { OperationPredecessors1764330000000 } from './migrations/1764330000000-operation-predecessors';
 import { Webhooks1764410000000 } from './migrations/1764410000000-webhooks';
+import { WebhookDeliveryRetention1764410000001 } from './migrations/1764410000001-webhook-delivery-retention';
 import { WebhookDeliveryAttemptEntity, WebhookDeliveryEntity, WebhookEntity } from './entities/webhook.entities';
 import { ApiKeyScopes1764400000000 } from './migrations/1764400000000-api-key-scopes';
 
@@ -43,7 +44,7 @@ export const ENTITIES = [
   WebhookDeliveryEntity,
   WebhookDeliveryAttemptEntity,
 ];
-export const MIGRATIONS = [InitialSchema1764160000000, DirectoryMirror1764170000000, DirectoryReadIndexes1764190000000, OperationFinishedNotify1764200000000, SyncRunPages1764180000000, Knowbe4RateBudgets1764191000000, SyncPageFingerprints1764181000000, SyncPageFingerprintIds1764181000001, OperationRepublish1764300000000, BoundedTextIndexes1764310000000, Knowbe4RateLanes1764320000000, OperationPredecessors1764330000000, ApiKeyScopes1764400000000, Webhooks1764410000000];
+export const MIGRATIONS = [InitialSchema1764160000000, DirectoryMirror1764170000000, DirectoryReadIndexes1764190000000, OperationFinishedNotify1764200000000, SyncRunPages1764180000000, Knowbe4RateBudgets1764191000000, SyncPageFingerprints1764181000000, SyncPageFingerprintIds1764181000001, OperationRepublish1764300000000, BoundedTextIndexes1764310000000, Knowbe4RateLanes1764320000000, OperationPredecessors1764330000000, ApiKeyScopes1764400000000, Webhooks1764410000000, WebhookDeliveryRetention1764410000001];
 
 export function dataSourceOptions(url: string, overrides: Partial<DataSourceOptions> = {}): DataSourceOptions {
   return {

@@ -55,6 +55,12 @@ export class DispatcherConfig extends ServiceConfig {
   @Max(65_536)
   WEBHOOK_RESPONSE_BODY_LIMIT = 4_096;
 
+  /** Finished deliveries (and their attempts) stay in the delivery log this long. */
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  WEBHOOK_LOG_RETENTION_DAYS = 30;
+
   /** Targets may be plain http (local demo, tests). */
   @IsBoolean()
   WEBHOOKS_ALLOW_HTTP = false;

@@ -161,8 +161,13 @@ export class WebhookDeliveryRepository {
     return disabled.length > 0 ? reason : undefined;
   }
 
-  /** Hands a claimed delivery back untried (shutdown): due again at once for whichever dispatcher claims it. */
-  async release(owner: string, deliveryId: string): Promise<void> {
-    await this.dataSource.query(`UPDATE webhook_deliveries SET lease_owner = NULL, lease_expires_at = NULL WHERE id = $1 AND lease_owner = $2`, [deliveryId, owner]);
+  /** Deletes up to `limit` deliveries (with their attempts) that finished more than `olderThanSeconds` ago; returns how many. */
+  async pruneFinished(olderThanSeconds: number, limit: number): Promise<number> {
+    const [, count] = await this.dataSource.query<[unknown[], number]>(
+      `DELETE FROM webhook_deliveries WHERE id IN (
+         SELECT id FROM webhook_deliveries WHERE status <> 'pending' AND finished_at < now() - make_interval(secs => $1) LIMIT $2)`,
+      [olderThanSeconds, limit],
+    );
+    return count;
   }
 }
