@@ -41,8 +41,8 @@ describe('webhook deliveries in Postgres: derived events, filters, leases, retri
       `SELECT event_type, status, attempt_count, record_key FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY seq`,
       [webhookId],
     );
-  const startWorker = (schedule: number[], concurrency = 4) => {
-    const sender = new WebhookSender({ policy: { allowHttp: true, allowPrivate: true }, timeoutMs: 2_000, responseBodyLimit: 64 });
+  const startWorker = (schedule: number[], concurrency = 4, allowPrivate = true) => {
+    const sender = new WebhookSender({ policy: { allowHttp: true, allowPrivate }, timeoutMs: 2_000, responseBodyLimit: 64 });
     const worker = new DeliveryWorker(new WebhookDeliveryRepository(dataSource), cipher, sender, { concurrency, pollIntervalMs: 50, leaseSeconds: 10, retrySchedule: schedule, disableAfterSeconds: 3600 }, logger);
     worker.start();
     workers.push(worker);
@@ -162,5 +162,30 @@ describe('webhook deliveries in Postgres: derived events, filters, leases, retri
     const pruner = new DeliveryLogPruner(new WebhookDeliveryRepository(dataSource), 30 * 86_400, logger);
     expect(await pruner.prune()).toBe(1);
     expect((await dataSource.query(`SELECT event_id FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY seq`, [hook.id])).map((r: { event_id: string }) => r.event_id)).toEqual(['recent', 'waiting']);
+  });
+
+  it('checks the target again at delivery: a loopback address or a host resolving to one is refused without a request, a redirect is a failure', async () => {
+    const port = new URL(receiver.url).port;
+    const literal = await webhooks.create(workspaceId, settings(`http://127.0.0.1:${port}/literal`), 'whsec_dGVzdHNlY3JldHRlc3RzZWNyZXQ=');
+    const named = await webhooks.create(workspaceId, settings(`http://localhost:${port}/named`), 'whsec_dGVzdHNlY3JldHRlc3RzZWNyZXQ=');
+    await ingestor.ingest([message(accountId, 'knowbe4.group.created', `${accountId}:group:ssrf`)]);
+    startWorker([], 4, false);
+    const attempts = async (webhookId: string) => (await webhooks.listDeliveries(webhookId, { limit: 5 })).rows[0]?.attempts ?? [];
+    for (const hook of [literal, named]) {
+      const [attempt] = await waitFor('the refused attempt', async () => (await attempts(hook.id)).length > 0 && attempts(hook.id));
+      expect(attempt).toMatchObject({ response_status: null });
+      expect(attempt.error).toContain('must not point to a loopback address');
+    }
+    expect(receiver.requests.filter((r) => r.path === '/literal' || r.path === '/named')).toEqual([]);
+    await Promise.all(workers.splice(0).map((worker) => worker.stop()));
+
+    const redirected = await webhooks.create(workspaceId, settings(`${receiver.url}/moved`), 'whsec_dGVzdHNlY3JldHRlc3RzZWNyZXQ=');
+    receiver.answer = ({ path }) => ({ status: path === '/moved' ? 302 : 200 });
+    await ingestor.ingest([message(accountId, 'knowbe4.group.updated', `${accountId}:group:moved`)]);
+    startWorker([]);
+    const [attempt] = await waitFor('the redirect answer', async () => (await attempts(redirected.id)).length > 0 && attempts(redirected.id));
+    expect(attempt.response_status).toBe(302);
+    expect((await deliveriesOf(redirected.id))[0]).toMatchObject({ status: 'failed', attempt_count: 1 });
+    await dataSource.query(`DELETE FROM webhooks WHERE id = ANY($1::uuid[])`, [[literal.id, named.id, redirected.id]]);
   });
 });
