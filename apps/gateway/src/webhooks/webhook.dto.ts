@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateIf } from 'class-validator';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '@kb4/contracts';
 import type { WebhookRow, WebhookStatus } from '@kb4/persistence';
 
@@ -14,7 +14,7 @@ const EVENTS_HELP = 'Webhook event names to receive; omitted or null: every even
 const ACCOUNTS_HELP = 'Only events of these integrated accounts (of this workspace); omitted or null: every account';
 
 export class CreateWebhookDto {
-  @ApiProperty({ description: URL_HELP, example: 'https://hooks.example.com/kb4', minLength: 1, maxLength: 2000 })
+  @ApiProperty({ description: URL_HELP, format: 'uri', example: 'https://hooks.example.com/kb4', minLength: 1, maxLength: 2000 })
   @IsString()
   @Length(1, 2000)
   url!: string;
@@ -28,6 +28,7 @@ export class CreateWebhookDto {
   @ApiPropertyOptional({ description: EVENTS_HELP, type: 'array', items: { type: 'string', enum: [...WEBHOOK_EVENT_TYPES] }, nullable: true, example: ['record:created', 'record:updated'] })
   @IsOptional()
   @ValidateIf((_o, value) => value !== null)
+  @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(WEBHOOK_EVENT_TYPES.length)
   @ArrayUnique()
@@ -37,6 +38,7 @@ export class CreateWebhookDto {
   @ApiPropertyOptional({ description: ACCOUNTS_HELP, type: 'array', items: { type: 'string', format: 'uuid' }, nullable: true, example: ['0f8fad5b-d9cb-469f-a165-70867728950e'] })
   @IsOptional()
   @ValidateIf((_o, value) => value !== null)
+  @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(100)
   @ArrayUnique()
@@ -50,7 +52,7 @@ export class CreateWebhookDto {
 }
 
 export class UpdateWebhookDto {
-  @ApiPropertyOptional({ description: URL_HELP, example: 'https://hooks.example.com/kb4/v2', minLength: 1, maxLength: 2000 })
+  @ApiPropertyOptional({ description: URL_HELP, format: 'uri', example: 'https://hooks.example.com/kb4/v2', minLength: 1, maxLength: 2000 })
   @IsOptional()
   @IsString()
   @Length(1, 2000)
@@ -65,6 +67,7 @@ export class UpdateWebhookDto {
   @ApiPropertyOptional({ description: `${EVENTS_HELP}; null: back to every event`, type: 'array', items: { type: 'string', enum: [...WEBHOOK_EVENT_TYPES] }, nullable: true, example: ['record:created'] })
   @IsOptional()
   @ValidateIf((_o, value) => value !== null)
+  @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(WEBHOOK_EVENT_TYPES.length)
   @ArrayUnique()
@@ -74,6 +77,7 @@ export class UpdateWebhookDto {
   @ApiPropertyOptional({ description: `${ACCOUNTS_HELP}; null: back to every account`, type: 'array', items: { type: 'string', format: 'uuid' }, nullable: true, example: null })
   @IsOptional()
   @ValidateIf((_o, value) => value !== null)
+  @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(100)
   @ArrayUnique()
@@ -90,7 +94,7 @@ export class WebhookDto {
   @ApiProperty({ format: 'uuid', example: '7c9e6679-7425-40de-944b-e07fc1f90ae7' })
   id!: string;
 
-  @ApiProperty({ example: 'https://hooks.example.com/kb4' })
+  @ApiProperty({ format: 'uri', example: 'https://hooks.example.com/kb4' })
   url!: string;
 
   @ApiProperty({ example: 'HR sync: new and changed KnowBe4 users' })

@@ -1600,6 +1600,7 @@ export interface components {
          */
         CreateWebhookDto: {
             /**
+             * Format: uri
              * @description Where events are POSTed. https (http only when the deployment sets WEBHOOKS_ALLOW_HTTP); the host must not resolve to a loopback, private (RFC 1918, ULA), link-local (169.254/16, metadata, fe80::/10), CGNAT, multicast or unspecified address — checked now and again at every delivery — unless the deployment sets WEBHOOKS_ALLOW_PRIVATE (local demo). Redirects are not followed.
              * @example https://hooks.example.com/kb4
              */
@@ -1638,7 +1639,10 @@ export interface components {
              * @example 7c9e6679-7425-40de-944b-e07fc1f90ae7
              */
             id: string;
-            /** @example https://hooks.example.com/kb4 */
+            /**
+             * Format: uri
+             * @example https://hooks.example.com/kb4
+             */
             url: string;
             /** @example HR sync: new and changed KnowBe4 users */
             description: string;
@@ -1698,7 +1702,10 @@ export interface components {
              * @example 7c9e6679-7425-40de-944b-e07fc1f90ae7
              */
             id: string;
-            /** @example https://hooks.example.com/kb4 */
+            /**
+             * Format: uri
+             * @example https://hooks.example.com/kb4
+             */
             url: string;
             /** @example HR sync: new and changed KnowBe4 users */
             description: string;
@@ -1767,6 +1774,7 @@ export interface components {
          */
         UpdateWebhookDto: {
             /**
+             * Format: uri
              * @description Where events are POSTed. https (http only when the deployment sets WEBHOOKS_ALLOW_HTTP); the host must not resolve to a loopback, private (RFC 1918, ULA), link-local (169.254/16, metadata, fe80::/10), CGNAT, multicast or unspecified address — checked now and again at every delivery — unless the deployment sets WEBHOOKS_ALLOW_PRIVATE (local demo). Redirects are not followed.
              * @example https://hooks.example.com/kb4/v2
              */
