@@ -44,6 +44,7 @@ export class CreateIntegratedAccountDto {
   @ApiPropertyOptional({
     description: `${SCIM_BASE_URL_HELP}; defaults to the region's`,
     example: 'https://training.knowbe4.com/scim/v2',
+    format: 'uri',
     maxLength: 500,
   })
   @IsOptional()
@@ -90,7 +91,7 @@ export class UpdateIntegratedAccountDto {
   @IsCredential()
   scim_token?: string;
 
-  @ApiPropertyOptional({ example: 'https://eu.knowbe4.com/scim/v2', maxLength: 500, description: SCIM_BASE_URL_HELP })
+  @ApiPropertyOptional({ example: 'https://eu.knowbe4.com/scim/v2', format: 'uri', maxLength: 500, description: SCIM_BASE_URL_HELP })
   @IsOptional()
   @IsUrl({ require_protocol: true, protocols: ['https', 'http'], require_tld: false })
   @Length(1, 500)
@@ -104,17 +105,17 @@ export class IntegratedAccountDto {
   label!: string;
   @ApiProperty({ enum: KNOWBE4_REGIONS, example: 'us' })
   region!: string;
-  @ApiProperty({ nullable: true, type: String, example: 'https://training.knowbe4.com/scim/v2' })
+  @ApiProperty({ nullable: true, type: String, format: 'uri', example: 'https://training.knowbe4.com/scim/v2', description: 'null: the region\'s own SCIM base' })
   scim_base_url!: string | null;
-  @ApiProperty({ enum: ['active', 'paused', 'auth_failed'], example: 'active' })
+  @ApiProperty({ enum: ['active', 'paused', 'auth_failed'], example: 'active', description: 'auth_failed: KnowBe4 refused the stored credentials during a sync' })
   status!: string;
-  @ApiProperty({ nullable: true, type: Number, example: 900 })
+  @ApiProperty({ nullable: true, type: 'integer', example: 900, description: 'null: the default (POLL_INTERVAL_SECONDS)' })
   poll_interval_seconds!: number | null;
-  @ApiProperty({ nullable: true, type: String, format: 'date-time' })
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', example: '2026-11-28T08:00:41.902Z' })
   last_sync_completed_at!: string | null;
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ format: 'date-time', example: '2026-11-01T10:12:00.000Z' })
   created_at!: string;
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ format: 'date-time', example: '2026-11-28T08:00:41.902Z' })
   updated_at!: string;
 }
 
@@ -123,32 +124,32 @@ export class IntegratedAccountListDto {
   result!: IntegratedAccountDto[];
   @ApiProperty({ nullable: true, type: String, example: null, description: 'Pass as next_cursor for the next page; null on the last page' })
   next_cursor!: string | null;
-  @ApiProperty({ example: 1 })
+  @ApiProperty({ type: 'integer', example: 1 })
   result_count!: number;
 }
 
 export class SyncRunDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', example: '6e1f0c9a-3b2d-4e8f-a7c6-5d4b3a2f1e0d' })
   id!: string;
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', example: '0b6f3c57-5d55-4a1e-9c43-2f0d7b1de0a1' })
   integrated_account_id!: string;
   @ApiProperty({ enum: ['queued', 'running', 'waiting_for_budget', 'completed', 'failed'], example: 'queued' })
   status!: string;
   @ApiProperty({ example: 'manual', description: 'manual, schedule, …' })
   trigger!: string;
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ format: 'date-time', example: '2026-11-28T08:00:00.312Z' })
   started_at!: string;
-  @ApiProperty({ nullable: true, type: String, format: 'date-time' })
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', example: '2026-11-28T08:00:41.902Z' })
   finished_at!: string | null;
-  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'When a run paused for the daily budget continues' })
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'When a run paused for the daily budget continues', example: null })
   resume_at!: string | null;
-  @ApiProperty({ example: 3 })
+  @ApiProperty({ type: 'integer', example: 3, description: 'Reporting API pages fetched' })
   pages!: number;
-  @ApiProperty({ example: 4 })
+  @ApiProperty({ type: 'integer', example: 4, description: 'Reporting API requests sent' })
   requests!: number;
   @ApiProperty({ example: { users_created: 2 }, type: 'object', additionalProperties: { type: 'number' } })
   counts!: Record<string, number>;
-  @ApiProperty({ nullable: true, type: String })
+  @ApiProperty({ nullable: true, type: String, example: null, description: 'Why the run failed; null otherwise' })
   error!: string | null;
 }
 
@@ -157,7 +158,7 @@ export class SyncRunListDto {
   result!: SyncRunDto[];
   @ApiProperty({ nullable: true, type: String, example: null, description: 'Pass as next_cursor for the next page; null on the last page' })
   next_cursor!: string | null;
-  @ApiProperty({ example: 1 })
+  @ApiProperty({ type: 'integer', example: 1 })
   result_count!: number;
 }
 

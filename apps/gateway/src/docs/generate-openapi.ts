@@ -6,7 +6,6 @@ import { CredentialCipher } from '@kb4/persistence';
 import { loadConfig } from '@kb4/platform';
 import { GatewayConfig } from '../config/gateway.config';
 import { GatewayModule } from '../gateway.module';
-import { CLIENT_TYPES_PATH, generateClientTypes } from './generate-client-types';
 import { buildOpenApiDocument } from './openapi';
 
 export const OPENAPI_PATH = resolve(__dirname, '../../../../openapi.json');
@@ -28,6 +27,8 @@ if (require.main === module) {
     .then(async (json) => {
       writeFileSync(OPENAPI_PATH, json);
       process.stdout.write(`wrote ${OPENAPI_PATH}\n`);
+      // loaded only here: openapi-typescript pulls in ES modules, which the specs that build the document cannot load
+      const { CLIENT_TYPES_PATH, generateClientTypes } = await import('./generate-client-types');
       writeFileSync(CLIENT_TYPES_PATH, await generateClientTypes(json));
       process.stdout.write(`wrote ${CLIENT_TYPES_PATH}\n`);
     })

@@ -46,6 +46,7 @@ class EmailWrite {
   @ApiPropertyOptional({
     enum: ['work', 'alias'],
     default: 'work',
+    example: 'work',
     description: 'Optional (Truto\'s unified shape): an entry without a type is `work`. `alias` is refused with 400: KnowBe4 SCIM strips email aliases, so one could never be stored',
   })
   type?: string;
@@ -54,7 +55,7 @@ class EmailWrite {
 
 class PhoneWrite {
   @ApiProperty({ minLength: 1, maxLength: L.phoneNumber, example: '+44 20 7946 0000' }) number!: string;
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: L.phoneExtension, description: 'Must be null or empty: KnowBe4 SCIM has no attribute for extensions, so a value is refused with 400' }) extension?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: L.phoneExtension, example: null, description: 'Must be null or empty: KnowBe4 SCIM has no attribute for extensions, so a value is refused with 400' }) extension?: string | null;
   @ApiProperty({ enum: ['work', 'mobile'], example: 'work' }) type!: string;
 }
 
@@ -68,12 +69,12 @@ class ManagerWrite {
 }
 
 class CustomFieldsWrite {
-  @ApiPropertyOptional(TEXT) custom_field_1?: string | null;
-  @ApiPropertyOptional(TEXT) custom_field_2?: string | null;
-  @ApiPropertyOptional(TEXT) custom_field_3?: string | null;
-  @ApiPropertyOptional(TEXT) custom_field_4?: string | null;
+  @ApiPropertyOptional({ ...TEXT, example: 'Cost centre 4711' }) custom_field_1?: string | null;
+  @ApiPropertyOptional({ ...TEXT, example: 'Building B' }) custom_field_2?: string | null;
+  @ApiPropertyOptional({ ...TEXT, example: null }) custom_field_3?: string | null;
+  @ApiPropertyOptional({ ...TEXT, example: null }) custom_field_4?: string | null;
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: L.date, example: '2025-06-01' }) custom_date_1?: string | null;
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: L.date }) custom_date_2?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: L.date, example: null }) custom_date_2?: string | null;
 }
 
 /**

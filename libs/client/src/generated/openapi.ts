@@ -667,6 +667,7 @@ export interface components {
              */
             scim_token: string;
             /**
+             * Format: uri
              * @description The SCIM "Tenant URL" from the KnowBe4 console: https on knowbe4.com or a subdomain (in sandbox mode also the sandbox's own URL); link-local, metadata and private addresses are refused; defaults to the region's
              * @example https://training.knowbe4.com/scim/v2
              */
@@ -690,20 +691,37 @@ export interface components {
              * @enum {string}
              */
             region: "us" | "eu" | "ca" | "uk" | "de";
-            /** @example https://training.knowbe4.com/scim/v2 */
+            /**
+             * Format: uri
+             * @description null: the region's own SCIM base
+             * @example https://training.knowbe4.com/scim/v2
+             */
             scim_base_url: string | null;
             /**
+             * @description auth_failed: KnowBe4 refused the stored credentials during a sync
              * @example active
              * @enum {string}
              */
             status: "active" | "paused" | "auth_failed";
-            /** @example 900 */
+            /**
+             * @description null: the default (POLL_INTERVAL_SECONDS)
+             * @example 900
+             */
             poll_interval_seconds: number | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-11-28T08:00:41.902Z
+             */
             last_sync_completed_at: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-11-01T10:12:00.000Z
+             */
             created_at: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-11-28T08:00:41.902Z
+             */
             updated_at: string;
         };
         IntegratedAccountListDto: {
@@ -743,15 +761,22 @@ export interface components {
             /** @description Rotates the SCIM token (verified first); never returned or logged; stored encrypted (AES-256-GCM) */
             scim_token?: string;
             /**
+             * Format: uri
              * @description The SCIM "Tenant URL" from the KnowBe4 console: https on knowbe4.com or a subdomain (in sandbox mode also the sandbox's own URL); link-local, metadata and private addresses are refused
              * @example https://eu.knowbe4.com/scim/v2
              */
             scim_base_url?: string;
         };
         SyncRunDto: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 6e1f0c9a-3b2d-4e8f-a7c6-5d4b3a2f1e0d
+             */
             id: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 0b6f3c57-5d55-4a1e-9c43-2f0d7b1de0a1
+             */
             integrated_account_id: string;
             /**
              * @example queued
@@ -763,18 +788,31 @@ export interface components {
              * @example manual
              */
             trigger: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-11-28T08:00:00.312Z
+             */
             started_at: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-11-28T08:00:41.902Z
+             */
             finished_at: string | null;
             /**
              * Format: date-time
              * @description When a run paused for the daily budget continues
+             * @example null
              */
             resume_at: string | null;
-            /** @example 3 */
+            /**
+             * @description Reporting API pages fetched
+             * @example 3
+             */
             pages: number;
-            /** @example 4 */
+            /**
+             * @description Reporting API requests sent
+             * @example 4
+             */
             requests: number;
             /**
              * @example {
@@ -784,6 +822,10 @@ export interface components {
             counts: {
                 [key: string]: number;
             };
+            /**
+             * @description Why the run failed; null otherwise
+             * @example null
+             */
             error: string | null;
         };
         SyncRunListDto: {
@@ -797,7 +839,10 @@ export interface components {
             result_count: number;
         };
         EmailDto: {
-            /** @example ada.lovelace@example.com */
+            /**
+             * Format: email
+             * @example ada.lovelace@example.com
+             */
             email: string;
             /**
              * @example work
@@ -831,7 +876,10 @@ export interface components {
         ManagerDto: {
             /** @example Charles Babbage */
             name: string | null;
-            /** @example charles.babbage@example.com */
+            /**
+             * Format: email
+             * @example charles.babbage@example.com
+             */
             email: string | null;
         };
         UnifiedUserDto: {
@@ -851,7 +899,11 @@ export interface components {
             last_name: string | null;
             /** @example Ada Lovelace */
             name: string | null;
-            /** @example ada.lovelace@example.com */
+            /**
+             * Format: email
+             * @description Primary email: the KnowBe4 login
+             * @example ada.lovelace@example.com
+             */
             username: string | null;
             emails: components["schemas"]["EmailDto"][];
             phones: components["schemas"]["PhoneDto"][];
@@ -870,16 +922,31 @@ export interface components {
              *     ]
              */
             languages: string[];
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2025-03-04T09:30:00.000Z
+             */
             created_at: string | null;
             /**
              * Format: date-time
              * @description When the mirror last saw a change
+             * @example 2026-11-28T08:00:41.902Z
              */
             updated_at: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-11-27T16:45:12.000Z
+             */
             last_active_at: string | null;
-            /** @description The KnowBe4 record as fetched */
+            /**
+             * @description The KnowBe4 record as fetched (left out with truto_ignore_remote_data=true)
+             * @example {
+             *       "id": 2147483690,
+             *       "email": "ada.lovelace@example.com",
+             *       "status": "active",
+             *       "employee_number": "00042"
+             *     }
+             */
             remote_data?: {
                 [key: string]: unknown;
             };
@@ -890,7 +957,10 @@ export interface components {
             /** @example London */
             location: string | null;
             manager: components["schemas"]["ManagerDto"] | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2024-09-02T00:00:00.000Z
+             */
             employee_start_date: string | null;
             /**
              * @description A percentage
@@ -931,11 +1001,31 @@ export interface components {
             member_count: number | null;
             /** @example 22.1 */
             current_risk_score: number | null;
+            /**
+             * @description KnowBe4's provisioning GUID (the SCIM externalId); null for groups not provisioned through SCIM
+             * @example 8a3c2e1f-5b4d-4c6e-9f7a-1b2c3d4e5f60
+             */
             provisioning_guid: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2025-01-15T12:00:00.000Z
+             */
             created_at: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-11-28T08:00:41.902Z
+             */
             updated_at: string | null;
+            /**
+             * @description The KnowBe4 record as fetched (left out with truto_ignore_remote_data=true)
+             * @example {
+             *       "id": 41,
+             *       "name": "Engineering",
+             *       "group_type": "console_group",
+             *       "member_count": 12,
+             *       "status": "active"
+             *     }
+             */
             remote_data?: {
                 [key: string]: unknown;
             };
@@ -1067,28 +1157,151 @@ export interface components {
             schemas: string[];
             Operations: components["schemas"]["ScimPatchOperationBody"][];
         };
+        OperationRequestDto: {
+            /**
+             * @example POST
+             * @enum {string}
+             */
+            method: "POST" | "PATCH" | "DELETE";
+            /** @example /unified/user-directory/users */
+            path: string;
+            /**
+             * @description The body as received
+             * @example {
+             *       "username": "ada.lovelace@example.com",
+             *       "first_name": "Ada"
+             *     }
+             */
+            body: {
+                [key: string]: unknown;
+            } | null;
+        };
+        OperationErrorDto: {
+            /**
+             * @description What kind of failure: remote_error, scim_uniqueness, validation_error, group_membership_failed, internal_error, …
+             * @example remote_error
+             */
+            code: string;
+            /** @example KnowBe4 SCIM answered 503 */
+            message: string;
+            /**
+             * @description Whether another attempt may succeed (429, 5xx, network); the provisioner retries those a bounded number of times
+             * @example true
+             */
+            retryable: boolean;
+            /**
+             * @description KnowBe4's HTTP status, when it answered
+             * @example 503
+             */
+            status?: number | null;
+            /**
+             * @description Set when KnowBe4 answered the failure
+             * @example true
+             */
+            truto_is_remote_error?: boolean;
+            /**
+             * @example remote_error
+             * @enum {string}
+             */
+            truto_error_insight?: "remote_error" | "rate_limit_error" | "auth_error" | "not_found_error" | "conflict_error" | "validation_error";
+            /**
+             * @description KnowBe4's status, body (secrets removed) and request id
+             * @example {
+             *       "status": 503,
+             *       "body": {
+             *         "detail": "Service Unavailable"
+             *       },
+             *       "request_id": null
+             *     }
+             */
+            raw_response?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description What was already written when a step failed, e.g. for group_membership_failed: user_scim_id, groups_joined, groups_failed
+             * @example {
+             *       "user_scim_id": "9d0c7a1e-2b3f-4c5d-8e9f-a0b1c2d3e4f5",
+             *       "groups_joined": [
+             *         "41"
+             *       ],
+             *       "groups_failed": [
+             *         "42"
+             *       ]
+             *     }
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
         OperationDto: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 3f2b8c1e-6a4d-4f0e-9b7a-5c1d2e3f4a5b
+             */
             id: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 0b6f3c57-5d55-4a1e-9c43-2f0d7b1de0a1
+             */
             integrated_account_id: string;
-            /** @enum {string} */
+            /**
+             * @example user.create
+             * @enum {string}
+             */
             type: "user.create" | "user.update" | "user.archive" | "group.create" | "group.update" | "group.delete" | "group.add_members" | "group.remove_member";
-            /** @enum {string} */
+            /**
+             * @description `failed` is final until POST /operations/{id}/retry
+             * @example succeeded
+             * @enum {string}
+             */
             status: "queued" | "running" | "succeeded" | "failed";
-            /** @description SCIM write attempts so far */
+            /**
+             * @description SCIM write attempts so far
+             * @example 1
+             */
             attempts: number;
-            /** @description The request as received: method, path, body */
-            request: Record<string, never>;
-            /** @description What KnowBe4 SCIM answered: action (user_created, user_adopted, …), scim_id, … */
-            scim_response?: Record<string, never> | null;
-            /** @description The unified record after the write */
-            result?: Record<string, never> | null;
-            /** @description Why it failed: code, message, retryable, status, truto_error_insight, raw_response, attempts, and details of what was already written (e.g. `group_membership_failed`: user_scim_id, groups_joined, groups_failed) */
-            error?: Record<string, never> | null;
+            /** @description The request as received */
+            request: components["schemas"]["OperationRequestDto"];
+            /**
+             * @description What KnowBe4 SCIM answered: action (user_created, user_adopted, …), scim_id, …; null until it succeeded
+             * @example {
+             *       "action": "user_created",
+             *       "scim_id": "9d0c7a1e-2b3f-4c5d-8e9f-a0b1c2d3e4f5"
+             *     }
+             */
+            scim_response: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @description The unified user (as UnifiedUserDto) or group (as UnifiedGroupDto) after the write; null until it succeeded, and for an archive or delete
+             * @example {
+             *       "id": "9d0c7a1e-2b3f-4c5d-8e9f-a0b1c2d3e4f5",
+             *       "username": "ada.lovelace@example.com",
+             *       "first_name": "Ada",
+             *       "last_name": "Lovelace",
+             *       "status": "active"
+             *     }
+             */
+            result: {
+                [key: string]: unknown;
+            } | null;
+            /** @description Why it failed; null unless status is failed */
+            error: components["schemas"]["OperationErrorDto"] | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-28T09:15:02.114Z
+             */
             created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-28T09:15:02.871Z
+             */
             updated_at: string;
-            finished_at?: Record<string, never> | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-28T09:15:02.871Z
+             */
+            finished_at: string | null;
         };
         EmailWrite: {
             /**
@@ -1099,6 +1312,7 @@ export interface components {
             /**
              * @description Optional (Truto's unified shape): an entry without a type is `work`. `alias` is refused with 400: KnowBe4 SCIM strips email aliases, so one could never be stored
              * @default work
+             * @example work
              * @enum {string}
              */
             type: "work" | "alias";
@@ -1111,7 +1325,10 @@ export interface components {
         PhoneWrite: {
             /** @example +44 20 7946 0000 */
             number: string;
-            /** @description Must be null or empty: KnowBe4 SCIM has no attribute for extensions, so a value is refused with 400 */
+            /**
+             * @description Must be null or empty: KnowBe4 SCIM has no attribute for extensions, so a value is refused with 400
+             * @example null
+             */
             extension?: string | null;
             /**
              * @example work
@@ -1133,12 +1350,17 @@ export interface components {
             email?: string | null;
         };
         CustomFieldsWrite: {
+            /** @example Cost centre 4711 */
             custom_field_1?: string | null;
+            /** @example Building B */
             custom_field_2?: string | null;
+            /** @example null */
             custom_field_3?: string | null;
+            /** @example null */
             custom_field_4?: string | null;
             /** @example 2025-06-01 */
             custom_date_1?: string | null;
+            /** @example null */
             custom_date_2?: string | null;
         };
         GroupRefWrite: {
@@ -1165,6 +1387,7 @@ export interface components {
          *       "phones": [
          *         {
          *           "number": "+44 20 7946 0000",
+         *           "extension": null,
          *           "type": "work"
          *         }
          *       ],
@@ -1185,7 +1408,12 @@ export interface components {
          *         "en-GB"
          *       ],
          *       "custom_fields": {
-         *         "custom_date_1": "2025-06-01"
+         *         "custom_field_1": "Cost centre 4711",
+         *         "custom_field_2": "Building B",
+         *         "custom_field_3": null,
+         *         "custom_field_4": null,
+         *         "custom_date_1": "2025-06-01",
+         *         "custom_date_2": null
          *       },
          *       "groups": [
          *         {
@@ -1262,6 +1490,7 @@ export interface components {
          *       "phones": [
          *         {
          *           "number": "+44 20 7946 0000",
+         *           "extension": null,
          *           "type": "work"
          *         }
          *       ],
@@ -1282,7 +1511,12 @@ export interface components {
          *         "en-GB"
          *       ],
          *       "custom_fields": {
-         *         "custom_date_1": "2025-06-01"
+         *         "custom_field_1": "Cost centre 4711",
+         *         "custom_field_2": "Building B",
+         *         "custom_field_3": null,
+         *         "custom_field_4": null,
+         *         "custom_date_1": "2025-06-01",
+         *         "custom_date_2": null
          *       }
          *     }
          */
@@ -1379,7 +1613,12 @@ export interface components {
         };
         OperationListDto: {
             result: components["schemas"]["OperationDto"][];
+            /**
+             * @description Pass as next_cursor for the next page; null on the last page
+             * @example null
+             */
             next_cursor: string | null;
+            /** @example 1 */
             result_count: number;
         };
         /**
