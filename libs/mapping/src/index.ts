@@ -6,3 +6,4 @@ export * from './scim/user-scim-mapping';
 export * from './scim/group-scim-mapping';
 export * from './diff/canonical-json';
 export * from './diff/diff-records';
+export * from './roster/roster-plan';
