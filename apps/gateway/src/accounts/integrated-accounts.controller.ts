@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
+  ApiBadGatewayResponse,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
@@ -31,6 +32,7 @@ import {
 } from './integrated-account.dto';
 import { IntegratedAccountsService } from './integrated-accounts.service';
 
+const KNOWBE4_UNREACHABLE = 'KnowBe4 could not be reached or answered 5xx while the credentials were checked; nothing was saved, try again';
 const ID_PARAM = { name: 'id', description: 'Integrated account id', format: 'uuid' } as const;
 
 @ApiTags('integrated-accounts')
@@ -48,6 +50,7 @@ export class IntegratedAccountsController {
   })
   @ApiCreatedResponse({ type: IntegratedAccountDto })
   @ApiUnprocessableEntityResponse({ description: 'KnowBe4 rejected a credential; `details` names it and says whether the region is wrong', type: ErrorResponseDto })
+  @ApiBadGatewayResponse({ description: KNOWBE4_UNREACHABLE, type: ErrorResponseDto })
   async create(
     @CurrentWorkspace() workspaceId: string,
     @Body() body: CreateIntegratedAccountDto,
@@ -80,6 +83,7 @@ export class IntegratedAccountsController {
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: IntegratedAccountDto })
   @ApiUnprocessableEntityResponse({ description: 'KnowBe4 rejected a new credential', type: ErrorResponseDto })
+  @ApiBadGatewayResponse({ description: KNOWBE4_UNREACHABLE, type: ErrorResponseDto })
   async update(
     @CurrentWorkspace() workspaceId: string,
     @Param('id') id: string,

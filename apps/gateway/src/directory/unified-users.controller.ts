@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Inject, Param, Query, Req } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBadGatewayResponse, ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { requestIdOf } from '@kb4/platform';
 import { RequiresApiKey } from '../auth/api-key.guard';
@@ -50,6 +50,7 @@ export class UnifiedUsersController {
   @ApiOperation({ operationId: 'unified_users_get', summary: 'Get a user by unified (Reporting) id or SCIM id' })
   @ApiParam({ name: 'id', description: 'Unified id (KnowBe4 Reporting id) or SCIM id', example: '2147483690' })
   @ApiOkResponse({ type: UnifiedUserDto })
+  @ApiBadGatewayResponse({ description: 'The user is read live from the KnowBe4 Reporting API, which answered 5xx or could not be reached (a remote error)', type: ErrorResponseDto })
   get(@CurrentWorkspace() workspaceId: string, @Param('id') id: string, @Query() query: GetUserQuery, @Req() request: Request): Promise<string> {
     return this.directory.getUser(workspaceId, id, query, requestIdOf(request));
   }

@@ -36,7 +36,8 @@ const MALFORMED_INPUT =
   'field rule, or a control character / lone surrogate anywhere; `details` names each field';
 const TOO_MANY =
   'Rate limited: the API key\'s requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — ' +
-  'the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds';
+  'the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also ' +
+  'answers 429 when the account\'s KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds';
 const UNSUPPORTED_BODY = 'The body is not JSON (`application/json`, or `application/scim+json` through the proxy) or not UTF-8';
 const UNAUTHENTICATED = 'Missing, malformed or revoked credentials (`Authorization: Bearer …`)';
 

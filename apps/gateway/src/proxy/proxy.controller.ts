@@ -1,6 +1,8 @@
 import { All, Controller, Delete, Get, HttpCode, Inject, Patch, Post, Put, Req, Res } from '@nestjs/common';
 import {
+  ApiBadGatewayResponse,
   ApiBadRequestResponse,
+  ApiConflictResponse,
   ApiBody,
   ApiExcludeEndpoint,
   ApiNotFoundResponse,
@@ -36,6 +38,9 @@ function documented(operationId: string, summary: string, options: { status?: nu
     const status = options.status ?? 200;
     const description = status === 204 ? 'KnowBe4 answered 204 (no body), passed through' : `KnowBe4's ${status} and its JSON body, passed through`;
     ApiResponse(status === 204 ? { status, description } : { status, description, schema: { type: 'object', additionalProperties: true } })(target, key, descriptor);
+    if (options.body) {
+      ApiConflictResponse({ description: 'KnowBe4 SCIM refused the write as a conflict (e.g. the userName is taken): a remote error', type: ErrorResponseDto })(target, key, descriptor);
+    }
     if (options.body) ApiBody({ type: options.body, description: 'Forwarded to KnowBe4 unchanged (application/json or application/scim+json)' })(target, key, descriptor);
     for (const param of paramsOf(operationId.startsWith('proxy_scim') ? 'scim' : 'reporting')) param(target, key, descriptor);
   };
@@ -45,7 +50,11 @@ function documented(operationId: string, summary: string, options: { status?: nu
 @ApiTags('proxy')
 @RequiresApiKey('directory:write') // GET routes below need only directory:read; every other method writes
 @ApiBadRequestResponse({ description: 'The path would leave the KnowBe4 base URL, or the method is not allowed', type: ErrorResponseDto })
-@ApiNotFoundResponse({ description: 'No such integrated account in this workspace', type: ErrorResponseDto })
+@ApiNotFoundResponse({ description: 'No such integrated account in this workspace, or KnowBe4 answered 404 (a remote error)', type: ErrorResponseDto })
+@ApiBadGatewayResponse({
+  description: 'KnowBe4 answered 5xx or could not be reached (a remote error). Its 4xx answers keep their status, in the one error shape with truto_is_remote_error',
+  type: ErrorResponseDto,
+})
 @ApiTooManyRequestsResponse({
   description:
     "No slot of the account's KnowBe4 budget came within KNOWBE4_MAX_QUEUE_WAIT_MS, or the day's budget is spent: our own pacing, so " +

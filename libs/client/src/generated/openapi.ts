@@ -2294,7 +2294,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -2405,13 +2405,25 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
                     "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
                     "ratelimit-reset": components["headers"]["ratelimit-reset"];
                     "retry-after": components["headers"]["retry-after"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description KnowBe4 could not be reached or answered 5xx while the credentials were checked; nothing was saved, try again */
+            502: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2491,7 +2503,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -2575,7 +2587,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -2689,13 +2701,25 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
                     "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
                     "ratelimit-reset": components["headers"]["ratelimit-reset"];
                     "retry-after": components["headers"]["retry-after"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description KnowBe4 could not be reached or answered 5xx while the credentials were checked; nothing was saved, try again */
+            502: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2799,7 +2823,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -2889,7 +2913,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -3001,7 +3025,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -3120,7 +3144,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -3224,7 +3248,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -3321,13 +3345,25 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
                     "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
                     "ratelimit-reset": components["headers"]["ratelimit-reset"];
                     "retry-after": components["headers"]["retry-after"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The user is read live from the KnowBe4 Reporting API, which answered 5xx or could not be reached (a remote error) */
+            502: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3435,7 +3471,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -3565,7 +3601,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -3667,7 +3703,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -3786,7 +3822,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -3881,7 +3917,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -3986,7 +4022,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -4119,7 +4155,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -4223,7 +4259,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -4344,7 +4380,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -4422,7 +4458,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description No such integrated account in this workspace */
+            /** @description No such integrated account in this workspace, or KnowBe4 answered 404 (a remote error) */
             404: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -4442,6 +4478,18 @@ export interface operations {
                     "ratelimit-reset": components["headers"]["ratelimit-reset"];
                     /** @description Seconds until a retry is likely to get a slot */
                     "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description KnowBe4 answered 5xx or could not be reached (a remote error). Its 4xx answers keep their status, in the one error shape with truto_is_remote_error */
+            502: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4513,7 +4561,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description No such integrated account in this workspace */
+            /** @description No such integrated account in this workspace, or KnowBe4 answered 404 (a remote error) */
             404: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -4533,6 +4581,18 @@ export interface operations {
                     "ratelimit-reset": components["headers"]["ratelimit-reset"];
                     /** @description Seconds until a retry is likely to get a slot */
                     "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description KnowBe4 answered 5xx or could not be reached (a remote error). Its 4xx answers keep their status, in the one error shape with truto_is_remote_error */
+            502: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4609,8 +4669,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description No such integrated account in this workspace */
+            /** @description No such integrated account in this workspace, or KnowBe4 answered 404 (a remote error) */
             404: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description KnowBe4 SCIM refused the write as a conflict (e.g. the userName is taken): a remote error */
+            409: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
                     "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
@@ -4641,6 +4713,18 @@ export interface operations {
                     "ratelimit-reset": components["headers"]["ratelimit-reset"];
                     /** @description Seconds until a retry is likely to get a slot */
                     "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description KnowBe4 answered 5xx or could not be reached (a remote error). Its 4xx answers keep their status, in the one error shape with truto_is_remote_error */
+            502: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4717,8 +4801,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description No such integrated account in this workspace */
+            /** @description No such integrated account in this workspace, or KnowBe4 answered 404 (a remote error) */
             404: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description KnowBe4 SCIM refused the write as a conflict (e.g. the userName is taken): a remote error */
+            409: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
                     "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
@@ -4749,6 +4845,18 @@ export interface operations {
                     "ratelimit-reset": components["headers"]["ratelimit-reset"];
                     /** @description Seconds until a retry is likely to get a slot */
                     "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description KnowBe4 answered 5xx or could not be reached (a remote error). Its 4xx answers keep their status, in the one error shape with truto_is_remote_error */
+            502: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4816,7 +4924,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description No such integrated account in this workspace */
+            /** @description No such integrated account in this workspace, or KnowBe4 answered 404 (a remote error) */
             404: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -4836,6 +4944,18 @@ export interface operations {
                     "ratelimit-reset": components["headers"]["ratelimit-reset"];
                     /** @description Seconds until a retry is likely to get a slot */
                     "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description KnowBe4 answered 5xx or could not be reached (a remote error). Its 4xx answers keep their status, in the one error shape with truto_is_remote_error */
+            502: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4912,8 +5032,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description No such integrated account in this workspace */
+            /** @description No such integrated account in this workspace, or KnowBe4 answered 404 (a remote error) */
             404: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description KnowBe4 SCIM refused the write as a conflict (e.g. the userName is taken): a remote error */
+            409: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
                     "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
@@ -4944,6 +5076,18 @@ export interface operations {
                     "ratelimit-reset": components["headers"]["ratelimit-reset"];
                     /** @description Seconds until a retry is likely to get a slot */
                     "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description KnowBe4 answered 5xx or could not be reached (a remote error). Its 4xx answers keep their status, in the one error shape with truto_is_remote_error */
+            502: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5052,7 +5196,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -5142,7 +5286,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -5230,7 +5374,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -5327,7 +5471,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -5402,7 +5546,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -5489,7 +5633,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -5575,7 +5719,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -5661,7 +5805,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -5763,7 +5907,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -5852,7 +5996,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -5923,7 +6067,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -6010,7 +6154,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -6085,7 +6229,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -6173,7 +6317,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -6259,7 +6403,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -6344,7 +6488,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -6446,7 +6590,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -6532,7 +6676,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -6624,7 +6768,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -6724,7 +6868,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). Retry after `retry-after` seconds */
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
