@@ -7,3 +7,4 @@ export * from './scim/group-scim-mapping';
 export * from './diff/canonical-json';
 export * from './diff/diff-records';
 export * from './roster/roster-plan';
+export * from './rules';

@@ -1,0 +1,3 @@
+export * from './mapping-rule';
+export * from './safe-pattern';
+export * from './evaluate-rules';
