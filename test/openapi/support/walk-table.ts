@@ -30,8 +30,17 @@ async function failedOperation({ stack, ids }: WalkContext): Promise<void> {
 async function loggedDelivery({ stack, ids }: WalkContext): Promise<void> {
   const [row] = await stack.query<{ id: string }>(
     `INSERT INTO webhook_deliveries (webhook_id, event_type, event_id, record_key, payload, status, attempt_count, finished_at)
-     VALUES ($1, 'record:created', 'walk-event-1', 'walk:user:1', '{}'::jsonb, 'failed', 1, now()) RETURNING id`,
-    [ids['/webhooks']],
+     VALUES ($1, 'record:created', 'walk-event-1', 'walk:user:1', $2::jsonb, 'failed', 1, now()) RETURNING id`,
+    [
+      ids['/webhooks'],
+      JSON.stringify({
+        type: 'record:created',
+        timestamp: new Date().toISOString(),
+        resource: 'user',
+        integrated_account_id: stack.accountId,
+        data: { id: '1', username: 'walk@example.com' },
+      }),
+    ],
   );
   ids['/webhooks/{id}/deliveries'] = row.id;
 }

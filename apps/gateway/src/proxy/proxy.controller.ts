@@ -37,7 +37,9 @@ function documented(operationId: string, summary: string, options: { status?: nu
     ApiOperation({ operationId, summary })(target, key, descriptor);
     const status = options.status ?? 200;
     const description = status === 204 ? 'KnowBe4 answered 204 (no body), passed through' : `KnowBe4's ${status} and its JSON body, passed through`;
-    ApiResponse(status === 204 ? { status, description } : { status, description, schema: { type: 'object', additionalProperties: true } })(target, key, descriptor);
+    // any JSON KnowBe4 sends: Reporting lists are arrays, SCIM answers objects
+    const json = { oneOf: [{ type: 'object', additionalProperties: true }, { type: 'array', items: {} }] };
+    ApiResponse(status === 204 ? { status, description } : { status, description, schema: json })(target, key, descriptor);
     if (options.body) {
       ApiConflictResponse({ description: 'KnowBe4 SCIM refused the write as a conflict (e.g. the userName is taken): a remote error', type: ErrorResponseDto })(target, key, descriptor);
     }

@@ -111,6 +111,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/integrated-accounts/{id}/licenses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Seats and offboarding: seats purchased, used and freed, and the users archived with when and through what
+         * @description Answers from data this system keeps, without calling KnowBe4: `seats_purchased` is KnowBe4's `number_of_seats` from GET /v1/account as the last completed sync read it (`seats_synced_at`); user counts and archive dates are the mirror's (KnowBe4's `archived_at`), and the cause of each archive is our operation that did it (`operation_id`, `actor`) or, when a sync saw an archive none of our writes made, `knowbe4-console`. Archiving (DELETE /unified/user-directory/users/{id}, a roster leaver, or Archive in the KnowBe4 console) keeps the user's phishing and training history: KnowBe4 stops sending them phishing tests and training, no longer counts them as a licensed seat, can still include them in reports, and restores them with their history when they are reactivated. Only deleting a user in the KnowBe4 console removes that history; this API never deletes users. Source: KnowBe4, "Archive or Delete a User" (https://support.knowbe4.com/hc/en-us/articles/204367808-Archive-or-Delete-a-User).
+         */
+        get: operations["integrated_accounts_licenses"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/unified/user-directory/users": {
         parameters: {
             query?: never;
@@ -837,6 +857,138 @@ export interface components {
             next_cursor: string | null;
             /** @example 1 */
             result_count: number;
+        };
+        ArchivingPolicyDto: {
+            /**
+             * @description Archived users keep their training and phishing history in KnowBe4
+             * @example true
+             */
+            keeps_history: boolean;
+            /** @example Archiving (DELETE /unified/user-directory/users/{id}, a roster leaver, or Archive in the KnowBe4 console) keeps the user's phishing and training history: KnowBe4 stops sending them phishing tests and training, no longer counts them as a licensed seat, can still include them in reports, and restores them with their history when they are reactivated. Only deleting a user in the KnowBe4 console removes that history; this API never deletes users. */
+            description: string;
+            /**
+             * @description KnowBe4's documentation of it
+             * @example [
+             *       "https://support.knowbe4.com/hc/en-us/articles/204367808-Archive-or-Delete-a-User",
+             *       "https://support.knowbe4.com/hc/en-us/articles/115009703607-Update-User-List-with-Active-Users"
+             *     ]
+             */
+            sources: string[];
+        };
+        LicenseActorDto: {
+            /**
+             * @description Who asked for the write
+             * @example api_key
+             * @enum {string}
+             */
+            type: "api_key" | "admin" | "roster" | "automation";
+            /**
+             * @description The API key id (type api_key), roster run id or automation rule id
+             * @example 5b0c8e62-3f1d-4a8e-9d7c-2f4f7f0e9a11
+             */
+            id?: string | null;
+        };
+        ArchivedUserDto: {
+            /**
+             * @description Unified user id (the KnowBe4 Reporting id; the SCIM id until a sync has seen the user)
+             * @example 667542
+             */
+            id: string;
+            /**
+             * Format: email
+             * @example grace.hopper@example.com
+             */
+            email: string | null;
+            /** @example Grace */
+            first_name: string | null;
+            /** @example Hopper */
+            last_name: string | null;
+            /**
+             * Format: date-time
+             * @description KnowBe4's archived_at as the last sync mirrored it; before a sync has seen the archive, when our archiving write finished
+             * @example 2026-11-20T14:03:11.000Z
+             */
+            archived_at: string;
+            /**
+             * @description `api`: a write through this API (operation_id, actor); `roster`: a roster run's leaver; `automation`: an automation; `knowbe4-console`: a sync saw the user archived and none of our writes did it (the KnowBe4 console, or another tool writing to KnowBe4); `unknown`: archived in our mirror with no write of ours on record and not yet confirmed by a sync
+             * @example api
+             * @enum {string}
+             */
+            source: "api" | "roster" | "automation" | "knowbe4-console" | "unknown";
+            /**
+             * Format: uuid
+             * @description The operation that archived the user (GET /operations/{id}); null unless source is api, roster or automation
+             * @example 0b9e1c9a-6a53-4c1c-8f0e-4a1f2f7c9d10
+             */
+            operation_id: string | null;
+            /** @description Who asked for that operation; null when unknown (console archives, operations recorded before actors were kept) */
+            actor: components["schemas"]["LicenseActorDto"] | null;
+        };
+        ArchivedUserPageDto: {
+            /** @description Archived users, most recently archived first */
+            result: components["schemas"]["ArchivedUserDto"][];
+            /**
+             * @description Pass as next_cursor for the next page; null on the last page
+             * @example null
+             */
+            next_cursor: string | null;
+            /** @example 1 */
+            result_count: number;
+        };
+        LicensesDto: {
+            /**
+             * Format: uuid
+             * @example 3f7c2a10-9b8e-4d55-a1c2-6e0f4b7d9a21
+             */
+            integrated_account_id: string;
+            /**
+             * @description KnowBe4's number_of_seats (GET /v1/account, read by the last sync); null for trial accounts, which omit it, and before the first sync
+             * @example 550
+             */
+            seats_purchased: number | null;
+            /**
+             * @description Active users: KnowBe4 counts each active user as a licensed seat, archived ones not
+             * @example 512
+             */
+            seats_used: number;
+            /**
+             * @description seats_purchased − seats_used (negative when over the licence); null when seats_purchased is
+             * @example 38
+             */
+            seats_free: number | null;
+            /** @example 512 */
+            active_users: number;
+            /** @example 41 */
+            archived_users: number;
+            /**
+             * @description Users archived in the last 30 days who are still archived (a reactivated user takes its seat back)
+             * @example 6
+             */
+            seats_freed_last_30_days: number;
+            /**
+             * @description As seats_freed_last_30_days, over 90 days
+             * @example 17
+             */
+            seats_freed_last_90_days: number;
+            /**
+             * @description KnowBe4's subscription_level (absent on trial accounts)
+             * @example Diamond
+             */
+            subscription_level: string | null;
+            /**
+             * @description KnowBe4's subscription_end_date
+             * @example 2027-06-30
+             */
+            subscription_end_date: string | null;
+            /**
+             * Format: date-time
+             * @description When a sync last read GET /v1/account; null before the first completed sync. The counts are the mirror's as of now
+             * @example 2026-11-28T04:15:00.000Z
+             */
+            seats_synced_at: string | null;
+            archiving: components["schemas"]["ArchivingPolicyDto"];
+            /** @description The archived users, with when and through what each was archived (paged with limit / next_cursor) */
+            archived: components["schemas"]["ArchivedUserPageDto"];
         };
         EmailDto: {
             /**
@@ -2928,6 +3080,97 @@ export interface operations {
             };
         };
     };
+    integrated_accounts_licenses: {
+        parameters: {
+            query?: {
+                /** @description Archived users per page */
+                limit?: number;
+                /** @description The archived_users.next_cursor of the previous page (opaque; keep limit unchanged while paging) */
+                next_cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Integrated account id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LicensesDto"];
+                };
+            };
+            /** @description limit out of range, or next_cursor not a cursor of this list (`details` names the field) */
+            400: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed or revoked API key */
+            401: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The API key lacks the `directory:read` scope */
+            403: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such account in this workspace */
+            404: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
+            429: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    "retry-after": components["headers"]["retry-after"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
     unified_users_list: {
         parameters: {
             query: {
@@ -4419,7 +4662,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         [key: string]: unknown;
-                    };
+                    } | unknown[];
                 };
             };
             /** @description The path would leave the KnowBe4 base URL, or the method is not allowed */
@@ -4522,7 +4765,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         [key: string]: unknown;
-                    };
+                    } | unknown[];
                 };
             };
             /** @description The path would leave the KnowBe4 base URL, or the method is not allowed */
@@ -4630,7 +4873,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         [key: string]: unknown;
-                    };
+                    } | unknown[];
                 };
             };
             /** @description The path would leave the KnowBe4 base URL, or the method is not allowed */
@@ -4762,7 +5005,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         [key: string]: unknown;
-                    };
+                    } | unknown[];
                 };
             };
             /** @description The path would leave the KnowBe4 base URL, or the method is not allowed */
@@ -4993,7 +5236,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         [key: string]: unknown;
-                    };
+                    } | unknown[];
                 };
             };
             /** @description The path would leave the KnowBe4 base URL, or the method is not allowed */
