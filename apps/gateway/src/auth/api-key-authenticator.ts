@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from 
 import { ApiKeyChangeListener, listenForApiKeyChanges, WorkspaceRepository } from '@kb4/persistence';
 import { GatewayConfig } from '../config/gateway.config';
 import { ApiKeyCache, AuthenticatedKey } from './api-key-cache';
+import { RevocationAcks } from './revocation-acks';
 import { isApiKeyScope } from './scopes';
 
 export type { AuthenticatedKey } from './api-key-cache';
@@ -10,8 +11,9 @@ export type { AuthenticatedKey } from './api-key-cache';
 const TOUCH_INTERVAL_MS = 60_000;
 const RELISTEN_MS = 1_000;
 const MAX_TOUCHED = 10_000;
-// how long a revoke waits for its own notification to come back (it reaches the other replicas at the same moment)
-const CHANGE_ECHO_MS = 2_000;
+// how long a revoke waits for every listening replica to acknowledge; one that does not is down or cut off
+const CHANGE_ACK_MS = 3_000;
+const LISTENER_NAME = 'kb4-gateway:api-key-cache';
 
 /** Bearer key hash (sha256 hex, the stored key_hash), also the rate limiter's bucket key: the clear key is never kept. */
 export function apiKeyFingerprint(key: string): string {
@@ -28,7 +30,7 @@ export class ApiKeyAuthenticator implements OnModuleInit, OnApplicationShutdown 
   private readonly logger = new Logger(ApiKeyAuthenticator.name);
   private readonly cache: ApiKeyCache;
   private readonly touched = new Map<string, number>();
-  private readonly echoes = new Map<string, Set<() => void>>();
+  private readonly acks = new RevocationAcks();
   private listener?: ApiKeyChangeListener;
   private relisten?: NodeJS.Timeout;
   private stopped = false;
@@ -64,30 +66,26 @@ export class ApiKeyAuthenticator implements OnModuleInit, OnApplicationShutdown 
   }
 
   /**
-   * Runs a change of the key with this hash (a revoke) and drops it here; while the listener is up, it also waits
-   * (at most CHANGE_ECHO_MS) for the change's notification, which Postgres sends every replica at the same moment.
+   * Runs a change of the key with this hash (a revoke) and drops it here, then waits (at most CHANGE_ACK_MS) until
+   * every replica listening when it committed acknowledged dropping it: when this returns, no replica serves the key
+   * from its cache (one whose listener is down caches nothing).
    */
   async change<T>(keyHash: string, apply: () => Promise<T>): Promise<T> {
-    let heard: () => void = () => undefined;
-    const echo = new Promise<void>((resolve) => (heard = resolve));
-    const waiting = this.echoes.get(keyHash) ?? new Set<() => void>();
-    this.echoes.set(keyHash, waiting.add(heard));
-    let timer: NodeJS.Timeout | undefined;
+    const acks = this.acks.collect(keyHash);
     try {
       const result = await apply();
       this.cache.drop(keyHash);
-      if (this.cache.listening) await Promise.race([echo, new Promise<void>((resolve) => (timer = setTimeout(resolve, CHANGE_ECHO_MS)))]);
+      const listeners = await this.workspaces.apiKeyListenerPids(LISTENER_NAME);
+      if (!(await acks.until(listeners, CHANGE_ACK_MS))) this.logger.warn('not every gateway replica acknowledged an API key change in time');
       return result;
     } finally {
-      clearTimeout(timer);
-      waiting.delete(heard);
-      if (waiting.size === 0) this.echoes.delete(keyHash);
+      acks.stop();
     }
   }
 
   private changed(keyHash: string): void {
     this.cache.drop(keyHash);
-    for (const heard of this.echoes.get(keyHash) ?? []) heard();
+    this.listener?.acknowledge(keyHash).catch(() => undefined); // a lost session disables the cache anyway
   }
 
   private async lookup(key: string, fingerprint: string): Promise<AuthenticatedKey | null> {
@@ -112,8 +110,9 @@ export class ApiKeyAuthenticator implements OnModuleInit, OnApplicationShutdown 
     if (this.stopped) return;
     const listener = listenForApiKeyChanges({
       databaseUrl: this.config.DATABASE_URL,
-      applicationName: 'kb4-gateway:api-key-cache',
+      applicationName: LISTENER_NAME,
       onChanged: (keyHash) => this.changed(keyHash),
+      onDropped: (pid, keyHash) => this.acks.heard(pid, keyHash),
       onLost: () => {
         this.cache.setEnabled(false);
         this.logger.warn('lost the API key change listener; API keys are looked up on every request until it is back');

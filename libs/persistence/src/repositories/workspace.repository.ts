@@ -8,6 +8,8 @@ const API_KEY_PREFIX = 'kb4_';
 
 /** Channel the api_keys trigger notifies (payload = key hash) when a key is revoked, re-scoped or deleted. */
 export const API_KEY_CHANGED_CHANNEL = 'kb4_api_key_changed';
+/** Channel where each gateway's listener acknowledges a change it applied (payload = `<backend pid>:<key hash>`). */
+export const API_KEY_DROPPED_CHANNEL = 'kb4_api_key_dropped';
 
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
@@ -103,6 +105,15 @@ export class WorkspaceRepository {
       .where('id = :keyId AND workspace_id = :workspaceId AND revoked_at IS NULL', { keyId, workspaceId })
       .execute();
     return this.apiKeys.findOneBy({ id: keyId, workspaceId });
+  }
+
+  /** Backend pids of the sessions listening for key changes under this application name (one per gateway replica). */
+  async apiKeyListenerPids(applicationName: string): Promise<number[]> {
+    const rows = await this.apiKeys.query<Array<{ pid: number }>>(
+      `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()`,
+      [applicationName],
+    );
+    return rows.map((row) => Number(row.pid));
   }
 
   /** Records a use; a row touched within the last minute is left alone, so replicas racing on a busy key write once. */
