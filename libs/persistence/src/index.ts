@@ -34,3 +34,4 @@ export * from './repositories/webhook.repository';
 export * from './repositories/webhook-delivery.repository';
 export * from './repositories/roster-plan.repository';
 export * from './repositories/roster-run.repository';
+export * from './repositories/license.repository';

@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AccountAdminRepository, CredentialCipher, SyncQueueRepository } from '@kb4/persistence';
+import { AccountAdminRepository, CredentialCipher, LicenseRepository, SyncQueueRepository } from '@kb4/persistence';
 import { IntegratedAccountsController } from './integrated-accounts.controller';
 import { IntegratedAccountsService } from './integrated-accounts.service';
+import { LicensesController } from './licenses.controller';
+import { LicensesService } from './licenses.service';
 
 @Module({
-  controllers: [IntegratedAccountsController],
+  controllers: [IntegratedAccountsController, LicensesController],
   providers: [
     {
       provide: AccountAdminRepository,
@@ -13,7 +15,9 @@ import { IntegratedAccountsService } from './integrated-accounts.service';
       inject: [DataSource, CredentialCipher],
     },
     { provide: SyncQueueRepository, useFactory: (ds: DataSource) => new SyncQueueRepository(ds), inject: [DataSource] },
+    { provide: LicenseRepository, useFactory: (ds: DataSource) => new LicenseRepository(ds), inject: [DataSource] },
     IntegratedAccountsService,
+    LicensesService,
   ],
 })
 export class AccountsModule {}

@@ -120,6 +120,10 @@ export class OperationEntity {
   @Column({ name: 'request_hash', type: 'text', nullable: true })
   requestHash!: string | null;
 
+  /** Who asked: `{type: 'api_key', id}`, `{type: 'admin'}`, `{type: 'roster', roster_run_id}`, `{type: 'automation', …}`; null on older rows. */
+  @Column({ type: 'jsonb', nullable: true })
+  actor!: Record<string, unknown> | null;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -1,4 +1,4 @@
-import { KnowBe4AuthError, KnowBe4BudgetExhaustedError, KnowBe4Error, ReportingClient, sharedDispatcher } from '@kb4/knowbe4';
+import { KnowBe4Account, KnowBe4AuthError, KnowBe4BudgetExhaustedError, KnowBe4Error, ReportingClient, sharedDispatcher } from '@kb4/knowbe4';
 import { IntegratedAccountEntity, SeenPhase, SyncRunEntity, SyncRunLeaseLostError } from '@kb4/persistence';
 import { safeErrorMessage } from '@kb4/platform';
 import type { PageScope } from '../apply/page-scope';
@@ -99,14 +99,28 @@ export class AccountSync {
       await sweep.deleteUnseenGroups();
       if (deps.settings.syncEnrollments) await sweep.deleteUnseenEnrollments();
     }
+    const subscription = await this.readSubscription();
     await deps.dataSource.transaction(async (manager) => {
       await ledger.assertOwner(manager);
+      if (subscription) await deps.licenses?.recordSubscription(manager, this.account.id, this.run.id, subscription);
       const data = { ...ledger.baseData(), completed_at: new Date().toISOString(), complete, baseline: ledger.checkpoint.baseline, counts: ledger.finalCounts() };
       await deps.outbox.enqueue(manager, [syncRunEvent(ledger.ctx, 'completed', data)]);
       await deps.lease.complete(manager, this.run.id, ledger.progress());
       await deps.accounts.markSyncCompleted(manager, this.account.id);
     });
     deps.onEventsCommitted?.();
+  }
+
+  /** GET /v1/account for its seat figures (GET …/licenses reads them from here): one request a run, never fatal. */
+  private async readSubscription(): Promise<KnowBe4Account | null> {
+    if (!this.deps.licenses) return null;
+    try {
+      return await this.client.getAccount({ signal: this.ledger.signal });
+    } catch (error) {
+      if (error instanceof KnowBe4BudgetExhaustedError || this.ledger.signal.aborted) throw error;
+      this.ledger.log.warn({ err: error }, 'GET /account failed; the seat figures of an earlier run stay');
+      return null;
+    }
   }
 
   // ---- how a run that stopped ends

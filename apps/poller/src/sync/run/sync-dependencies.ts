@@ -3,6 +3,7 @@ import type { KnowBe4RequestEvent, ReportingClient, ScimClient } from '@kb4/know
 import type {
   IntegratedAccountEntity,
   IntegratedAccountRepository,
+  LicenseRepository,
   MirrorWriteRepository,
   OutboxRepository,
   PageFingerprintRepository,
@@ -43,6 +44,8 @@ export interface SyncDependencies {
   fingerprints: PageFingerprintRepository;
   /** The account's own record (last complete sync, credentials rejected). */
   accounts: Pick<IntegratedAccountRepository, 'markSyncCompleted' | 'markCredentialsRejected'>;
+  /** Where a run stores KnowBe4's seat figures (GET /v1/account); absent: not read. */
+  licenses?: Pick<LicenseRepository, 'recordSubscription'>;
   snapshot: SnapshotRepository;
   mirror: MirrorWriteRepository;
   outbox: OutboxRepository;
