@@ -34,4 +34,6 @@ export * from './repositories/webhook.repository';
 export * from './repositories/webhook-delivery.repository';
 export * from './repositories/roster-plan.repository';
 export * from './repositories/roster-run.repository';
-export * from './repositories/license.repository';
+export * from './operations/write-intents';
+export * from './repositories/automation-config.repository';
+export * from './repositories/automation-state.repository';

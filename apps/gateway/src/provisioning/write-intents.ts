@@ -1,45 +1,15 @@
 import {
   COMMAND_TYPES,
-  CommandType,
   groupCommandKey,
-  StoredCommand,
   userCommandKey,
   type UnifiedUserWrite,
 } from '@kb4/contracts';
 import { canonicalJson, primaryEmailOf } from '@kb4/mapping';
+import type { GroupTarget, WriteIntent } from '@kb4/persistence';
 import { createHash } from 'node:crypto';
 
-/**
- * What the caller asked for, before it becomes an operation: the command type, its Kafka key (one user or
- * group, so its commands apply in order) and the command payload without the operation's own fields.
- */
-export interface WriteIntent {
-  kind: string;
-  commandType: CommandType;
-  key: string;
-  payload: Record<string, unknown>;
-  /** The caller's request as received (stored on the operation, shown by GET /operations/{id}). */
-  request: { method: string; path: string; body: unknown };
-}
-
-/** A group as a write addresses it: the id the caller used, the id its commands are keyed by, its SCIM id if known. */
-export interface GroupTarget {
-  id: string;
-  keyId: string;
-  scimId: string | null;
-}
-
-/** Stored in `operations.request`: enough to show the request and to re-publish the command (retry). */
-export interface StoredRequest extends Record<string, unknown> {
-  method: string;
-  path: string;
-  body: unknown;
-  command: StoredCommand;
-}
-
-export function storedRequestOf(intent: WriteIntent): StoredRequest {
-  return { ...intent.request, command: { type: intent.commandType, key: intent.key, payload: intent.payload } };
-}
+export { addMembersIntent, createGroupIntent, removeMemberIntent, storedRequestOf } from '@kb4/persistence';
+export type { GroupTarget, StoredRequest, WriteIntent } from '@kb4/persistence';
 
 /** Same key + same hash is a replay; same key + another hash is a different request (422). */
 export function requestHashOf(accountId: string, intent: WriteIntent): string {
@@ -89,26 +59,6 @@ export function archiveUserIntent(accountId: string, target: { id: string; userN
   };
 }
 
-export function createGroupIntent(accountId: string, group: { name: string; external_id?: string | null }, path: string): WriteIntent {
-  return {
-    kind: 'group.create',
-    commandType: COMMAND_TYPES.createGroup,
-    key: groupCommandKey(accountId, group.name.toLowerCase()),
-    payload: { group: { name: group.name, external_id: group.external_id ?? null } },
-    request: { method: 'POST', path, body: group },
-  };
-}
-
-export function addMembersIntent(accountId: string, group: { id: string; keyId: string }, userIds: string[], path: string): WriteIntent {
-  return {
-    kind: 'group.add_members',
-    commandType: COMMAND_TYPES.addGroupMembers,
-    key: groupCommandKey(accountId, group.keyId),
-    payload: { group_id: group.id, user_ids: userIds },
-    request: { method: 'POST', path, body: { user_ids: userIds } },
-  };
-}
-
 /** A group rename, keyed like the group's member writes so one group's writes apply in order. */
 export function updateGroupIntent(accountId: string, group: GroupTarget, name: string, body: unknown, path: string): WriteIntent {
   return {
@@ -126,16 +76,6 @@ export function deleteGroupIntent(accountId: string, group: GroupTarget, path: s
     commandType: COMMAND_TYPES.deleteGroup,
     key: groupCommandKey(accountId, group.keyId),
     payload: { group_id: group.id, scim_id: group.scimId },
-    request: { method: 'DELETE', path, body: null },
-  };
-}
-
-export function removeMemberIntent(accountId: string, group: { id: string; keyId: string }, userId: string, path: string): WriteIntent {
-  return {
-    kind: 'group.remove_member',
-    commandType: COMMAND_TYPES.removeGroupMember,
-    key: groupCommandKey(accountId, group.keyId),
-    payload: { group_id: group.id, user_id: userId },
     request: { method: 'DELETE', path, body: null },
   };
 }
