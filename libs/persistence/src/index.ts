@@ -32,6 +32,7 @@ export * from './repositories/sync-queue.repository';
 export * from './entities/webhook.entities';
 export * from './repositories/webhook.repository';
 export * from './repositories/webhook-delivery.repository';
+export * from './repositories/license.repository';
 export * from './repositories/roster-plan.repository';
 export * from './repositories/roster-run.repository';
 export * from './operations/write-intents';
