@@ -30,6 +30,13 @@ describe('Kafka event → webhook events', () => {
     expect(mapKafkaEvent(event('knowbe4.sync.record_skipped'))).toEqual({ events: [] });
   });
 
+  it('reports a group deleted through the API as record:deleted too, since no sync will ever see it go', () => {
+    expect(mapKafkaEvent(event('knowbe4.operation.succeeded', { command_type: 'knowbe4.command.group.delete' }))).toEqual({
+      events: [{ type: 'operation:succeeded' }, { type: 'record:deleted', resource: 'group' }],
+    });
+    expect(mapKafkaEvent(event('knowbe4.operation.failed', { command_type: 'knowbe4.command.group.delete' }))).toEqual({ events: [{ type: 'operation:failed' }] });
+  });
+
   it('marks the account failing on a run refused with auth_error, and working again on a completed run', () => {
     expect(mapKafkaEvent(event('knowbe4.sync_run.failed', { error: { code: 'auth_error', message: '401' } }))).toEqual({
       events: [{ type: 'sync_job_run:failed' }],

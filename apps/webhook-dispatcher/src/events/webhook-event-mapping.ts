@@ -1,4 +1,5 @@
 import {
+  COMMAND_TYPES,
   DIRECTORY_EVENT_TYPES,
   OPERATION_RESULT_TYPES,
   SYNC_RUN_EVENT_TYPES,
@@ -45,6 +46,11 @@ const OTHER_EVENTS: Record<string, WebhookEventType> = {
   [OPERATION_RESULT_TYPES.failed]: 'operation:failed',
 };
 
+function commandTypeOf(data: unknown): string | undefined {
+  const type = (data as { command_type?: unknown } | null)?.command_type;
+  return typeof type === 'string' ? type : undefined;
+}
+
 function errorCodeOf(data: unknown): string | undefined {
   const error = (data as { error?: { code?: unknown } } | null)?.error;
   return typeof error?.code === 'string' ? error.code : undefined;
@@ -61,6 +67,10 @@ export function mapKafkaEvent(event: CloudEventEnvelope<unknown>): WebhookMappin
   if (!other) return { events: [] };
   if (event.type === SYNC_RUN_EVENT_TYPES.failed && errorCodeOf(event.data) === 'auth_error') return { events: [{ type: other }], authentication: 'failed' };
   if (event.type === SYNC_RUN_EVENT_TYPES.completed) return { events: [{ type: other }], authentication: 'working' };
+  // a group deleted through us leaves the mirror with the write, so no poller ever reports it: its result is the notice
+  if (event.type === OPERATION_RESULT_TYPES.succeeded && commandTypeOf(event.data) === COMMAND_TYPES.deleteGroup) {
+    return { events: [{ type: other }, { type: 'record:deleted', resource: 'group' }] };
+  }
   return { events: [{ type: other }] };
 }
 
