@@ -9,7 +9,7 @@ import type {
   UnifiedUserWrite,
 } from '../unified/unified-records';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsEmail, IsIn, IsISO8601, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
 
 /**
  * Lengths and counts every unified write keeps to. KnowBe4 publishes no field lengths, so these are ours: emails as
@@ -82,13 +82,23 @@ export class ManagerDto implements UnifiedManager {
   email!: string | null;
 }
 
+/**
+ * KnowBe4's custom dates: SCIM types them dateTime and answers 400 invalidValue to anything else, so a calendar date
+ * (YYYY-MM-DD) or an xsd:dateTime is checked here, where the caller still gets a 400 naming the field, instead of an
+ * operation that fails later. `strict` also refuses dates that do not exist (2026-02-30).
+ */
+const CALENDAR_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?)?$/;
+const DATE_MESSAGE = '$property must be a calendar date (YYYY-MM-DD) or an ISO 8601 date-time';
+
 export class CustomFieldsDto implements UnifiedCustomFields {
   @IsOptional() @IsString() @MaxLength(L.text) custom_field_1?: string | null;
   @IsOptional() @IsString() @MaxLength(L.text) custom_field_2?: string | null;
   @IsOptional() @IsString() @MaxLength(L.text) custom_field_3?: string | null;
   @IsOptional() @IsString() @MaxLength(L.text) custom_field_4?: string | null;
-  @IsOptional() @IsString() @MaxLength(L.date) custom_date_1?: string | null;
-  @IsOptional() @IsString() @MaxLength(L.date) custom_date_2?: string | null;
+  @IsOptional() @IsString() @MaxLength(L.date) @Matches(CALENDAR_DATE, { message: DATE_MESSAGE }) @IsISO8601({ strict: true }, { message: DATE_MESSAGE })
+  custom_date_1?: string | null;
+  @IsOptional() @IsString() @MaxLength(L.date) @Matches(CALENDAR_DATE, { message: DATE_MESSAGE }) @IsISO8601({ strict: true }, { message: DATE_MESSAGE })
+  custom_date_2?: string | null;
 }
 
 /**
