@@ -83,4 +83,40 @@ export class GatewayConfig extends ServiceConfig {
   /** Webhook targets may resolve to loopback, private or link-local addresses (local demo, tests). Never in production. */
   @IsBoolean()
   WEBHOOKS_ALLOW_PRIVATE = false;
+
+  /** Roster uploads (PUT /unified/user-directory/roster): most rows one roster may have. */
+  @IsInt()
+  @Min(1)
+  @Max(5_000_000)
+  ROSTER_MAX_ROWS = 200_000;
+
+  /** Roster uploads: most bytes of one body (streamed, never buffered whole). */
+  @IsInt()
+  @Min(1024)
+  @Max(4 * 1024 * 1024 * 1024)
+  ROSTER_MAX_BODY_BYTES = 256 * 1024 * 1024;
+
+  /** Roster uploads: most characters of one row (a CSV record, an NDJSON line, one element of `users`). */
+  @IsInt()
+  @Min(256)
+  @Max(1024 * 1024)
+  ROSTER_MAX_ROW_BYTES = 64 * 1024;
+
+  /** Guard rail: a roster plan archiving more than this share of the active users is refused (409) without force=true. */
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  ROSTER_MAX_ARCHIVE_SHARE = 0.1;
+
+  /** Guard rail: a roster plan archiving more than this many people is refused (409) without force=true. */
+  @IsInt()
+  @Min(0)
+  @Max(10_000_000)
+  ROSTER_MAX_ARCHIVE_COUNT = 1000;
+
+  /** How often the roster executor turns planned items of running roster runs into operations; 0 turns it off here. */
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  ROSTER_EXECUTOR_INTERVAL_MS = 500;
 }
