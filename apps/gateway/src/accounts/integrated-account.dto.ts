@@ -168,7 +168,7 @@ export class SyncRunListDto {
  */
 function CursorPageQuery(maxLimit: number, defaultLimit: number) {
   class CursorPageQueryBase {
-    @ApiPropertyOptional({ minimum: 1, maximum: maxLimit, default: defaultLimit })
+    @ApiPropertyOptional({ minimum: 1, maximum: maxLimit, default: defaultLimit, description: 'Records per page' })
     @IsOptional()
     @Type(() => Number)
     @IsInt()

@@ -33,7 +33,7 @@ export class WorkspaceListDto {
 }
 
 export class WorkspaceListQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100, example: 100 })
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100, example: 100, description: 'Records per page' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -70,7 +70,7 @@ export class UnifiedReadParams {
 
 /** Paging and time filters of every unified list. */
 export class UnifiedListParams extends UnifiedReadParams {
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50, description: 'Records per page' })
   @IsOptional()
   @Type(() => Number)
   @IsInt({ message: 'limit must be a whole number from 1 to 500' })
@@ -84,22 +84,22 @@ export class UnifiedListParams extends UnifiedReadParams {
   @Length(1, 1024)
   next_cursor?: string;
 
-  @ApiPropertyOptional({ name: 'updated_at[gte]', example: '2025-06-01T00:00:00Z' })
+  @ApiPropertyOptional({ name: 'updated_at[gte]', format: 'date-time', description: 'Changed at or after this time (ISO 8601)', example: '2025-06-01T00:00:00Z' })
   @IsOptional()
   @IsTimestamp()
   'updated_at[gte]'?: string;
 
-  @ApiPropertyOptional({ name: 'updated_at[gt]' })
+  @ApiPropertyOptional({ name: 'updated_at[gt]', format: 'date-time', description: 'Changed after this time (ISO 8601)', example: '2026-11-28T00:00:00Z' })
   @IsOptional()
   @IsTimestamp()
   'updated_at[gt]'?: string;
 
-  @ApiPropertyOptional({ name: 'updated_at[lt]' })
+  @ApiPropertyOptional({ name: 'updated_at[lt]', format: 'date-time', description: 'Changed before this time (ISO 8601)', example: '2026-11-28T00:00:00Z' })
   @IsOptional()
   @IsTimestamp()
   'updated_at[lt]'?: string;
 
-  @ApiPropertyOptional({ name: 'updated_at[lte]' })
+  @ApiPropertyOptional({ name: 'updated_at[lte]', format: 'date-time', description: 'Changed at or before this time (ISO 8601)', example: '2026-11-28T00:00:00Z' })
   @IsOptional()
   @IsTimestamp()
   'updated_at[lte]'?: string;
@@ -121,17 +121,17 @@ export class ListUsersQuery extends UnifiedListParams {
   @IsFilterText(255)
   external_id?: string;
 
-  @ApiPropertyOptional({ example: 'Ada' })
+  @ApiPropertyOptional({ description: 'First name, exact match (case-sensitive)', example: 'Ada' })
   @IsOptional()
   @IsFilterText(200)
   first_name?: string;
 
-  @ApiPropertyOptional({ example: 'Lovelace' })
+  @ApiPropertyOptional({ description: 'Last name, exact match (case-sensitive)', example: 'Lovelace' })
   @IsOptional()
   @IsFilterText(200)
   last_name?: string;
 
-  @ApiPropertyOptional({ example: 'Engineering' })
+  @ApiPropertyOptional({ description: 'Department, exact match (case-sensitive)', example: 'Engineering' })
   @IsOptional()
   @IsFilterText(200)
   department?: string;
@@ -149,7 +149,7 @@ export class ListUsersQuery extends UnifiedListParams {
 }
 
 export class ListGroupsQuery extends UnifiedListParams {
-  @ApiPropertyOptional({ example: 'Engineering' })
+  @ApiPropertyOptional({ description: 'Group name, exact match (case-sensitive)', example: 'Engineering' })
   @IsOptional()
   @IsFilterText(200)
   name?: string;
@@ -161,12 +161,12 @@ export class ListGroupsQuery extends UnifiedListParams {
 }
 
 export class ListGroupMembersQuery extends UnifiedListParams {
-  @ApiPropertyOptional({ enum: ['active', 'inactive'] })
+  @ApiPropertyOptional({ enum: ['active', 'inactive'], description: 'inactive = archived in KnowBe4' })
   @IsOptional()
   @IsIn(['active', 'inactive'])
   status?: 'active' | 'inactive';
 
-  @ApiPropertyOptional({ enum: sortOptions(USER_SORT_FIELDS) })
+  @ApiPropertyOptional({ enum: sortOptions(USER_SORT_FIELDS), description: 'Default: mirror order (stable). A leading "-" sorts descending.' })
   @IsOptional()
   @IsIn(sortOptions(USER_SORT_FIELDS))
   sort_by?: string;

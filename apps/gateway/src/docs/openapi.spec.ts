@@ -50,6 +50,19 @@ describe('openapi.json', () => {
     }
   });
 
+  it('describes every parameter and gives it a typed schema', async () => {
+    const undocumented = operationsOf(await document()).flatMap(({ path, method, operation }) =>
+      (operation.parameters ?? [])
+        .filter((parameter) => !isRef(parameter))
+        .filter((parameter) => {
+          const schema = (parameter as { schema?: SchemaObject & { $ref?: string } }).schema;
+          return !(parameter as { description?: string }).description || !(schema?.type || schema?.enum || schema?.$ref);
+        })
+        .map((parameter) => `${method.toUpperCase()} ${path} ${(parameter as { name: string }).name}`),
+    );
+    expect(undocumented).toEqual([]);
+  });
+
   it('gives every request body a schema with properties and an example that names only those properties', async () => {
     const spec = await document();
     const schemas = spec.components?.schemas ?? {};

@@ -1,9 +1,9 @@
 import { Body, Controller, Delete, Inject, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import { ApiConflictResponse, ApiOperation, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiOperation, ApiParam, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { OperationView } from './operation-view';
 import { ProvisioningService } from './provisioning.service';
-import { UnifiedWrite, UnifiedWriteContext, UnifiedWriteRoutes } from './unified-write.decorator';
+import { GROUP_ID_PARAM, MEMBER_ID_PARAM, UnifiedWrite, UnifiedWriteContext, UnifiedWriteRoutes } from './unified-write.decorator';
 import { answerWrite } from './write-responses';
 import { ErrorResponseDto } from '../http/error-response.dto';
 import { UpdateGroupRequest } from './group-and-membership-requests.dto';
@@ -40,6 +40,7 @@ export class GroupWritesController {
   }
 
   @Patch(':id')
+  @ApiParam(GROUP_ID_PARAM)
   @ApiOperation({ operationId: 'unified_groups_update', summary: 'Rename a console group (SCIM PATCH replace displayName)', description: GROUP_WRITE_LIMITS })
   @ApiConflictResponse({ description: 'Another group of the account already has this name', type: ErrorResponseDto })
   @ApiUnprocessableEntityResponse(SMART_GROUP_422)
@@ -55,6 +56,7 @@ export class GroupWritesController {
   }
 
   @Delete(':id')
+  @ApiParam(GROUP_ID_PARAM)
   @ApiOperation({
     operationId: 'unified_groups_delete',
     summary: 'Delete a console group (SCIM DELETE; its users stay)',
@@ -72,6 +74,7 @@ export class GroupWritesController {
   }
 
   @Post(':id/members')
+  @ApiParam(GROUP_ID_PARAM)
   @ApiOperation({ operationId: 'unified_group_members_add', summary: 'Add users to a group (SCIM PATCH add members)' })
   async addMembers(
     @UnifiedWrite() write: UnifiedWriteContext,
@@ -85,6 +88,8 @@ export class GroupWritesController {
   }
 
   @Delete(':id/members/:user_id')
+  @ApiParam(GROUP_ID_PARAM)
+  @ApiParam(MEMBER_ID_PARAM)
   @ApiOperation({ operationId: 'unified_group_members_remove', summary: 'Remove a user from a group (SCIM PATCH remove member)' })
   async removeMember(
     @UnifiedWrite() write: UnifiedWriteContext,

@@ -1,5 +1,5 @@
 import { Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiConflictResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiConflictResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { RequiresApiKey } from '../auth/api-key.guard';
 import { CurrentWorkspace } from '../auth/current-workspace.decorator';
@@ -9,6 +9,8 @@ import { OperationView, preferredWaitSeconds } from './operation-view';
 import { ProvisioningService } from './provisioning.service';
 import { PREFER_HEADER } from './unified-write.decorator';
 import { ListOperationsQuery } from './write-requests.dto';
+
+const OPERATION_ID_PARAM = { name: 'id', type: String, format: 'uuid', description: 'The operation id (from a write\'s 202 answer or its Location header)', example: '3f2b8c1e-6a4d-4f0e-9b7a-5c1d2e3f4a5b' };
 
 /** Provisioning operations: status of each write, the failed ones (the DLQ view) and the replay of failed or stuck ones. */
 @ApiTags('operations')
@@ -27,6 +29,7 @@ export class OperationsController {
   }
 
   @Get(':id')
+  @ApiParam(OPERATION_ID_PARAM)
   @RequiresApiKey('directory:read')
   @ApiOperation({ operationId: 'operations_get', summary: 'Status, attempts, SCIM response summary and resulting record of a write' })
   @ApiHeader(PREFER_HEADER)
@@ -43,6 +46,7 @@ export class OperationsController {
   }
 
   @Post(':id/retry')
+  @ApiParam(OPERATION_ID_PARAM)
   @HttpCode(202)
   @ApiOperation({ operationId: 'operations_retry', summary: 'Re-publish the command of a failed operation (replay from the DLQ) or of a stuck one (queued or running with no progress for OPERATION_STALL_SECONDS)' })
   @ApiAcceptedResponse({ type: OperationDto })

@@ -51,6 +51,11 @@ export const IDEMPOTENCY_HEADER = {
   required: false,
   description: 'The same key with the same request returns the same operation; with another request → 422',
 };
+/** The path ids of the unified writes, as the read routes document them. */
+export const USER_ID_PARAM = { name: 'id', type: String, description: 'Unified id (KnowBe4 Reporting id) or SCIM id of the user', example: '2147483690' };
+export const GROUP_ID_PARAM = { name: 'id', type: String, description: 'Unified id (KnowBe4 Reporting id) or SCIM id of the group', example: '41' };
+export const MEMBER_ID_PARAM = { name: 'user_id', type: String, description: 'Unified id (KnowBe4 Reporting id) or SCIM id of the member', example: '2147483690' };
+
 export const PREFER_HEADER = { name: 'Prefer', required: false, description: '`wait=N` (N ≤ 30): answer 200 with the finished operation if it finishes within N seconds' };
 
 /**

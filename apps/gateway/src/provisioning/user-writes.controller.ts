@@ -1,10 +1,10 @@
 import { Body, Controller, Delete, Inject, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import { ApiBody, ApiNotFoundResponse, ApiOperation, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiBody, ApiNotFoundResponse, ApiOperation, ApiParam, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { WRITE_FIELD_LIMITS } from '@kb4/contracts';
 import type { OperationView } from './operation-view';
 import { ProvisioningService } from './provisioning.service';
-import { UnifiedWrite, UnifiedWriteContext, UnifiedWriteRoutes } from './unified-write.decorator';
+import { UnifiedWrite, UnifiedWriteContext, UnifiedWriteRoutes, USER_ID_PARAM } from './unified-write.decorator';
 import { answerWrite } from './write-responses';
 import { ErrorResponseDto } from '../http/error-response.dto';
 import { CreateUserRequest } from './group-and-membership-requests.dto';
@@ -56,6 +56,7 @@ export class UserWritesController {
   }
 
   @Patch(':id')
+  @ApiParam(USER_ID_PARAM)
   @ApiOperation({ operationId: 'unified_users_update', summary: 'Update a user; only the fields sent are written, null clears', description: KNOWBE4_WRITE_LIMITS })
   @ApiBody({ type: UserWriteRequest })
   async update(
@@ -70,6 +71,7 @@ export class UserWritesController {
   }
 
   @Delete(':id')
+  @ApiParam(USER_ID_PARAM)
   @ApiOperation({ operationId: 'unified_users_archive', summary: 'Archive a user (KnowBe4 archives, it never deletes)' })
   async archive(
     @UnifiedWrite() write: UnifiedWriteContext,

@@ -32,7 +32,7 @@ import { OPERATION_STATUSES } from '@kb4/persistence';
 
 /** `integrated_account_id`, required on every write (the account whose KnowBe4 tenant is written). */
 export class WriteQuery {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', description: 'The integrated account whose KnowBe4 tenant is written', example: '0b6f3c57-5d55-4a1e-9c43-2f0d7b1de0a1' })
   @IsUUID('all', { message: 'integrated_account_id must be a UUID' })
   integrated_account_id!: string;
 }
@@ -150,12 +150,12 @@ export class ListOperationsQuery {
   @IsIn(OPERATION_STATUSES)
   status?: (typeof OPERATION_STATUSES)[number];
 
-  @ApiPropertyOptional({ format: 'uuid' })
+  @ApiPropertyOptional({ format: 'uuid', description: 'Only operations of this integrated account', example: '0b6f3c57-5d55-4a1e-9c43-2f0d7b1de0a1' })
   @IsOptional()
   @IsUUID('all', { message: 'integrated_account_id must be a UUID' })
   integrated_account_id?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50, description: 'Operations per page, newest first' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

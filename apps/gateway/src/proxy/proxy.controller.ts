@@ -20,7 +20,7 @@ import { ScimPatchBody, ScimUserBody } from './proxy-bodies.dto';
 import { ProxyService } from './proxy.service';
 
 const paramsOf = (surface: 'reporting' | 'scim'): MethodDecorator[] => [
-  ApiParam({ name: 'integrated_account_id', type: String, format: 'uuid', example: '0b6f3c57-5d55-4a1e-9c43-2f0d7b1de0a1' }),
+  ApiParam({ name: 'integrated_account_id', type: String, format: 'uuid', description: 'The integrated account whose KnowBe4 tenant is called, with its credentials', example: '0b6f3c57-5d55-4a1e-9c43-2f0d7b1de0a1' }),
   ApiParam({
     name: 'path',
     type: String,

@@ -105,7 +105,7 @@ export class WebhookDeliveryListDto {
 }
 
 export class WebhookDeliveryListQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20, description: 'Deliveries per page, newest first' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -119,12 +119,12 @@ export class WebhookDeliveryListQuery {
   @Length(1, 1024)
   next_cursor?: string;
 
-  @ApiPropertyOptional({ enum: WEBHOOK_DELIVERY_STATUSES, example: 'failed' })
+  @ApiPropertyOptional({ enum: WEBHOOK_DELIVERY_STATUSES, example: 'failed', description: 'Only deliveries in this state' })
   @IsOptional()
   @IsIn(WEBHOOK_DELIVERY_STATUSES)
   status?: WebhookDeliveryStatus;
 
-  @ApiPropertyOptional({ enum: WEBHOOK_EVENT_TYPES, example: 'record:created' })
+  @ApiPropertyOptional({ enum: WEBHOOK_EVENT_TYPES, example: 'record:created', description: 'Only deliveries of this event' })
   @IsOptional()
   @IsIn(WEBHOOK_EVENT_TYPES)
   event_type?: string;

@@ -145,7 +145,7 @@ export class WebhookListDto {
 }
 
 export class WebhookListQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50, description: 'Webhooks per page' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -2377,6 +2377,7 @@ export interface operations {
     integrated_accounts_list: {
         parameters: {
             query?: {
+                /** @description Records per page */
                 limit?: number;
                 /** @description The next_cursor of the previous page (opaque; keep limit unchanged while paging) */
                 next_cursor?: string;
@@ -2993,6 +2994,7 @@ export interface operations {
     integrated_accounts_sync_runs: {
         parameters: {
             query?: {
+                /** @description Records per page */
                 limit?: number;
                 /** @description The next_cursor of the previous page (opaque; keep limit unchanged while paging) */
                 next_cursor?: string;
@@ -3182,12 +3184,17 @@ export interface operations {
                 "truto_exclude_fields[]"?: string[];
                 /** @description Same as truto_exclude_fields[] */
                 truto_exclude_fields?: string[];
+                /** @description Records per page */
                 limit?: number;
                 /** @description The `next_cursor` (or `prev_cursor`) of the previous answer; opaque, bound to this query */
                 next_cursor?: string;
+                /** @description Changed at or after this time (ISO 8601) */
                 "updated_at[gte]"?: string;
+                /** @description Changed after this time (ISO 8601) */
                 "updated_at[gt]"?: string;
+                /** @description Changed before this time (ISO 8601) */
                 "updated_at[lt]"?: string;
+                /** @description Changed at or before this time (ISO 8601) */
                 "updated_at[lte]"?: string;
                 /** @description inactive = archived in KnowBe4 */
                 status?: "active" | "inactive";
@@ -3195,8 +3202,11 @@ export interface operations {
                 email?: string;
                 /** @description KnowBe4 employee_number, exact (leading zeros count) */
                 external_id?: string;
+                /** @description First name, exact match (case-sensitive) */
                 first_name?: string;
+                /** @description Last name, exact match (case-sensitive) */
                 last_name?: string;
+                /** @description Department, exact match (case-sensitive) */
                 department?: string;
                 /** @description Members of this group (unified or SCIM id) */
                 group_id?: string;
@@ -3286,6 +3296,7 @@ export interface operations {
     unified_users_create: {
         parameters: {
             query: {
+                /** @description The integrated account whose KnowBe4 tenant is written */
                 integrated_account_id: string;
             };
             header?: {
@@ -3413,12 +3424,17 @@ export interface operations {
                 "truto_exclude_fields[]"?: string[];
                 /** @description Same as truto_exclude_fields[] */
                 truto_exclude_fields?: string[];
+                /** @description Records per page */
                 limit?: number;
                 /** @description The `next_cursor` (or `prev_cursor`) of the previous answer; opaque, bound to this query */
                 next_cursor?: string;
+                /** @description Changed at or after this time (ISO 8601) */
                 "updated_at[gte]"?: string;
+                /** @description Changed after this time (ISO 8601) */
                 "updated_at[gt]"?: string;
+                /** @description Changed before this time (ISO 8601) */
                 "updated_at[lt]"?: string;
+                /** @description Changed at or before this time (ISO 8601) */
                 "updated_at[lte]"?: string;
                 /** @description Default: mirror order (stable). A leading "-" sorts descending. */
                 sort_by?: "name" | "-name" | "updated_at" | "-updated_at";
@@ -3618,6 +3634,7 @@ export interface operations {
     unified_users_archive: {
         parameters: {
             query: {
+                /** @description The integrated account whose KnowBe4 tenant is written */
                 integrated_account_id: string;
             };
             header?: {
@@ -3627,6 +3644,7 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @description Unified id (KnowBe4 Reporting id) or SCIM id of the user */
                 id: string;
             };
             cookie?: never;
@@ -3732,6 +3750,7 @@ export interface operations {
     unified_users_update: {
         parameters: {
             query: {
+                /** @description The integrated account whose KnowBe4 tenant is written */
                 integrated_account_id: string;
             };
             header?: {
@@ -3741,6 +3760,7 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @description Unified id (KnowBe4 Reporting id) or SCIM id of the user */
                 id: string;
             };
             cookie?: never;
@@ -3870,13 +3890,19 @@ export interface operations {
                 "truto_exclude_fields[]"?: string[];
                 /** @description Same as truto_exclude_fields[] */
                 truto_exclude_fields?: string[];
+                /** @description Records per page */
                 limit?: number;
                 /** @description The `next_cursor` (or `prev_cursor`) of the previous answer; opaque, bound to this query */
                 next_cursor?: string;
+                /** @description Changed at or after this time (ISO 8601) */
                 "updated_at[gte]"?: string;
+                /** @description Changed after this time (ISO 8601) */
                 "updated_at[gt]"?: string;
+                /** @description Changed before this time (ISO 8601) */
                 "updated_at[lt]"?: string;
+                /** @description Changed at or before this time (ISO 8601) */
                 "updated_at[lte]"?: string;
+                /** @description Group name, exact match (case-sensitive) */
                 name?: string;
                 /** @description Default: mirror order (stable). A leading "-" sorts descending. */
                 sort_by?: "name" | "-name" | "updated_at" | "-updated_at";
@@ -3964,6 +3990,7 @@ export interface operations {
     unified_groups_create: {
         parameters: {
             query: {
+                /** @description The integrated account whose KnowBe4 tenant is written */
                 integrated_account_id: string;
             };
             header?: {
@@ -4178,6 +4205,7 @@ export interface operations {
     unified_groups_delete: {
         parameters: {
             query: {
+                /** @description The integrated account whose KnowBe4 tenant is written */
                 integrated_account_id: string;
             };
             header?: {
@@ -4187,6 +4215,7 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @description Unified id (KnowBe4 Reporting id) or SCIM id of the group */
                 id: string;
             };
             cookie?: never;
@@ -4283,6 +4312,7 @@ export interface operations {
     unified_groups_update: {
         parameters: {
             query: {
+                /** @description The integrated account whose KnowBe4 tenant is written */
                 integrated_account_id: string;
             };
             header?: {
@@ -4292,6 +4322,7 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @description Unified id (KnowBe4 Reporting id) or SCIM id of the group */
                 id: string;
             };
             cookie?: never;
@@ -4424,14 +4455,21 @@ export interface operations {
                 "truto_exclude_fields[]"?: string[];
                 /** @description Same as truto_exclude_fields[] */
                 truto_exclude_fields?: string[];
+                /** @description Records per page */
                 limit?: number;
                 /** @description The `next_cursor` (or `prev_cursor`) of the previous answer; opaque, bound to this query */
                 next_cursor?: string;
+                /** @description Changed at or after this time (ISO 8601) */
                 "updated_at[gte]"?: string;
+                /** @description Changed after this time (ISO 8601) */
                 "updated_at[gt]"?: string;
+                /** @description Changed before this time (ISO 8601) */
                 "updated_at[lt]"?: string;
+                /** @description Changed at or before this time (ISO 8601) */
                 "updated_at[lte]"?: string;
+                /** @description inactive = archived in KnowBe4 */
                 status?: "active" | "inactive";
+                /** @description Default: mirror order (stable). A leading "-" sorts descending. */
                 sort_by?: "first_name" | "-first_name" | "last_name" | "-last_name" | "email" | "-email" | "updated_at" | "-updated_at";
             };
             header?: never;
@@ -4520,6 +4558,7 @@ export interface operations {
     unified_group_members_add: {
         parameters: {
             query: {
+                /** @description The integrated account whose KnowBe4 tenant is written */
                 integrated_account_id: string;
             };
             header?: {
@@ -4529,6 +4568,7 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @description Unified id (KnowBe4 Reporting id) or SCIM id of the group */
                 id: string;
             };
             cookie?: never;
@@ -4643,6 +4683,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The integrated account whose KnowBe4 tenant is called, with its credentials */
                 integrated_account_id: string;
                 /** @description Path below the Reporting base, e.g. users or users/123 (no percent-encoding, no dot segments) */
                 path: string;
@@ -4746,6 +4787,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The integrated account whose KnowBe4 tenant is called, with its credentials */
                 integrated_account_id: string;
                 /** @description Path below the SCIM base, e.g. Users or Users/{scim id} (no percent-encoding, no dot segments) */
                 path: string;
@@ -4849,6 +4891,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The integrated account whose KnowBe4 tenant is called, with its credentials */
                 integrated_account_id: string;
                 /** @description Path below the SCIM base, e.g. Users or Users/{scim id} (no percent-encoding, no dot segments) */
                 path: string;
@@ -4981,6 +5024,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The integrated account whose KnowBe4 tenant is called, with its credentials */
                 integrated_account_id: string;
                 /** @description Path below the SCIM base, e.g. Users or Users/{scim id} (no percent-encoding, no dot segments) */
                 path: string;
@@ -5113,6 +5157,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The integrated account whose KnowBe4 tenant is called, with its credentials */
                 integrated_account_id: string;
                 /** @description Path below the SCIM base, e.g. Users or Users/{scim id} (no percent-encoding, no dot segments) */
                 path: string;
@@ -5212,6 +5257,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The integrated account whose KnowBe4 tenant is called, with its credentials */
                 integrated_account_id: string;
                 /** @description Path below the SCIM base, e.g. Users or Users/{scim id} (no percent-encoding, no dot segments) */
                 path: string;
@@ -5342,6 +5388,7 @@ export interface operations {
     unified_group_members_remove: {
         parameters: {
             query: {
+                /** @description The integrated account whose KnowBe4 tenant is written */
                 integrated_account_id: string;
             };
             header?: {
@@ -5351,7 +5398,9 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @description Unified id (KnowBe4 Reporting id) or SCIM id of the group */
                 id: string;
+                /** @description Unified id (KnowBe4 Reporting id) or SCIM id of the member */
                 user_id: string;
             };
             cookie?: never;
@@ -5459,7 +5508,9 @@ export interface operations {
             query?: {
                 /** @description `failed` is the dead-letter view */
                 status?: "queued" | "running" | "succeeded" | "failed";
+                /** @description Only operations of this integrated account */
                 integrated_account_id?: string;
+                /** @description Operations per page, newest first */
                 limit?: number;
                 /** @description Opaque cursor from the previous page */
                 next_cursor?: string;
@@ -5552,6 +5603,7 @@ export interface operations {
                 Prefer?: string;
             };
             path: {
+                /** @description The operation id (from a write's 202 answer or its Location header) */
                 id: string;
             };
             cookie?: never;
@@ -5637,6 +5689,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The operation id (from a write's 202 answer or its Location header) */
                 id: string;
             };
             cookie?: never;
@@ -5732,6 +5785,7 @@ export interface operations {
     admin_workspaces_list: {
         parameters: {
             query?: {
+                /** @description Records per page */
                 limit?: number;
                 /** @description The next_cursor of the previous page (opaque; keep limit unchanged while paging) */
                 next_cursor?: string;
@@ -6415,6 +6469,7 @@ export interface operations {
     webhooks_list: {
         parameters: {
             query?: {
+                /** @description Webhooks per page */
                 limit?: number;
                 /** @description The next_cursor of the previous page (opaque; keep limit unchanged while paging) */
                 next_cursor?: string;
@@ -6937,10 +6992,13 @@ export interface operations {
     webhooks_deliveries_list: {
         parameters: {
             query?: {
+                /** @description Deliveries per page, newest first */
                 limit?: number;
                 /** @description The next_cursor of the previous page (opaque; keep limit and filters unchanged while paging) */
                 next_cursor?: string;
+                /** @description Only deliveries in this state */
                 status?: "pending" | "succeeded" | "failed";
+                /** @description Only deliveries of this event */
                 event_type?: "record:created" | "record:updated" | "record:deleted" | "sync_job_run:started" | "sync_job_run:completed" | "sync_job_run:failed" | "integrated_account:authentication_error" | "integrated_account:reactivated" | "operation:succeeded" | "operation:failed";
             };
             header?: never;
