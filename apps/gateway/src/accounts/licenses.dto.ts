@@ -151,7 +151,7 @@ export function toArchivedUserDto(row: ArchivedUserRow): ArchivedUserDto {
     email: row.email,
     first_name: row.firstName,
     last_name: row.lastName,
-    archived_at: row.archivedAt,
+    archived_at: new Date(row.archivedAt).toISOString(),
     source: row.source,
     operation_id: row.operationId,
     actor: row.operationId ? actorOf(row.actor) : null,

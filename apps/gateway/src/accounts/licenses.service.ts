@@ -34,7 +34,7 @@ export class LicensesService {
     ]);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
-    const nextCursor = rows.length > limit && last ? this.cursors.encode({ direction: 'next', seq: last.seq, value: last.archivedAt }, fingerprint) : null;
+    const nextCursor = rows.length > limit && last ? this.cursors.encode({ direction: 'next', seq: last.seq, value: last.archivedAtKey }, fingerprint) : null;
     return toLicensesDto(account.id, subscription, counts, { result: page.map(toArchivedUserDto), next_cursor: nextCursor, result_count: page.length });
   }
 

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { OperationMirrorRepository, OperationRepository, OutboxRepository } from '@kb4/persistence';
 import { DataSource } from 'typeorm';
+import { RequestActorInterceptor } from '../auth/request-actor';
 import { CommandRelay } from './command-relay';
 import { GroupWritesController } from './group-writes.controller';
 import { OperationsController } from './operations.controller';
@@ -20,6 +22,8 @@ import { UserWritesController } from './user-writes.controller';
     OperationWaiter,
     CommandRelay,
     OperationReconciler,
+    // every write's operation records who asked (operations.actor)
+    { provide: APP_INTERCEPTOR, useClass: RequestActorInterceptor },
   ],
 })
 export class ProvisioningModule {}

@@ -7,6 +7,7 @@ import { ApiError } from '@kb4/platform';
 import type { EntityManager } from 'typeorm';
 import { GatewayConfig } from '../config/gateway.config';
 import { AccountScope } from '../accounts/account-scope';
+import { currentRequestActor } from '../auth/request-actor';
 import { CommandRelay } from './command-relay';
 import { republishedCommand, republishedOperations, stalledScanOf } from './operation-reconciler';
 import { decodeOperationCursor, encodeOperationCursor, isFinished, operationView, OperationView } from './operation-view';
@@ -235,6 +236,7 @@ export class ProvisioningService {
         request: stored,
         idempotencyKey: idempotencyKey ?? null,
         requestHash,
+        actor: currentRequestActor() ?? null,
       },
       (created) => commandMessage(created, stored.command, 1),
     );

@@ -19,8 +19,9 @@ export interface ArchivedUserRow {
   email: string | null;
   firstName: string | null;
   lastName: string | null;
-  /** Microsecond ISO text (the keyset of the page). */
-  archivedAt: string;
+  archivedAt: Date;
+  /** archivedAt as microsecond ISO text: the page's keyset (a Date would round it). */
+  archivedAtKey: string;
   source: ArchiveSource;
   operationId: string | null;
   actor: Record<string, unknown> | null;
@@ -49,7 +50,7 @@ const ATTRIBUTION_SLACK = `interval '5 minutes'`;
 /**
  * Every archived user of an account with when and why: `archived_at` is KnowBe4's own timestamp as the last sync
  * mirrored it, else the finish of our archiving write (not synced yet). The cause is our latest succeeded write that
- * archived the user around then (API, roster or automation, by its actor); otherwise, when a sync saw the user archived,
+ * archived the user around then (a roster run's item, else by its actor: automation or API); otherwise, when a sync saw the user archived,
  * an edit in the KnowBe4 console (or another tool writing to KnowBe4).
  */
 const ARCHIVED_USERS_CTE = `
@@ -62,10 +63,13 @@ const ARCHIVED_USERS_CTE = `
       FROM directory_users u
      WHERE u.account_id = $1 AND u.status = 'inactive'),
   attributed AS (
-    SELECT a.*, op.id AS operation_id, op.actor, op.finished_at AS op_finished_at
+    SELECT a.*, op.id AS operation_id, op.finished_at AS op_finished_at,
+           CASE WHEN op.roster_run_id IS NOT NULL THEN jsonb_build_object('type', 'roster', 'id', op.roster_run_id) ELSE op.actor END AS actor
       FROM archived a
       LEFT JOIN LATERAL (
-        SELECT o.id, o.actor, o.finished_at FROM operations o
+        SELECT o.id, o.actor, o.finished_at,
+               (SELECT ri.run_id::text FROM roster_run_items ri WHERE ri.operation_id = o.id LIMIT 1) AS roster_run_id
+          FROM operations o
          WHERE o.account_id = $1 AND o.target_key = $1::text || ':user:' || a.email
            AND o.status = 'succeeded' AND ${ARCHIVING_OPERATION_SQL('o')}
            AND (a.remote_archived_at IS NULL
@@ -135,7 +139,7 @@ export class LicenseRepository {
     return this.dataSource.query(
       `WITH ${ARCHIVED_USERS_CTE}
        SELECT seq::text AS seq, remote_id::text AS "remoteId", scim_id AS "scimId", email, first_name AS "firstName", last_name AS "lastName",
-              ${KEYSET_TIME_SQL('archived_at')} AS "archivedAt", source, operation_id AS "operationId", actor
+              archived_at AS "archivedAt", ${KEYSET_TIME_SQL('archived_at')} AS "archivedAtKey", source, operation_id AS "operationId", actor
          FROM dated
         WHERE $3::timestamptz IS NULL OR (archived_at, seq) < ($3::timestamptz, $4::bigint)
         ORDER BY archived_at DESC, seq DESC

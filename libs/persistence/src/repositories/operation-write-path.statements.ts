@@ -6,7 +6,7 @@ import { unmatchedUserInsertSql } from './operation-mirror.repository';
 // Column → property aliases so a RETURNING row is an OperationEntity without another round trip.
 export const OPERATION_COLUMNS = `id, workspace_id AS "workspaceId", account_id AS "accountId", kind, status, attempts, target_key AS "targetKey",
   request, result, error, idempotency_key AS "idempotencyKey", request_hash AS "requestHash", created_at AS "createdAt",
-  updated_at AS "updatedAt", finished_at AS "finishedAt", republish_count AS "republishCount", republish_after AS "republishAfter"`;
+  updated_at AS "updatedAt", finished_at AS "finishedAt", republish_count AS "republishCount", republish_after AS "republishAfter", actor`;
 
 export interface ClaimRow {
   processed: boolean;
@@ -22,11 +22,11 @@ export interface ClaimRow {
 export const RECORD_WITH_COMMAND = new PreparedStatement<OperationEntity & { enqueued?: unknown }>(
   'kb4_record_operation_with_command',
   `WITH op AS (
-         INSERT INTO operations (id, workspace_id, account_id, kind, status, attempts, target_key, request, idempotency_key, request_hash)
-         VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $7, $8)
+         INSERT INTO operations (id, workspace_id, account_id, kind, status, attempts, target_key, request, idempotency_key, request_hash, actor)
+         VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $7, $8, $9)
          ON CONFLICT (workspace_id, account_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
          RETURNING ${OPERATION_COLUMNS}),
-       cmd AS (${outboxInsertSql(9, 'EXISTS (SELECT 1 FROM op)')})
+       cmd AS (${outboxInsertSql(10, 'EXISTS (SELECT 1 FROM op)')})
        SELECT op.*, (SELECT count(*) FROM cmd) AS enqueued FROM op`,
 );
 

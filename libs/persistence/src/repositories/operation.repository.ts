@@ -19,6 +19,8 @@ export interface NewOperation {
   request: Record<string, unknown>;
   idempotencyKey?: string | null;
   requestHash?: string | null;
+  /** Who asked (operations.actor): `{type: 'api_key', id}`, `{type: 'admin'}`, `{type: 'roster', roster_run_id}`, `{type: 'automation', …}`. */
+  actor?: Record<string, unknown> | null;
 }
 
 export interface RecordedOperation {
@@ -100,6 +102,7 @@ export class OperationRepository {
       JSON.stringify(input.request),
       input.idempotencyKey ?? null,
       input.requestHash ?? null,
+      input.actor ? JSON.stringify(input.actor) : null,
       ...outboxInsertParameters([message]),
     ]);
     if (inserted.length === 0) {

@@ -1,0 +1,31 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import type { Request } from 'express';
+import type { Observable } from 'rxjs';
+import { principalOf } from './request-context';
+
+/** Who a request acts for, as operations record it (operations.actor); never the key itself, only its id. */
+export type RequestActor = { type: 'api_key'; id: string } | { type: 'admin' };
+
+const actors = new AsyncLocalStorage<RequestActor>();
+
+/** The actor of the request being handled, for code that records what it asked for (an operation). */
+export function currentRequestActor(): RequestActor | undefined {
+  return actors.getStore();
+}
+
+/**
+ * Makes the request's principal available to the services its handler calls (currentRequestActor), so every write
+ * records who asked without each route passing it along. Nest binds `next.handle()` to the async context it is
+ * called in, so the handler runs inside this one.
+ */
+@Injectable()
+export class RequestActorInterceptor implements NestInterceptor {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'http') return next.handle();
+    const principal = principalOf(context.switchToHttp().getRequest<Request>());
+    if (!principal) return next.handle();
+    const actor: RequestActor = principal.kind === 'api-key' ? { type: 'api_key', id: principal.keyId } : { type: 'admin' };
+    return actors.run(actor, () => next.handle());
+  }
+}
