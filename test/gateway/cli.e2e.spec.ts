@@ -6,6 +6,9 @@ import { CredentialCipher, createDataSource, OperationRepository } from '@kb4/pe
 import { commandMessage, createUserIntent, storedRequestOf } from '../../apps/gateway/src/provisioning/write-intents';
 import { createTenant, SandboxGatewayStack, startSandboxGateway } from './support/gateway-harness';
 
+// each command is a node process compiling TypeScript on start: generous on a loaded machine, no timing asserted
+jest.setTimeout(300_000);
+
 /** The operator CLI goes through the gateway's REST API with the typed client: admin API for workspaces and keys. */
 describe('operator CLI (npm run cli) against a gateway process', () => {
   let stack: SandboxGatewayStack;
@@ -23,6 +26,8 @@ describe('operator CLI (npm run cli) against a gateway process', () => {
       );
     });
   const asOperator = (...args: string[]): ReturnType<typeof cli> => cli({ KB4_ADMIN_TOKEN: adminToken }, ...args);
+  let workspaceId: string;
+  let issued: { api_key: string; api_key_id: string };
 
   beforeAll(async () => {
     stack = await startSandboxGateway({
@@ -40,10 +45,10 @@ describe('operator CLI (npm run cli) against a gateway process', () => {
   it('creates a workspace and a scoped API key over the admin API, connects an account after verifying it, and lists it', async () => {
     const workspace = await asOperator('workspace', 'create', '--name', 'Ops');
     expect(workspace.code).toBe(0);
-    const workspaceId = JSON.parse(workspace.stdout).workspace_id;
+    workspaceId = JSON.parse(workspace.stdout).workspace_id;
     expect(JSON.parse((await asOperator('workspace', 'list')).stdout).result.map((w: { id: string }) => w.id)).toContain(workspaceId);
     const created = await asOperator('api-key', 'create', '--workspace', workspaceId, '--label', 'ci', '--scopes', 'directory:read,accounts:manage');
-    const issued = JSON.parse(created.stdout);
+    issued = JSON.parse(created.stdout);
     expect(issued).toMatchObject({ api_key: expect.stringMatching(/^kb4_/), scopes: ['directory:read', 'accounts:manage'] });
     const asWorkspace = (...args: string[]): ReturnType<typeof cli> => cli({ KB4_API_KEY: issued.api_key }, ...args);
 
@@ -59,8 +64,10 @@ describe('operator CLI (npm run cli) against a gateway process', () => {
     const account = JSON.parse(connected.stdout);
     expect(account).toMatchObject({ label: 'Acme UK', region: 'uk', status: 'active' });
     expect(JSON.parse((await asWorkspace('account', 'list')).stdout).result.map((a: { id: string }) => a.id)).toEqual([account.id]);
+  });
 
-    // a directory:read key cannot write, and a revoked one cannot do anything
+  it('refuses a write to a directory:read key (403 naming the scope) and anything to a revoked key (401)', async () => {
+    const asWorkspace = (...args: string[]): ReturnType<typeof cli> => cli({ KB4_API_KEY: issued.api_key }, ...args);
     const readOnly = JSON.parse((await asOperator('api-key', 'create', '--workspace', workspaceId, '--scopes', 'directory:read')).stdout);
     const refused = await cli({ KB4_API_KEY: readOnly.api_key }, 'account', 'connect', '--region', 'uk', '--reporting-api-key', 'k', '--scim-token', 't');
     expect(refused.stderr).toContain('403: the API key lacks the "accounts:manage" scope');

@@ -1,6 +1,9 @@
-import { Kb4ApiError, unwrap } from '@kb4/client';
-import { isKnowBe4Region } from '@kb4/knowbe4';
+import { type components, Kb4ApiError, unwrap } from '@kb4/client';
 import { CliCommand, CliUsageError } from './context';
+
+type Region = components['schemas']['CreateIntegratedAccountDto']['region'];
+const REGIONS = ['us', 'eu', 'ca', 'uk', 'de'] as const satisfies readonly Region[];
+const isRegion = (value: string): value is Region => (REGIONS as readonly string[]).includes(value);
 
 /** Integrated accounts of the API key's workspace, through the gateway's REST API (credentials checked there). */
 export const accountCommands: CliCommand[] = [
@@ -10,7 +13,7 @@ export const accountCommands: CliCommand[] = [
     async run({ args, print, workspace }) {
       args.only('region', 'reporting-api-key', 'scim-token', 'scim-base-url', 'label');
       const region = args.required('region');
-      if (!isKnowBe4Region(region)) throw new CliUsageError('--region must be one of us, eu, ca, uk, de');
+      if (!isRegion(region)) throw new CliUsageError('--region must be one of us, eu, ca, uk, de');
       const body = {
         label: args.optional('label') ?? `KnowBe4 ${region}`,
         region,

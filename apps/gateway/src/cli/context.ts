@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createKb4Client, Kb4Client } from '@kb4/client';
-import { kafkaBrokerList } from '@kb4/platform';
 
 export class CliUsageError extends Error {}
 
@@ -96,6 +95,6 @@ export function createCliContext(argv: string[]): CliContext {
       return createKb4Client({ baseUrl: baseUrl(), apiKey: setting(args.optional('api-key') ?? process.env.KB4_API_KEY ?? local().api_key, 'API key', how) });
     },
     // with no KAFKA_BROKERS, follow the broker of the local stack that `npm start` recorded
-    kafkaBrokers: () => kafkaBrokerList({ KAFKA_BROKERS: process.env.KAFKA_BROKERS || local().kafka_brokers || '127.0.0.1:9092' }),
+    kafkaBrokers: () => (process.env.KAFKA_BROKERS || local().kafka_brokers || '127.0.0.1:9092').split(',').map((broker) => broker.trim()),
   };
 }

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { fromKafkaMessage, TOPICS } from '@kb4/contracts';
-import { createKafka } from '@kb4/platform';
 import { CliCommand, CliUsageError } from './context';
 
 const KNOWN_TOPICS: string[] = Object.values(TOPICS);
@@ -16,6 +15,7 @@ export const eventCommands: CliCommand[] = [
       const max = args.optional('max') === undefined ? Infinity : Number(args.optional('max'));
       if (!(max > 0)) throw new CliUsageError('--max must be a positive number');
       const account = args.optional('account');
+      const { createKafka } = await import('@kb4/platform'); // only here: the other commands start without Kafka's code
       // a throwaway group: tailing never moves the offsets of a real consumer
       const consumer = createKafka(kafkaBrokers(), 'kb4-cli').consumer({
         groupId: `kb4-cli-tail-${randomBytes(6).toString('hex')}`,

@@ -1,8 +1,9 @@
-import { unwrap } from '@kb4/client';
-import { OPERATION_STATUSES } from '@kb4/persistence';
+import { type operations, unwrap } from '@kb4/client';
 import { CliCommand, CliUsageError } from './context';
 
-type OperationStatus = (typeof OPERATION_STATUSES)[number];
+type OperationStatus = NonNullable<NonNullable<operations['operations_list']['parameters']['query']>['status']>;
+// from the client's types, not @kb4/persistence: the CLI loads no database code (it starts faster)
+const OPERATION_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const satisfies readonly OperationStatus[];
 
 /** The DLQ tooling of the API (GET /operations?status=failed, GET /operations/{id}, POST …/retry) for operators. */
 export const operationCommands: CliCommand[] = [
