@@ -183,6 +183,15 @@ describe('GET /integrated-accounts/{id}/licenses: seats and offboarding through 
     const reactivated = await licenses();
     expect(reactivated).toMatchObject({ active_users: after.active_users + 1, archived_users: after.archived_users - 1, seats_freed_last_30_days: after.seats_freed_last_30_days - 1 });
     expect(reactivated.archived.result.map((user) => user.id)).not.toContain(String(viaApi.id));
+
+    // archived again in the console moments later (within the slack of our write's time): the console's, since the
+    // sync saw the user come back after our write
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // KnowBe4's archived_at has whole seconds
+    await consoleSetStatus(viaApi.id, 'archived');
+    await syncAndWait();
+    const rearchived = await licenses();
+    expect(rearchived).toMatchObject({ active_users: after.active_users, archived_users: after.archived_users, seats_freed_last_30_days: after.seats_freed_last_30_days });
+    expect(rearchived.archived.result.find((user) => user.id === String(viaApi.id))).toMatchObject({ source: 'knowbe4-console', operation_id: null, actor: null });
   });
 
   it('pages the archived users with next_cursor, newest first, none repeated or skipped', async () => {

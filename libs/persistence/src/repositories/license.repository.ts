@@ -48,6 +48,20 @@ const ARCHIVING_OPERATION_SQL = (alias: string): string =>
 const ATTRIBUTION_SLACK = `interval '5 minutes'`;
 
 /**
+ * Whether user `a` came back after our archiving write `o` finished, so that a later archive is not that write's: our
+ * reactivating write (PATCH status active), or the poller's `knowbe4.user.reactivated` event (kept in the outbox for its
+ * retention, 7 days by default). Only asked when KnowBe4's archived_at is later than the write, within the slack.
+ */
+const REACTIVATED_SINCE_SQL = `(
+    EXISTS (SELECT 1 FROM operations r
+             WHERE r.account_id = $1 AND r.target_key = o.target_key AND r.status = 'succeeded' AND r.finished_at > o.finished_at
+               AND r.kind = 'user.update' AND r.request->'command'->'payload'->'changes'->>'status' = 'active')
+    OR (a.remote_id IS NOT NULL AND EXISTS (
+          SELECT 1 FROM outbox_events e
+           WHERE e.message_key = $1::text || ':user:' || a.remote_id::text AND e.event_type = 'knowbe4.user.reactivated'
+             AND e.created_at > o.finished_at)))`;
+
+/**
  * Every archived user of an account with when and why: `archived_at` is KnowBe4's own timestamp as the last sync
  * mirrored it, else the finish of our archiving write (not synced yet). The cause is our latest succeeded write that
  * archived the user around then (a roster run's item, else by its actor: automation or API); otherwise, when a sync saw the user archived,
@@ -74,6 +88,7 @@ const ARCHIVED_USERS_CTE = `
            AND o.status = 'succeeded' AND ${ARCHIVING_OPERATION_SQL('o')}
            AND (a.remote_archived_at IS NULL
                 OR a.remote_archived_at BETWEEN o.created_at - ${ATTRIBUTION_SLACK} AND o.finished_at + ${ATTRIBUTION_SLACK})
+           AND (a.remote_archived_at IS NULL OR a.remote_archived_at <= o.finished_at OR NOT ${REACTIVATED_SINCE_SQL})
          ORDER BY o.finished_at DESC
          LIMIT 1) op ON true),
   dated AS (
