@@ -60,13 +60,14 @@ export class AutomationStateRepository {
     this.outbox = new OutboxRepository(dataSource);
   }
 
-  /** True the first time an event id is seen (Kafka delivers at least once). */
-  async firstDelivery(eventId: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
-      `INSERT INTO automation_processed_events (event_id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING event_id`,
-      [eventId],
-    );
+  /** Whether an event was handled already (Kafka delivers at least once); marked only after its commands are stored. */
+  async isProcessed(eventId: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM automation_processed_events WHERE event_id = $1`, [eventId]);
     return rows.length > 0;
+  }
+
+  async markProcessed(eventId: string): Promise<void> {
+    await this.dataSource.query(`INSERT INTO automation_processed_events (event_id) VALUES ($1) ON CONFLICT DO NOTHING`, [eventId]);
   }
 
   /** A user by Reporting or SCIM id. */
@@ -204,29 +205,31 @@ export class AutomationStateRepository {
     return rows.length > 0;
   }
 
-  /** Whether the user is a new hire still within the period. */
-  async isNewHire(accountId: string, userSeq: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
-      `SELECT 1 FROM new_hire_memberships WHERE account_id = $1 AND user_seq = $2 AND removed_at IS NULL AND remove_after > now()`,
+  /** `active` within a new hire's period, `ended` after it (automations added them, so automations remove them), else null. */
+  async newHireState(accountId: string, userSeq: string): Promise<'active' | 'ended' | null> {
+    const rows: Array<{ active: boolean }> = await this.dataSource.query(
+      `SELECT (removed_at IS NULL AND remove_after > now()) AS active FROM new_hire_memberships WHERE account_id = $1 AND user_seq = $2`,
       [accountId, userSeq],
     );
-    return rows.length > 0;
+    return rows.length === 0 ? null : rows[0].active ? 'active' : 'ended';
   }
 
   /** New hires whose period ended, marked removed in the same statement (the caller sends their removals). */
-  takeExpiredNewHires(limit: number): Promise<Array<{ accountId: string; userSeq: string; userId: string }>> {
-    return this.dataSource.query(
+  async takeExpiredNewHires(limit: number): Promise<Array<{ accountId: string; userSeq: string; userId: string }>> {
+    // an UPDATE … RETURNING answers [rows, count]
+    const [rows]: [Array<{ accountId: string; userSeq: string; userId: string }>, number] = await this.dataSource.query(
       `UPDATE new_hire_memberships n SET removed_at = now()
         WHERE (n.account_id, n.user_seq) IN (SELECT account_id, user_seq FROM new_hire_memberships
                                               WHERE removed_at IS NULL AND remove_after <= now() ORDER BY remove_after LIMIT $1 FOR UPDATE SKIP LOCKED)
         RETURNING n.account_id AS "accountId", n.user_seq::text AS "userSeq", n.user_id AS "userId"`,
       [limit],
     );
+    return rows;
   }
 
   /** The next account whose users must all be evaluated again, leased to `owner`. */
   async claimReevaluation(owner: string, leaseSeconds: number): Promise<ReevaluationClaim | null> {
-    const rows: ReevaluationClaim[] = await this.dataSource.query(
+    const [rows]: [ReevaluationClaim[], number] = await this.dataSource.query(
       `UPDATE automation_reevaluations r SET lease_owner = $1, lease_expires_at = now() + make_interval(secs => $2)
         WHERE r.account_id = (SELECT account_id FROM automation_reevaluations
                                WHERE finished_at IS NULL AND (lease_expires_at IS NULL OR lease_expires_at < now() OR lease_owner = $1)
@@ -239,7 +242,7 @@ export class AutomationStateRepository {
 
   /** Progress of a pass (resumable from cursorSeq); a newer request (another generation) is left untouched. */
   async advanceReevaluation(claim: ReevaluationClaim, cursorSeq: string, finished: boolean): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
+    const [rows]: [unknown[], number] = await this.dataSource.query(
       `UPDATE automation_reevaluations SET cursor_seq = $3, finished_at = CASE WHEN $4 THEN now() END,
               lease_owner = CASE WHEN $4 THEN NULL ELSE lease_owner END
         WHERE account_id = $1 AND generation = $2 RETURNING account_id`,
