@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Generated, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /** A workspace's webhook endpoint; its signing secret is stored encrypted (CredentialCipher) and shown once. */
 @Entity({ name: 'webhooks' })
@@ -57,7 +57,8 @@ export class WebhookDeliveryEntity {
   id!: string;
 
   /** Insertion order: deliveries of one record to one webhook go out in this order. */
-  @Column({ type: 'bigint' })
+  @Column({ type: 'bigint', unique: true })
+  @Generated('increment')
   seq!: string;
 
   @Column({ name: 'webhook_id', type: 'uuid' })
