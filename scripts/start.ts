@@ -9,7 +9,7 @@ import { DEFAULT_RESTART_POLICY, describeExit, restartDelayMs, spawnService, Sup
 
 /**
  * `npm start`: the whole system on one machine — Postgres (or an embedded one), a Kafka-protocol broker (or
- * KAFKA_BROKERS), the KnowBe4 sandbox with a demo tenant, and the gateway, poller, provisioner and webhook dispatcher.
+ * KAFKA_BROKERS), the KnowBe4 sandbox with a demo tenant, and the gateway, poller, provisioner, webhook dispatcher and automations.
  * It supervises what it started: a crashed service is started again with backoff (the sandbox with the same demo
  * tenant, a dead embedded broker replaced and the services moved to it), and the stack stays up.
  * Ctrl-C stops everything it started, also while a restart is pending.
@@ -23,6 +23,7 @@ const ports = {
   poller: Number(process.env.POLLER_PORT ?? 3001),
   provisioner: Number(process.env.PROVISIONER_PORT ?? 3002),
   'webhook-dispatcher': Number(process.env.WEBHOOK_DISPATCHER_PORT ?? 3003),
+  automations: Number(process.env.AUTOMATIONS_PORT ?? 3004),
   sandbox: Number(process.env.SANDBOX_PORT ?? 4010),
 };
 const demoUsers = Number(process.env.DEMO_USERS ?? 300);
@@ -151,6 +152,7 @@ function serviceEnvironment(databaseUrl: string, credentialsKey: string, sandbox
     POLLER_PORT: String(ports.poller),
     PROVISIONER_PORT: String(ports.provisioner),
     WEBHOOK_DISPATCHER_PORT: String(ports['webhook-dispatcher']),
+    AUTOMATIONS_PORT: String(ports.automations),
     // the local demo's webhook receivers are on this machine, over plain http (gateway and dispatcher read these)
     WEBHOOKS_ALLOW_HTTP: process.env.WEBHOOKS_ALLOW_HTTP ?? 'true',
     WEBHOOKS_ALLOW_PRIVATE: process.env.WEBHOOKS_ALLOW_PRIVATE ?? 'true',
@@ -160,6 +162,7 @@ function serviceEnvironment(databaseUrl: string, credentialsKey: string, sandbox
     // The embedded broker keeps a killed provisioner in its group until the session expires (it ignores kafkajs's
     // LeaveGroup), and a restarted one waits for that: a short session gets it back to work sooner.
     ...(embeddedKafka ? { PROVISIONER_SESSION_TIMEOUT_MS: process.env.PROVISIONER_SESSION_TIMEOUT_MS ?? '10000', PROVISIONER_HEARTBEAT_INTERVAL_MS: process.env.PROVISIONER_HEARTBEAT_INTERVAL_MS ?? '1000' } : {}),
+    ...(embeddedKafka ? { AUTOMATIONS_SESSION_TIMEOUT_MS: process.env.AUTOMATIONS_SESSION_TIMEOUT_MS ?? '10000', AUTOMATIONS_HEARTBEAT_INTERVAL_MS: process.env.AUTOMATIONS_HEARTBEAT_INTERVAL_MS ?? '1000' } : {}),
     ...(embeddedKafka ? { WEBHOOK_SESSION_TIMEOUT_MS: process.env.WEBHOOK_SESSION_TIMEOUT_MS ?? '10000', WEBHOOK_HEARTBEAT_INTERVAL_MS: process.env.WEBHOOK_HEARTBEAT_INTERVAL_MS ?? '1000' } : {}),
   });
 }
@@ -169,8 +172,8 @@ async function startServices(serviceEnv: () => NodeJS.ProcessEnv, adminToken: st
   const nodeOptions: Record<string, string> = { poller: process.env.POLLER_NODE_OPTIONS ?? '--max-old-space-size=192' };
   // only the gateway gets the operator token
   const ownEnv: Record<string, NodeJS.ProcessEnv> = { gateway: { ADMIN_TOKEN: adminToken } };
-  const healthUrl = (name: 'gateway' | 'poller' | 'provisioner' | 'webhook-dispatcher'): string => `http://127.0.0.1:${ports[name]}/health/ready`;
-  const started = (['gateway', 'poller', 'provisioner', 'webhook-dispatcher'] as const).map((name) => {
+  const healthUrl = (name: 'gateway' | 'poller' | 'provisioner' | 'webhook-dispatcher' | 'automations'): string => `http://127.0.0.1:${ports[name]}/health/ready`;
+  const started = (['gateway', 'poller', 'provisioner', 'webhook-dispatcher', 'automations'] as const).map((name) => {
     const service = supervise(
       new SupervisedService(
         name,
@@ -227,6 +230,7 @@ function announce(databaseUrl: string, sandboxUrl: string, tenant: SandboxTenant
       `  poller health    http://127.0.0.1:${ports.poller}/health/ready`,
       `  provisioner      http://127.0.0.1:${ports.provisioner}/health/ready`,
       `  webhooks         http://127.0.0.1:${ports['webhook-dispatcher']}/health/ready  (dispatcher; receivers on this machine allowed)`,
+      `  automations      http://127.0.0.1:${ports.automations}/health/ready  (new hires, group mapping rules)`,
       `  kafka            ${kafkaBrokers}`,
       `  written to       ${join(localDir, 'demo.json')}`,
       '',

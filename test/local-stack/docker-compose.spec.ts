@@ -6,6 +6,7 @@ import { GatewayConfig } from '../../apps/gateway/src/config/gateway.config';
 import { PollerConfig } from '../../apps/poller/src/config/poller.config';
 import { ProvisionerConfig } from '../../apps/provisioner/src/config/provisioner.config';
 import { DispatcherConfig } from '../../apps/webhook-dispatcher/src/config/dispatcher.config';
+import { AutomationsConfig } from '../../apps/automations/src/config/automations.config';
 import { parseSandboxArgs } from '../../apps/knowbe4-sandbox/src/cli/parse-args';
 
 /**
@@ -55,6 +56,7 @@ describe('docker-compose.yml (checked without a Docker engine)', () => {
     ['poller', PollerConfig],
     ['provisioner', ProvisionerConfig],
     ['webhook-dispatcher', DispatcherConfig],
+    ['automations', AutomationsConfig],
   ] as const)('gives the %s the environment its boot validation accepts, on the compose network', (service, configClass) => {
     const env = environmentOf(service, shell);
     const config = loadConfig(configClass as new () => object, env) as Record<string, unknown>;

@@ -64,8 +64,8 @@ describe('npm start (the local stack)', () => {
     expect(output).toContain(`${demo.gateway_url}/docs`);
   });
 
-  it('serves the health endpoints of all four services and the Swagger UI', async () => {
-    for (const name of ['GATEWAY_PORT', 'POLLER_PORT', 'PROVISIONER_PORT', 'WEBHOOK_DISPATCHER_PORT']) {
+  it('serves the health endpoints of all five services and the Swagger UI', async () => {
+    for (const name of ['GATEWAY_PORT', 'POLLER_PORT', 'PROVISIONER_PORT', 'WEBHOOK_DISPATCHER_PORT', 'AUTOMATIONS_PORT']) {
       const live = await fetch(`http://127.0.0.1:${ports[name]}/health/live`);
       expect(live.status).toBe(200);
       const ready = await fetch(`http://127.0.0.1:${ports[name]}/health/ready`);

@@ -9,7 +9,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /** One free port for each process `npm start` runs, by the env variable that sets it. */
 export async function freeStackPorts(): Promise<Record<string, number>> {
   const ports: Record<string, number> = {};
-  for (const name of ['GATEWAY_PORT', 'POLLER_PORT', 'PROVISIONER_PORT', 'WEBHOOK_DISPATCHER_PORT', 'SANDBOX_PORT']) ports[name] = await freePort();
+  for (const name of ['GATEWAY_PORT', 'POLLER_PORT', 'PROVISIONER_PORT', 'WEBHOOK_DISPATCHER_PORT', 'AUTOMATIONS_PORT', 'SANDBOX_PORT']) ports[name] = await freePort();
   return ports;
 }
 
