@@ -65,11 +65,14 @@ export async function refreshMirror(
   if (result.membership) {
     const { groupId, groupScimId, userIds, userScimIds, member } = result.membership;
     const group = (await mirror.findGroup(accountId, groupId, manager)) ?? (await mirror.findGroup(accountId, groupScimId, manager));
-    if (group?.remoteId) {
+    if (group) {
+      const ids = [group.remoteId, group.scimId, groupId].filter((id): id is string => id !== null);
       for (const [index, userId] of userIds.entries()) {
         const user = (await mirror.findUser(accountId, userId, manager)) ?? (await mirror.findUser(accountId, userScimIds[index], manager));
+        if (!user) continue;
+        await mirror.setUserRecordGroup(manager, user.seq, { id: group.remoteId ?? group.scimId ?? groupId, ids, name: group.name }, member);
         // Membership rows join Reporting ids; a user no sync has seen yet gets its row from the next sync.
-        if (user?.remoteId) await mirror.setMembership(manager, accountId, group.remoteId, user.remoteId, member);
+        if (user.remoteId && group.remoteId) await mirror.setMembership(manager, accountId, group.remoteId, user.remoteId, member);
       }
     }
   }

@@ -234,6 +234,22 @@ export class OperationMirrorRepository {
   }
 
   /** Membership rows use Reporting ids on both sides, so only pairs a sync has already seen can be written. */
+  /**
+   * Keeps a user's `record.groups` in step with a membership the provisioner just wrote (the membership table joins
+   * Reporting ids only, so a user no sync has seen yet would otherwise show, and be planned against, stale groups).
+   * The group is matched by any of its ids or its name; `member` appends it once, otherwise it is removed.
+   */
+  async setUserRecordGroup(manager: EntityManager, userSeq: string, group: { id: string; ids: string[]; name: string }, member: boolean): Promise<void> {
+    await manager.query(
+      `UPDATE directory_users SET updated_at = now(), record = jsonb_set(record, '{groups}',
+         coalesce((SELECT jsonb_agg(g) FROM jsonb_array_elements(CASE WHEN jsonb_typeof(record->'groups') = 'array' THEN record->'groups' ELSE '[]'::jsonb END) g
+                    WHERE NOT (g->>'id' = ANY($2::text[]) OR lower(g->>'name') = lower($4))), '[]'::jsonb)
+         || CASE WHEN $5 THEN jsonb_build_array(jsonb_build_object('id', $3::text, 'name', $4::text)) ELSE '[]'::jsonb END)
+        WHERE seq = $1`,
+      [userSeq, group.ids, group.id, group.name, member],
+    );
+  }
+
   async setMembership(manager: EntityManager, accountId: string, groupRemoteId: string, userRemoteId: string, member: boolean): Promise<void> {
     if (member) {
       await manager.query(
