@@ -4,6 +4,7 @@ import { HealthModule, kafkaBrokerList, kafkaReadiness, MetricsModule, postgresR
 import { DataSource } from 'typeorm';
 import { AccountsModule } from './accounts/accounts.module';
 import { AdminModule } from './admin/admin.module';
+import { AutomationsModule } from './automations/automations.module';
 import { GatewayConfig } from './config/gateway.config';
 import { DirectoryModule } from './directory/directory.module';
 import { GatewayCoreModule } from './gateway-core.module';
@@ -13,6 +14,7 @@ import { JsonBodyMiddleware } from './http/json-body.middleware';
 import { RateLimitMiddleware } from './http/rate-limit.middleware';
 import { ProxyModule } from './proxy/proxy.module';
 import { ProvisioningModule } from './provisioning/provisioning.module';
+import { RosterModule } from './roster/roster.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
@@ -39,6 +41,8 @@ export class GatewayModule implements NestModule {
         ProvisioningModule,
         AdminModule,
         WebhooksModule,
+        RosterModule,
+        AutomationsModule,
       ],
       providers: [FailedAuthLimiter],
     };
@@ -46,9 +50,15 @@ export class GatewayModule implements NestModule {
 
   configure(consumer: MiddlewareConsumer): void {
     // probes must never be throttled; in this order: rate limit, API key, and only then the body is read
+    const probes = [{ path: 'health/{*rest}', method: RequestMethod.ALL }, { path: 'metrics', method: RequestMethod.ALL }];
     consumer
-      .apply(RateLimitMiddleware, ApiKeyMiddleware, JsonBodyMiddleware)
-      .exclude({ path: 'health/{*rest}', method: RequestMethod.ALL }, { path: 'metrics', method: RequestMethod.ALL })
+      .apply(RateLimitMiddleware, ApiKeyMiddleware)
+      .exclude(...probes)
+      .forRoutes({ path: '{*rest}', method: RequestMethod.ALL });
+    // a roster upload is streamed by its own reader with its own limits (apps/gateway/src/roster/roster-upload.ts)
+    consumer
+      .apply(JsonBodyMiddleware)
+      .exclude(...probes, { path: 'unified/user-directory/roster', method: RequestMethod.PUT })
       .forRoutes({ path: '{*rest}', method: RequestMethod.ALL });
   }
 }

@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { commandMessage, OperationRepository, PendingRosterItem, rosterItemKey, RosterRunRepository } from '@kb4/persistence';
+import { createLogger } from '@kb4/platform';
+import type { Logger } from 'pino';
+import { GatewayConfig } from '../config/gateway.config';
+import { requestHashOf, storedRequestOf, WriteIntent } from '../provisioning/write-intents';
+import { rosterIdempotencyKey } from './roster-items';
+
+const BATCH = 200;
+const MAX_ROUNDS_PER_TICK = 50;
+// operations recorded at once per batch (each is one round trip)
+const PARALLEL = 8;
+
+/**
+ * Turns the items of running roster runs into ordinary operations (operation row + command in the outbox, the
+ * CommandRelay publishes them), in batches, and completes runs whose operations have all finished. Resumable: an
+ * item gets its operation under the idempotency key `roster:{run}:{item}`, so an executor that died between
+ * recording operations and marking the items gets the same operations back; several gateways share the work
+ * (SKIP LOCKED). It runs in every gateway process.
+ */
+@Injectable()
+export class RosterExecutor implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+  private tick?: Promise<void>;
+  private stopped = false;
+  private readonly logger: Logger;
+
+  constructor(
+    @Inject(OperationRepository) private readonly operations: OperationRepository,
+    @Inject(RosterRunRepository) private readonly runs: RosterRunRepository,
+    @Inject(GatewayConfig) private readonly config: GatewayConfig,
+  ) {
+    this.logger = createLogger('gateway', config.LOG_LEVEL).child({ component: 'roster-executor' });
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.config.ROSTER_EXECUTOR_INTERVAL_MS > 0) this.schedule(0);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.tick;
+  }
+
+  /** After a run starts: the next tick now rather than at the interval. */
+  nudge(): void {
+    if (this.config.ROSTER_EXECUTOR_INTERVAL_MS <= 0 || this.stopped || this.tick) return;
+    clearTimeout(this.timer);
+    this.schedule(0);
+  }
+
+  /** One pass (tests call it directly): enqueues pending items, then completes finished runs. */
+  async runOnce(): Promise<{ enqueued: number; completed: string[] }> {
+    let enqueued = 0;
+    for (let round = 0; round < MAX_ROUNDS_PER_TICK && !this.stopped; round++) {
+      const count = await this.runs.enqueuePending(BATCH, (items) => this.enqueue(items));
+      enqueued += count;
+      if (count < BATCH) break;
+    }
+    const completed = await this.runs.completeFinishedRuns();
+    for (const run of completed) {
+      this.logger.info({ roster_run_id: run.id, integrated_account_id: run.account_id, progress: run.progress }, 'roster run completed');
+    }
+    return { enqueued, completed: completed.map((run) => run.id) };
+  }
+
+  private async enqueue(items: PendingRosterItem[]): Promise<Map<string, string>> {
+    const recorded = new Map<string, string>();
+    for (let start = 0; start < items.length; start += PARALLEL) {
+      await Promise.all(
+        items.slice(start, start + PARALLEL).map(async (item) => {
+          const intent = item.intent as unknown as WriteIntent;
+          const stored = storedRequestOf(intent);
+          const { operation } = await this.operations.recordWithCommand(
+            {
+              id: randomUUID(),
+              workspaceId: item.workspace_id,
+              accountId: item.account_id,
+              kind: intent.kind,
+              targetKey: intent.key,
+              request: stored,
+              idempotencyKey: rosterIdempotencyKey(item.run_id, item.item_no),
+              requestHash: requestHashOf(item.account_id, intent),
+            },
+            (created) => commandMessage(created, stored.command, 1),
+          );
+          recorded.set(rosterItemKey(item), operation.id);
+        }),
+      );
+    }
+    return recorded;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.tick = this.runOnce()
+        .then(
+          () => undefined,
+          // the message only: a driver error carries the statement's parameters
+          (error: unknown) => this.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'roster executor pass failed; trying again at the next interval'),
+        )
+        .finally(() => {
+          this.tick = undefined;
+          this.schedule(this.config.ROSTER_EXECUTOR_INTERVAL_MS);
+        });
+    }, delayMs);
+    this.timer.unref();
+  }
+}
