@@ -37,6 +37,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('webhooks', 'Signed webhooks (Standard Webhooks): subscriptions, the delivery log and redelivery')
     .addTag('admin', 'The operator\'s API (ADMIN_TOKEN): workspaces and their scoped API keys')
     .addTag('api-keys', 'A workspace\'s own API keys, for a key with accounts:manage: list and revoke')
+    .addTag('roster', 'Desired-state roster sync: a full roster (JSON, NDJSON or CSV) planned against the mirror, dry run or roster run, its exclusions and progress')
     .build();
   return applyGatewayConventions(SwaggerModule.createDocument(app, config, { operationIdFactory: (_controller, method) => method }));
 }

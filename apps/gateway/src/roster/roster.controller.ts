@@ -8,6 +8,7 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiPayloadTooLargeResponse,
   ApiTags,
   ApiUnprocessableEntityResponse,
@@ -32,6 +33,8 @@ import {
   RosterSettingsDto,
 } from './roster.dto';
 import { RosterRunView, RosterService } from './roster.service';
+
+const RUN_ID = { name: 'id', description: 'Roster run id (from PUT /unified/user-directory/roster)', schema: { type: 'string', format: 'uuid' }, example: '5d0b6a8e-8f65-4c8e-b1b8-3a1f1c2d9e77' } as const;
 
 const ROSTER_DESCRIPTION = [
   'The full list of people who should exist in this KnowBe4 account (desired state). The gateway plans against the mirror and either answers the plan (`dry_run=true`, 200) or applies it as one roster run (202): creates, updates of only the changed attributes, reactivations, archives of the people left out, and membership changes.',
@@ -58,8 +61,12 @@ export class RosterController {
   @ApiOperation({ operationId: 'unified_roster_put', summary: 'Sync the directory to a roster (desired state): plan, dry run, or run', description: ROSTER_DESCRIPTION })
   @ApiConsumes('application/json', 'application/x-ndjson', 'text/csv')
   @ApiBody({
-    schema: { type: 'object', required: ['users'], properties: { users: { type: 'array', items: { type: 'object' } } } },
-    examples: { json: { value: { users: [{ username: 'ada.lovelace@example.com', first_name: 'Ada', external_id: 'E1001', department: 'Engineering', groups: [] }] } } },
+    schema: {
+      type: 'object',
+      required: ['users'],
+      properties: { users: { type: 'array', items: { type: 'object' }, description: 'Everyone who should exist: unified user write bodies with groups: [{name}]' } },
+      example: { users: [{ username: 'ada.lovelace@example.com', first_name: 'Ada', external_id: 'E1001', department: 'Engineering', groups: [] }] },
+    },
   })
   @ApiOkResponse({ description: 'dry_run=true: the plan', type: RosterPlanResponseDto })
   @ApiAcceptedResponse({ description: 'The roster run applying the plan; poll GET /roster-runs/{id}', type: RosterRunResponseDto })
@@ -103,6 +110,7 @@ export class RosterController {
 
   @Get('roster-runs/:id')
   @ApiOperation({ operationId: 'roster_runs_get', summary: 'A roster run: its plan, progress (planned / done / failed) and per-person errors' })
+  @ApiParam(RUN_ID)
   @ApiOkResponse({ type: RosterRunDetailDto })
   get(@CurrentWorkspace() workspaceId: string, @Param('id') id: string): Promise<RosterRunView & { errors: Array<Record<string, unknown>> }> {
     return this.roster.getRunDetail(workspaceId, id);
@@ -110,6 +118,7 @@ export class RosterController {
 
   @Get('roster-runs/:id/items')
   @ApiOperation({ operationId: 'roster_runs_items', summary: 'The whole plan of a roster run, one change an item, with each operation\'s state' })
+  @ApiParam(RUN_ID)
   @ApiOkResponse({ type: RosterItemListDto })
   items(@CurrentWorkspace() workspaceId: string, @Param('id') id: string, @Query() query: RosterItemsQuery): Promise<{ result: Array<Record<string, unknown>>; next_cursor: string | null; result_count: number }> {
     return this.roster.listItems(workspaceId, id, query);

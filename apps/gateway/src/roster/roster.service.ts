@@ -7,7 +7,7 @@ import { GatewayConfig } from '../config/gateway.config';
 import { RosterExecutor } from './roster-executor';
 import { RosterPlan, RosterPlanner } from './roster-planner';
 import { readRosterRows, rosterFormatOf } from './roster-upload';
-import type { RosterExclusionsDto, RosterItemsQuery, RosterQuery, RosterRunListQuery } from './roster.dto';
+import type { RosterExclusions, RosterItemsQuery, RosterQuery, RosterRunListQuery } from './roster.dto';
 
 const ERRORS_SHOWN = 100;
 
@@ -83,7 +83,7 @@ export class RosterService {
     return { exclude: await this.staging.exclusions(id) };
   }
 
-  async saveExclusions(workspaceId: string, accountId: string, exclude: RosterExclusionsDto): Promise<{ exclude: Record<string, unknown> }> {
+  async saveExclusions(workspaceId: string, accountId: string, exclude: RosterExclusions): Promise<{ exclude: Record<string, unknown> }> {
     const id = (await this.scope.requireAccount(workspaceId, accountId)).id;
     const stored = { emails: exclude.emails ?? [], email_domains: exclude.email_domains ?? [], groups: exclude.groups ?? [] };
     await this.staging.saveExclusions(id, stored);

@@ -585,6 +585,101 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/unified/user-directory/roster": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Sync the directory to a roster (desired state): plan, dry run, or run
+         * @description The full list of people who should exist in this KnowBe4 account (desired state). The gateway plans against the mirror and either answers the plan (`dry_run=true`, 200) or applies it as one roster run (202): creates, updates of only the changed attributes, reactivations, archives of the people left out, and membership changes.
+         *     - Bodies (streamed, never held whole): `application/json` `{"users": [<unified user write body with groups: [{name}]>]}`, `application/x-ndjson` (one such user a line), or `text/csv` with a header row of these columns: email, first_name, last_name, title, department, division, location, employee_number, external_id, organization, manager_email, manager_name, phone, mobile_phone, language, custom_field_1, custom_field_2, custom_field_3, custom_field_4, custom_date_1, custom_date_2, groups (`groups` is `;`-separated names; an empty cell clears the field, an absent column leaves it alone; `employee_number` is `external_id`).
+         *     - Matching: employee number (`external_id`) first, then email, case-insensitively. Fields a row leaves out are not managed. `status` is not accepted: listed people are active, the others archived.
+         *     - Groups: the groups a roster names are the memberships it manages; memberships in groups it never names are left alone. Every named group must exist as a console group (unknown names and smart groups are refused, not created).
+         *     - Exclusions (PUT /unified/user-directory/roster-settings): matching people are never archived or changed.
+         *     - Refused with every bad row named (`details.errors[]`: line, field, reason; duplicates name every line) and nothing applied: 422. Guard rail: archiving more than ROSTER_MAX_ARCHIVE_SHARE (default 10%) of the active users or more than ROSTER_MAX_ARCHIVE_COUNT people answers 409 with the plan's numbers unless `force=true`.
+         *     - Limits: ROSTER_MAX_ROWS rows, ROSTER_MAX_BODY_BYTES bytes, ROSTER_MAX_ROW_BYTES characters per row (413); UTF-8 only.
+         */
+        put: operations["unified_roster_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/unified/user-directory/roster-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's roster exclusions */
+        get: operations["unified_roster_settings_get"];
+        /** Replace the account's roster exclusions: people (by email, domain or group) a roster never archives or changes */
+        put: operations["unified_roster_settings_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/roster-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Roster runs, newest first */
+        get: operations["roster_runs_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/roster-runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A roster run: its plan, progress (planned / done / failed) and per-person errors */
+        get: operations["roster_runs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/roster-runs/{id}/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The whole plan of a roster run, one change an item, with each operation's state */
+        get: operations["roster_runs_items"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2263,6 +2358,299 @@ export interface components {
         };
         WebhookDeliveryListDto: {
             result: components["schemas"]["WebhookDeliveryDto"][];
+            /** @example null */
+            next_cursor: string | null;
+            /** @example 1 */
+            result_count: number;
+        };
+        RosterCountsDto: {
+            /** @example 50 */
+            create: number;
+            /** @example 200 */
+            update: number;
+            /** @example 30 */
+            archive: number;
+            /** @example 0 */
+            reactivate: number;
+            /** @example 200 */
+            add_member: number;
+            /** @example 200 */
+            remove_member: number;
+        };
+        RosterPlanDto: {
+            /**
+             * Format: uuid
+             * @description The roster run that keeps the whole plan (GET /roster-runs/{id}/items)
+             * @example 0b6f3c57-5d55-4a1e-9c43-2f0d7b1de0a1
+             */
+            roster_run_id: string;
+            /** @example 5020 */
+            rows: number;
+            counts: components["schemas"]["RosterCountsDto"];
+            /**
+             * @description Rows whose person needs no change
+             * @example 4770
+             */
+            unchanged: number;
+            /**
+             * @description People the account's exclusions keep out of the roster
+             * @example 2
+             */
+            excluded: number;
+            /** @example 5002 */
+            active_users: number;
+            /**
+             * @description archive / active_users
+             * @example 0.006
+             */
+            archive_share: number;
+            /**
+             * @description The first 100 changes
+             * @example [
+             *       {
+             *         "action": "update",
+             *         "line": 42,
+             *         "email": "ada.lovelace@example.com",
+             *         "user_id": "1234567",
+             *         "changes": [
+             *           {
+             *             "field": "department",
+             *             "from": "Sales",
+             *             "to": "Engineering"
+             *           }
+             *         ]
+             *       }
+             *     ]
+             */
+            changes: Record<string, never>[];
+            /** @example 680 */
+            changes_total: number;
+            /** @example true */
+            changes_truncated: boolean;
+            /**
+             * @description The plan exceeds the archive guard rail; applying it needs force=true
+             * @example false
+             */
+            needs_force: boolean;
+        };
+        RosterPlanResponseDto: {
+            plan: components["schemas"]["RosterPlanDto"];
+        };
+        RosterRunDto: {
+            /**
+             * Format: uuid
+             * @example 5d0b6a8e-8f65-4c8e-b1b8-3a1f1c2d9e77
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @example 0b6f3c57-5d55-4a1e-9c43-2f0d7b1de0a1
+             */
+            integrated_account_id: string;
+            /**
+             * @description planned: a dry run; refused: the guard rail; running; completed: every operation finished
+             * @example running
+             * @enum {string}
+             */
+            status: "planned" | "refused" | "running" | "completed";
+            /** @example false */
+            dry_run: boolean;
+            /** @example false */
+            forced: boolean;
+            /** @example 5020 */
+            rows: number;
+            /** @description The plan, by action */
+            plan: components["schemas"]["RosterCountsDto"];
+            /**
+             * @description {planned, done, failed, in_progress, pending}: items, and their operations' states
+             * @example {
+             *       "planned": 680,
+             *       "done": 412,
+             *       "failed": 1,
+             *       "in_progress": 40,
+             *       "pending": 227
+             *     }
+             */
+            counts: {
+                [key: string]: number;
+            };
+            /**
+             * @description Why the run was refused (guard rail numbers)
+             * @example null
+             */
+            refusal?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-28T05:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-28T05:00:03.000Z
+             */
+            updated_at: string;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            finished_at: string | null;
+        };
+        RosterRunResponseDto: {
+            roster_run: components["schemas"]["RosterRunDto"];
+        };
+        RosterExclusions: {
+            /**
+             * @description Users by email (case-insensitive)
+             * @example [
+             *       "it-admin@example.com"
+             *     ]
+             */
+            emails?: string[];
+            /**
+             * @description Users whose email is at one of these domains
+             * @example [
+             *       "contractors.example.com"
+             *     ]
+             */
+            email_domains?: string[];
+            /**
+             * @description Users in one of these groups (by name)
+             * @example [
+             *       "Console Admins"
+             *     ]
+             */
+            groups?: string[];
+        };
+        /**
+         * @example {
+         *       "exclude": {
+         *         "emails": [
+         *           "it-admin@example.com"
+         *         ],
+         *         "email_domains": [
+         *           "contractors.example.com"
+         *         ],
+         *         "groups": [
+         *           "Console Admins"
+         *         ]
+         *       }
+         *     }
+         */
+        RosterSettingsDto: {
+            /**
+             * @description People the roster never archives or changes (e.g. console-only admins)
+             * @example {
+             *       "emails": [
+             *         "it-admin@example.com"
+             *       ],
+             *       "email_domains": [
+             *         "contractors.example.com"
+             *       ],
+             *       "groups": [
+             *         "Console Admins"
+             *       ]
+             *     }
+             */
+            exclude: components["schemas"]["RosterExclusions"];
+        };
+        RosterRunListDto: {
+            result: components["schemas"]["RosterRunDto"][];
+            /** @example null */
+            next_cursor: string | null;
+            /** @example 1 */
+            result_count: number;
+        };
+        RosterRunDetailDto: {
+            /**
+             * Format: uuid
+             * @example 5d0b6a8e-8f65-4c8e-b1b8-3a1f1c2d9e77
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @example 0b6f3c57-5d55-4a1e-9c43-2f0d7b1de0a1
+             */
+            integrated_account_id: string;
+            /**
+             * @description planned: a dry run; refused: the guard rail; running; completed: every operation finished
+             * @example running
+             * @enum {string}
+             */
+            status: "planned" | "refused" | "running" | "completed";
+            /** @example false */
+            dry_run: boolean;
+            /** @example false */
+            forced: boolean;
+            /** @example 5020 */
+            rows: number;
+            /** @description The plan, by action */
+            plan: components["schemas"]["RosterCountsDto"];
+            /**
+             * @description {planned, done, failed, in_progress, pending}: items, and their operations' states
+             * @example {
+             *       "planned": 680,
+             *       "done": 412,
+             *       "failed": 1,
+             *       "in_progress": 40,
+             *       "pending": 227
+             *     }
+             */
+            counts: {
+                [key: string]: number;
+            };
+            /**
+             * @description Why the run was refused (guard rail numbers)
+             * @example null
+             */
+            refusal?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-28T05:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-28T05:00:03.000Z
+             */
+            updated_at: string;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            finished_at: string | null;
+            /**
+             * @description Per-person errors: the first 100 items whose operation failed
+             * @example []
+             */
+            errors: Record<string, never>[];
+        };
+        RosterItemListDto: {
+            /**
+             * @example [
+             *       {
+             *         "item": 1,
+             *         "action": "update",
+             *         "line": 42,
+             *         "email": "ada.lovelace@example.com",
+             *         "user_id": "1234567",
+             *         "changes": [
+             *           {
+             *             "field": "department",
+             *             "from": "Sales",
+             *             "to": "Engineering"
+             *           }
+             *         ],
+             *         "operation_id": null,
+             *         "status": "pending",
+             *         "error": null
+             *       }
+             *     ]
+             */
+            result: Record<string, never>[];
             /** @example null */
             next_cursor: string | null;
             /** @example 1 */
@@ -7159,6 +7547,629 @@ export interface operations {
             };
             /** @description The webhook is disabled */
             409: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
+            429: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    "retry-after": components["headers"]["retry-after"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    unified_roster_put: {
+        parameters: {
+            query: {
+                /** @description The integrated account whose KnowBe4 directory the roster describes */
+                integrated_account_id: string;
+                /** @description Plan only: 200 {plan}, nothing is applied (the plan is kept as a roster run with status planned) */
+                dry_run?: "true" | "false";
+                /** @description Apply a plan the archive guard rail refused (ROSTER_MAX_ARCHIVE_SHARE / ROSTER_MAX_ARCHIVE_COUNT) */
+                force?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Everyone who should exist: unified user write bodies with groups: [{name}] */
+                    users: Record<string, never>[];
+                };
+                "application/x-ndjson": {
+                    /** @description Everyone who should exist: unified user write bodies with groups: [{name}] */
+                    users: Record<string, never>[];
+                };
+                "text/csv": {
+                    /** @description Everyone who should exist: unified user write bodies with groups: [{name}] */
+                    users: Record<string, never>[];
+                };
+            };
+        };
+        responses: {
+            /** @description dry_run=true: the plan */
+            200: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterPlanResponseDto"];
+                };
+            };
+            /** @description The roster run applying the plan; poll GET /roster-runs/{id} */
+            202: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterRunResponseDto"];
+                };
+            };
+            /** @description Invalid parameter or body */
+            400: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed or revoked API key */
+            401: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The API key lacks the `directory:write` scope */
+            403: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Integrated account or roster run not found in this workspace */
+            404: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The archive guard rail refused the plan (send force=true), or another roster run of the account is running */
+            409: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body, row or row count over the limits */
+            413: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not JSON, NDJSON or CSV in UTF-8 */
+            415: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rows that cannot be applied, each named; nothing was changed */
+            422: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
+            429: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    "retry-after": components["headers"]["retry-after"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    unified_roster_settings_get: {
+        parameters: {
+            query: {
+                /** @description The integrated account whose KnowBe4 directory the roster describes */
+                integrated_account_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterSettingsDto"];
+                };
+            };
+            /** @description Invalid parameter or body */
+            400: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed or revoked API key */
+            401: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The API key lacks the `directory:read` scope */
+            403: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Integrated account or roster run not found in this workspace */
+            404: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
+            429: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    "retry-after": components["headers"]["retry-after"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    unified_roster_settings_put: {
+        parameters: {
+            query: {
+                /** @description The integrated account whose KnowBe4 directory the roster describes */
+                integrated_account_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RosterSettingsDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterSettingsDto"];
+                };
+            };
+            /** @description Invalid parameter or body */
+            400: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed or revoked API key */
+            401: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The API key lacks the `directory:write` scope */
+            403: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Integrated account or roster run not found in this workspace */
+            404: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The body is not JSON (`application/json`, or `application/scim+json` through the proxy) or not UTF-8 */
+            415: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
+            429: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    "retry-after": components["headers"]["retry-after"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    roster_runs_list: {
+        parameters: {
+            query?: {
+                /** @description Only runs of this integrated account */
+                integrated_account_id?: string;
+                /** @description Runs per page, newest first */
+                limit?: number;
+                /** @description Opaque cursor from the previous page */
+                next_cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterRunListDto"];
+                };
+            };
+            /** @description Invalid parameter or body */
+            400: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed or revoked API key */
+            401: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The API key lacks the `directory:read` scope */
+            403: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Integrated account or roster run not found in this workspace */
+            404: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
+            429: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    "retry-after": components["headers"]["retry-after"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    roster_runs_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Roster run id (from PUT /unified/user-directory/roster) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterRunDetailDto"];
+                };
+            };
+            /** @description Invalid parameter or body */
+            400: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed or revoked API key */
+            401: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The API key lacks the `directory:read` scope */
+            403: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Integrated account or roster run not found in this workspace */
+            404: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
+            429: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    "retry-after": components["headers"]["retry-after"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    roster_runs_items: {
+        parameters: {
+            query?: {
+                /** @description Items per page, in plan order */
+                limit?: number;
+                /** @description Opaque cursor from the previous page */
+                next_cursor?: string;
+                /** @description `failed`: only the items whose operation failed (per-person errors) */
+                status?: "failed";
+            };
+            header?: never;
+            path: {
+                /** @description Roster run id (from PUT /unified/user-directory/roster) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterItemListDto"];
+                };
+            };
+            /** @description Invalid parameter or body */
+            400: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed or revoked API key */
+            401: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The API key lacks the `directory:read` scope */
+            403: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Integrated account or roster run not found in this workspace */
+            404: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
                     "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
