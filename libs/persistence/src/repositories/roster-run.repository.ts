@@ -56,6 +56,11 @@ const RUN_COLUMNS = `r.id, r.workspace_id, r.account_id, r.status, r.dry_run, r.
      SELECT coalesce(o.status, 'pending') AS state, count(*)::int AS n
        FROM roster_run_items i LEFT JOIN operations o ON o.id = i.operation_id WHERE i.run_id = r.id GROUP BY 1) s) AS progress`;
 
+/** How enqueue's answer names an item: `{run_id}:{item_no}`. */
+export function rosterItemKey(item: Pick<PendingRosterItem, 'run_id' | 'item_no'>): string {
+  return `${item.run_id}:${item.item_no}`;
+}
+
 /** Roster runs and their items: the plan as stored, the executor's queue, and progress for GET /roster-runs. */
 export class RosterRunRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -140,7 +145,7 @@ export class RosterRunRepository {
    * the operation ids. A crash between the two leaves the items pending; enqueue's idempotency keys make the retry
    * return the same operations.
    */
-  async enqueuePending(limit: number, enqueue: (items: PendingRosterItem[]) => Promise<Map<number, string>>): Promise<number> {
+  async enqueuePending(limit: number, enqueue: (items: PendingRosterItem[]) => Promise<Map<string, string>>): Promise<number> {
     return this.dataSource.transaction(async (manager: EntityManager) => {
       const items: PendingRosterItem[] = await manager.query(
         `SELECT i.run_id, r.workspace_id, r.account_id, i.item_no, i.intent
@@ -155,7 +160,7 @@ export class RosterRunRepository {
         `UPDATE roster_run_items i SET operation_id = x.operation_id
            FROM jsonb_to_recordset($1::jsonb) AS x(run_id uuid, item_no integer, operation_id uuid)
           WHERE i.run_id = x.run_id AND i.item_no = x.item_no`,
-        [JSON.stringify(items.map((item) => ({ run_id: item.run_id, item_no: item.item_no, operation_id: operations.get(item.item_no) ?? null })))],
+        [JSON.stringify(items.map((item) => ({ run_id: item.run_id, item_no: item.item_no, operation_id: operations.get(rosterItemKey(item)) ?? null })))],
       );
       return items.length;
     });
