@@ -54,6 +54,19 @@ async function spareApiKey({ stack, ids, adminToken }: WalkContext): Promise<voi
   ids['/api-keys'] = created.body.id;
 }
 
+/** A dry-run roster run to read back: GET /roster-runs/{id} comes before the PUT that makes one in walk order. */
+async function rosterRun({ stack, ids }: WalkContext): Promise<void> {
+  if (ids.rosterRun) return;
+  const response = await fetch(`${stack.gateway.url}/unified/user-directory/roster?integrated_account_id=${stack.accountId}&dry_run=true`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${stack.apiKey}`, 'content-type': 'text/csv' },
+    body: 'email,first_name\nwalk.roster@example.com,Walk\n',
+  });
+  const body = (await response.json()) as { plan?: { roster_run_id?: string } };
+  if (response.status !== 200 || !body.plan?.roster_run_id) throw new Error(`roster dry run: ${response.status} ${JSON.stringify(body)}`);
+  ids.rosterRun = body.plan.roster_run_id;
+}
+
 const USERS = '/unified/user-directory/users';
 const GROUPS = '/unified/user-directory/groups';
 
@@ -103,6 +116,10 @@ export function walkTable(): Record<string, WalkPlan> {
     },
     webhooks_deliveries_redeliver: { before: loggedDelivery },
     api_keys_revoke: { before: spareApiKey },
+    // a dry run: the example roster (one person) would archive the walk tenant's other users, which the guard rail refuses
+    unified_roster_put: { query: () => ({ dry_run: 'true' }) },
+    roster_runs_get: { before: rosterRun, params: ({ ids }) => ({ id: ids.rosterRun as string }) },
+    roster_runs_items: { before: rosterRun, params: ({ ids }) => ({ id: ids.rosterRun as string }) },
     proxy_scim_put: { params: proxyUserPath },
     proxy_scim_patch: { params: proxyUserPath },
     proxy_scim_delete: { params: proxyUserPath },
