@@ -69,11 +69,11 @@ function paramCount(path: string): number {
 }
 
 /**
- * Creates of top-level collections first (so everything else has an object to address), then reads and changes, then
- * deletes — of sub-resources before the resources that hold them.
+ * Writes to top-level collections first (creates, and PUTs of a whole collection such as the roster), so everything
+ * else has an object to address; then reads and changes; then deletes — of sub-resources before their holders.
  */
 function phaseOf(method: string, path: string): number {
-  if (method === 'POST' && paramCount(path) === 0) return 0;
+  if ((method === 'POST' || method === 'PUT') && paramCount(path) === 0) return 0;
   if (method === 'DELETE') return 4 - Math.min(paramCount(path), 2);
   return 1;
 }
