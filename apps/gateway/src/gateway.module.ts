@@ -4,6 +4,7 @@ import { HealthModule, kafkaBrokerList, kafkaReadiness, MetricsModule, postgresR
 import { DataSource } from 'typeorm';
 import { AccountsModule } from './accounts/accounts.module';
 import { AdminModule } from './admin/admin.module';
+import { AutomationsModule } from './automations/automations.module';
 import { GatewayConfig } from './config/gateway.config';
 import { DirectoryModule } from './directory/directory.module';
 import { GatewayCoreModule } from './gateway-core.module';
@@ -41,6 +42,7 @@ export class GatewayModule implements NestModule {
         AdminModule,
         WebhooksModule,
         RosterModule,
+        AutomationsModule,
       ],
       providers: [FailedAuthLimiter],
     };

@@ -114,6 +114,24 @@ export class AutomationStateRepository {
     return new Set(rows.map((row) => row.seq));
   }
 
+  /** groupSeqsOf for a page of users at once (previews): one query for the users a sync has seen. */
+  async groupSeqsOfPage(accountId: string, users: readonly AutomationUser[]): Promise<Map<string, Set<string>>> {
+    const result = new Map<string, Set<string>>(users.map((user) => [user.seq, new Set<string>()]));
+    const synced = users.filter((user) => user.remoteId);
+    const bySeq = new Map(synced.map((user) => [user.remoteId!, user.seq]));
+    const rows: Array<{ user: string; seq: string }> = synced.length
+      ? await this.dataSource.query(
+          `SELECT m.user_remote_id::text AS user, g.seq::text AS seq FROM directory_group_members m
+             JOIN directory_groups g ON g.account_id = m.account_id AND g.remote_id = m.group_remote_id
+            WHERE m.account_id = $1 AND m.user_remote_id = ANY($2::bigint[])`,
+          [accountId, synced.map((user) => user.remoteId)],
+        )
+      : [];
+    for (const row of rows) result.get(bySeq.get(row.user)!)?.add(row.seq);
+    for (const user of users.filter((candidate) => !candidate.remoteId)) result.set(user.seq, await this.groupSeqsOf(accountId, user));
+    return result;
+  }
+
   /** What automations did to one (user, group) pair lately: counted for flapping, and the last change's progress. */
   async pairHistory(accountId: string, userSeq: string, groupSeq: string, windowSeconds: number): Promise<PairHistory> {
     const rows: Array<{ recent: string; action: 'add' | 'remove' | null; status: string | null }> = await this.dataSource.query(
@@ -232,7 +250,7 @@ export class AutomationStateRepository {
     const [rows]: [ReevaluationClaim[], number] = await this.dataSource.query(
       `UPDATE automation_reevaluations r SET lease_owner = $1, lease_expires_at = now() + make_interval(secs => $2)
         WHERE r.account_id = (SELECT account_id FROM automation_reevaluations
-                               WHERE finished_at IS NULL AND (lease_expires_at IS NULL OR lease_expires_at < now() OR lease_owner = $1)
+                               WHERE finished_at IS NULL AND (lease_owner IS NULL OR lease_expires_at < now() OR lease_owner = $1)
                                ORDER BY requested_at LIMIT 1 FOR UPDATE SKIP LOCKED)
         RETURNING r.account_id AS "accountId", r.generation, r.cursor_seq::text AS "cursorSeq"`,
       [owner, leaseSeconds],
@@ -244,7 +262,8 @@ export class AutomationStateRepository {
   async advanceReevaluation(claim: ReevaluationClaim, cursorSeq: string, finished: boolean): Promise<boolean> {
     const [rows]: [unknown[], number] = await this.dataSource.query(
       `UPDATE automation_reevaluations SET cursor_seq = $3, finished_at = CASE WHEN $4 THEN now() END,
-              lease_owner = CASE WHEN $4 THEN NULL ELSE lease_owner END
+              lease_owner = CASE WHEN $4 THEN NULL ELSE lease_owner END,
+              lease_expires_at = CASE WHEN $4 THEN NULL ELSE lease_expires_at END
         WHERE account_id = $1 AND generation = $2 RETURNING account_id`,
       [claim.accountId, claim.generation, cursorSeq, finished],
     );
