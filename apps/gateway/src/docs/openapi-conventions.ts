@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { HeaderObject, OpenAPIObject, OperationObject, ReferenceObject, ResponseObject, SchemaObject } from '@nestjs/swagger';
 
 /**
@@ -52,10 +53,18 @@ function dropDefaultCreated(operation: OperationObject): void {
   if (created && !created.description && !created.content && operation.responses['202']) delete operation.responses['201'];
 }
 
+/** A response the route gave no description (Nest leaves '') is described by its status' reason phrase. */
+function describeResponses(operation: OperationObject): void {
+  for (const [status, response] of Object.entries(operation.responses) as Array<[string, ResponseObject | ReferenceObject]>) {
+    if (!('$ref' in response) && !response.description) response.description = STATUS_CODES[Number(status)] ?? status;
+  }
+}
+
 function applyToOperation(path: string, operation: OperationObject): void {
   // a route without its own requirement is public (probes): say so explicitly, as the spec asks
   operation.security ??= [];
   dropDefaultCreated(operation);
+  describeResponses(operation);
   if (isProbe(path)) return;
   ensureResponse(operation, '400', errorResponse(MALFORMED_INPUT));
   if (operation.security.length > 0) ensureResponse(operation, '401', errorResponse(UNAUTHENTICATED));

@@ -37,6 +37,8 @@ describe('openapi.json', () => {
       const where = `${method.toUpperCase()} ${path}`;
       expect({ where, security: Array.isArray(operation.security) }).toEqual({ where, security: true });
       const statuses = Object.keys(operation.responses);
+      const undescribed = statuses.filter((status) => !(operation.responses[status] as ResponseObject).description);
+      expect({ where, undescribed }).toEqual({ where, undescribed: [] });
       if (isProbe(path)) continue;
       const expected = ['400', '429', ...(operation.security?.length ? ['401'] : []), ...(operation.requestBody ? ['415'] : [])];
       expect({ where, missing: expected.filter((status) => !statuses.includes(status)) }).toEqual({ where, missing: [] });
