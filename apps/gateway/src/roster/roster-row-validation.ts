@@ -64,7 +64,8 @@ export function validateRosterRow(row: UploadedRosterRow): { staged?: StagedRost
     ...(invalid.length === 0 ? rosterRules(row.value, user) : []),
   ];
   if (problems.length > 0) return { errors: named(problems) };
-  const externalId = typeof user.external_id === 'string' && user.external_id.trim() !== '' ? user.external_id.trim() : null;
+  // matched as KnowBe4 stores it (no trimming); a blank one matches nobody
+  const externalId = typeof user.external_id === 'string' && user.external_id.trim() !== '' ? user.external_id : null;
   return {
     staged: {
       line: row.line,
