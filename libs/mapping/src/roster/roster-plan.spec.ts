@@ -1,6 +1,6 @@
 import { reportingUsers } from '../__fixtures__/load-fixture';
-import type { FetchedKnowBe4User } from '../knowbe4/knowbe4-records';
-import { toUnifiedUser } from '../unified/from-knowbe4';
+import type { UnifiedUserWrite } from '@kb4/contracts';
+import { FetchedKnowBe4User, toUnifiedUser } from '../unified/from-knowbe4';
 import { isExcludedFromRoster, planRosterArchive, planRosterUser, rosterAttributeChanges, RosterGroupRef, RosterMirrorUser } from './roster-plan';
 
 const groupsById = new Map<number, string>([
@@ -30,7 +30,7 @@ const same = {
   organizations: [{ name: 'Example Corp' }],
   manager: { email: 'Kim.Lee@example.com' },
   languages: ['en-us'],
-};
+} as UnifiedUserWrite;
 
 describe('roster planner (pure)', () => {
   it('plans nothing for a row equal to the mirror record, comparing emails case-insensitively and the manager by the keys sent', () => {
