@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Put, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { RequiresApiKey } from '../auth/api-key.guard';
 import { CurrentWorkspace } from '../auth/current-workspace.decorator';
 import { ErrorResponseDto } from '../http/error-response.dto';
@@ -62,8 +62,7 @@ export class AutomationsController {
 
   @Post('mapping-rules')
   @ApiOperation({ operationId: 'mapping_rules_create', summary: 'Add a group mapping rule', description: EVALUATION })
-  @ApiOkResponse({ type: MappingRuleDto })
-  @HttpCode(201)
+  @ApiCreatedResponse({ type: MappingRuleDto })
   create(@CurrentWorkspace() workspaceId: string, @Param('id') id: string, @Body() body: MappingRuleWriteDto, @Query() _query: NoQueryParams): Promise<MappingRuleDto> {
     return this.automations.createRule(workspaceId, id, body);
   }

@@ -680,6 +680,113 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/integrated-accounts/{id}/automations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's automation settings (new hires) */
+        get: operations["automations_get"];
+        /**
+         * Set the automation settings
+         * @description new_hires: users created or reactivated join group_name (created if missing) at once and are removed after remove_after_days.
+         */
+        put: operations["automations_update"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/integrated-accounts/{id}/mapping-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The account's group mapping rules in evaluation order
+         * @description Rules are evaluated by apps/automations on every change of a user from any source (sync, API, roster); membership changes go out as ordinary operations whose actor names the rules. A group any enabled rule targets is rule-managed: users an include rule matches are added, others removed (other groups are never touched). Saving, changing or deleting a rule re-evaluates everyone once.
+         */
+        get: operations["mapping_rules_list"];
+        put?: never;
+        /**
+         * Add a group mapping rule
+         * @description Rules are evaluated by apps/automations on every change of a user from any source (sync, API, roster); membership changes go out as ordinary operations whose actor names the rules. A group any enabled rule targets is rule-managed: users an include rule matches are added, others removed (other groups are never touched). Saving, changing or deleting a rule re-evaluates everyone once.
+         */
+        post: operations["mapping_rules_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/integrated-accounts/{id}/mapping-rules/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Who would join and leave which group under unsaved rules
+         * @description Computed against the mirror's active users (up to 50,000); nothing is saved or sent. Each group lists up to 100 user ids with full counts.
+         */
+        post: operations["mapping_rules_preview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/integrated-accounts/{id}/mapping-rules/{rule_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a mapping rule */
+        get: operations["mapping_rules_get"];
+        put?: never;
+        post?: never;
+        /** Delete a mapping rule (its group is no longer rule-managed; members stay) */
+        delete: operations["mapping_rules_delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a mapping rule (the fields sent replace the rule's)
+         * @description Rules are evaluated by apps/automations on every change of a user from any source (sync, API, roster); membership changes go out as ordinary operations whose actor names the rules. A group any enabled rule targets is rule-managed: users an include rule matches are added, others removed (other groups are never touched). Saving, changing or deleting a rule re-evaluates everyone once.
+         */
+        patch: operations["mapping_rules_update"];
+        trace?: never;
+    };
+    "/integrated-accounts/{id}/automation-conflicts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Conflicts automations reported instead of looping, most recent first
+         * @description rule_conflict: an include and an exclude rule both match a user in one group (that membership is left alone). flapping: automations changed one membership AUTOMATIONS_FLAP_LIMIT times within the window (e.g. a console edit undone every sync) and stopped changing it.
+         */
+        get: operations["automation_conflicts_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2651,6 +2758,359 @@ export interface components {
              *     ]
              */
             result: Record<string, never>[];
+            /** @example null */
+            next_cursor: string | null;
+            /** @example 1 */
+            result_count: number;
+        };
+        NewHiresSettingsDto: {
+            /**
+             * @description Users created or reactivated (API, roster, or seen by a sync) join the group at once
+             * @example true
+             */
+            enabled: boolean;
+            /**
+             * @description The console group; created if missing
+             * @example New Hires
+             */
+            group_name: string;
+            /**
+             * @description Days after which automations remove the user from the group again
+             * @example 30
+             */
+            remove_after_days: number;
+        };
+        /**
+         * @example {
+         *       "new_hires": {
+         *         "enabled": true,
+         *         "group_name": "New Hires",
+         *         "remove_after_days": 30
+         *       }
+         *     }
+         */
+        AutomationSettingsDto: {
+            new_hires: components["schemas"]["NewHiresSettingsDto"];
+        };
+        RuleConditionDto: {
+            /**
+             * @description organization: any of the user's organizations; manager: the manager's email
+             * @example department
+             * @enum {string}
+             */
+            attribute: "department" | "division" | "location" | "title" | "organization" | "manager" | "custom_field_1" | "custom_field_2" | "custom_field_3" | "custom_field_4";
+            /**
+             * @description Comparisons ignore case and surrounding spaces; regex: at most 200 characters, no backreferences, lookaround or nested repetition
+             * @example equals
+             * @enum {string}
+             */
+            operator: "equals" | "in" | "prefix" | "regex";
+            /**
+             * @description For equals, prefix and regex
+             * @example Engineering
+             */
+            value?: string;
+            /**
+             * @description For in
+             * @example [
+             *       "Engineering",
+             *       "R&D"
+             *     ]
+             */
+            values?: string[];
+        };
+        MappingRuleDto: {
+            /**
+             * Format: uuid
+             * @example 9b2f6c1e-3d4a-4f5b-8c7d-1e2f3a4b5c6d
+             */
+            id: string;
+            /** @example Engineering phishing group */
+            name: string;
+            /** @example 1 */
+            position: number;
+            /**
+             * @example all
+             * @enum {string}
+             */
+            match: "all" | "any";
+            conditions: components["schemas"]["RuleConditionDto"][];
+            /** @example null */
+            target_group_id: string | null;
+            /** @example Phish: Engineering */
+            target_group_name: string | null;
+            /**
+             * @example include
+             * @enum {string}
+             */
+            effect: "include" | "exclude";
+            /** @example true */
+            enabled: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-11-28T05:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-28T05:00:00.000Z
+             */
+            updated_at: string;
+        };
+        MappingRuleListDto: {
+            /** @description In evaluation order */
+            result: components["schemas"]["MappingRuleDto"][];
+            /** @example 1 */
+            result_count: number;
+        };
+        /**
+         * @example {
+         *       "name": "Engineering phishing group",
+         *       "match": "all",
+         *       "conditions": [
+         *         {
+         *           "attribute": "department",
+         *           "operator": "equals",
+         *           "value": "Engineering",
+         *           "values": [
+         *             "Engineering",
+         *             "R&D"
+         *           ]
+         *         }
+         *       ],
+         *       "target_group_id": null,
+         *       "target_group_name": "Phish: Engineering",
+         *       "effect": "include",
+         *       "enabled": true,
+         *       "position": 1
+         *     }
+         */
+        MappingRuleWriteDto: {
+            /** @example Engineering phishing group */
+            name: string;
+            /**
+             * @description all: every condition must match; any: one is enough
+             * @default all
+             * @example all
+             * @enum {string}
+             */
+            match: "all" | "any";
+            conditions: components["schemas"]["RuleConditionDto"][];
+            /**
+             * @description Exactly one of target_group_id (a group of the mirror) and target_group_name (created if missing), e.g. "1048576"
+             * @example null
+             */
+            target_group_id?: string | null;
+            /**
+             * @description Exactly one of target_group_id (a group of the mirror) and target_group_name (created if missing)
+             * @example Phish: Engineering
+             */
+            target_group_name?: string | null;
+            /**
+             * @description include: matching users belong in the group; exclude: they must not be in it. An include and an exclude matching one user is a reported conflict
+             * @default include
+             * @example include
+             * @enum {string}
+             */
+            effect: "include" | "exclude";
+            /**
+             * @default true
+             * @example true
+             */
+            enabled: boolean;
+            /**
+             * @description Evaluation order; default: after the last rule
+             * @example 1
+             */
+            position?: number;
+        };
+        /**
+         * @example {
+         *       "rules": [
+         *         {
+         *           "name": "Engineering phishing group",
+         *           "match": "all",
+         *           "conditions": [
+         *             {
+         *               "attribute": "department",
+         *               "operator": "equals",
+         *               "value": "Engineering",
+         *               "values": [
+         *                 "Engineering",
+         *                 "R&D"
+         *               ]
+         *             }
+         *           ],
+         *           "target_group_id": null,
+         *           "target_group_name": "Phish: Engineering",
+         *           "effect": "include",
+         *           "enabled": true,
+         *           "position": 1
+         *         }
+         *       ],
+         *       "with_saved_rules": true
+         *     }
+         */
+        MappingRulePreviewRequestDto: {
+            /** @description Unsaved rules to try */
+            rules: components["schemas"]["MappingRuleWriteDto"][];
+            /**
+             * @description true: the rules are added to the saved enabled rules; false: they replace them
+             * @default true
+             * @example true
+             */
+            with_saved_rules: boolean;
+        };
+        PreviewGroupDto: {
+            /**
+             * @description null: a group that does not exist yet (created on save)
+             * @example 1048576
+             */
+            group_id: string | null;
+            /** @example Phish: Engineering */
+            group_name: string;
+            /** @example 12 */
+            join_count: number;
+            /** @example 3 */
+            leave_count: number;
+            /**
+             * @description User ids, at most 100
+             * @example [
+             *       "1290322"
+             *     ]
+             */
+            join: string[];
+            /**
+             * @description User ids, at most 100
+             * @example [
+             *       "1290377"
+             *     ]
+             */
+            leave: string[];
+        };
+        MappingRulePreviewDto: {
+            groups: components["schemas"]["PreviewGroupDto"][];
+            /**
+             * @description Active users of the mirror evaluated
+             * @example 300
+             */
+            users_evaluated: number;
+            /**
+             * @description Users an include and an exclude rule both match in one group (left alone, reported once saved)
+             * @example 0
+             */
+            conflicts: number;
+            /**
+             * @description true: the mirror has more users than a preview evaluates (50,000); counts cover those evaluated
+             * @example false
+             */
+            truncated: boolean;
+        };
+        /**
+         * @example {
+         *       "name": "Engineering phishing group",
+         *       "match": "all",
+         *       "conditions": [
+         *         {
+         *           "attribute": "department",
+         *           "operator": "equals",
+         *           "value": "Engineering",
+         *           "values": [
+         *             "Engineering",
+         *             "R&D"
+         *           ]
+         *         }
+         *       ],
+         *       "target_group_id": null,
+         *       "target_group_name": "Phish: Engineering",
+         *       "effect": "include",
+         *       "enabled": true,
+         *       "position": 1
+         *     }
+         */
+        UpdateMappingRuleDto: {
+            /** @example Engineering phishing group */
+            name?: string;
+            /**
+             * @description all: every condition must match; any: one is enough
+             * @default all
+             * @example all
+             * @enum {string}
+             */
+            match: "all" | "any";
+            conditions?: components["schemas"]["RuleConditionDto"][];
+            /**
+             * @description Exactly one of target_group_id (a group of the mirror) and target_group_name (created if missing), e.g. "1048576"
+             * @example null
+             */
+            target_group_id?: string | null;
+            /**
+             * @description Exactly one of target_group_id (a group of the mirror) and target_group_name (created if missing)
+             * @example Phish: Engineering
+             */
+            target_group_name?: string | null;
+            /**
+             * @description include: matching users belong in the group; exclude: they must not be in it. An include and an exclude matching one user is a reported conflict
+             * @default include
+             * @example include
+             * @enum {string}
+             */
+            effect: "include" | "exclude";
+            /**
+             * @default true
+             * @example true
+             */
+            enabled: boolean;
+            /**
+             * @description Evaluation order; default: after the last rule
+             * @example 1
+             */
+            position?: number;
+        };
+        AutomationConflictDto: {
+            /**
+             * Format: uuid
+             * @example 5d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d
+             */
+            id: string;
+            /**
+             * @description rule_conflict: an include and an exclude rule match the user; flapping: the membership kept being undone (e.g. in the console) and automations stopped changing it
+             * @example rule_conflict
+             * @enum {string}
+             */
+            kind: "rule_conflict" | "flapping";
+            /** @example 1290322 */
+            user_id: string;
+            /** @example Phish: Engineering */
+            group_name: string;
+            /**
+             * @example {
+             *       "include_rule_ids": [
+             *         "9b2f6c1e-3d4a-4f5b-8c7d-1e2f3a4b5c6d"
+             *       ],
+             *       "exclude_rule_ids": [
+             *         "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
+             *       ]
+             *     }
+             */
+            details: {
+                [key: string]: unknown;
+            };
+            /** @example 2 */
+            occurrences: number;
+            /**
+             * Format: date-time
+             * @example 2026-11-28T05:00:00.000Z
+             */
+            first_seen_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-28T05:10:00.000Z
+             */
+            last_seen_at: string;
+        };
+        AutomationConflictListDto: {
+            result: components["schemas"]["AutomationConflictDto"][];
             /** @example null */
             next_cursor: string | null;
             /** @example 1 */
@@ -8206,6 +8666,862 @@ export interface operations {
                 };
             };
             /** @description Integrated account or roster run not found in this workspace */
+            404: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
+            429: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    "retry-after": components["headers"]["retry-after"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    automations_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Integrated account id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationSettingsDto"];
+                };
+            };
+            /** @description A parameter or body field is invalid; the message names it */
+            400: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed or revoked API key */
+            401: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The API key lacks the `accounts:manage` scope */
+            403: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such account (or rule) in this workspace */
+            404: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
+            429: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    "retry-after": components["headers"]["retry-after"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    automations_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Integrated account id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AutomationSettingsDto"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationSettingsDto"];
+                };
+            };
+            /** @description A parameter or body field is invalid; the message names it */
+            400: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed or revoked API key */
+            401: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The API key lacks the `accounts:manage` scope */
+            403: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such account (or rule) in this workspace */
+            404: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The body is not JSON (`application/json`, or `application/scim+json` through the proxy) or not UTF-8 */
+            415: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
+            429: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    "retry-after": components["headers"]["retry-after"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    mapping_rules_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Integrated account id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MappingRuleListDto"];
+                };
+            };
+            /** @description A parameter or body field is invalid; the message names it */
+            400: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed or revoked API key */
+            401: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The API key lacks the `accounts:manage` scope */
+            403: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such account (or rule) in this workspace */
+            404: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
+            429: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    "retry-after": components["headers"]["retry-after"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    mapping_rules_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Integrated account id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MappingRuleWriteDto"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MappingRuleDto"];
+                };
+            };
+            /** @description A parameter or body field is invalid; the message names it */
+            400: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed or revoked API key */
+            401: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The API key lacks the `accounts:manage` scope */
+            403: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such account (or rule) in this workspace */
+            404: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The body is not JSON (`application/json`, or `application/scim+json` through the proxy) or not UTF-8 */
+            415: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
+            429: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    "retry-after": components["headers"]["retry-after"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    mapping_rules_preview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Integrated account id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MappingRulePreviewRequestDto"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MappingRulePreviewDto"];
+                };
+            };
+            /** @description A parameter or body field is invalid; the message names it */
+            400: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed or revoked API key */
+            401: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The API key lacks the `accounts:manage` scope */
+            403: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such account (or rule) in this workspace */
+            404: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The body is not JSON (`application/json`, or `application/scim+json` through the proxy) or not UTF-8 */
+            415: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
+            429: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    "retry-after": components["headers"]["retry-after"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    mapping_rules_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Integrated account id */
+                id: string;
+                /** @description Mapping rule id */
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MappingRuleDto"];
+                };
+            };
+            /** @description A parameter or body field is invalid; the message names it */
+            400: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed or revoked API key */
+            401: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The API key lacks the `accounts:manage` scope */
+            403: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such account (or rule) in this workspace */
+            404: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
+            429: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    "retry-after": components["headers"]["retry-after"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    mapping_rules_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Integrated account id */
+                id: string;
+                /** @description Mapping rule id */
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A parameter or body field is invalid; the message names it */
+            400: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed or revoked API key */
+            401: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The API key lacks the `accounts:manage` scope */
+            403: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such account (or rule) in this workspace */
+            404: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
+            429: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    "retry-after": components["headers"]["retry-after"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    mapping_rules_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Integrated account id */
+                id: string;
+                /** @description Mapping rule id */
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateMappingRuleDto"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MappingRuleDto"];
+                };
+            };
+            /** @description A parameter or body field is invalid; the message names it */
+            400: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed or revoked API key */
+            401: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The API key lacks the `accounts:manage` scope */
+            403: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such account (or rule) in this workspace */
+            404: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The body is not JSON (`application/json`, or `application/scim+json` through the proxy) or not UTF-8 */
+            415: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
+            429: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    "retry-after": components["headers"]["retry-after"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    automation_conflicts_list: {
+        parameters: {
+            query?: {
+                /** @description Conflicts per page */
+                limit?: number;
+                /** @description The next_cursor of the previous page */
+                next_cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Integrated account id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationConflictListDto"];
+                };
+            };
+            /** @description A parameter or body field is invalid; the message names it */
+            400: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed or revoked API key */
+            401: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The API key lacks the `accounts:manage` scope */
+            403: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such account (or rule) in this workspace */
             404: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
