@@ -1,41 +1,11 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
 import { buildCloudEvent, integratedAccountSource, toKafkaMessage, TOPICS } from '@kb4/contracts';
 import { createKafka, createProducer } from '@kb4/platform';
 import type { Pool } from 'pg';
 import { call, createTenant, GatewayProcess, migratedDatabase, poolFor, startGatewayProcess } from '../gateway/support/gateway-harness';
 import { waitFor } from '../poller/support';
-import { freePort } from '../support/free-port';
 import type { ThrowawayDatabase } from '../support/throwaway-database';
-
-/** Starts apps/automations as a real process; resolves once it joined its consumer group. */
-async function startAutomations(env: Record<string, string>): Promise<{ child: ChildProcess; output: () => string; stop: () => Promise<void> }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/automations/src/main.ts'], {
-    cwd: resolve(__dirname, '../..'),
-    env: { ...process.env, LOG_LEVEL: 'info', ...env, AUTOMATIONS_PORT: String(port), HTTP_HOST: '127.0.0.1', KAFKAJS_NO_PARTITIONER_WARNING: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await waitFor(
-    'the automations process to be ready',
-    async () => {
-      if (child.exitCode !== null) throw new Error(`automations exited:\n${output}`);
-      return fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.ok).catch(() => false);
-    },
-    90_000,
-  );
-  const stop = () =>
-    new Promise<void>((done) => {
-      if (child.exitCode !== null || child.signalCode !== null) return done();
-      child.once('exit', () => done());
-      child.kill('SIGTERM');
-    });
-  return { child, output: () => output, stop };
-}
+import { startAutomationsProcess, type AutomationsProcess } from './support';
 
 // Real processes (gateway + automations, embedded broker, Postgres); the provisioner is not running, so commands stay queued.
 describe('automations: settings and rules API, the automations process applying them', () => {
@@ -43,7 +13,7 @@ describe('automations: settings and rules API, the automations process applying 
   let database: ThrowawayDatabase;
   let pool: Pool;
   let gateway: GatewayProcess;
-  let automations: Awaited<ReturnType<typeof startAutomations>>;
+  let automations: AutomationsProcess;
   let apiKey: string;
   let accountId: string;
   let nextId = 5000;
@@ -78,7 +48,7 @@ describe('automations: settings and rules API, the automations process applying 
     const env = { DATABASE_URL: database.url, CREDENTIALS_KEY: credentialsKey, KAFKA_BROKERS: process.env.KAFKA_BROKERS!, KNOWBE4_PACING: 'off' };
     [gateway, automations] = await Promise.all([
       startGatewayProcess({ ...env, OPERATION_RECONCILE_INTERVAL_SECONDS: '0' }),
-      startAutomations({ ...env, AUTOMATIONS_POLL_INTERVAL_MS: '200', AUTOMATIONS_SESSION_TIMEOUT_MS: '10000', AUTOMATIONS_HEARTBEAT_INTERVAL_MS: '1000' }),
+      startAutomationsProcess({ ...env, AUTOMATIONS_POLL_INTERVAL_MS: '200', AUTOMATIONS_SESSION_TIMEOUT_MS: '10000', AUTOMATIONS_HEARTBEAT_INTERVAL_MS: '1000' }),
     ]);
   });
 

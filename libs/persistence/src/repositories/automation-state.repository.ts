@@ -96,9 +96,26 @@ export class AutomationStateRepository {
 
   /**
    * The groups (seq) a user is in: the membership table for a user a sync has seen (the provisioner keeps it current
-   * after each membership write), else the groups its record lists (a user created through us, not yet synced).
+   * after each membership write), else the groups its record lists with automations' own succeeded changes applied
+   * (a user created through us, not yet synced: the provisioner cannot record its memberships before a sync).
    */
   async groupSeqsOf(accountId: string, user: AutomationUser): Promise<Set<string>> {
+    const seqs = await this.recordedGroupSeqsOf(accountId, user);
+    if (user.remoteId) return seqs;
+    const changes: Array<{ group: string; action: 'add' | 'remove' }> = await this.dataSource.query(
+      `SELECT DISTINCT ON (c.group_seq) c.group_seq::text AS group, c.action FROM automation_changes c
+         JOIN operations o ON o.id = c.operation_id AND o.status = 'succeeded'
+        WHERE c.account_id = $1 AND c.user_seq = $2 ORDER BY c.group_seq, c.created_at DESC, c.id DESC`,
+      [accountId, user.seq],
+    );
+    for (const change of changes) {
+      if (change.action === 'add') seqs.add(change.group);
+      else seqs.delete(change.group);
+    }
+    return seqs;
+  }
+
+  private async recordedGroupSeqsOf(accountId: string, user: AutomationUser): Promise<Set<string>> {
     const rows: Array<{ seq: string }> = user.remoteId
       ? await this.dataSource.query(
           `SELECT g.seq::text AS seq FROM directory_group_members m
