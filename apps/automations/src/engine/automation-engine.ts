@@ -11,6 +11,7 @@ import {
 } from '@kb4/persistence';
 import type { Logger } from 'pino';
 import { AutomationContext, loadContext } from './automation-context';
+import { automationConflicts, automationOperations } from './automation-metrics';
 
 export interface EngineOptions {
   flapLimit: number;
@@ -67,6 +68,7 @@ export class AutomationEngine {
     const created = await this.state.recordCommands(context.accountId, commands);
     if (created.length > 0) {
       this.logger.info({ account: context.accountId, user: user.id, operations: created.length }, 'automation commands sent');
+      automationOperations.inc(created.length);
       this.onCommands(created.length);
     }
     return created.length;
@@ -94,6 +96,7 @@ export class AutomationEngine {
 
   private async reportRuleConflicts(context: AutomationContext, user: AutomationUser, evaluation: UserEvaluation): Promise<void> {
     for (const conflict of evaluation.conflicts) {
+      automationConflicts.inc({ kind: 'rule_conflict' });
       const group = context.groupsBySeq.get(conflict.target);
       await this.state.reportConflict(context.accountId, {
         kind: 'rule_conflict',
@@ -125,6 +128,7 @@ export class AutomationEngine {
         groupName: group.name,
         details: { changes_in_window: history.recent, window_seconds: this.options.flapWindowSeconds, wanted: change.action, rule_ids: change.ruleIds },
       });
+      automationConflicts.inc({ kind: 'flapping' });
       this.logger.warn({ account: context.accountId, user: user.id, group: group.id }, 'membership flapping: automations stop changing it');
       return null;
     }

@@ -5,6 +5,9 @@ import { isInert, type AutomationEngine } from '../engine/automation-engine';
 
 const PAGE = 200;
 const LEASE_SECONDS = 60;
+const PRUNE_EVERY_MS = 3_600_000;
+// Kafka redelivers within hours; a week of de-duplication marks is plenty
+const PROCESSED_EVENTS_KEPT_DAYS = 7;
 
 /**
  * The periodic half of automations: a requested "re-evaluate everyone" pass (after a rule change or a group appearing),
@@ -16,6 +19,7 @@ export class AutomationJobs {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopping = false;
+  private prunedAt = 0;
 
   constructor(
     private readonly state: AutomationStateRepository,
@@ -36,6 +40,10 @@ export class AutomationJobs {
 
   /** One round of both jobs (tests call it directly). */
   async runOnce(): Promise<void> {
+    if (Date.now() - this.prunedAt > PRUNE_EVERY_MS) {
+      await this.state.pruneProcessedEvents(PROCESSED_EVENTS_KEPT_DAYS);
+      this.prunedAt = Date.now();
+    }
     await this.sweepNewHires();
     while (!this.stopping && (await this.reevaluateOnePage())) {
       // keep going while passes have pages left
