@@ -38,7 +38,7 @@ describe('automations: settings and rules API, the automations process applying 
     (await pool.query(`SELECT kind, request, actor FROM operations WHERE account_id = $1 ORDER BY created_at`, [accountId])).rows as Array<{
       kind: string;
       request: { command: { payload: Record<string, unknown> } };
-      actor: Record<string, unknown>;
+      actor: Record<string, unknown> | null;
     }>;
 
   beforeAll(async () => {
@@ -109,9 +109,36 @@ describe('automations: settings and rules API, the automations process applying 
     await producer.send({ topic: TOPICS.directoryEvents, messages: [toKafkaMessage(event, `${accountId}:user:${hire}`)] });
     await producer.disconnect();
     const added = await waitFor('the new hire membership', async () =>
-      (await operations()).find((op) => op.actor.source === 'new-hires' && (op.request.command.payload.user_ids as string[]).includes(hire)),
+      (await operations()).find((op) => op.actor?.source === 'new-hires' && (op.request.command.payload.user_ids as string[]).includes(hire)),
     );
     expect(added.kind).toBe('group.add_members');
+  });
+
+  it('treats a user update that set status active (API or roster reactivation) as a new hire', async () => {
+    await api(`/integrated-accounts/${accountId}/automations`, { method: 'PUT', body: { new_hires: { enabled: true, group_name: 'New Hires', remove_after_days: 30 } } });
+    if (!(await pool.query(`SELECT 1 FROM directory_groups WHERE account_id = $1 AND name = 'New Hires'`, [accountId])).rowCount) await seedGroup('New Hires');
+    const returning = await seedUser({ department: 'Legal' });
+    const operationId = randomUUID();
+    await pool.query(
+      `INSERT INTO operations (id, workspace_id, account_id, kind, status, attempts, target_key, request)
+       SELECT $1, workspace_id, id, 'user.update', 'succeeded', 1, 'k', $2 FROM integrated_accounts WHERE id = $3`,
+      [operationId, JSON.stringify({ command: { type: 'knowbe4.command.user.update', key: 'k', payload: { changes: { status: 'active' } } } }), accountId],
+    );
+    const producer = createProducer(createKafka(process.env.KAFKA_BROKERS!.split(','), 'automations-e2e'));
+    await producer.connect();
+    const result = buildCloudEvent({
+      id: randomUUID(),
+      type: 'knowbe4.operation.succeeded',
+      source: integratedAccountSource(accountId),
+      subject: `operations/${operationId}`,
+      time: new Date(),
+      data: { operation_id: operationId, integrated_account_id: accountId, command_type: 'knowbe4.command.user.update', attempt: 1, completed_at: new Date().toISOString(), remote_id: returning, scim_id: null },
+    });
+    await producer.send({ topic: TOPICS.provisioningResults, messages: [toKafkaMessage(result, `${accountId}:user:u${returning}@example.com`)] });
+    await producer.disconnect();
+    await waitFor('the reactivated user in New Hires', async () =>
+      (await operations()).find((op) => op.actor?.source === 'new-hires' && (op.request.command.payload.user_ids as string[]).includes(returning)),
+    );
   });
 
   it('reports two fighting rules instead of sending commands', async () => {

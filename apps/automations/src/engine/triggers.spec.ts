@@ -17,6 +17,11 @@ describe('what an event asks of automations', () => {
       event('knowbe4.operation.succeeded', { command_type: 'knowbe4.command.user.create', remote_id: null, scim_id: 'abc' }),
       { kind: 'user', accountId: account, userId: 'abc', newHire: true },
     ],
+    [
+      'our user update is evaluated, and checked for a reactivation by its operation',
+      event('knowbe4.operation.succeeded', { command_type: 'knowbe4.command.user.update', operation_id: 'op-1', remote_id: '7', scim_id: 'abc' }),
+      { kind: 'user', accountId: account, userId: '7', newHire: false, reactivatedBy: 'op-1' },
+    ],
     ['our group create re-evaluates the account', event('knowbe4.operation.succeeded', { command_type: 'knowbe4.command.group.create' }), { kind: 'account', accountId: account }],
     ['our own membership writes trigger nothing', event('knowbe4.operation.succeeded', { command_type: 'knowbe4.command.group.add_members' }), { kind: 'none' }],
     ['a failed operation triggers nothing', event('knowbe4.operation.failed', { command_type: 'knowbe4.command.user.create' }), { kind: 'none' }],

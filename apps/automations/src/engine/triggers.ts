@@ -2,7 +2,7 @@ import { COMMAND_TYPES, DIRECTORY_EVENT_TYPES, OPERATION_RESULT_TYPES, type Clou
 
 /** What a consumed event asks of automations. */
 export type Trigger =
-  | { kind: 'user'; accountId: string; userId: string; newHire: boolean }
+  | { kind: 'user'; accountId: string; userId: string; newHire: boolean; reactivatedBy?: string }
   | { kind: 'account'; accountId: string }
   | { kind: 'none' };
 
@@ -47,9 +47,11 @@ function resultTrigger(accountId: string, data: Record<string, unknown>): Trigge
   switch (data.command_type) {
     case COMMAND_TYPES.createUser:
       return userId ? { kind: 'user', accountId, userId, newHire: true } : NONE;
-    case COMMAND_TYPES.updateUser:
-      // a reactivation through the API is seen as knowbe4.user.reactivated by the next sync (the result has no before)
-      return userId ? { kind: 'user', accountId, userId, newHire: false } : NONE;
+    case COMMAND_TYPES.updateUser: {
+      // the result has no status before: an update that set status active (API or roster reactivation) is checked by its operation
+      const operationId = text(data.operation_id);
+      return userId ? { kind: 'user', accountId, userId, newHire: false, ...(operationId ? { reactivatedBy: operationId } : {}) } : NONE;
+    }
     case COMMAND_TYPES.createGroup:
       return { kind: 'account', accountId };
     default:

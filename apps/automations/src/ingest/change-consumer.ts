@@ -90,7 +90,10 @@ export class ChangeConsumer {
     if (trigger.kind === 'none' || (await this.state.isProcessed(event.id))) return;
     try {
       if (trigger.kind === 'account') await this.config.requestReevaluation(trigger.accountId);
-      else await this.engine.evaluateUserById(trigger.accountId, trigger.userId, trigger.newHire);
+      else {
+        const newHire = trigger.newHire || (trigger.reactivatedBy !== undefined && (await this.state.operationSetsActive(trigger.reactivatedBy)));
+        await this.engine.evaluateUserById(trigger.accountId, trigger.userId, newHire);
+      }
     } catch (error) {
       // 23503: the account was deleted meanwhile; anything else (Postgres down) is retried from the committed offset
       if ((error as { code?: unknown }).code !== '23503') throw error;

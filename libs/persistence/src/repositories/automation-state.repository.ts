@@ -227,6 +227,16 @@ export class AutomationStateRepository {
     );
   }
 
+  /** Whether a user update operation set status active (a reactivation through the API or a roster). */
+  async operationSetsActive(operationId: string): Promise<boolean> {
+    if (!/^[0-9a-f-]{36}$/i.test(operationId)) return false;
+    const rows: Array<{ active: boolean }> = await this.dataSource.query(
+      `SELECT (request->'command'->'payload'->'changes'->>'status') = 'active' AS active FROM operations WHERE id = $1`,
+      [operationId],
+    );
+    return rows[0]?.active === true;
+  }
+
   /** Starts (or restarts, for a returning user) a new hire's period; false when one is already running. */
   async startNewHire(accountId: string, user: { seq: string; id: string }, removeAfterDays: number): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(
