@@ -21,7 +21,7 @@ import type { UploadedRosterRow } from './roster-upload';
 export const ROSTER_ERRORS_SHOWN = 100;
 /** Changes a plan answer shows; the whole plan is GET /roster-runs/{id}/items. */
 export const ROSTER_CHANGES_SHOWN = 100;
-const STAGE_BATCH = 1000;
+const STAGE_BATCH = 2000;
 const PLAN_PAGE = 1000;
 
 export interface RosterPlan {
@@ -110,18 +110,27 @@ export class RosterPlanner {
     let errorCount = 0;
     let batch: StagedRosterRow[] = [];
     let count = 0;
-    for await (const row of rows) {
-      count++;
-      const checked = validateRosterRow(row);
-      errorCount += checked.errors.length;
-      if (errors.length < ROSTER_ERRORS_SHOWN) errors.push(...checked.errors);
-      if (!checked.staged || errorCount > 0) continue; // keep reading to name every bad row, stop staging
-      batch.push(checked.staged);
-      if (batch.length >= STAGE_BATCH) {
-        await this.staging.stageRows(runId, batch);
-        batch = [];
+    // one batch is written while the next is parsed: memory stays at two batches, Postgres and parsing overlap
+    let writing: Promise<void> = Promise.resolve();
+    try {
+      for await (const row of rows) {
+        count++;
+        const checked = validateRosterRow(row);
+        errorCount += checked.errors.length;
+        if (errors.length < ROSTER_ERRORS_SHOWN) errors.push(...checked.errors);
+        if (!checked.staged || errorCount > 0) continue; // keep reading to name every bad row, stop staging
+        batch.push(checked.staged);
+        if (batch.length >= STAGE_BATCH) {
+          await writing;
+          writing = this.staging.stageRows(runId, batch);
+          writing.catch(() => undefined); // handled below; not an unhandled rejection while the next batch is parsed
+          batch = [];
+        }
       }
+    } finally {
+      await writing.catch(() => undefined);
     }
+    await writing; // its failure, if any
     if (errorCount > 0) throw refused(errors, errorCount);
     await this.staging.stageRows(runId, batch);
     return count;

@@ -1,7 +1,7 @@
 // class-transformer's @Type reads design:type metadata, which needs the Reflect polyfill loaded first.
 import 'reflect-metadata';
 import { plainToInstance, Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateNested, validateSync } from 'class-validator';
+import { ArrayMaxSize, IsArray, isEmail, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateNested, validateSync } from 'class-validator';
 import { UserWriteDto, WRITE_FIELD_LIMITS, type UnifiedUserWrite } from '@kb4/contracts';
 import { primaryEmailOf } from '@kb4/mapping';
 import type { StagedRosterRow } from '@kb4/persistence';
@@ -33,6 +33,43 @@ export class RosterUserDto extends UserWriteDto {
   groups?: RosterGroupName[];
 }
 
+const L = WRITE_FIELD_LIMITS;
+const FLAT_TEXT_FIELDS = new Set(['first_name', 'last_name', 'title', 'location', 'department', 'division', 'external_id']);
+
+function validGroups(value: unknown): boolean {
+  if (!Array.isArray(value) || value.length > L.userGroups) return false;
+  return value.every((group: unknown) => {
+    if (group === null || typeof group !== 'object') return false;
+    const keys = Object.keys(group);
+    const name = (group as { name?: unknown }).name;
+    return keys.length === 1 && typeof name === 'string' && name !== '' && name.length <= L.text;
+  });
+}
+
+/**
+ * The common row (a CSV export: the email and flat text fields, group names) passes the DTO's own rules for those
+ * fields — IsEmail and MaxLength(254) on username, IsString and MaxLength(255) on text — without class-validator's
+ * per-row cost; anything else, or any doubt, goes through the DTO (which then names the problem).
+ */
+function passesFlatRules(value: Record<string, unknown>): boolean {
+  for (const [field, item] of Object.entries(value)) {
+    if (field === 'username') {
+      if (!(typeof item === 'string' && item.length <= L.email && isEmail(item))) return false;
+    } else if (field === 'groups') {
+      if (!validGroups(item)) return false;
+    } else if (!FLAT_TEXT_FIELDS.has(field) || !(item === null || (typeof item === 'string' && item.length <= L.text))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+function dtoProblems(value: Record<string, unknown>): Array<{ field: string; errors: string[]; unknown: boolean }> {
+  if (passesFlatRules(value)) return [];
+  const dto = plainToInstance(RosterUserDto, value);
+  return flattenValidationErrors(validateSync(dto, { whitelist: true, forbidNonWhitelisted: true, validationError: { target: false, value: false } }));
+}
+
 /** What KnowBe4 cannot store or a roster cannot mean, beyond the DTO's own checks. */
 function rosterRules(value: Record<string, unknown>, user: UnifiedUserWrite): Array<{ field: string; reason: string }> {
   const problems: Array<{ field: string; reason: string }> = [];
@@ -56,8 +93,7 @@ export function validateRosterRow(row: UploadedRosterRow): { staged?: StagedRost
   if (!row.value) return { errors: named([row.error ?? { field: '(row)', reason: 'cannot be read' }]) };
   const hostile = findHostileValue(row.value);
   if (hostile) return { errors: named([{ field: hostile.field, reason: hostile.reason }]) };
-  const dto = plainToInstance(RosterUserDto, row.value);
-  const invalid = flattenValidationErrors(validateSync(dto, { whitelist: true, forbidNonWhitelisted: true, validationError: { target: false, value: false } }));
+  const invalid = dtoProblems(row.value);
   const { groups, ...user } = row.value as UnifiedUserWrite & { groups?: Array<{ name: string }> };
   const problems = [
     ...invalid.map((p) => ({ field: p.field, reason: p.unknown ? 'is not a field of a unified user write' : p.errors.join('; ') })),

@@ -96,15 +96,29 @@ export class RosterPlanRepository {
     return new Map(rows.map((row) => [row.name.toLowerCase(), row]));
   }
 
-  /** Matches every staged row to a mirror user: employee number first, then email (case-insensitive); active users win ties. */
+  /**
+   * Matches every staged row to a mirror user: employee number first, then email (case-insensitive); active users win
+   * ties, then the oldest row. Two set-based passes (hash joins), not a lookup per row.
+   */
   async matchRows(runId: string, accountId: string): Promise<void> {
+    // the staged rows are new: statistics first, so the joins below are planned for their size
+    await this.dataSource.query(`ANALYZE roster_rows`);
     await this.dataSource.query(
-      `UPDATE roster_rows r SET matched_seq = coalesce(
-         (SELECT u.seq FROM directory_users u WHERE u.account_id = $2 AND r.employee_number IS NOT NULL AND u.employee_number = r.employee_number
-           ORDER BY (u.status = 'active') DESC, u.seq LIMIT 1),
-         (SELECT u.seq FROM directory_users u WHERE u.account_id = $2 AND u.email_lower = r.email_lower
-           ORDER BY (u.status = 'active') DESC, u.seq LIMIT 1))
-        WHERE r.run_id = $1`,
+      `UPDATE roster_rows r SET matched_seq = m.seq
+         FROM (SELECT DISTINCT ON (x.line) x.line, u.seq FROM roster_rows x
+                 JOIN directory_users u ON u.account_id = $2 AND u.employee_number = x.employee_number
+                WHERE x.run_id = $1 AND x.employee_number IS NOT NULL
+                ORDER BY x.line, (u.status = 'active') DESC, u.seq) m
+        WHERE r.run_id = $1 AND r.line = m.line`,
+      [runId, accountId],
+    );
+    await this.dataSource.query(
+      `UPDATE roster_rows r SET matched_seq = m.seq
+         FROM (SELECT DISTINCT ON (x.line) x.line, u.seq FROM roster_rows x
+                 JOIN directory_users u ON u.account_id = $2 AND u.email_lower = x.email_lower
+                WHERE x.run_id = $1 AND x.matched_seq IS NULL
+                ORDER BY x.line, (u.status = 'active') DESC, u.seq) m
+        WHERE r.run_id = $1 AND r.line = m.line`,
       [runId, accountId],
     );
   }
@@ -123,8 +137,9 @@ export class RosterPlanRepository {
     const rows: Array<{ line: number; user_write: Record<string, unknown>; groups: string[] } & Partial<RosterMirrorRow> & { seq: string | null }> =
       await this.dataSource.query(
         `SELECT r.line, r.user_write, r.groups, ${MIRROR_USER_COLUMNS}
-           FROM roster_rows r LEFT JOIN directory_users u ON u.seq = r.matched_seq
-          WHERE r.run_id = $1 AND r.line > $2 ORDER BY r.line LIMIT $3`,
+           FROM (SELECT * FROM roster_rows WHERE run_id = $1 AND line > $2 ORDER BY line LIMIT $3) r
+           LEFT JOIN LATERAL (SELECT * FROM directory_users d WHERE d.seq = r.matched_seq) u ON true
+          ORDER BY r.line`,
         [runId, afterLine, limit],
       );
     return rows.map((row) => ({
