@@ -132,7 +132,9 @@ async function runPhase(argv: string[]): Promise<void> {
 }
 
 function phaseProcess(args: string[]): Promise<PhaseResult> {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', __filename, '--phase', ...args], { cwd: resolve(__dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'] });
+  // the same Node options for both phases (BENCH_NODE_OPTIONS, e.g. a capped heap as the poller runs with)
+  const nodeOptions = (process.env.BENCH_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeOptions, '-r', '@swc-node/register', __filename, '--phase', ...args], { cwd: resolve(__dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   return new Promise((done, fail) =>

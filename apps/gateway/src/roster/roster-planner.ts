@@ -182,8 +182,14 @@ export class RosterPlanner {
     const sink = new PlanSink(this.runs, runId, accountId);
     let unchanged = 0;
     let excluded = 0;
-    for (let after = 0; ; ) {
-      const page = await this.staging.matchedPage(runId, after, PLAN_PAGE);
+    // the next page is read while this one is planned
+    let next = this.staging.matchedPage(runId, 0, PLAN_PAGE);
+    for (;;) {
+      const page = await next;
+      if (page.length === PLAN_PAGE) {
+        next = this.staging.matchedPage(runId, page[page.length - 1].line, PLAN_PAGE);
+        next.catch(() => undefined); // awaited at the next round; a failure of this round must not leave it unhandled
+      }
       for (const row of page) {
         if (row.mirror && isExcludedFromRoster(row.mirror, exclude)) {
           excluded++;
@@ -194,7 +200,6 @@ export class RosterPlanner {
         for (const change of changes) await sink.add(change);
       }
       if (page.length < PLAN_PAGE) break;
-      after = page[page.length - 1].line;
     }
     for (let after = '0'; ; ) {
       const page = await this.staging.unmatchedActivePage(runId, accountId, after, PLAN_PAGE);
