@@ -153,6 +153,11 @@ describe('automations engine (new hires, mapping rules, conflicts)', () => {
     expect((await operations()).length).toBe(3);
     const conflicts = await config.listConflicts(accountId, { limit: 10 });
     expect(conflicts.map((c) => [c.kind, c.groupName])).toEqual([['flapping', 'Phish: Finance']]);
+
+    // resolved: automations change it again, with a fresh count
+    await config.resolveConflict(accountId, conflicts[0].id);
+    await engine.evaluateUserById(accountId, member, false);
+    expect((await operations()).length).toBe(4);
   });
 
   it('re-evaluates everyone once after a rule change, resumably page by page', async () => {

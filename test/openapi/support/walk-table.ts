@@ -67,6 +67,16 @@ async function rosterRun({ stack, ids }: WalkContext): Promise<void> {
   ids.rosterRun = body.plan.roster_run_id;
 }
 
+/** A flapping conflict of the walk's account to resolve (what apps/automations reports; it does not run in this walk). */
+async function reportedConflict({ stack, ids }: WalkContext): Promise<void> {
+  const [row] = await stack.query<{ id: string }>(
+    `INSERT INTO automation_conflicts (account_id, kind, user_seq, user_id, group_seq, group_name, details)
+     VALUES ($1, 'flapping', 1, '1', 1, 'Walk: flapping', '{}') RETURNING id`,
+    [ids['/integrated-accounts']],
+  );
+  ids.conflict = row.id;
+}
+
 const USERS = '/unified/user-directory/users';
 const GROUPS = '/unified/user-directory/groups';
 
@@ -120,6 +130,7 @@ export function walkTable(): Record<string, WalkPlan> {
     unified_roster_put: { query: () => ({ dry_run: 'true' }) },
     roster_runs_get: { before: rosterRun, params: ({ ids }) => ({ id: ids.rosterRun as string }) },
     roster_runs_items: { before: rosterRun, params: ({ ids }) => ({ id: ids.rosterRun as string }) },
+    automation_conflicts_resolve: { before: reportedConflict, params: ({ ids }) => ({ conflict_id: ids.conflict as string }) },
     proxy_scim_put: { params: proxyUserPath },
     proxy_scim_patch: { params: proxyUserPath },
     proxy_scim_delete: { params: proxyUserPath },

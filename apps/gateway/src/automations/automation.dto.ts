@@ -237,6 +237,9 @@ export class AutomationConflictDto {
 
   @ApiProperty({ type: 'string', format: 'date-time', example: '2026-11-28T05:10:00.000Z' })
   last_seen_at!: string;
+
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true, example: null, description: 'Set by POST …/resolve; a rule conflict also resolves itself once the rules no longer fight' })
+  resolved_at!: string | null;
 }
 
 export class AutomationConflictListDto {

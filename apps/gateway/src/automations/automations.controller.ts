@@ -5,6 +5,7 @@ import { CurrentWorkspace } from '../auth/current-workspace.decorator';
 import { ErrorResponseDto } from '../http/error-response.dto';
 import { NoQueryParams } from '../http/no-query.dto';
 import {
+  AutomationConflictDto,
   AutomationConflictListDto,
   AutomationSettingsDto,
   ConflictListQuery,
@@ -119,5 +120,18 @@ export class AutomationsController {
   @ApiOkResponse({ type: AutomationConflictListDto })
   conflicts(@CurrentWorkspace() workspaceId: string, @Param('id') id: string, @Query() query: ConflictListQuery): Promise<AutomationConflictListDto> {
     return this.automations.conflicts(workspaceId, id, query);
+  }
+
+  @Post('automation-conflicts/:conflict_id/resolve')
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'automation_conflicts_resolve',
+    summary: 'Resolve a conflict: a frozen flapping membership is changed by automations again (its count starts afresh)',
+    description: 'Resolve after fixing the cause (e.g. agreeing that the console edit should not be made, or changing the rule). Everyone is evaluated again.',
+  })
+  @ApiParam({ name: 'conflict_id', description: 'Conflict id', format: 'uuid', example: '5d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d' })
+  @ApiOkResponse({ type: AutomationConflictDto })
+  resolve(@CurrentWorkspace() workspaceId: string, @Param('id') id: string, @Param('conflict_id') conflictId: string, @Query() _query: NoQueryParams): Promise<AutomationConflictDto> {
+    return this.automations.resolveConflict(workspaceId, id, conflictId);
   }
 }

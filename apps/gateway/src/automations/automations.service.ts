@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { invalidConditionReason } from '@kb4/mapping';
-import { AutomationConfigRepository, AutomationStateRepository, type AutomationSettings, type MappingRuleInput, type MappingRuleRow } from '@kb4/persistence';
+import { AutomationConfigRepository, AutomationStateRepository, type AutomationConflictRow, type AutomationSettings, type MappingRuleInput, type MappingRuleRow } from '@kb4/persistence';
 import { ApiError } from '@kb4/platform';
 import { AccountScope } from '../accounts/account-scope';
 import type {
+  AutomationConflictDto,
   AutomationConflictListDto,
   AutomationSettingsDto,
   ConflictListQuery,
@@ -33,6 +34,20 @@ export function ruleDto(row: MappingRuleRow): MappingRuleDto {
     enabled: row.enabled,
     created_at: iso(row.createdAt),
     updated_at: iso(row.updatedAt),
+  };
+}
+
+function conflictDto(row: AutomationConflictRow): AutomationConflictDto {
+  return {
+    id: row.id,
+    kind: row.kind,
+    user_id: row.userId,
+    group_name: row.groupName,
+    details: row.details,
+    occurrences: row.occurrences,
+    first_seen_at: iso(row.firstSeenAt),
+    last_seen_at: iso(row.lastSeenAt),
+    resolved_at: row.resolvedAt ? iso(row.resolvedAt) : null,
   };
 }
 
@@ -145,19 +160,18 @@ export class AutomationsService {
     const rows = await this.config.listConflicts(account.id, { limit: limit + 1, before });
     const page = rows.slice(0, limit);
     return {
-      result: page.map((row) => ({
-        id: row.id,
-        kind: row.kind,
-        user_id: row.userId,
-        group_name: row.groupName,
-        details: row.details,
-        occurrences: row.occurrences,
-        first_seen_at: iso(row.firstSeenAt),
-        last_seen_at: iso(row.lastSeenAt),
-      })),
+      result: page.map(conflictDto),
       next_cursor: rows.length > limit ? encodeCursor(page[page.length - 1]) : null,
       result_count: page.length,
     };
+  }
+
+  /** Unfreezes a flapping membership (or dismisses a rule conflict); everyone is evaluated again. */
+  async resolveConflict(workspaceId: string, accountId: string, conflictId: string): Promise<AutomationConflictDto> {
+    const account = await this.scope.requireAccount(workspaceId, accountId);
+    const resolved = await this.config.resolveConflict(account.id, conflictId);
+    if (!resolved) throw new ApiError(404, 'conflict not found (or already resolved)');
+    return conflictDto(resolved);
   }
 
   private async existingRule(accountId: string, ruleId: string): Promise<MappingRuleRow> {

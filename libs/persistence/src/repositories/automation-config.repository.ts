@@ -144,6 +144,23 @@ export class AutomationConfigRepository {
     );
   }
 
+  /**
+   * Marks a conflict resolved (and everyone to be evaluated again): a frozen flapping pair is changed again, its
+   * count starting afresh. Null when it is not this account's or was resolved already.
+   */
+  async resolveConflict(accountId: string, id: string): Promise<AutomationConflictRow | null> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+    return this.dataSource.transaction(async (manager) => {
+      const [rows]: [AutomationConflictRow[], number] = await manager.query(
+        `UPDATE automation_conflicts SET resolved_at = now() WHERE account_id = $1 AND id = $2 AND resolved_at IS NULL RETURNING ${CONFLICT_COLUMNS}`,
+        [accountId, id],
+      );
+      if (rows.length === 0) return null;
+      await this.requestReevaluation(accountId, manager);
+      return rows[0];
+    });
+  }
+
   /** Reported conflicts, most recent first, keyset-paged by (last_seen_at, id). */
   listConflicts(accountId: string, query: { limit: number; before?: { lastSeenAt: Date; id: string }; includeResolved?: boolean }): Promise<AutomationConflictRow[]> {
     return this.dataSource.query(

@@ -153,7 +153,10 @@ export class AutomationStateRepository {
   async pairHistory(accountId: string, userSeq: string, groupSeq: string, windowSeconds: number): Promise<PairHistory> {
     const rows: Array<{ recent: string; action: 'add' | 'remove' | null; status: string | null }> = await this.dataSource.query(
       `SELECT (SELECT count(*) FROM automation_changes WHERE account_id = $1 AND user_seq = $2 AND group_seq = $3
-                  AND created_at > now() - make_interval(secs => $4)) AS recent,
+                  AND created_at > now() - make_interval(secs => $4)
+                  -- a resolved flapping conflict starts the count afresh
+                  AND created_at > COALESCE((SELECT max(resolved_at) FROM automation_conflicts WHERE account_id = $1 AND kind = 'flapping'
+                                               AND user_seq = $2 AND group_seq = $3), '-infinity')) AS recent,
               last.action, o.status
          FROM (SELECT 1) one
          LEFT JOIN LATERAL (SELECT action, operation_id FROM automation_changes WHERE account_id = $1 AND user_seq = $2 AND group_seq = $3
