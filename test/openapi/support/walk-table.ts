@@ -77,6 +77,20 @@ async function reportedConflict({ stack, ids }: WalkContext): Promise<void> {
   ids.conflict = row.id;
 }
 
+/** A roster apply (202) runs its operations in the background: wait until the run has completed, with nothing failed. */
+async function completedRosterRun({ stack }: WalkContext, answer: Record<string, unknown>): Promise<void> {
+  const id = (answer.roster_run as { id: string }).id;
+  for (let round = 0; round < 120; round++) {
+    const run = (await api<{ status: string; counts: Record<string, number> }>(stack, 'GET', `/roster-runs/${id}`)).body;
+    if (run.status === 'completed') {
+      if (run.counts.failed !== 0) throw new Error(`roster run ${id} completed with failures: ${JSON.stringify(run)}`);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`roster run ${id} did not complete: ${JSON.stringify((await api(stack, 'GET', `/roster-runs/${id}`)).body)}`);
+}
+
 const USERS = '/unified/user-directory/users';
 const GROUPS = '/unified/user-directory/groups';
 
@@ -126,8 +140,9 @@ export function walkTable(): Record<string, WalkPlan> {
     },
     webhooks_deliveries_redeliver: { before: loggedDelivery },
     api_keys_revoke: { before: spareApiKey },
-    // a dry run: the example roster (one person) would archive the walk tenant's other users, which the guard rail refuses
-    unified_roster_put: { query: () => ({ dry_run: 'true' }) },
+    // applied for real, so the example writes through to the sandbox: a PUT of a whole collection is walked among the
+    // creates, before the walk's own users reach the mirror, so the one-person roster archives nobody (no guard rail)
+    unified_roster_put: { after: completedRosterRun },
     roster_runs_get: { before: rosterRun, params: ({ ids }) => ({ id: ids.rosterRun as string }) },
     roster_runs_items: { before: rosterRun, params: ({ ids }) => ({ id: ids.rosterRun as string }) },
     automation_conflicts_resolve: { before: reportedConflict, params: ({ ids }) => ({ conflict_id: ids.conflict as string }) },
