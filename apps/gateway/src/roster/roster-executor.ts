@@ -83,6 +83,7 @@ export class RosterExecutor implements OnApplicationBootstrap, BeforeApplication
               request: stored,
               idempotencyKey: rosterIdempotencyKey(item.run_id, item.item_no),
               requestHash: requestHashOf(item.account_id, intent),
+              actor: { type: 'roster', roster_run_id: item.run_id },
             },
             (created) => commandMessage(created, stored.command, 1),
           );
