@@ -36,6 +36,7 @@ export class AutomationsController {
   constructor(@Inject(AutomationsService) private readonly automations: AutomationsService) {}
 
   @Get('automations')
+  @RequiresApiKey('directory:read')
   @ApiOperation({ operationId: 'automations_get', summary: 'The account\'s automation settings (new hires)' })
   @ApiOkResponse({ type: AutomationSettingsDto })
   get(@CurrentWorkspace() workspaceId: string, @Param('id') id: string, @Query() _query: NoQueryParams): Promise<AutomationSettingsDto> {
@@ -54,6 +55,7 @@ export class AutomationsController {
   }
 
   @Get('mapping-rules')
+  @RequiresApiKey('directory:read')
   @ApiOperation({ operationId: 'mapping_rules_list', summary: 'The account\'s group mapping rules in evaluation order', description: EVALUATION })
   @ApiOkResponse({ type: MappingRuleListDto })
   async list(@CurrentWorkspace() workspaceId: string, @Param('id') id: string, @Query() _query: NoQueryParams): Promise<MappingRuleListDto> {
@@ -81,6 +83,7 @@ export class AutomationsController {
   }
 
   @Get('mapping-rules/:rule_id')
+  @RequiresApiKey('directory:read')
   @ApiOperation({ operationId: 'mapping_rules_get', summary: 'Get a mapping rule' })
   @ApiParam(RULE_PARAM)
   @ApiOkResponse({ type: MappingRuleDto })
@@ -112,6 +115,7 @@ export class AutomationsController {
   }
 
   @Get('automation-conflicts')
+  @RequiresApiKey('directory:read')
   @ApiOperation({
     operationId: 'automation_conflicts_list',
     summary: 'Conflicts automations reported instead of looping, most recent first',

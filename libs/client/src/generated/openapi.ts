@@ -8766,7 +8766,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The API key lacks the `accounts:manage` scope */
+            /** @description The API key lacks the `directory:read` scope */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -8956,7 +8956,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The API key lacks the `accounts:manage` scope */
+            /** @description The API key lacks the `directory:read` scope */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -9251,7 +9251,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The API key lacks the `accounts:manage` scope */
+            /** @description The API key lacks the `directory:read` scope */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
@@ -9535,7 +9535,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The API key lacks the `accounts:manage` scope */
+            /** @description The API key lacks the `directory:read` scope */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
