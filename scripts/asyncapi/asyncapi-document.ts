@@ -7,6 +7,7 @@ import {
   DIRECTORY_EVENT_TYPES,
   EVENT_DATA_CLASSES,
   OPERATION_RESULT_TYPES,
+  ROSTER_RUN_EVENT_TYPES,
   STRUCTURED_CONTENT_TYPE,
   SYNC_RECORD_EVENT_TYPES,
   SYNC_RUN_EVENT_TYPES,
@@ -60,6 +61,12 @@ export const TOPIC_DESCRIPTIONS: Record<TopicName, TopicDescription> = {
     description: 'Sync run lifecycle with counts, and records a run skipped (ids and a reason, never values).',
     key: { pattern: '^[^:]+$', description: '`{integrated_account_id}`' },
     types: [...Object.values(SYNC_RUN_EVENT_TYPES), ...Object.values(SYNC_RECORD_EVENT_TYPES)],
+  },
+  [TOPICS.rosterRuns]: {
+    id: 'rosterRuns',
+    description: 'Roster run lifecycle (PUT /unified/user-directory/roster): started, then completed or failed once every item finished, with counts planned / done / failed.',
+    key: { pattern: '^[^:]+$', description: '`{integrated_account_id}`' },
+    types: Object.values(ROSTER_RUN_EVENT_TYPES),
   },
 };
 

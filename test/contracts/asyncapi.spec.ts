@@ -8,6 +8,7 @@ import {
   DEAD_LETTER_TYPES,
   DIRECTORY_EVENT_TYPES,
   OPERATION_RESULT_TYPES,
+  ROSTER_RUN_EVENT_TYPES,
   SYNC_RECORD_EVENT_TYPES,
   TOPICS,
   buildCloudEvent,
@@ -146,6 +147,26 @@ describe('asyncapi.yaml (the Kafka contract for consumers in any language)', () 
         key: ACCOUNT,
         type: SYNC_RECORD_EVENT_TYPES.recordSkipped,
         data: { integrated_account_id: ACCOUNT, sync_run_id: 'run_1', entity: 'user', remote_id: '7', page: 2, reason: 'too_large' },
+      },
+      {
+        topic: TOPICS.rosterRuns,
+        key: ACCOUNT,
+        type: ROSTER_RUN_EVENT_TYPES.started,
+        data: { integrated_account_id: ACCOUNT, roster_run_id: 'rr_1', forced: false, started_at: time, counts: { planned: 3, done: 0, failed: 0 } },
+      },
+      {
+        topic: TOPICS.rosterRuns,
+        key: ACCOUNT,
+        type: ROSTER_RUN_EVENT_TYPES.failed,
+        data: {
+          integrated_account_id: ACCOUNT,
+          roster_run_id: 'rr_1',
+          forced: true,
+          started_at: time,
+          failed_at: time,
+          counts: { planned: 3, done: 2, failed: 1 },
+          error: { code: 'roster_items_failed', message: '1 of 3 changes failed', retryable: false },
+        },
       },
     ];
 

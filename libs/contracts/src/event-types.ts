@@ -46,6 +46,13 @@ export const SYNC_RECORD_EVENT_TYPES = {
   recordSkipped: 'knowbe4.sync.record_skipped',
 } as const;
 
+/** On the roster runs topic: a roster run (PUT /unified/user-directory/roster) started, finished, or finished with failures. */
+export const ROSTER_RUN_EVENT_TYPES = {
+  started: 'knowbe4.roster_run.started',
+  completed: 'knowbe4.roster_run.completed',
+  failed: 'knowbe4.roster_run.failed',
+} as const;
+
 type ValuesOf<T> = T[keyof T];
 export type DirectoryEventType = ValuesOf<typeof DIRECTORY_EVENT_TYPES>;
 export type CommandType = ValuesOf<typeof COMMAND_TYPES>;
@@ -53,7 +60,15 @@ export type OperationResultType = ValuesOf<typeof OPERATION_RESULT_TYPES>;
 export type DeadLetterType = ValuesOf<typeof DEAD_LETTER_TYPES>;
 export type SyncRunEventType = ValuesOf<typeof SYNC_RUN_EVENT_TYPES>;
 export type SyncRecordEventType = ValuesOf<typeof SYNC_RECORD_EVENT_TYPES>;
-export type EventType = DirectoryEventType | CommandType | OperationResultType | DeadLetterType | SyncRunEventType | SyncRecordEventType;
+export type RosterRunEventType = ValuesOf<typeof ROSTER_RUN_EVENT_TYPES>;
+export type EventType =
+  | DirectoryEventType
+  | CommandType
+  | OperationResultType
+  | DeadLetterType
+  | SyncRunEventType
+  | SyncRecordEventType
+  | RosterRunEventType;
 
 export const ALL_EVENT_TYPES: readonly EventType[] = [
   ...Object.values(DIRECTORY_EVENT_TYPES),
@@ -62,6 +77,7 @@ export const ALL_EVENT_TYPES: readonly EventType[] = [
   ...Object.values(DEAD_LETTER_TYPES),
   ...Object.values(SYNC_RUN_EVENT_TYPES),
   ...Object.values(SYNC_RECORD_EVENT_TYPES),
+  ...Object.values(ROSTER_RUN_EVENT_TYPES),
 ];
 
 export function isEventType(value: string): value is EventType {

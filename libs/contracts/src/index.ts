@@ -12,6 +12,7 @@ export * from './dto/commands.dto';
 export * from './dto/results.dto';
 export * from './dto/dead-letter.dto';
 export * from './dto/sync-runs.dto';
+export * from './dto/roster-runs.dto';
 export * from './validation/validate-dto';
 export * from './validation/event-data';
 export * from './webhooks/webhook-events';

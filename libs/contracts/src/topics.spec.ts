@@ -8,6 +8,7 @@ describe('topics and keys', () => {
       'knowbe4.provisioning.commands',
       'knowbe4.provisioning.dlq',
       'knowbe4.provisioning.results',
+      'knowbe4.roster.runs',
       'knowbe4.sync.runs',
     ]);
   });
@@ -43,6 +44,9 @@ describe('event types', () => {
       'knowbe4.sync_run.started',
       'knowbe4.sync_run.completed',
       'knowbe4.sync_run.failed',
+      'knowbe4.roster_run.started',
+      'knowbe4.roster_run.completed',
+      'knowbe4.roster_run.failed',
     ]) {
       expect(isEventType(type)).toBe(true);
     }

@@ -5,6 +5,7 @@ export const TOPICS = {
   provisioningResults: 'knowbe4.provisioning.results',
   provisioningDlq: 'knowbe4.provisioning.dlq',
   syncRuns: 'knowbe4.sync.runs',
+  rosterRuns: 'knowbe4.roster.runs',
 } as const;
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
@@ -28,5 +29,10 @@ export function groupCommandKey(integratedAccountId: string, groupIdOrName: stri
 
 /** Sync-run events are keyed by account so the runs of one account stay ordered. */
 export function syncRunKey(integratedAccountId: string): string {
+  return integratedAccountId;
+}
+
+/** Roster-run events are keyed by account like sync runs, so the runs of one account stay ordered. */
+export function rosterRunKey(integratedAccountId: string): string {
   return integratedAccountId;
 }

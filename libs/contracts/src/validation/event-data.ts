@@ -5,6 +5,7 @@ import {
   DEAD_LETTER_TYPES,
   DIRECTORY_EVENT_TYPES,
   OPERATION_RESULT_TYPES,
+  ROSTER_RUN_EVENT_TYPES,
   SYNC_RECORD_EVENT_TYPES,
   SYNC_RUN_EVENT_TYPES,
   isEventType,
@@ -28,6 +29,7 @@ import {
   UserUpdatedEventData,
 } from '../dto/directory-events.dto';
 import { OperationFailedData, OperationSucceededData } from '../dto/results.dto';
+import { RosterRunCompletedData, RosterRunFailedData, RosterRunStartedData } from '../dto/roster-runs.dto';
 import { SyncRecordSkippedData, SyncRunCompletedData, SyncRunFailedData, SyncRunStartedData } from '../dto/sync-runs.dto';
 import { validateDto, type DtoValidationResult } from './validate-dto';
 
@@ -60,6 +62,9 @@ export const EVENT_DATA_CLASSES = {
   [SYNC_RUN_EVENT_TYPES.completed]: SyncRunCompletedData,
   [SYNC_RUN_EVENT_TYPES.failed]: SyncRunFailedData,
   [SYNC_RECORD_EVENT_TYPES.recordSkipped]: SyncRecordSkippedData,
+  [ROSTER_RUN_EVENT_TYPES.started]: RosterRunStartedData,
+  [ROSTER_RUN_EVENT_TYPES.completed]: RosterRunCompletedData,
+  [ROSTER_RUN_EVENT_TYPES.failed]: RosterRunFailedData,
 } as const satisfies Record<string, ClassConstructor<object>>;
 
 export type EventDataClasses = typeof EVENT_DATA_CLASSES;

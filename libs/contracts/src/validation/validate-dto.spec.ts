@@ -19,6 +19,7 @@ import { DtoValidationError, assertValidDto, validateDto } from './validate-dto'
 const base = { operation_id: 'op-1', integrated_account_id: 'acc-1', attempt: 1, requested_at: '2025-01-02T03:04:05.000Z' };
 const user = toUnifiedUser({ id: 667542, email: 'Jane.Doe@example.com', employee_number: '00000', status: 'active', groups: [3264] });
 const group = toUnifiedGroup({ id: 3264, name: 'Engineering', status: 'active' });
+const rosterBase = { integrated_account_id: 'acc-1', roster_run_id: 'rr-1', forced: false, started_at: '2025-01-02T03:00:00.000Z' };
 const directoryBase = { integrated_account_id: 'acc-1', sync_run_id: 'run-1', remote_id: '667542' };
 const counts = emptySyncRunCounts();
 const error = { code: 'scim_conflict', message: 'userName exists', retryable: false, status: 409, truto_error_insight: 'conflict_error' };
@@ -59,6 +60,14 @@ const validData: Record<string, unknown> = {
   'knowbe4.sync_run.completed': { integrated_account_id: 'acc-1', sync_run_id: 'run-1', trigger: 'schedule', started_at: '2025-01-02T03:00:00.000Z', completed_at: '2025-01-02T03:01:00.000Z', complete: true, counts: { ...counts, users_seen: 300 } },
   'knowbe4.sync_run.failed': { integrated_account_id: 'acc-1', sync_run_id: 'run-1', trigger: 'manual', started_at: '2025-01-02T03:00:00.000Z', failed_at: '2025-01-02T03:00:30.000Z', counts, error: { code: 'auth_error', message: 'Invalid Token', retryable: false, status: 401 } },
   'knowbe4.sync.record_skipped': { integrated_account_id: 'acc-1', sync_run_id: 'run-1', entity: 'user', remote_id: '667542', page: 3, reason: 'too_large' },
+  'knowbe4.roster_run.started': { ...rosterBase, counts: { planned: 5, done: 0, failed: 0 } },
+  'knowbe4.roster_run.completed': { ...rosterBase, completed_at: '2025-01-02T03:01:00.000Z', counts: { planned: 5, done: 5, failed: 0 } },
+  'knowbe4.roster_run.failed': {
+    ...rosterBase,
+    failed_at: '2025-01-02T03:01:00.000Z',
+    counts: { planned: 5, done: 4, failed: 1 },
+    error: { code: 'roster_items_failed', message: '1 of 5 changes failed', retryable: false },
+  },
 };
 
 describe('event data classes', () => {
