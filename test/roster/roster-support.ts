@@ -1,3 +1,5 @@
+import { fromKafkaMessage, TOPICS } from '@kb4/contracts';
+import { Kafka, logLevel } from 'kafkajs';
 import { api, ProvisioningStack } from '../provisioner/support/provisioning-stack';
 
 type Json = Record<string, unknown>;
@@ -65,4 +67,38 @@ export async function createGroups(stack: ProvisioningStack, names: string[]): P
     const answer = await api(stack, 'POST', `/unified/user-directory/groups?integrated_account_id=${stack.accountId}`, { body: { name }, headers: { prefer: 'wait=20' } });
     if (answer.body.status !== 'succeeded') throw new Error(`group ${name} was not created: ${JSON.stringify(answer.body)}`);
   }
+}
+
+export interface RosterRunEvent {
+  key: string | null;
+  id: string;
+  type: string;
+  data: Json;
+}
+
+/** A consumer group of its own on `knowbe4.roster.runs`, keeping the events of one account in the order received. */
+export async function collectRosterRunEvents(accountId: string): Promise<{ events: RosterRunEvent[]; stop: () => Promise<void> }> {
+  const kafka = new Kafka({ clientId: 'roster-test', brokers: (process.env.KAFKA_BROKERS ?? '').split(','), logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `roster-test-${accountId}`, sessionTimeout: 6000, heartbeatInterval: 1000, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: TOPICS.rosterRuns, fromBeginning: true });
+  const events: RosterRunEvent[] = [];
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const { key, event } = fromKafkaMessage(message);
+      const data = event.data as Json;
+      if (data?.integrated_account_id === accountId) events.push({ key, id: event.id, type: event.type, data });
+    },
+  });
+  return { events, stop: () => consumer.disconnect() };
+}
+
+/** The events of one run, once `until` (an event type) is among them. */
+export async function rosterRunEventsOf(collected: { events: RosterRunEvent[] }, runId: string, until: string, rounds = 1200): Promise<RosterRunEvent[]> {
+  for (let round = 0; round < rounds; round++) {
+    const mine = collected.events.filter((e) => e.data.roster_run_id === runId);
+    if (mine.some((e) => e.type === until)) return mine;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no ${until} event for roster run ${runId} on ${TOPICS.rosterRuns}`);
 }

@@ -1,5 +1,19 @@
 import { api, ProvisioningStack, startProvisioningStack } from '../provisioner/support/provisioning-stack';
-import { completedRun, createGroups, csvOf, DEPARTMENTS, ndjsonOf, person, Person, putRoster, tenantState } from './roster-support';
+import { ROSTER_RUN_EVENT_TYPES } from '@kb4/contracts';
+import {
+  collectRosterRunEvents,
+  completedRun,
+  createGroups,
+  csvOf,
+  DEPARTMENTS,
+  ndjsonOf,
+  person,
+  Person,
+  putRoster,
+  RosterRunEvent,
+  rosterRunEventsOf,
+  tenantState,
+} from './roster-support';
 
 jest.setTimeout(900_000);
 
@@ -8,13 +22,18 @@ const PEOPLE = Number(process.env.ROSTER_E2E_PEOPLE ?? 1000);
 
 describe('desired-state roster sync through gateway, Kafka, provisioner and the sandbox', () => {
   let stack: ProvisioningStack;
+  let collected: { events: RosterRunEvent[]; stop: () => Promise<void> } | undefined;
+  // the runs accepted with 202: each has its own events on knowbe4.roster.runs
+  const acceptedRuns: string[] = [];
 
   beforeAll(async () => {
     stack = await startProvisioningStack('kb4_test_roster', { users: 0, concurrency: 16 });
+    collected = await collectRosterRunEvents(stack.accountId);
     await createGroups(stack, DEPARTMENTS);
   });
 
   afterAll(async () => {
+    await collected?.stop();
     await stack?.stop();
   });
 
@@ -33,6 +52,14 @@ describe('desired-state roster sync through gateway, Kafka, provisioner and the 
     const run = await completedRun(stack, (accepted.body.roster_run as { id: string }).id);
     console.log(`roster run of ${PEOPLE} creates completed in ${Date.now() - started} ms`);
     expect(run).toMatchObject({ status: 'completed', counts: { planned: PEOPLE, done: PEOPLE, failed: 0 }, errors: [] });
+    const runId = (accepted.body.roster_run as { id: string }).id;
+    acceptedRuns.push(runId);
+    // its own events on Kafka: started (with the plan's size), then completed (with the final counts)
+    const events = await rosterRunEventsOf(collected!, runId, ROSTER_RUN_EVENT_TYPES.completed);
+    expect(events.map((e) => e.type)).toEqual([ROSTER_RUN_EVENT_TYPES.started, ROSTER_RUN_EVENT_TYPES.completed]);
+    expect(events.every((e) => e.key === stack.accountId)).toBe(true);
+    expect(events[0].data).toMatchObject({ roster_run_id: runId, forced: false, counts: { planned: PEOPLE, done: 0, failed: 0 } });
+    expect(events[1].data).toMatchObject({ roster_run_id: runId, counts: { planned: PEOPLE, done: PEOPLE, failed: 0 }, completed_at: expect.any(String) });
 
     const state = tenantState(stack);
     expect(state.size).toBe(PEOPLE);
@@ -62,6 +89,7 @@ describe('desired-state roster sync through gateway, Kafka, provisioner and the 
     expect(accepted.body.roster_run).toMatchObject({ plan: counts });
     const run = await completedRun(stack, (accepted.body.roster_run as { id: string }).id);
     expect(run).toMatchObject({ counts: { planned: 680, done: 680, failed: 0 } });
+    acceptedRuns.push((accepted.body.roster_run as { id: string }).id);
 
     const state = tenantState(stack);
     expect(state.size).toBe(PEOPLE + 50);
@@ -121,8 +149,17 @@ describe('desired-state roster sync through gateway, Kafka, provisioner and the 
     await stack.restartProvisioner();
     const done = await completedRun(stack, id);
     expect(done).toMatchObject({ counts: { planned: 300, done: 300, failed: 0 } });
+    acceptedRuns.push(id);
     const state = tenantState(stack);
     for (const p of hires) expect(state.get(p.email)).toEqual({ status: 'active', department: p.department, groups: [p.department], count: 1 });
     expect([...state.values()].filter((user) => user.count !== 1)).toEqual([]);
+  });
+
+  it('puts every accepted run on knowbe4.roster.runs exactly once as started, then completed; dry runs and refused rosters emit nothing', async () => {
+    for (const id of acceptedRuns) await rosterRunEventsOf(collected!, id, ROSTER_RUN_EVENT_TYPES.completed);
+    const byRun = new Map<string, string[]>();
+    for (const event of collected!.events) byRun.set(String(event.data.roster_run_id), [...(byRun.get(String(event.data.roster_run_id)) ?? []), event.type]);
+    expect([...byRun.keys()].sort()).toEqual([...acceptedRuns].sort());
+    for (const types of byRun.values()) expect(types).toEqual([ROSTER_RUN_EVENT_TYPES.started, ROSTER_RUN_EVENT_TYPES.completed]);
   });
 });

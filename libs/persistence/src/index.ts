@@ -35,6 +35,7 @@ export * from './repositories/webhook-delivery.repository';
 export * from './repositories/license.repository';
 export * from './repositories/roster-plan.repository';
 export * from './repositories/roster-run.repository';
+export * from './repositories/roster-run-events';
 export * from './operations/write-intents';
 export * from './repositories/automation-config.repository';
 export * from './repositories/automation-state.repository';

@@ -6,7 +6,7 @@ import { GatewayConfig } from '../config/gateway.config';
 
 /**
  * Publishes the provisioning commands the gateway wrote to the outbox (same transaction as their operation)
- * to `knowbe4.provisioning.commands`, in order; one relay per database holds the lock, the others stand by.
+ * to `knowbe4.provisioning.commands`, and the roster runs' lifecycle events to `knowbe4.roster.runs`, in order; one relay per database holds the lock, the others stand by.
  */
 @Injectable()
 export class CommandRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -21,7 +21,7 @@ export class CommandRelay implements OnApplicationBootstrap, BeforeApplicationSh
     this.relay = new KafkaOutboxRelay({
       dataSource: this.dataSource,
       name: 'provisioning-commands',
-      topics: [TOPICS.provisioningCommands],
+      topics: [TOPICS.provisioningCommands, TOPICS.rosterRuns],
       brokers: kafkaBrokerList(this.config),
       clientId: 'kb4-gateway',
       databaseUrl: this.config.DATABASE_URL,

@@ -1,4 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
+import { OutboxRepository } from '../outbox/outbox.repository';
+import { finishedKind, rosterRunEvent } from './roster-run-events';
 
 export type RosterRunStatus = 'planning' | 'planned' | 'refused' | 'running' | 'completed';
 
@@ -63,7 +65,11 @@ export function rosterItemKey(item: Pick<PendingRosterItem, 'run_id' | 'item_no'
 
 /** Roster runs and their items: the plan as stored, the executor's queue, and progress for GET /roster-runs. */
 export class RosterRunRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly outbox: OutboxRepository;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.outbox = new OutboxRepository(dataSource);
+  }
 
   async createRun(input: { id: string; workspaceId: string; accountId: string; dryRun: boolean; forced: boolean }): Promise<void> {
     await this.dataSource.query(`INSERT INTO roster_runs (id, workspace_id, account_id, status, dry_run, forced) VALUES ($1, $2, $3, 'planning', $4, $5)`, [
@@ -89,16 +95,22 @@ export class RosterRunRepository {
   }
 
   /**
-   * Ends planning: `planned` (a dry run), `refused` (the guard rail), or `running` (the executor takes it from here).
+   * Ends planning: `planned` (a dry run), `refused` (the guard rail), or `running` (the executor takes it from here;
+   * `knowbe4.roster_run.started` goes to the outbox in the same transaction).
    * False when the account already has a running roster run (one at a time per account).
    */
   async finishPlanning(runId: string, status: 'planned' | 'refused' | 'running', rowCount: number, counts: Record<string, number>, refusal: Record<string, unknown> | null): Promise<boolean> {
     try {
-      await this.dataSource.query(
-        `UPDATE roster_runs SET status = $2, row_count = $3, counts = $4, refusal = $5, updated_at = now(),
-                finished_at = CASE WHEN $2 = 'running' THEN NULL ELSE now() END WHERE id = $1`,
-        [runId, status, rowCount, JSON.stringify(counts), refusal ? JSON.stringify(refusal) : null],
-      );
+      await this.dataSource.transaction(async (manager: EntityManager) => {
+        await manager.query(
+          `UPDATE roster_runs SET status = $2, row_count = $3, counts = $4, refusal = $5, updated_at = now(),
+                  finished_at = CASE WHEN $2 = 'running' THEN NULL ELSE now() END WHERE id = $1`,
+          [runId, status, rowCount, JSON.stringify(counts), refusal ? JSON.stringify(refusal) : null],
+        );
+        if (status !== 'running') return;
+        const runs: RosterRunRow[] = await manager.query(`SELECT ${RUN_COLUMNS} FROM roster_runs r WHERE r.id = $1`, [runId]);
+        await this.outbox.enqueue(manager, runs.map((run) => rosterRunEvent(run, 'started')));
+      });
       return true;
     } catch (error) {
       if ((error as { driverError?: { code?: string } }).driverError?.code === '23505') return false;
@@ -166,16 +178,28 @@ export class RosterRunRepository {
     });
   }
 
-  /** Running runs whose every item has an operation that finished become `completed`; returns them. */
+  /**
+   * Running runs whose every item has an operation that finished become `completed`; returns them. Each one's
+   * `knowbe4.roster_run.completed` (or `.failed` when any item failed) goes to the outbox in the same transaction.
+   */
   async completeFinishedRuns(): Promise<RosterRunRow[]> {
-    const done: Array<{ id: string }> = await this.dataSource.query(
-      `UPDATE roster_runs r SET status = 'completed', finished_at = now(), updated_at = now()
-        WHERE r.status = 'running' AND NOT EXISTS (
-          SELECT 1 FROM roster_run_items i LEFT JOIN operations o ON o.id = i.operation_id
-           WHERE i.run_id = r.id AND (o.id IS NULL OR o.status IN ('queued', 'running')))
-        RETURNING r.id`,
-    );
-    if (done.length === 0) return [];
-    return this.dataSource.query(`SELECT ${RUN_COLUMNS} FROM roster_runs r WHERE r.id = ANY($1::uuid[])`, [done.map((row) => row.id)]);
+    return this.dataSource.transaction(async (manager: EntityManager) => {
+      // a CTE so the driver answers rows (a bare UPDATE … RETURNING answers [rows, rowCount])
+      const done: Array<{ id: string }> = await manager.query(
+        `WITH done AS (
+           UPDATE roster_runs r SET status = 'completed', finished_at = now(), updated_at = now()
+            WHERE r.status = 'running' AND NOT EXISTS (
+              SELECT 1 FROM roster_run_items i LEFT JOIN operations o ON o.id = i.operation_id
+               WHERE i.run_id = r.id AND (o.id IS NULL OR o.status IN ('queued', 'running')))
+            RETURNING r.id)
+         SELECT id FROM done`,
+      );
+      if (done.length === 0) return [];
+      const runs: RosterRunRow[] = await manager.query(`SELECT ${RUN_COLUMNS} FROM roster_runs r WHERE r.id = ANY($1::uuid[]) ORDER BY r.created_at, r.id`, [
+        done.map((row) => row.id),
+      ]);
+      await this.outbox.enqueue(manager, runs.map((run) => rosterRunEvent(run, finishedKind(run))));
+      return runs;
+    });
   }
 }
