@@ -145,11 +145,13 @@ describe('automations: settings and rules API, the automations process applying 
     const berlin = await seedGroup('Phish: Berlin');
     const before = (await operations()).length;
     const fought = await seedUser({ location: 'Berlin', title: 'Contractor' });
-    await api(`/integrated-accounts/${accountId}/mapping-rules`, { method: 'POST', body: { name: 'berlin', conditions: [{ attribute: 'location', operator: 'equals', value: 'berlin' }], target_group_id: berlin } });
+    // the exclude rule first: alone it changes nothing for a non-member, whereas the include rule alone would rightly add
+    // the user before the second rule exists (the automations process evaluates every rule change at once)
     await api(`/integrated-accounts/${accountId}/mapping-rules`, {
       method: 'POST',
       body: { name: 'no contractors', effect: 'exclude', conditions: [{ attribute: 'title', operator: 'prefix', value: 'contract' }], target_group_id: berlin },
     });
+    await api(`/integrated-accounts/${accountId}/mapping-rules`, { method: 'POST', body: { name: 'berlin', conditions: [{ attribute: 'location', operator: 'equals', value: 'berlin' }], target_group_id: berlin } });
     const conflicts = await waitFor('the conflict', async () => {
       const page = await api(`/integrated-accounts/${accountId}/automation-conflicts`);
       return page.body.result_count > 0 ? page.body : null;
