@@ -10,6 +10,7 @@ export * from './health/health';
 export * from './health/readiness-checks';
 export * from './metrics/metrics';
 export * from './kafka/kafka';
+export * from './scheduling/periodic-pass';
 export * from './kafka/kafka-outbox-relay';
 export * from './webhooks/address-policy';
 export * from './webhooks/webhook-target';

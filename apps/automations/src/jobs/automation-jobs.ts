@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AutomationStateRepository } from '@kb4/persistence';
+import { PeriodicPass } from '@kb4/platform';
 import type { Logger } from 'pino';
 import { isInert, type AutomationEngine } from '../engine/automation-engine';
 
@@ -16,26 +17,24 @@ const PROCESSED_EVENTS_KEPT_DAYS = 7;
  */
 export class AutomationJobs {
   readonly owner = `automations-${randomUUID()}`;
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private stopping = false;
+  private readonly passes: PeriodicPass;
   private prunedAt = 0;
 
   constructor(
     private readonly state: AutomationStateRepository,
     private readonly engine: AutomationEngine,
-    private readonly intervalMs: number,
+    intervalMs: number,
     private readonly logger: Logger,
-  ) {}
-
-  start(): void {
-    this.schedule(0);
+  ) {
+    this.passes = new PeriodicPass(() => this.runOnce(), intervalMs, (error: unknown) => this.logger.error({ err: error }, 'automation jobs failed; retrying at the next tick'));
   }
 
-  async stop(): Promise<void> {
-    this.stopping = true;
-    clearTimeout(this.timer);
-    await this.running;
+  start(): void {
+    this.passes.start();
+  }
+
+  stop(): Promise<void> {
+    return this.passes.stop();
   }
 
   /** One round of both jobs (tests call it directly). */
@@ -45,18 +44,9 @@ export class AutomationJobs {
       this.prunedAt = Date.now();
     }
     await this.sweepNewHires();
-    while (!this.stopping && (await this.reevaluateOnePage())) {
+    while (!this.passes.isStopped && (await this.reevaluateOnePage())) {
       // keep going while passes have pages left
     }
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopping) return;
-    this.timer = setTimeout(() => {
-      this.running = this.runOnce()
-        .catch((error: unknown) => this.logger.error({ err: error }, 'automation jobs failed; retrying at the next tick'))
-        .finally(() => this.schedule(this.intervalMs));
-    }, delayMs);
   }
 
   private async sweepNewHires(): Promise<void> {

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { OperationEntity, OperationRepository, OutboxRepository, republishedCommand, stalledScanOf } from '@kb4/persistence';
-import { createLogger, metricsRegistry } from '@kb4/platform';
+import { createLogger, metricsRegistry, PeriodicPass } from '@kb4/platform';
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import { GatewayConfig } from '../config/gateway.config';
@@ -27,9 +27,7 @@ export { republishedCommand, stalledScanOf } from '@kb4/persistence';
  */
 @Injectable()
 export class OperationReconciler implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private tick?: Promise<void>;
-  private stopped = false;
+  private readonly passes: PeriodicPass;
   private readonly logger: Logger;
 
   constructor(
@@ -39,23 +37,27 @@ export class OperationReconciler implements OnApplicationBootstrap, BeforeApplic
     @Inject(GatewayConfig) private readonly config: Pick<GatewayConfig, 'OPERATION_STALL_SECONDS' | 'OPERATION_RECONCILE_INTERVAL_SECONDS' | 'LOG_LEVEL'>,
   ) {
     this.logger = createLogger('gateway', config.LOG_LEVEL).child({ component: 'operation-reconciler' });
+    this.passes = new PeriodicPass(
+      () => this.reconcileOnce(),
+      config.OPERATION_RECONCILE_INTERVAL_SECONDS * 1000,
+      // the message only: a driver error carries the statement's parameters
+      (error: unknown) => this.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'operation reconciler scan failed; trying again at the next interval'),
+    );
   }
 
   onApplicationBootstrap(): void {
-    if (this.config.OPERATION_RECONCILE_INTERVAL_SECONDS > 0) this.schedule(0);
+    if (this.config.OPERATION_RECONCILE_INTERVAL_SECONDS > 0) this.passes.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.tick;
+    await this.passes.stop();
   }
 
   /** One scan (tests call it directly): re-publishes what is stalled now; null when another reconciler holds the lock. */
   async reconcileOnce(): Promise<OperationEntity[] | null> {
     const scan = stalledScanOf(this.config);
     const all: OperationEntity[] = [];
-    for (let round = 0; round < MAX_ROUNDS_PER_TICK && !this.stopped; round++) {
+    for (let round = 0; round < MAX_ROUNDS_PER_TICK && !this.passes.isStopped; round++) {
       const batch = await this.operations.republishStalled(scan, async (manager, operations) => {
         await this.outbox.enqueue(manager, operations.map(republishedCommand));
       });
@@ -74,19 +76,5 @@ export class OperationReconciler implements OnApplicationBootstrap, BeforeApplic
       if (batch.length < scan.limit) break;
     }
     return all;
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.tick = this.reconcileOnce()
-        .then(
-          () => undefined,
-          // the message only: a driver error carries the statement's parameters
-          (error: unknown) => this.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'operation reconciler scan failed; trying again at the next interval'),
-        )
-        .finally(() => this.schedule(this.config.OPERATION_RECONCILE_INTERVAL_SECONDS * 1000));
-    }, delayMs);
-    this.timer.unref();
   }
 }

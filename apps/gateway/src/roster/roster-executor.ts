@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { commandMessage, OperationRepository, PendingRosterItem, rosterItemKey, RosterRunRepository } from '@kb4/persistence';
-import { createLogger } from '@kb4/platform';
+import { createLogger, PeriodicPass } from '@kb4/platform';
 import type { Logger } from 'pino';
 import { GatewayConfig } from '../config/gateway.config';
 import { requestHashOf, storedRequestOf, WriteIntent } from '../provisioning/write-intents';
@@ -21,9 +21,7 @@ const PARALLEL = 8;
  */
 @Injectable()
 export class RosterExecutor implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private tick?: Promise<void>;
-  private stopped = false;
+  private readonly passes: PeriodicPass;
   private readonly logger: Logger;
 
   constructor(
@@ -32,29 +30,31 @@ export class RosterExecutor implements OnApplicationBootstrap, BeforeApplication
     @Inject(GatewayConfig) private readonly config: GatewayConfig,
   ) {
     this.logger = createLogger('gateway', config.LOG_LEVEL).child({ component: 'roster-executor' });
+    this.passes = new PeriodicPass(
+      () => this.runOnce(),
+      config.ROSTER_EXECUTOR_INTERVAL_MS,
+      // the message only: a driver error carries the statement's parameters
+      (error: unknown) => this.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'roster executor pass failed; trying again at the next interval'),
+    );
   }
 
   onApplicationBootstrap(): void {
-    if (this.config.ROSTER_EXECUTOR_INTERVAL_MS > 0) this.schedule(0);
+    if (this.config.ROSTER_EXECUTOR_INTERVAL_MS > 0) this.passes.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.tick;
+    await this.passes.stop();
   }
 
   /** After a run starts: the next tick now rather than at the interval. */
   nudge(): void {
-    if (this.config.ROSTER_EXECUTOR_INTERVAL_MS <= 0 || this.stopped || this.tick) return;
-    clearTimeout(this.timer);
-    this.schedule(0);
+    if (this.config.ROSTER_EXECUTOR_INTERVAL_MS > 0) this.passes.nudge();
   }
 
   /** One pass (tests call it directly): enqueues pending items, then completes finished runs. */
   async runOnce(): Promise<{ enqueued: number; completed: string[] }> {
     let enqueued = 0;
-    for (let round = 0; round < MAX_ROUNDS_PER_TICK && !this.stopped; round++) {
+    for (let round = 0; round < MAX_ROUNDS_PER_TICK && !this.passes.isStopped; round++) {
       const count = await this.runs.enqueuePending(BATCH, (items) => this.enqueue(items));
       enqueued += count;
       if (count < BATCH) break;
@@ -92,22 +92,5 @@ export class RosterExecutor implements OnApplicationBootstrap, BeforeApplication
       );
     }
     return recorded;
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.tick = this.runOnce()
-        .then(
-          () => undefined,
-          // the message only: a driver error carries the statement's parameters
-          (error: unknown) => this.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'roster executor pass failed; trying again at the next interval'),
-        )
-        .finally(() => {
-          this.tick = undefined;
-          this.schedule(this.config.ROSTER_EXECUTOR_INTERVAL_MS);
-        });
-    }, delayMs);
-    this.timer.unref();
   }
 }
