@@ -107,6 +107,39 @@ describe('Reporting API emulation', () => {
     expect(one.status).toBe(200);
   });
 
+  it('serves the identity-graph fields KnowBe4 returns, with its types', async () => {
+    const t = h.tenant({ users: 800 });
+    const tests = (await (await h.reporting(t, '/phishing/security_tests?per_page=500')).json()) as Record<string, unknown>[];
+    for (const test of tests) {
+      for (const field of ['vulnerable_plugin_count', 'exploited_count', 'qr_code_scanned_count']) expect(Number.isInteger(test[field])).toBe(true);
+      expect(test.exploited_count as number).toBeLessThanOrEqual(test.vulnerable_plugin_count as number);
+    }
+    const recipients: Record<string, unknown>[] = [];
+    for (const test of tests) {
+      const pst = String(test.pst_id);
+      const page = (await (await h.reporting(t, `/phishing/security_tests/${pst}/recipients?per_page=500`)).json()) as Record<string, unknown>[];
+      // the test's counts are the recipients' own
+      expect(page.filter((r) => r.qr_code_scanned !== null).length).toBe(test.qr_code_scanned_count);
+      recipients.push(...page);
+    }
+    expect(recipients.every((r) => 'qr_code_scanned' in r)).toBe(true);
+    expect(recipients.some((r) => typeof r.qr_code_scanned === 'string' && /\.000Z$/.test(r.qr_code_scanned))).toBe(true);
+    expect(tests.some((test) => (test.exploited_count as number) > 0)).toBe(true);
+
+    const plain = (await (await h.reporting(t, '/training/enrollments?per_page=5')).json()) as Record<string, unknown>[];
+    expect(plain[0]).not.toHaveProperty('campaign_id');
+    expect(plain[0]).not.toHaveProperty('store_purchase_id');
+    const full = (await (await h.reporting(t, '/training/enrollments?per_page=5&include_campaign_id=true&include_store_purchase_id=true')).json()) as Record<string, unknown>[];
+    const purchases = (await (await h.reporting(t, '/training/store_purchases')).json()) as { store_purchase_id: number }[];
+    const campaigns = (await (await h.reporting(t, '/training/campaigns?exclude_percentages=true')).json()) as { campaign_id: number }[];
+    for (const e of full) {
+      expect(Number.isInteger(e.campaign_id)).toBe(true);
+      expect(Number.isInteger(e.store_purchase_id)).toBe(true);
+      expect(campaigns.map((c) => c.campaign_id)).toContain(e.campaign_id);
+      expect(purchases.map((p) => p.store_purchase_id)).toContain(e.store_purchase_id);
+    }
+  });
+
   it('serves risk-score history dates in both recorded formats', async () => {
     const t = h.tenant();
     const account = (await (await h.reporting(t, '/account/risk_score_history')).json()) as { date: string }[];

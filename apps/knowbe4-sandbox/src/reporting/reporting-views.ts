@@ -173,6 +173,8 @@ export function trainingCampaignView(c: TrainingCampaignRecord, store: TenantSto
 
 export interface EnrollmentViewOptions {
   includeCampaignId: boolean;
+  /** `include_store_purchase_id=true` (documented beside `include_campaign_id`). */
+  includeStorePurchaseId?: boolean;
   includeEmployeeNumber: boolean;
 }
 
@@ -194,6 +196,7 @@ export function enrollmentView(e: EnrollmentRecord, store: TenantStore, opts: En
     user,
     campaign_name: campaign?.name ?? null,
     ...(opts.includeCampaignId ? { campaign_id: e.campaignId } : {}),
+    ...(opts.includeStorePurchaseId ? { store_purchase_id: e.storePurchaseId } : {}),
     enrollment_date: isoTime(e.enrollment_date),
     start_date: isoTimeOrNull(e.start_date),
     completion_date: isoTimeOrNull(e.completion_date),
@@ -249,7 +252,9 @@ export function securityTestView(t: SecurityTestRecord, store: TenantStore) {
     attachment_open_count: count((r) => r.attachment_opened_at),
     macro_enabled_count: count((r) => r.macro_enabled_at),
     data_entered_count: count((r) => r.data_entered_at),
-    qr_code_scanned_count: 0,
+    vulnerable_plugin_count: t.recipients.filter((r) => r.vulnerable_plugin).length,
+    exploited_count: t.recipients.filter((r) => r.exploited).length,
+    qr_code_scanned_count: count((r) => r.qr_code_scanned_at),
     reported_count: count((r) => r.reported_at),
     bounced_count: count((r) => r.bounced_at),
   };
@@ -276,6 +281,7 @@ export function recipientView(r: RecipientRecord, t: SecurityTestRecord, store: 
     attachment_opened_at: isoTimeOrNull(r.attachment_opened_at),
     macro_enabled_at: isoTimeOrNull(r.macro_enabled_at),
     data_entered_at: isoTimeOrNull(r.data_entered_at),
+    qr_code_scanned: isoTimeOrNull(r.qr_code_scanned_at),
     reported_at: isoTimeOrNull(r.reported_at),
     bounced_at: isoTimeOrNull(r.bounced_at),
     ip: r.ip,

@@ -234,7 +234,7 @@ export class ReportingController {
   enrollments(@Req() req: Request, @Res() res: Response): void {
     const t = contextOf(req).tenant;
     const q = req.query as Query;
-    const opts = { includeCampaignId: flag(q, 'include_campaign_id'), includeEmployeeNumber: flag(q, 'include_employee_number') };
+    const opts = enrollmentOptions(q);
     const render = (e: EnrollmentRecord) => enrollmentView(e, t, opts);
     sendList(res, q, filterEnrollments(t, q), (e) => e.enrollment_id, renderEach(render));
   }
@@ -245,9 +245,15 @@ export class ReportingController {
     const e = t.enrollments.find((x) => x.enrollment_id === numericId(String(req.params.id)));
     if (!e) return notFound(res);
     const q = req.query as Query;
-    sendValue(res, enrollmentView(e, t, { includeCampaignId: flag(q, 'include_campaign_id'), includeEmployeeNumber: flag(q, 'include_employee_number') }));
+    sendValue(res, enrollmentView(e, t, enrollmentOptions(q)));
   }
 }
+
+const enrollmentOptions = (q: Query) => ({
+  includeCampaignId: flag(q, 'include_campaign_id'),
+  includeStorePurchaseId: flag(q, 'include_store_purchase_id'),
+  includeEmployeeNumber: flag(q, 'include_employee_number'),
+});
 
 function filterEnrollments(t: TenantStore, q: Query): readonly EnrollmentRecord[] {
   const purchase = optionalNumber(q, 'store_purchase_id');

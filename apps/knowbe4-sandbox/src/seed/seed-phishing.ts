@@ -82,8 +82,11 @@ function recipient(rng: Rng, user: UserRecord, started: number, ids: PhishingIds
   const opened = rng.chance(0.6) ? delivered + rng.int(60, 86_400) * 1000 : null;
   const clicked = opened !== null && rng.chance(0.25) ? opened + rng.int(5, 600) * 1000 : null;
   const browser = clicked !== null ? rng.pick(BROWSERS) : null;
+  const recipientId = (ids.recipient += rng.int(1, 50));
+  // derived from the id, not drawn: extra draws would shift every tenant seeded before these fields existed
+  const vulnerablePlugin = clicked !== null && recipientId % 5 === 0;
   return {
-    recipient_id: (ids.recipient += rng.int(1, 50)),
+    recipient_id: recipientId,
     userId: user.id,
     scheduled_at: started,
     delivered_at: delivered,
@@ -93,8 +96,11 @@ function recipient(rng: Rng, user: UserRecord, started: number, ids: PhishingIds
     attachment_opened_at: null,
     macro_enabled_at: null,
     data_entered_at: clicked !== null && rng.chance(0.3) ? clicked + 30_000 : null,
+    qr_code_scanned_at: opened !== null && clicked === null && recipientId % 11 === 0 ? opened + 45_000 : null,
     reported_at: opened !== null && clicked === null && rng.chance(0.3) ? opened + 120_000 : null,
     bounced_at: null,
+    vulnerable_plugin: vulnerablePlugin,
+    exploited: vulnerablePlugin && recipientId % 2 === 0,
     ip: browser ? `203.0.113.${rng.int(1, 254)}` : null,
     ip_location: browser ? rng.pick(LOCATIONS) : null,
     browser: browser ? browser[0] : null,

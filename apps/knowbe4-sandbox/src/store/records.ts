@@ -158,8 +158,14 @@ export interface RecipientRecord {
   attachment_opened_at: number | null;
   macro_enabled_at: number | null;
   data_entered_at: number | null;
+  /** When the user scanned the QR code of a QR-code test (KnowBe4's `qr_code_scanned`, a datetime). */
+  qr_code_scanned_at: number | null;
   reported_at: number | null;
   bounced_at: number | null;
+  /** The landing page found an outdated browser plugin (counted as `vulnerable_plugin_count`). */
+  vulnerable_plugin: boolean;
+  /** …and the simulated exploit of it succeeded (`exploited_count`). */
+  exploited: boolean;
   ip: string | null;
   ip_location: string | null;
   browser: string | null;
