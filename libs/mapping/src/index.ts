@@ -8,3 +8,5 @@ export * from './diff/canonical-json';
 export * from './diff/diff-records';
 export * from './roster/roster-plan';
 export * from './rules';
+export * from './graph/identity-graph';
+export * from './audit/user-audit-changes';

@@ -160,6 +160,10 @@ export interface KnowBe4SecurityTest {
   attachment_open_count?: number | null;
   macro_enabled_count?: number | null;
   data_entered_count?: number | null;
+  /** Recipients whose browser showed an outdated plugin on the landing page (an integer). */
+  vulnerable_plugin_count?: number | null;
+  /** Recipients on whom the simulated exploit of such a plugin succeeded (an integer). */
+  exploited_count?: number | null;
   qr_code_scanned_count?: number | null;
   reported_count?: number | null;
   bounced_count?: number | null;
@@ -189,6 +193,7 @@ export interface KnowBe4SecurityTestRecipient {
   attachment_opened_at?: IsoDateTime | null;
   macro_enabled_at?: IsoDateTime | null;
   data_entered_at?: IsoDateTime | null;
+  /** A datetime despite the name (no `_at`), null when the QR code was not scanned. */
   qr_code_scanned?: IsoDateTime | null;
   reported_at?: IsoDateTime | null;
   bounced_at?: IsoDateTime | null;
@@ -279,7 +284,7 @@ export interface KnowBe4Enrollment {
   status?: string | null;
   time_spent?: number | null;
   policy_acknowledged?: boolean | null;
-  /** Live clients use `store_purchase_id`; the docs spell `store_purchased_id`. */
+  /** Only with `include_store_purchase_id=true`. Live clients use `store_purchase_id`; the docs spell `store_purchased_id`. */
   store_purchase_id?: number | null;
   store_purchased_id?: number | null;
 }
@@ -316,6 +321,8 @@ export type ListEnrollmentsQuery = {
   user_id?: number;
   exclude_archived_users?: boolean;
   include_campaign_id?: boolean;
+  /** Adds `store_purchase_id` to each enrollment. */
+  include_store_purchase_id?: boolean;
   include_employee_number?: boolean;
   per_page?: number;
   /** `page` (documented) or `cursor` (reported by open-source clients; `page` is said to be deprecated in 2026). */
