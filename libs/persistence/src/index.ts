@@ -39,3 +39,6 @@ export * from './repositories/roster-run-events';
 export * from './operations/write-intents';
 export * from './repositories/automation-config.repository';
 export * from './repositories/automation-state.repository';
+export * from './audit/audit-chain';
+export * from './audit/audit-actor';
+export * from './audit/audit-log.repository';
