@@ -1,10 +1,11 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import reactHooks from 'eslint-plugin-react-hooks';
 import boundaries from './eslint-rules/boundaries.mjs';
 
 // Production code: what the boundary and size rules apply to. Tests (test/, *.spec.ts) and benches (bench/) may
 // import app internals and run SQL to set up and inspect state — they check the architecture, they are not part of it.
-const PRODUCTION = ['apps/**/*.ts', 'libs/**/*.ts', 'scripts/**/*.ts'];
+const PRODUCTION = ['apps/**/*.ts', 'apps/console/**/*.tsx', 'libs/**/*.ts', 'scripts/**/*.ts'];
 const NOT_PRODUCTION = ['**/*.spec.ts', 'test/**', 'bench/**'];
 
 export default tseslint.config(
@@ -36,6 +37,11 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/unbound-method': 'off',
     },
+  },
+  {
+    // apps/console: React in the browser (its own tsconfig: DOM, JSX); the hooks rules catch stale closures and conditional hooks
+    files: ['apps/console/**/*.{ts,tsx,mts}'],
+    ...reactHooks.configs.flat.recommended,
   },
   {
     // boundaries (style.md "Boundaries we keep"); each rule's message starts with its name
