@@ -5,6 +5,7 @@ import {
   IntegratedAccountRepository,
   OperationMirrorRepository,
   OperationRepository,
+  AuditLogRepository,
   OutboxRepository,
 } from '@kb4/persistence';
 import { createKafka, KafkaOutboxRelay, kafkaBrokerList, ReadinessCheck } from '@kb4/platform';
@@ -55,6 +56,7 @@ export class ProvisioningRuntime implements OnApplicationBootstrap, BeforeApplic
       operations: new OperationRepository(this.dataSource),
       mirror,
       outbox: new OutboxRepository(this.dataSource),
+      audit: new AuditLogRepository(this.dataSource),
       writer: new ScimWriter(mirror),
       clients: new ScimClientPool(accounts, {
         baseUrlOverride: config.KNOWBE4_BASE_URL_OVERRIDE,

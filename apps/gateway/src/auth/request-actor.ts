@@ -2,10 +2,14 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import type { Request } from 'express';
 import type { Observable } from 'rxjs';
+import { requestIdOf } from '@kb4/platform';
 import { principalOf } from './request-context';
 
-/** Who a request acts for, as operations record it (operations.actor); never the key itself, only its id. */
-export type RequestActor = { type: 'api_key'; id: string } | { type: 'admin' };
+/**
+ * Who a request acts for, as operations record it (operations.actor); never the key itself, only its id. `request_id`
+ * (the x-request-id answered) lets the audit log name the request behind each change.
+ */
+export type RequestActor = ({ type: 'api_key'; id: string } | { type: 'admin' }) & { request_id?: string };
 
 const actors = new AsyncLocalStorage<RequestActor>();
 
@@ -25,7 +29,12 @@ export class RequestActorInterceptor implements NestInterceptor {
     if (context.getType() !== 'http') return next.handle();
     const principal = principalOf(context.switchToHttp().getRequest<Request>());
     if (!principal) return next.handle();
-    const actor: RequestActor = principal.kind === 'api-key' ? { type: 'api_key', id: principal.keyId } : { type: 'admin' };
+    const request = context.switchToHttp().getRequest<Request>();
+    const requestId = requestIdOf(request);
+    const actor: RequestActor = {
+      ...(principal.kind === 'api-key' ? { type: 'api_key' as const, id: principal.keyId } : { type: 'admin' as const }),
+      ...(requestId ? { request_id: requestId } : {}),
+    };
     return actors.run(actor, () => next.handle());
   }
 }

@@ -9,6 +9,7 @@ import {
   IntegratedAccountRepository,
   LicenseRepository,
   MirrorWriteRepository,
+  AuditLogRepository,
   OutboxRepository,
   PageFingerprintRepository,
   RateBudgetRepository,
@@ -72,6 +73,7 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
       snapshot: new SnapshotRepository(dataSource),
       mirror: new MirrorWriteRepository(),
       outbox: new OutboxRepository(dataSource),
+      audit: new AuditLogRepository(dataSource),
       logger: logger.child({ component: 'sync', poller: this.owner }),
       settings: {
         owner: this.owner,

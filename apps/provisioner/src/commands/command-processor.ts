@@ -10,10 +10,11 @@ import {
   type CloudEventEnvelope,
 } from '@kb4/contracts';
 import { backoffDelayMs } from '@kb4/knowbe4';
-import { AttemptClaim, inSavepoint, OperationMirrorRepository, OperationRepository, OutboxMessage, OutboxRepository, republishedCommand } from '@kb4/persistence';
+import { AttemptClaim, AuditLogRepository, inSavepoint, OperationMirrorRepository, OperationRepository, OutboxMessage, OutboxRepository, republishedCommand } from '@kb4/persistence';
 import type { Logger } from 'pino';
 import { DataSource, EntityManager } from 'typeorm';
 import { deadLetterEvent, failedEvent, succeededEvent, type CommandCoordinates, type ResultBase } from '../outcomes/outcome-events';
+import { operationAuditDrafts } from '../audit/operation-audit';
 import { freshUserMirror, MirroredRecord, refreshMirror } from '../mirror/mirror-refresh';
 import { ScimClientPool } from '../scim/scim-client-pool';
 import { PartialUserCreateError, ScimWriter, ScimWriteResult } from '../scim/scim-writer';
@@ -47,6 +48,8 @@ export interface CommandProcessorDeps {
   operations: OperationRepository;
   mirror: OperationMirrorRepository;
   outbox: OutboxRepository;
+  /** The audit log: each succeeded write's changes are appended with its outcome. */
+  audit?: AuditLogRepository;
   writer: ScimWriter;
   clients: ScimClientPool;
   budget: RetryBudget;
@@ -271,10 +274,22 @@ export class CommandProcessor {
         keys: fresh.keys,
         write: fresh.write,
       });
-      if (finished) return;
+      if (finished) {
+        await this.recordAudit(manager, base, result, { ...fresh.mirrored, before: null });
+        return;
+      }
     }
-    const outcome = outcomeOf(await this.refreshMirrorSafely(manager, base.accountId, result, base.operationId));
+    const mirrored = await this.refreshMirrorSafely(manager, base.accountId, result, base.operationId);
+    await this.recordAudit(manager, base, result, mirrored);
+    const outcome = outcomeOf(mirrored);
     await this.deps.operations.finishWithEvents(manager, base.operationId, base.commandId, { status: 'succeeded', result: outcome.result }, outcome.events);
+  }
+
+  /** The audit entries of the write, in the outcome's transaction: they exist exactly when the outcome does. */
+  private async recordAudit(manager: EntityManager, base: ResultBase, result: ScimWriteResult, mirrored: MirroredRecord | null): Promise<void> {
+    if (!this.deps.audit) return;
+    const transition = mirrored ? { remoteId: mirrored.remoteId, before: mirrored.before ?? null, record: mirrored.record } : null;
+    await this.deps.audit.appendForOperation(manager, base.accountId, base.operationId, operationAuditDrafts(base.operationId, result, transition), base.completedAt);
   }
 
   // The SCIM write already happened: a mirror problem must not turn it into a failure (the next sync repairs it).

@@ -8,6 +8,8 @@ export interface MirroredRecord {
   remoteId: string | null;
   /** The unified record as the gateway now serves it (without remote_data). */
   record: Record<string, unknown> | null;
+  /** The mirror's record before this write (null: there was none); the audit log's `from`. */
+  before?: Record<string, unknown> | null;
 }
 
 /** How a SCIM user finds its mirror row: SCIM id, else provisioning_guid, else lower-cased email. */
@@ -46,13 +48,13 @@ export async function refreshMirror(
     const existing = await mirror.lockUserForRefresh(manager, accountId, keys);
     const write = mirrorUserFromScim(result.user, existing, now, result.joined);
     const row = await mirror.saveUser(manager, accountId, existing, write);
-    return { remoteId: row.remoteId, record: { ...write.record, id: row.remoteId ?? write.scimId } };
+    return { remoteId: row.remoteId, record: { ...write.record, id: row.remoteId ?? write.scimId }, before: existing?.record ?? null };
   }
   if (result.deleted) {
     const { scimId } = result.deleted;
     const row = (result.groupId ? await mirror.findGroup(accountId, result.groupId, manager) : null) ?? (scimId ? await mirror.findGroup(accountId, scimId, manager) : null);
     if (row) await mirror.deleteGroup(manager, accountId, row);
-    return { remoteId: row?.remoteId ?? null, record: null };
+    return { remoteId: row?.remoteId ?? null, record: null, before: row?.record ?? null };
   }
   if (result.group?.id) {
     // a rename: the row the caller addressed, which a sync may have stored without the SCIM id (and by the old name)
@@ -60,7 +62,7 @@ export async function refreshMirror(
     const existing = addressed ?? (await mirror.lockGroupForRefresh(manager, accountId, { scimId: result.group.id, name: result.group.displayName }));
     const write = mirrorGroupFromScim(result.group, existing, now);
     const row = await mirror.saveGroup(manager, accountId, existing, write);
-    return { remoteId: row.remoteId, record: { ...write.record, id: row.remoteId ?? write.scimId } };
+    return { remoteId: row.remoteId, record: { ...write.record, id: row.remoteId ?? write.scimId }, before: existing?.record ?? null };
   }
   if (result.membership) {
     const { groupId, groupScimId, userIds, userScimIds, member } = result.membership;

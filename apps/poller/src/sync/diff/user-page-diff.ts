@@ -1,6 +1,7 @@
 import { DIRECTORY_EVENT_TYPES, SyncRunCounts } from '@kb4/contracts';
 import { NormalizedKnowBe4User, toUnifiedUser, tryNormalizeKnowBe4User } from '@kb4/mapping';
 import type { SnapshotUser, SyncedUserWrite } from '@kb4/persistence';
+import type { DirectoryMessage } from '../events/audit-drafts';
 import { changesJson, directoryEvent, membershipEvent } from '../events/directory-events';
 import type { GroupDirectory } from './group-directory';
 import { DiffContext, emptyWrite, FetchedRecord, RecordWrite, SkippedRecord } from './record-write';
@@ -86,7 +87,12 @@ function diffUser(
     updatedAt = now;
     record.updated_at = now;
     entry.counts.push('users_created');
-    if (diff.emit) entry.events.push(directoryEvent(ctx, 'user', id, DIRECTORY_EVENT_TYPES.userCreated, [hash], { user: record }));
+    if (diff.emit) {
+      const created: DirectoryMessage = directoryEvent(ctx, 'user', id, DIRECTORY_EVENT_TYPES.userCreated, [hash], { user: record });
+      // our SCIM create put this user in the mirror and the audit log already: only what differs from it is audited
+      if (before) created.auditBefore = before.record;
+      entry.events.push(created);
+    }
   } else {
     const change = classifyUserChange(before.record, record, state.userEventIgnore);
     updatedAt = change.contentChanged ? now : null;

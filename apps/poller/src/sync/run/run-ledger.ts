@@ -1,8 +1,10 @@
 import { emptySyncRunCounts, SyncRecordSkipReason, SyncRunCounts, TOPICS } from '@kb4/contracts';
+import { attributionOfSyncRun } from '@kb4/persistence';
 import type { IntegratedAccountEntity, LeasedRun, OutboxMessage, RejectedRecordWrite, SeenPhase, SyncRunEntity, SyncRunProgress } from '@kb4/persistence';
 import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
 import type { RecordWrite } from '../diff/record-write';
+import { auditDraftsOf } from '../events/audit-drafts';
 import { recordSkippedEvent, RunContext, SkippedEntity } from '../events/directory-events';
 import type { FetchedPage } from '../walk/page-fetcher';
 import { Checkpoint, checkpointAfter, initialCheckpoint, maxId } from './checkpoint';
@@ -78,6 +80,8 @@ export class RunLedger {
       if (decided && decided.length > 0) all = [...events, ...decided];
       // events_emitted counts directory events; sync-run topic events (lifecycle, skipped records) are enqueued apart
       const directory = all.filter((e) => e.topic === TOPICS.directoryEvents);
+      // the audit log's entries of what this commit saw change, in its transaction (before the outbox: a chain head lock held briefly)
+      await this.deps.audit?.append(manager, this.account.id, attributionOfSyncRun(this.run.id), auditDraftsOf(directory));
       const directoryInserted = await this.deps.outbox.enqueue(manager, directory);
       this.counts.events_emitted += directoryInserted;
       inserted = directoryInserted + (directory.length === all.length ? 0 : await this.deps.outbox.enqueue(manager, all.filter((e) => e.topic !== TOPICS.directoryEvents)));

@@ -1,6 +1,7 @@
 import type { SyncRecordSkipReason } from '@kb4/contracts';
 import type { KnowBe4RequestEvent, ReportingClient, ScimClient } from '@kb4/knowbe4';
 import type {
+  AuditLogRepository,
   IntegratedAccountEntity,
   IntegratedAccountRepository,
   LicenseRepository,
@@ -49,6 +50,8 @@ export interface SyncDependencies {
   snapshot: SnapshotRepository;
   mirror: MirrorWriteRepository;
   outbox: OutboxRepository;
+  /** The audit log: what a sync saw change in KnowBe4 is appended with the change (absent: not audited). */
+  audit?: AuditLogRepository;
   logger: Logger;
   settings: SyncSettings;
   /**
