@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { mountConsole } from './console/console-static';
 import { mountOpenApi } from './docs/openapi';
 import { GatewayValidationPipe } from './http/validation';
 
@@ -12,4 +13,5 @@ export function configureGatewayApp(app: INestApplication): void {
   // no global body parser (bootstrap passes bodyParser: false): JsonBodyMiddleware reads bodies after authentication
   app.useGlobalPipes(new GatewayValidationPipe());
   mountOpenApi(app);
+  mountConsole(app);
 }

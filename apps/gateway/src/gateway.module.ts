@@ -11,6 +11,7 @@ import { GatewayCoreModule } from './gateway-core.module';
 import { ApiKeyMiddleware } from './auth/api-key.middleware';
 import { FailedAuthLimiter } from './auth/failed-auth-limiter';
 import { JsonBodyMiddleware } from './http/json-body.middleware';
+import { LiveEventsModule } from './live/live-events.module';
 import { RateLimitMiddleware } from './http/rate-limit.middleware';
 import { ProxyModule } from './proxy/proxy.module';
 import { ProvisioningModule } from './provisioning/provisioning.module';
@@ -43,6 +44,7 @@ export class GatewayModule implements NestModule {
         WebhooksModule,
         RosterModule,
         AutomationsModule,
+        LiveEventsModule,
       ],
       providers: [FailedAuthLimiter],
     };
