@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runMigrations } from '@kb4/persistence';
+import { ensureConsoleBuilt } from './local-stack/console-build';
 import { demoTenantCredentials, ensureDemoAccount, localAdminToken, localCredentialsKey, SandboxTenant } from './local-stack/demo-account';
 import { EmbeddedKafka, startEmbeddedKafka } from './local-stack/embedded-kafka';
 import { startLocalPostgres } from './local-stack/postgres';
@@ -222,6 +223,7 @@ function announce(databaseUrl: string, sandboxUrl: string, tenant: SandboxTenant
       'kb4-directory is running',
       `  gateway          ${gatewayUrl}`,
       `  swagger          ${gatewayUrl}/docs`,
+      `  console          ${gatewayUrl}/console/  (sign in with the demo API key)`,
       `  demo API key     ${demo.api_key}  (every scope)`,
       `  admin token      in ${join(localDir, 'demo.json')} (admin_token): ${gatewayUrl}/admin/workspaces, npm run cli -- workspace list`,
       `  workspace        ${demo.workspace_id}`,
@@ -246,7 +248,11 @@ async function main(): Promise<void> {
   mkdirSync(localDir, { recursive: true });
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
+  // the console is static files the gateway serves at /console; built here when missing or older than its sources
+  const consoleBuilt = ensureConsoleBuilt(root, log);
+  consoleBuilt.catch(() => undefined); // awaited below; a failure is reported there
   const databaseUrl = await startDatabase();
+  await consoleBuilt;
   const embeddedKafka = await startKafka();
   const { sandboxUrl, tenant } = await startSandbox();
   const credentialsKey = process.env.CREDENTIALS_KEY ?? localCredentialsKey(localDir);
