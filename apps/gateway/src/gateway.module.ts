@@ -4,6 +4,7 @@ import { HealthModule, kafkaBrokerList, kafkaReadiness, MetricsModule, postgresR
 import { DataSource } from 'typeorm';
 import { AccountsModule } from './accounts/accounts.module';
 import { AdminModule } from './admin/admin.module';
+import { AuditModule } from './audit/audit.module';
 import { AutomationsModule } from './automations/automations.module';
 import { GatewayConfig } from './config/gateway.config';
 import { DirectoryModule } from './directory/directory.module';
@@ -45,6 +46,7 @@ export class GatewayModule implements NestModule {
         RosterModule,
         AutomationsModule,
         LiveEventsModule,
+        AuditModule,
       ],
       providers: [FailedAuthLimiter],
     };

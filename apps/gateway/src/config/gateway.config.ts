@@ -10,6 +10,14 @@ export class GatewayConfig extends ServiceConfig {
   @Matches(/^.{32,}$/, { message: 'must be at least 32 characters' })
   CURSOR_SECRET?: string = undefined;
 
+  /**
+   * Signs audit checkpoints (HMAC-SHA256): base64 or base64url of at least 32 random bytes. Unset: a key derived from
+   * CREDENTIALS_KEY (never the encryption key itself). `npm start` generates one into .local/audit-checkpoint.key.
+   */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9+/_-]{43,}={0,2}$/, { message: 'must be base64 of at least 32 bytes' })
+  AUDIT_CHECKPOINT_KEY?: string = undefined;
+
   /** Requests per minute per API key (token bucket: this many tokens, refilled evenly over a minute). */
   @IsInt()
   @Min(1)
