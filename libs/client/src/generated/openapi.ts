@@ -827,6 +827,120 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/audit-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Audit log entries of an account in chain order, filtered by user, type, actor and time
+         * @description Entries are appended in the transaction of the change they record, so one is here exactly when its change was committed. Pages follow the chain (seq): a cursor never skips or repeats an entry, and paging on from the last cursor later finds what was appended since.
+         */
+        get: operations["audit_events_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/audit-events/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the filtered entries as CSV or NDJSON, streamed
+         * @description Streamed from a database cursor at the pace the client reads, so any number of entries is exported in flat memory.
+         */
+        get: operations["audit_events_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/audit-events/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Recompute the account's hash chain and name the first entry that does not verify */
+        get: operations["audit_events_verify"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/audit-events/checkpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A signed checkpoint of the account's chain head (keep it: it later proves nothing before it was rewritten)
+         * @description signature = HMAC-SHA256 with the gateway's AUDIT_CHECKPOINT_KEY. Present it to POST /audit-events/checkpoints/verify.
+         */
+        post: operations["audit_events_checkpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/audit-events/checkpoints/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check a checkpoint: our signature, the entry at its seq unchanged, and the chain up to it intact */
+        post: operations["audit_events_checkpoint_verify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/unified/user-directory/users/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A user's audit history in order: created, updated (from/to), archived, reactivated, deleted, memberships
+         * @description The user may be addressed by its unified (Reporting) id or its SCIM id, and may since have been deleted.
+         */
+        get: operations["unified_users_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3161,6 +3275,266 @@ export interface components {
             next_cursor: string | null;
             /** @example 1 */
             result_count: number;
+        };
+        AuditUserRefDto: {
+            /**
+             * @description Unified user id when the entry was written (the SCIM id before a sync has seen the user)
+             * @example 667542
+             */
+            id: string | null;
+            /**
+             * @description Every id the user was known by then (Reporting id, SCIM id)
+             * @example [
+             *       "667542",
+             *       "3c1f6a2e-0b7d-4c9e-8a51-2f4e6d8b0a13"
+             *     ]
+             */
+            ids: string[];
+            /** @example ada@example.com */
+            email: string | null;
+            /** @example E1001 */
+            employee_number: string | null;
+        };
+        AuditGroupRefDto: {
+            /** @example 4411 */
+            id: string | null;
+            /** @example New Hires */
+            name: string | null;
+        };
+        AuditResourceDto: {
+            /** @description The user (user entries and memberships) */
+            user?: components["schemas"]["AuditUserRefDto"];
+            /** @description The group (group entries and memberships) */
+            group?: components["schemas"]["AuditGroupRefDto"];
+        };
+        AuditChangeDto: {
+            /** @example department */
+            field: string;
+            /**
+             * @description The value before (any JSON value; null when unset or on a create)
+             * @example R&D
+             */
+            from: Record<string, never> | null;
+            /**
+             * @description The value after
+             * @example Engineering
+             */
+            to: Record<string, never> | null;
+        };
+        AuditActorDto: {
+            /**
+             * @description `api_key`: a write through this API; `admin`: the operator token; `roster_run`: a roster run; `rule`: group mapping rules or the new-hires automation; `knowbe4-console`: a change a sync saw in KnowBe4 that none of our writes made; `system`: an operation recorded before actors were kept
+             * @example api_key
+             * @enum {string}
+             */
+            type: "api_key" | "admin" | "roster_run" | "rule" | "knowbe4-console" | "system";
+            /**
+             * @description API key id, roster run id, or rule id(s) (comma-separated when several rules agreed)
+             * @example 5b0c8e62-3f1d-4a8e-9d7c-2f4f7f0e9a11
+             */
+            id: string | null;
+        };
+        AuditSourceDto: {
+            /**
+             * Format: uuid
+             * @description The operation that made the change (GET /operations/{id})
+             * @example 0b9e1c9a-6a53-4c1c-8f0e-4a1f2f7c9d10
+             */
+            operation_id?: string;
+            /**
+             * Format: uuid
+             * @description The roster run the operation belongs to
+             * @example 7d1f0e2a-3b4c-4d5e-8f60-718293a4b5c6
+             */
+            roster_run_id?: string;
+            /**
+             * @description The mapping rule(s) behind the operation
+             * @example 2c8e4f1a-9b3d-4e7f-a6c5-1d2e3f4a5b6c
+             */
+            rule_id?: string;
+            /**
+             * Format: uuid
+             * @description The sync run that saw the change in KnowBe4
+             * @example 1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d
+             */
+            sync_run_id?: string;
+        };
+        AuditEventDto: {
+            /**
+             * Format: uuid
+             * @example 6e5d4c3b-2a19-4f8e-9d7c-6b5a4f3e2d1c
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @example 3f7c2a10-9b8e-4d55-a1c2-6e0f4b7d9a21
+             */
+            integrated_account_id: string;
+            /**
+             * Format: uuid
+             * @example 5b0c8e62-3f1d-4a8e-9d7c-2f4f7f0e9a11
+             */
+            workspace_id: string;
+            /**
+             * @description Position in the account's chain (1, 2, 3 … without gaps), as a string
+             * @example 42
+             */
+            seq: string;
+            /**
+             * Format: date-time
+             * @description When the change was committed
+             * @example 2026-11-28T08:15:02.123Z
+             */
+            occurred_at: string;
+            /**
+             * @example user.updated
+             * @enum {string}
+             */
+            type: "user.created" | "user.updated" | "user.archived" | "user.reactivated" | "user.deleted" | "group.created" | "group.updated" | "group.deleted" | "group.member_added" | "group.member_removed";
+            resource: components["schemas"]["AuditResourceDto"];
+            /** @description Field-level from/to (a create lists the fields it set, from null; archive/reactivate the status) */
+            changes: components["schemas"]["AuditChangeDto"][];
+            actor: components["schemas"]["AuditActorDto"];
+            source: components["schemas"]["AuditSourceDto"];
+            /**
+             * @description The x-request-id of the API request that asked for the change (null for observed changes)
+             * @example req-7f3a9c2e
+             */
+            request_id: string | null;
+            /**
+             * @description hash of the entry before (null for the first)
+             * @example 9f2c4b7d1e0a8c6b5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c
+             */
+            prev_hash: string | null;
+            /**
+             * @description hex SHA-256 of the canonical JSON (keys sorted, no whitespace) of {v: 1, id, integrated_account_id, workspace_id, seq, occurred_at, type, resource, changes, actor, source, request_id, prev_hash}
+             * @example 9f2c4b7d1e0a8c6b5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c
+             */
+            hash: string;
+        };
+        AuditEventPageDto: {
+            /** @description Entries in chain order (oldest first) */
+            result: components["schemas"]["AuditEventDto"][];
+            /**
+             * @description Pass as next_cursor for the next page; null on the last page (entries appended later are found by paging on from the last cursor)
+             * @example null
+             */
+            next_cursor: string | null;
+            /** @example 1 */
+            result_count: number;
+        };
+        ChainHeadDto: {
+            /**
+             * @description seq of the last entry (0: no entries)
+             * @example 42
+             */
+            seq: string;
+            /** @example 9f2c4b7d1e0a8c6b5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c */
+            hash: string | null;
+        };
+        ChainBreakDto: {
+            /**
+             * @description The first entry that does not verify (empty when entries are missing at the end)
+             * @example 6e5d4c3b-2a19-4f8e-9d7c-6b5a4f3e2d1c
+             */
+            id: string;
+            /** @example 17 */
+            seq: string;
+            /**
+             * @description `hash_mismatch`: its content was changed; `prev_hash_mismatch`: the entry before it was changed and re-hashed; `seq_gap`: entries before it (or at the end) are missing
+             * @example hash_mismatch
+             * @enum {string}
+             */
+            reason: "hash_mismatch" | "prev_hash_mismatch" | "seq_gap";
+        };
+        AuditVerificationDto: {
+            /**
+             * Format: uuid
+             * @example 3f7c2a10-9b8e-4d55-a1c2-6e0f4b7d9a21
+             */
+            integrated_account_id: string;
+            /**
+             * @description Every entry's hash recomputed and linked to the one before
+             * @example true
+             */
+            ok: boolean;
+            /**
+             * @description Entries that verified (up to the first broken one)
+             * @example 42
+             */
+            checked: number;
+            /** @description The last entry that verified */
+            head: components["schemas"]["ChainHeadDto"];
+            /**
+             * @description The first entry that does not verify; null when ok
+             * @example null
+             */
+            first_broken: components["schemas"]["ChainBreakDto"] | null;
+        };
+        /**
+         * @example {
+         *       "integrated_account_id": "3f7c2a10-9b8e-4d55-a1c2-6e0f4b7d9a21"
+         *     }
+         */
+        CreateCheckpointDto: {
+            /**
+             * Format: uuid
+             * @description The account whose chain head is signed
+             * @example 3f7c2a10-9b8e-4d55-a1c2-6e0f4b7d9a21
+             */
+            integrated_account_id: string;
+        };
+        /**
+         * @example {
+         *       "integrated_account_id": "3f7c2a10-9b8e-4d55-a1c2-6e0f4b7d9a21",
+         *       "seq": "42",
+         *       "head_hash": "9f2c4b7d1e0a8c6b5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c",
+         *       "at": "2026-11-28T09:00:00.000Z",
+         *       "signature": "4b1d0c9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c"
+         *     }
+         */
+        AuditCheckpointDto: {
+            /**
+             * Format: uuid
+             * @example 3f7c2a10-9b8e-4d55-a1c2-6e0f4b7d9a21
+             */
+            integrated_account_id: string;
+            /**
+             * @description seq of the chain head signed
+             * @example 42
+             */
+            seq: string;
+            /**
+             * @description hash of the entry at seq (null for an empty chain)
+             * @example 9f2c4b7d1e0a8c6b5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c
+             */
+            head_hash: string | null;
+            /**
+             * Format: date-time
+             * @description When the checkpoint was made
+             * @example 2026-11-28T09:00:00.000Z
+             */
+            at: string;
+            /**
+             * @description hex HMAC-SHA256 with AUDIT_CHECKPOINT_KEY over the canonical JSON of {v: 1, integrated_account_id, seq, head_hash, at}
+             * @example 4b1d0c9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c
+             */
+            signature: string;
+        };
+        CheckpointVerificationDto: {
+            /**
+             * @description The signature is ours, the entry at seq still has head_hash, and the chain up to it verifies
+             * @example true
+             */
+            valid: boolean;
+            /**
+             * @description Why not valid: a forged or altered checkpoint, the entry at seq gone, rewritten, or an earlier entry broken
+             * @example null
+             * @enum {string|null}
+             */
+            reason: "signature_invalid" | "entry_missing" | "head_hash_mismatch" | "chain_broken" | null;
+            /** @description The chain recomputed up to the checkpoint (null when the signature is not valid) */
+            chain: components["schemas"]["AuditVerificationDto"] | null;
         };
     };
     responses: never;
@@ -9747,6 +10121,590 @@ export interface operations {
                 };
                 content: {
                     "text/event-stream": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
+            429: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    "retry-after": components["headers"]["retry-after"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    audit_events_list: {
+        parameters: {
+            query: {
+                /** @description The integrated account whose audit log is read */
+                integrated_account_id: string;
+                /** @description Only entries about this user: the unified id (Reporting id) or the SCIM id */
+                user_id?: string;
+                /** @description Only these entry types (comma-separated or repeated) */
+                type?: ("user.created" | "user.updated" | "user.archived" | "user.reactivated" | "user.deleted" | "group.created" | "group.updated" | "group.deleted" | "group.member_added" | "group.member_removed")[];
+                /** @description Only changes of this actor: its type (api_key, admin, roster_run, rule, knowbe4-console, system) or `type:id` (e.g. `api_key:<key id>`, `roster_run:<run id>`, `rule:<rule id>`) */
+                actor?: string;
+                /** @description Only entries at or after this time */
+                since?: string;
+                /** @description Only entries before this time */
+                until?: string;
+                /** @description Entries per page, oldest first (chain order) */
+                limit?: number;
+                /** @description The next_cursor of the previous page (opaque; keep the filters unchanged while paging) */
+                next_cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEventPageDto"];
+                };
+            };
+            /** @description A filter or next_cursor is not valid (`details` names the field) */
+            400: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed or revoked API key */
+            401: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The API key lacks the `directory:read` scope */
+            403: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such account in this workspace */
+            404: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
+            429: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    "retry-after": components["headers"]["retry-after"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    audit_events_export: {
+        parameters: {
+            query: {
+                /** @description The integrated account whose audit log is read */
+                integrated_account_id: string;
+                /** @description Only entries about this user: the unified id (Reporting id) or the SCIM id */
+                user_id?: string;
+                /** @description Only these entry types (comma-separated or repeated) */
+                type?: ("user.created" | "user.updated" | "user.archived" | "user.reactivated" | "user.deleted" | "group.created" | "group.updated" | "group.deleted" | "group.member_added" | "group.member_removed")[];
+                /** @description Only changes of this actor: its type (api_key, admin, roster_run, rule, knowbe4-console, system) or `type:id` (e.g. `api_key:<key id>`, `roster_run:<run id>`, `rule:<rule id>`) */
+                actor?: string;
+                /** @description Only entries at or after this time */
+                since?: string;
+                /** @description Only entries before this time */
+                until?: string;
+                /** @description CSV (a header row; `changes`, `resource` and `source` as JSON cells) or NDJSON (one entry per line, as GET /audit-events returns them) */
+                format: "csv" | "ndjson";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entries in chain order */
+            200: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description A filter or next_cursor is not valid (`details` names the field) */
+            400: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["ErrorResponseDto"];
+                    "application/x-ndjson": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed or revoked API key */
+            401: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The API key lacks the `directory:read` scope */
+            403: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such account in this workspace */
+            404: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["ErrorResponseDto"];
+                    "application/x-ndjson": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
+            429: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    "retry-after": components["headers"]["retry-after"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    audit_events_verify: {
+        parameters: {
+            query: {
+                /** @description The integrated account whose chain is recomputed */
+                integrated_account_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditVerificationDto"];
+                };
+            };
+            /** @description A filter or next_cursor is not valid (`details` names the field) */
+            400: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed or revoked API key */
+            401: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The API key lacks the `directory:read` scope */
+            403: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such account in this workspace */
+            404: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
+            429: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    "retry-after": components["headers"]["retry-after"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    audit_events_checkpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateCheckpointDto"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditCheckpointDto"];
+                };
+            };
+            /** @description A filter or next_cursor is not valid (`details` names the field) */
+            400: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed or revoked API key */
+            401: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The API key lacks the `directory:read` scope */
+            403: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such account in this workspace */
+            404: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The body is not JSON (`application/json`, or `application/scim+json` through the proxy) or not UTF-8 */
+            415: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
+            429: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    "retry-after": components["headers"]["retry-after"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    audit_events_checkpoint_verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AuditCheckpointDto"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckpointVerificationDto"];
+                };
+            };
+            /** @description A filter or next_cursor is not valid (`details` names the field) */
+            400: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed or revoked API key */
+            401: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The API key lacks the `directory:read` scope */
+            403: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such account in this workspace */
+            404: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The body is not JSON (`application/json`, or `application/scim+json` through the proxy) or not UTF-8 */
+            415: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
+            429: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    "retry-after": components["headers"]["retry-after"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    unified_users_history: {
+        parameters: {
+            query: {
+                /** @description The integrated account of the user */
+                integrated_account_id: string;
+                /** @description Entries per page, oldest first */
+                limit?: number;
+                /** @description The next_cursor of the previous page */
+                next_cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Unified user id (or SCIM id) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEventPageDto"];
+                };
+            };
+            /** @description A filter or next_cursor is not valid (`details` names the field) */
+            400: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed or revoked API key */
+            401: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The API key lacks the `directory:read` scope */
+            403: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such account in this workspace */
+            404: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
             /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
