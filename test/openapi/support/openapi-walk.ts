@@ -58,6 +58,8 @@ export interface WalkPlan {
   before?(context: WalkContext): Promise<void>;
   /** Runs with the answer's body — or, for a write, the finished operation. */
   after?(context: WalkContext, answer: Record<string, unknown>): Promise<void>;
+  /** Sends the request itself instead of the walk's api() (a stream that never ends is read up to what proves it works). */
+  send?(context: WalkContext, request: { url: string; headers: Record<string, string> }): Promise<{ status: number; body: Record<string, unknown> }>;
   /** false: a 2xx with an operation that is not expected to succeed (not used by any row yet). */
   expectOperation?: boolean;
 }

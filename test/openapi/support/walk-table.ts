@@ -91,6 +91,26 @@ async function completedRosterRun({ stack }: WalkContext, answer: Record<string,
   throw new Error(`roster run ${id} did not complete: ${JSON.stringify((await api(stack, 'GET', `/roster-runs/${id}`)).body)}`);
 }
 
+/** The live-event stream never ends: it is read until its `ready` event (the gateway's consumer joined), then closed. */
+async function readyFromStream({ stack }: WalkContext, request: { url: string; headers: Record<string, string> }): Promise<{ status: number; body: Record<string, unknown> }> {
+  const abort = new AbortController();
+  const response = await fetch(`${stack.gateway.url}${request.url}`, { headers: { authorization: `Bearer ${stack.apiKey}`, ...request.headers }, signal: abort.signal });
+  let text = '';
+  try {
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    while (response.ok && !text.includes('event: ready')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+  } finally {
+    abort.abort();
+  }
+  if (response.ok && !text.includes('event: ready')) throw new Error(`GET /events/stream ended without its ready event: ${text}`);
+  return { status: response.status, body: { content_type: response.headers.get('content-type'), stream: text } };
+}
+
 const USERS = '/unified/user-directory/users';
 const GROUPS = '/unified/user-directory/groups';
 
@@ -146,6 +166,7 @@ export function walkTable(): Record<string, WalkPlan> {
     roster_runs_get: { before: rosterRun, params: ({ ids }) => ({ id: ids.rosterRun as string }) },
     roster_runs_items: { before: rosterRun, params: ({ ids }) => ({ id: ids.rosterRun as string }) },
     automation_conflicts_resolve: { before: reportedConflict, params: ({ ids }) => ({ conflict_id: ids.conflict as string }) },
+    live_events_stream: { send: readyFromStream },
     proxy_scim_put: { params: proxyUserPath },
     proxy_scim_patch: { params: proxyUserPath },
     proxy_scim_delete: { params: proxyUserPath },
