@@ -28,8 +28,8 @@ export class ProvisionerModule {
     return {
       module: ProvisionerModule,
       imports: [
-        // Each concurrent command holds at most one connection at a time; the relay has its own session.
-        PersistenceModule.forRoot({ url: config.DATABASE_URL, poolSize: Math.max(10, config.PROVISIONER_CONCURRENCY + 4) }),
+        // Commands hold a connection only per statement or outcome transaction, never across a SCIM call; the relay has its own session.
+        PersistenceModule.forRoot({ url: config.DATABASE_URL, poolSize: config.PROVISIONER_DATABASE_POOL_SIZE }),
         runtime,
         HealthModule.forChecks({
           imports: [runtime],

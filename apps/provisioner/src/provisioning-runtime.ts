@@ -68,6 +68,7 @@ export class ProvisioningRuntime implements OnApplicationBootstrap, BeforeApplic
         baseDelayMs: config.PROVISIONER_RETRY_BASE_MS,
         maxDelayMs: config.PROVISIONER_RETRY_MAX_MS,
       },
+      leaseSeconds: config.PROVISIONER_LEASE_SECONDS,
       logger: this.logger,
       onOutboxWritten: () => relay.nudge(),
       onAttempt: (commandType, outcome) => commandAttempts.inc({ command_type: commandType, outcome }),

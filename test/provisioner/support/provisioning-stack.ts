@@ -141,6 +141,8 @@ export async function startProvisioningStack(prefix: string, options: StackOptio
     PROVISIONER_RETRY_BASE_MS: '100',
     PROVISIONER_RETRY_MAX_MS: '1000',
     PROVISIONER_CONCURRENCY: String(options.concurrency ?? 8),
+    // a killed provisioner's claimed commands wait this long for the next delivery (renewed while SCIM is called)
+    PROVISIONER_LEASE_SECONDS: '10',
     ...options.extraEnv,
   };
   const [gateway, provisioner] = await Promise.all([startService('gateway', env), startService('provisioner', env)]);

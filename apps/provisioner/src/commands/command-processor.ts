@@ -1,5 +1,4 @@
 import {
-  COMMAND_TYPES,
   CommandType,
   deterministicEventId,
   fromKafkaMessage,
@@ -10,7 +9,18 @@ import {
   type CloudEventEnvelope,
 } from '@kb4/contracts';
 import { backoffDelayMs } from '@kb4/knowbe4';
-import { AttemptClaim, AuditLogRepository, inSavepoint, OperationMirrorRepository, OperationRepository, OutboxMessage, OutboxRepository, republishedCommand } from '@kb4/persistence';
+import {
+  AttemptClaim,
+  AuditLogRepository,
+  inSavepoint,
+  LeaseLostError,
+  OperationLease,
+  OperationMirrorRepository,
+  OperationRepository,
+  OutboxMessage,
+  OutboxRepository,
+  republishedCommand,
+} from '@kb4/persistence';
 import type { Logger } from 'pino';
 import { DataSource, EntityManager } from 'typeorm';
 import { deadLetterEvent, failedEvent, succeededEvent, type CommandCoordinates, type ResultBase } from '../outcomes/outcome-events';
@@ -19,6 +29,11 @@ import { freshUserMirror, MirroredRecord, refreshMirror } from '../mirror/mirror
 import { ScimClientPool } from '../scim/scim-client-pool';
 import { PartialUserCreateError, ScimWriter, ScimWriteResult } from '../scim/scim-writer';
 import { describeFailure, isDeadLettered, OperationFailure } from './failure';
+import { COMMAND_TYPE_VALUES, keyText, NIL_UUID, processedKeyOf, UUID } from './command-identity';
+import { LeaseKeeper, releaseLeaseQuietly } from './lease-keeper';
+import { abortableSleep, ShutdownInterruption } from './shutdown';
+
+export { ShutdownInterruption } from './shutdown';
 
 export type CommandDisposition =
   | 'succeeded'
@@ -28,13 +43,8 @@ export type CommandDisposition =
   | 'already_finished'
   | 'unknown_operation';
 
-/** The message was not finished because the process is stopping; it stays uncommitted for redelivery. */
-export class ShutdownInterruption extends Error {
-  constructor() {
-    super('stopped before the command finished; it will be redelivered');
-    this.name = 'ShutdownInterruption';
-  }
-}
+/** How long a claimed attempt holds its operation unless renewed (renewed every third of it while SCIM is called). */
+export const DEFAULT_LEASE_SECONDS = 30;
 
 export interface RetryBudget {
   maxAttempts: number;
@@ -53,6 +63,8 @@ export interface CommandProcessorDeps {
   writer: ScimWriter;
   clients: ScimClientPool;
   budget: RetryBudget;
+  /** Lease length of a claimed attempt; a killed holder's command waits at most this long for another delivery. */
+  leaseSeconds?: number;
   logger: Logger;
   /** Called after a transaction wrote outbox rows (wakes the relay). */
   onOutboxWritten?: () => void;
@@ -65,33 +77,15 @@ export interface CommandMessage extends IncomingKafkaMessage {
   offset: string;
 }
 
-const COMMAND_TYPE_VALUES: readonly string[] = Object.values(COMMAND_TYPES);
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+// A delivery that found another one holding the lease asks again after the lease's remaining time, within these bounds.
+const BUSY_POLL_MIN_MS = 50;
+const BUSY_POLL_MAX_MS = 1_000;
 
-// processed_commands keys are UUIDs; a producer with other ids still gets a stable key.
-function processedKeyOf(eventId: string): string {
-  return UUID.test(eventId) ? eventId : deterministicEventId(['command', eventId]);
-}
-
-function keyText(key: IncomingKafkaMessage['key']): string {
-  return key === undefined || key === null ? '' : key.toString();
-}
-
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new ShutdownInterruption());
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new ShutdownInterruption());
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
+type AttemptStep =
+  | Exclude<AttemptClaim, { kind: 'claimed' }>
+  | { kind: 'claimed'; disposition: CommandDisposition; retryAfterMs?: number }
+  /** The attempt's lease expired before its outcome was written; the delivery now holding it writes it. */
+  | { kind: 'lease_lost' };
 
 /**
  * Applies one command message end to end: validate (malformed → DLQ at once), skip redeliveries of processed
@@ -128,18 +122,18 @@ export class CommandProcessor {
       return this.deadLetterMalformed(event, event.data, coordinates, `invalid command: ${problems}`);
     }
     const command = validation.value as ProvisioningCommandBase;
-    await this.applyUnfinishedPredecessors(command.operation_id, coordinates, signal, abortCalls);
-    return this.apply(event.type as CommandType, event, command, coordinates, signal, abortCalls);
+    return this.apply(event.type as CommandType, event, command, coordinates, signal, abortCalls, true);
   }
 
   /**
    * Commands of one user or group apply in the order they were accepted. An older operation of the same target still
    * unfinished when a newer command arrives had its command lost or delayed (a broker that lost it, a trimmed topic):
    * it is applied here first, from its stored command, so that it never lands later on top of the newer write. Its
-   * own delivery, whenever it comes, then finds it finished.
+   * own delivery, whenever it comes, then finds it finished. The claim says when there are any (no extra round trip
+   * per command).
    */
   private async applyUnfinishedPredecessors(operationId: string, coordinates: CommandCoordinates, signal: AbortSignal, abortCalls?: AbortSignal): Promise<void> {
-    const predecessors = UUID.test(operationId) ? await this.deps.operations.unfinishedPredecessors(operationId) : [];
+    const predecessors = await this.deps.operations.unfinishedPredecessors(operationId);
     for (const operation of predecessors) {
       const { event } = republishedCommand(operation);
       const validation = COMMAND_TYPE_VALUES.includes(event.type) ? validateEventData(event) : { ok: false as const };
@@ -148,27 +142,44 @@ export class CommandProcessor {
         { operation_id: operation.id, before_operation_id: operationId },
         'applying an older unfinished operation of the same target first (its command was lost or delayed)',
       );
-      await this.apply(event.type as CommandType, event, validation.value as ProvisioningCommandBase, { ...coordinates, commandId: processedKeyOf(event.id) }, signal, abortCalls);
+      await this.apply(event.type as CommandType, event, validation.value as ProvisioningCommandBase, { ...coordinates, commandId: processedKeyOf(event.id) }, signal, abortCalls, false);
     }
   }
 
-  /** Bounded attempts with backoff between them, until the command succeeded, failed for good, or needs nothing. */
+  /**
+   * Bounded attempts with backoff between them, until the command succeeded, failed for good, or needs nothing. A
+   * delivery that finds another one holding the operation waits for it (its outcome, or its lease to expire).
+   */
   private async apply(
     type: CommandType,
     event: CloudEventEnvelope<unknown>,
     command: ProvisioningCommandBase,
     coordinates: CommandCoordinates,
     signal: AbortSignal,
-    abortCalls?: AbortSignal,
+    abortCalls: AbortSignal | undefined,
+    checkPredecessors: boolean,
   ): Promise<CommandDisposition> {
-    for (let attemptHere = 1; ; attemptHere += 1) {
-      const step = await this.attempt(type, event, command, coordinates, attemptHere, abortCalls);
-      if (step.kind === 'claimed') {
-        if (step.retryAfterMs === undefined) return step.disposition;
-        await abortableSleep(step.retryAfterMs, signal);
-        continue;
-      }
+    let attemptHere = 1;
+    for (;;) {
+      if (signal.aborted) throw new ShutdownInterruption();
+      const step = await this.attempt(type, event, command, coordinates, attemptHere, abortCalls, checkPredecessors && UUID.test(command.operation_id));
       switch (step.kind) {
+        case 'claimed':
+          if (step.retryAfterMs === undefined) return step.disposition;
+          await abortableSleep(step.retryAfterMs, signal);
+          attemptHere += 1;
+          continue;
+        case 'busy':
+          await abortableSleep(Math.min(BUSY_POLL_MAX_MS, Math.max(BUSY_POLL_MIN_MS, step.retryAfterMs)), signal);
+          continue;
+        case 'lease_lost':
+          // the holder now is another delivery of this command: wait for its outcome like any busy claim
+          continue;
+        case 'predecessors':
+          await this.applyUnfinishedPredecessors(command.operation_id, coordinates, signal, abortCalls);
+          // applied (or left to their own deliveries when they cannot be): this one goes ahead now
+          checkPredecessors = false;
+          continue;
         case 'duplicate':
           return 'duplicate';
         case 'unknown_operation':
@@ -185,9 +196,9 @@ export class CommandProcessor {
   }
 
   /**
-   * One attempt in one transaction: claim (row lock on the operation), the SCIM write, and on success or final
-   * failure the outcome — mirror, operation, processed mark, outbox events — before the commit. A retryable
-   * failure commits only the counted attempt; the caller backs off outside the transaction.
+   * One attempt: claim the operation with a lease (one short statement, no transaction left open), the SCIM write
+   * outside any transaction, then on success or final failure the outcome in one transaction (writeOutcome), refused
+   * if the lease was lost meanwhile. A retryable failure gives the lease up; the caller backs off and claims again.
    */
   private async attempt(
     type: CommandType,
@@ -195,53 +206,73 @@ export class CommandProcessor {
     command: ProvisioningCommandBase,
     coordinates: CommandCoordinates,
     attemptHere: number,
-    abortCalls?: AbortSignal,
-  ): Promise<Exclude<AttemptClaim, { kind: 'claimed' }> | { kind: 'claimed'; disposition: CommandDisposition; retryAfterMs?: number }> {
-    let wroteOutbox = false;
-    const step = await this.deps.dataSource.transaction(async (manager) => {
-      const claim = await this.deps.operations.claimAttempt(manager, {
-        operationId: command.operation_id,
-        commandId: coordinates.commandId,
-        accountId: command.integrated_account_id,
-      });
-      if (claim.kind !== 'claimed') return claim;
-      const { account, attempts } = claim;
-      const base = { operationId: claim.operation.id, accountId: account.id, commandType: type, key: coordinates.key, commandId: coordinates.commandId, attempt: attempts };
-      let result: ScimWriteResult;
-      try {
-        const client = this.deps.clients.clientFor(account);
-        result = await this.deps.writer.apply(type, command, { client, accountId: account.id, requestId: claim.operation.id, db: manager, signal: abortCalls });
-      } catch (error) {
-        // Cut off by shutdown: roll the attempt back and leave the command uncommitted; the next delivery redoes it.
-        if (abortCalls?.aborted) throw new ShutdownInterruption();
-        const failure = describeFailure(error);
-        const retry = failure.retryable && attemptHere < this.deps.budget.maxAttempts;
-        this.deps.onAttempt?.(type, retry ? 'retry' : 'failed');
-        this.deps.logger[retry ? 'info' : 'warn'](
-          { operation_id: claim.operation.id, attempt: attempts, code: failure.code, status: failure.status, retry },
-          `command attempt failed: ${failure.message}`,
-        );
-        if (retry) {
-          const { baseDelayMs, maxDelayMs, random = Math.random } = this.deps.budget;
-          const retryAfterMs = backoffDelayMs({ baseDelayMs, maxDelayMs, random }, attemptHere);
-          return { kind: 'claimed' as const, disposition: 'failed' as const, retryAfterMs };
-        }
+    abortCalls: AbortSignal | undefined,
+    checkPredecessors: boolean,
+  ): Promise<AttemptStep> {
+    const leaseSeconds = this.deps.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
+    const claim = await this.deps.operations.claimAttempt({
+      operationId: command.operation_id,
+      commandId: coordinates.commandId,
+      accountId: command.integrated_account_id,
+      leaseSeconds,
+      checkPredecessors,
+    });
+    if (claim.kind !== 'claimed') return claim;
+    const { account, attempts, lease } = claim;
+    const base = { operationId: claim.operation.id, accountId: account.id, commandType: type, key: coordinates.key, commandId: coordinates.commandId, attempt: attempts };
+    const keeper = new LeaseKeeper(lease, leaseSeconds, this.deps.operations, this.deps.logger);
+    let result: ScimWriteResult;
+    try {
+      const client = this.deps.clients.clientFor(account);
+      result = await this.deps.writer.apply(type, command, { client, accountId: account.id, requestId: claim.operation.id, signal: abortCalls });
+    } catch (error) {
+      await keeper.stop();
+      // Cut off by shutdown: nothing recorded, the lease given up; the next delivery redoes the command.
+      if (abortCalls?.aborted) {
+        await releaseLeaseQuietly(this.deps.operations, lease, this.deps.logger);
+        throw new ShutdownInterruption();
+      }
+      const failure = describeFailure(error);
+      const retry = failure.retryable && attemptHere < this.deps.budget.maxAttempts;
+      this.deps.onAttempt?.(type, retry ? 'retry' : 'failed');
+      this.deps.logger[retry ? 'info' : 'warn'](
+        { operation_id: claim.operation.id, attempt: attempts, code: failure.code, status: failure.status, retry },
+        `command attempt failed: ${failure.message}`,
+      );
+      if (retry) {
+        await releaseLeaseQuietly(this.deps.operations, lease, this.deps.logger);
+        const { baseDelayMs, maxDelayMs, random = Math.random } = this.deps.budget;
+        return { kind: 'claimed', disposition: 'failed', retryAfterMs: backoffDelayMs({ baseDelayMs, maxDelayMs, random }, attemptHere) };
+      }
+      return this.writeOutcome(lease, 'failed', async (manager) => {
         // the user of a create whose groups failed was written: the mirror learns it even though the operation fails
         if (error instanceof PartialUserCreateError) await this.refreshMirrorSafely(manager, account.id, error.partial, claim.operation.id);
-        await this.recordFailure(manager, base, event, failure, coordinates);
-        wroteOutbox = true;
-        return { kind: 'claimed' as const, disposition: 'failed' as const };
-      }
-      this.deps.onAttempt?.(type, 'succeeded');
-      await this.recordSuccess(manager, base, result);
-      wroteOutbox = true;
-      return { kind: 'claimed' as const, disposition: 'succeeded' as const };
-    });
-    if (wroteOutbox) this.deps.onOutboxWritten?.();
-    return step;
+        await this.recordFailure(manager, lease, base, event, failure, coordinates);
+      });
+    }
+    await keeper.stop();
+    this.deps.onAttempt?.(type, 'succeeded');
+    return this.writeOutcome(lease, 'succeeded', (manager) => this.recordSuccess(manager, lease, base, result));
   }
 
-  private async recordSuccess(manager: EntityManager, attemptBase: Omit<ResultBase, 'completedAt'>, result: ScimWriteResult): Promise<void> {
+  /**
+   * The one transaction in which an attempt's outcome is written — operation row, processed mark, mirror refresh,
+   * outbox events — and only while its lease holds (the finishing statement checks the token; LeaseLostError rolls
+   * everything back).
+   */
+  private async writeOutcome(lease: OperationLease, disposition: CommandDisposition, write: (manager: EntityManager) => Promise<void>): Promise<AttemptStep> {
+    try {
+      await this.deps.dataSource.transaction(write);
+    } catch (error) {
+      if (!(error instanceof LeaseLostError)) throw error;
+      this.deps.logger.warn({ operation_id: lease.operationId }, 'outcome not written: the lease expired and another delivery holds the operation');
+      return { kind: 'lease_lost' };
+    }
+    this.deps.onOutboxWritten?.();
+    return { kind: 'claimed', disposition };
+  }
+
+  private async recordSuccess(manager: EntityManager, lease: OperationLease, attemptBase: Omit<ResultBase, 'completedAt'>, result: ScimWriteResult): Promise<void> {
     const base: ResultBase = { ...attemptBase, completedAt: new Date() };
     const scimId = result.user?.id ?? result.group?.id ?? result.deleted?.scimId ?? null;
     const summary: Record<string, unknown> = {
@@ -261,12 +292,12 @@ export class CommandProcessor {
       events: [succeededEvent(base, { remoteId: mirrored?.remoteId ?? null, scimId, resource: mirrored?.record ?? undefined })],
     });
     // A created user usually has no mirror row yet: mirror row and outcome in one statement (no savepoint needed;
-    // should that statement fail, the attempt rolls back and the redelivered command adopts the created user).
+    // should that statement fail, the outcome rolls back and the redelivered command adopts the created user).
     const fresh = freshUserMirror(result, base.completedAt);
     if (fresh) {
       const outcome = outcomeOf(fresh.mirrored);
       const finished = await this.deps.operations.finishCreatedUser(manager, {
-        id: base.operationId,
+        lease,
         commandId: base.commandId,
         result: outcome.result,
         events: outcome.events,
@@ -282,7 +313,7 @@ export class CommandProcessor {
     const mirrored = await this.refreshMirrorSafely(manager, base.accountId, result, base.operationId);
     await this.recordAudit(manager, base, result, mirrored);
     const outcome = outcomeOf(mirrored);
-    await this.deps.operations.finishWithEvents(manager, base.operationId, base.commandId, { status: 'succeeded', result: outcome.result }, outcome.events);
+    await this.deps.operations.finishWithEvents(manager, lease, base.commandId, { status: 'succeeded', result: outcome.result }, outcome.events);
   }
 
   /** The audit entries of the write, in the outcome's transaction: they exist exactly when the outcome does. */
@@ -307,13 +338,14 @@ export class CommandProcessor {
 
   private async recordFailure(
     manager: EntityManager,
+    lease: OperationLease,
     base: Omit<ResultBase, 'completedAt'>,
     command: CloudEventEnvelope<unknown>,
     failure: OperationFailure,
     coordinates: CommandCoordinates,
   ): Promise<void> {
     const at = new Date();
-    await this.deps.operations.finishWithEvents(manager, base.operationId, base.commandId, { status: 'failed', error: { ...failure, attempts: base.attempt } }, [
+    await this.deps.operations.finishWithEvents(manager, lease, base.commandId, { status: 'failed', error: { ...failure, attempts: base.attempt } }, [
       failedEvent({ ...base, completedAt: at }, failure),
       ...(isDeadLettered(failure)
         ? [deadLetterEvent({ command, accountId: base.accountId, operationId: base.operationId, error: failure, attempts: base.attempt, at, coordinates })]

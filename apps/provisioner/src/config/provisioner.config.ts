@@ -11,6 +11,24 @@ export class ProvisionerConfig extends ServiceConfig {
   @Max(256)
   PROVISIONER_CONCURRENCY = 8;
 
+  /**
+   * Postgres connections of the command path. A command holds one only for a statement or its outcome's transaction,
+   * never across a SCIM call, so a few serve any concurrency.
+   */
+  @IsInt()
+  @Min(2)
+  @Max(100)
+  PROVISIONER_DATABASE_POOL_SIZE = 6;
+
+  /**
+   * Seconds a claimed attempt holds its operation unless renewed (renewed every third while its SCIM call lasts). A
+   * provisioner killed mid-command holds it this long at most; then another delivery redoes the command.
+   */
+  @IsInt()
+  @Min(2)
+  @Max(600)
+  PROVISIONER_LEASE_SECONDS = 30;
+
   /** Commands taken from Kafka and not yet finished; above it partitions are paused until half have finished. */
   @IsInt()
   @Min(1)

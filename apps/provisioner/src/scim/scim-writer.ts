@@ -85,7 +85,7 @@ export interface WriteContext {
   accountId: string;
   /** Sent as x-request-id so KnowBe4's logs and ours correlate. */
   requestId: string;
-  /** Mirror lookups run on the command's own transaction, so it never needs a second pooled connection. */
+  /** Where mirror lookups run (default: the pool, one short statement each; SCIM is never called inside a transaction). */
   db?: Pick<EntityManager, 'query'>;
   /** Aborts the SCIM call in flight (the provisioner is stopping and its grace is over). */
   signal?: AbortSignal;

@@ -140,6 +140,14 @@ export class OperationEntity {
   /** Not re-published again before this (per-operation backoff). */
   @Column({ name: 'republish_after', type: 'timestamptz', nullable: true })
   republishAfter!: Date | null;
+
+  /** The provisioner attempt that holds the operation (claimed, SCIM call in flight); only it may write the outcome. */
+  @Column({ name: 'lease_token', type: 'uuid', nullable: true })
+  leaseToken!: string | null;
+
+  /** Until then no other delivery may claim the operation; the holder renews it while its SCIM call lasts. */
+  @Column({ name: 'lease_expires_at', type: 'timestamptz', nullable: true })
+  leaseExpiresAt!: Date | null;
 }
 
 @Entity({ name: 'processed_commands' })

@@ -53,19 +53,22 @@ export interface UserMirrorKeys {
 
 /**
  * `INSERT … RETURNING seq` of a mirrored user that no row matches yet (the match of lockUserForRefresh), as a CTE
- * for a larger statement; parameters start at `$first` (14 of them, see unmatchedUserInsertParameters).
+ * for a larger statement; parameters start at `$first` (14 of them, see unmatchedUserInsertParameters); `onlyIf` is a
+ * SQL condition that must hold for the row to be inserted. Each way of matching is its own probe of its own index:
+ * one OR over the three let a generic plan scan the account's rows.
  */
-export function unmatchedUserInsertSql(first: number): string {
+export function unmatchedUserInsertSql(first: number, onlyIf?: string): string {
   const p = (i: number): string => `$${first + i}`;
   return `INSERT INTO directory_users (account_id, scim_id, provisioning_guid, email_lower, employee_number, status,
          first_name, last_name, department, record, content_hash)
        SELECT ${p(0)}::uuid, ${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}::jsonb, ${p(10)}
-        WHERE NOT EXISTS (
-          SELECT 1 FROM directory_users
-           WHERE account_id = ${p(0)}::uuid AND (
-             scim_id = ${p(11)}
-             OR (${p(12)}::text IS NOT NULL AND provisioning_guid = ${p(12)})
-             OR (email_lower = ${p(13)} AND (scim_id IS NULL OR scim_id = ${p(11)}))))
+        WHERE NOT EXISTS (SELECT 1 FROM directory_users WHERE account_id = ${p(0)}::uuid AND scim_id = ${p(11)})
+          AND NOT (${p(12)}::text IS NOT NULL
+                   AND EXISTS (SELECT 1 FROM directory_users WHERE account_id = ${p(0)}::uuid AND provisioning_guid = ${p(12)}))
+          AND NOT EXISTS (
+            SELECT 1 FROM directory_users
+             WHERE account_id = ${p(0)}::uuid AND email_lower = ${p(13)} AND (scim_id IS NULL OR scim_id = ${p(11)}))${onlyIf ? `
+          AND ${onlyIf}` : ''}
        ON CONFLICT (account_id, scim_id) WHERE scim_id IS NOT NULL DO NOTHING
        RETURNING seq`;
 }

@@ -14,6 +14,10 @@ export interface ClaimRow {
   accountId: string | null;
   kind: string | null;
   attempts: number | null;
+  /** Another delivery holds the operation's lease for this long yet (null: no live lease). */
+  leaseRemainingMs: number | null;
+  /** Older unfinished operations of the same target exist (only asked when the claim checks for them). */
+  hasPredecessors: boolean;
   account: Record<string, unknown> | null;
 }
 
@@ -30,17 +34,32 @@ export const RECORD_WITH_COMMAND = new PreparedStatement<OperationEntity & { enq
        SELECT op.*, (SELECT count(*) FROM cmd) AS enqueued FROM op`,
 );
 
+// Unfinished operations of the same target accepted before operation row `o` (an index probe).
+const OLDER_UNFINISHED = (o: string): string => `EXISTS (
+            SELECT 1 FROM operations p WHERE p.account_id = ${o}.account_id AND p.target_key = ${o}.target_key
+               AND p.status IN ('queued', 'running') AND (p.created_at, p.id) < (${o}.created_at, ${o}.id))`;
+
+/**
+ * One attempt claimed in one autocommit statement: not processed, not finished, no live lease of another delivery,
+ * and (when $6) no older unfinished operation of the same target; counts the attempt and takes the lease ($4 for $5
+ * seconds). The row as it was before (`cur`) says why a claim did not happen.
+ */
 export const CLAIM_ATTEMPT = new PreparedStatement<ClaimRow>(
-  'kb4_claim_attempt',
+  'kb4_claim_attempt_leased',
   `WITH processed AS (SELECT EXISTS (SELECT 1 FROM processed_commands WHERE command_id = $2) AS done),
        claimed AS (
-         UPDATE operations o SET status = 'running', attempts = o.attempts + 1, updated_at = now()
+         UPDATE operations o SET status = 'running', attempts = o.attempts + 1, updated_at = now(),
+                lease_token = $4, lease_expires_at = now() + make_interval(secs => $5::float8)
           WHERE o.id = $1 AND o.account_id = $3 AND o.status IN ('queued', 'running')
+            AND (o.lease_expires_at IS NULL OR o.lease_expires_at <= now())
             AND NOT (SELECT done FROM processed)
             AND EXISTS (SELECT 1 FROM integrated_accounts a WHERE a.id = o.account_id)
+            AND NOT ($6::boolean AND ${OLDER_UNFINISHED('o')})
          RETURNING o.attempts)
        SELECT (SELECT done FROM processed) AS processed, cur.status, cur.account_id AS "accountId", cur.kind,
               (SELECT attempts FROM claimed) AS attempts,
+              CASE WHEN cur.lease_expires_at > now() THEN ceil(extract(epoch FROM cur.lease_expires_at - now()) * 1000)::int END AS "leaseRemainingMs",
+              coalesce($6::boolean AND ${OLDER_UNFINISHED('cur')}, false) AS "hasPredecessors",
               CASE WHEN a.id IS NULL THEN NULL ELSE json_build_object(
                 'id', a.id, 'workspaceId', a.workspace_id, 'label', a.label, 'region', a.region, 'scimBaseUrl', a.scim_base_url,
                 'credentialsCiphertext', a.credentials_ciphertext, 'credentialsKeyId', a.credentials_key_id, 'status', a.status) END AS account
@@ -49,31 +68,52 @@ export const CLAIM_ATTEMPT = new PreparedStatement<ClaimRow>(
          LEFT JOIN integrated_accounts a ON a.id = cur.account_id`,
 );
 
+/** The holder extends its lease while its SCIM call lasts; no row: the lease was lost. */
+export const RENEW_LEASE = new PreparedStatement<{ id: string }>(
+  'kb4_renew_operation_lease',
+  `UPDATE operations SET lease_expires_at = now() + make_interval(secs => $3::float8) WHERE id = $1 AND lease_token = $2 RETURNING id`,
+);
+
+/** The holder gives its lease up (a retry backs off, the process stops): the next delivery need not wait for it. */
+export const RELEASE_LEASE = new PreparedStatement<never>(
+  'kb4_release_operation_lease',
+  `UPDATE operations SET lease_token = NULL, lease_expires_at = NULL WHERE id = $1 AND lease_token = $2`,
+);
+
+/** The outcome, written only while lease $6 holds: final status, processed mark and outbox events. */
 export const FINISH_WITH_EVENTS = new PreparedStatement<{ finished: string; processed: string; events: string }>(
-  'kb4_finish_operation_with_events',
+  'kb4_finish_leased_operation_with_events',
   `WITH finished AS (
-         UPDATE operations SET status = $2, result = $3, error = $4, updated_at = now(), finished_at = now() WHERE id = $1 RETURNING id),
+         UPDATE operations SET status = $2, result = $3, error = $4, updated_at = now(), finished_at = now(), lease_token = NULL, lease_expires_at = NULL
+          WHERE id = $1 AND lease_token = $6 RETURNING id),
        processed AS (
-         INSERT INTO processed_commands (command_id, operation_id) VALUES ($5, $1) ON CONFLICT (command_id) DO NOTHING RETURNING command_id),
-       events AS (${outboxInsertSql(6)})
+         INSERT INTO processed_commands (command_id, operation_id) SELECT $5, $1 WHERE EXISTS (SELECT 1 FROM finished)
+         ON CONFLICT (command_id) DO NOTHING RETURNING command_id),
+       events AS (${outboxInsertSql(7, 'EXISTS (SELECT 1 FROM finished)')})
        SELECT (SELECT count(*) FROM finished) AS finished, (SELECT count(*) FROM processed) AS processed, (SELECT count(*) FROM events) AS events`,
 );
 
-export const FINISH_CREATED_USER = new PreparedStatement<{ mirrored: string }>(
-  'kb4_finish_created_user',
-  `WITH mirrored AS (${unmatchedUserInsertSql(1)}),
+/**
+ * A created user's outcome while lease $18 holds (its row locked first): the mirror row when none matches yet and,
+ * only if it was inserted, the final status, processed mark and outbox events.
+ */
+export const FINISH_CREATED_USER = new PreparedStatement<{ leased: string; mirrored: string }>(
+  'kb4_finish_leased_created_user',
+  `WITH lease AS (SELECT id FROM operations WHERE id = $16 AND lease_token = $18 FOR UPDATE),
+       mirrored AS (${unmatchedUserInsertSql(1, 'EXISTS (SELECT 1 FROM lease)')}),
        finished AS (
-         UPDATE operations SET status = 'succeeded', result = $15, error = NULL, updated_at = now(), finished_at = now()
-          WHERE id = $16 AND EXISTS (SELECT 1 FROM mirrored) RETURNING id),
+         UPDATE operations SET status = 'succeeded', result = $15, error = NULL, updated_at = now(), finished_at = now(),
+                lease_token = NULL, lease_expires_at = NULL
+          WHERE id = $16 AND lease_token = $18 AND EXISTS (SELECT 1 FROM mirrored) RETURNING id),
        processed AS (
          INSERT INTO processed_commands (command_id, operation_id) SELECT $17, $16 WHERE EXISTS (SELECT 1 FROM mirrored)
          ON CONFLICT (command_id) DO NOTHING RETURNING command_id),
-       events AS (${outboxInsertSql(18, 'EXISTS (SELECT 1 FROM mirrored)')})
-       SELECT (SELECT count(*) FROM mirrored) AS mirrored, (SELECT count(*) FROM finished) AS finished,
+       events AS (${outboxInsertSql(19, 'EXISTS (SELECT 1 FROM mirrored)')})
+       SELECT (SELECT count(*) FROM lease) AS leased, (SELECT count(*) FROM mirrored) AS mirrored, (SELECT count(*) FROM finished) AS finished,
               (SELECT count(*) FROM processed) AS processed, (SELECT count(*) FROM events) AS events`,
 );
 
-// Runs before every command: the unfinished operations of the same target accepted before this one, oldest first.
+// When a claim found older unfinished operations of the same target: those operations, oldest first.
 export const UNFINISHED_PREDECESSORS = new PreparedStatement<OperationEntity>(
   'kb4_unfinished_predecessors',
   `SELECT ${OPERATION_COLUMNS} FROM operations WHERE id IN (

@@ -1,10 +1,20 @@
+import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { IntegratedAccountEntity } from '../entities/integrated-account.entity';
 import { OperationEntity, OperationStatus } from '../entities/operations.entities';
 import type { OutboxMessage } from '../outbox/outbox.repository';
 import { outboxInsertParameters } from '../outbox/outbox-insert';
 import { MirrorUserWrite, unmatchedUserInsertParameters, UserMirrorKeys } from './operation-mirror.repository';
-import { CLAIM_ATTEMPT, FINISH_CREATED_USER, FINISH_WITH_EVENTS, OPERATION_COLUMNS, RECORD_WITH_COMMAND, UNFINISHED_PREDECESSORS } from './operation-write-path.statements';
+import {
+  CLAIM_ATTEMPT,
+  FINISH_CREATED_USER,
+  FINISH_WITH_EVENTS,
+  OPERATION_COLUMNS,
+  RECORD_WITH_COMMAND,
+  RELEASE_LEASE,
+  RENEW_LEASE,
+  UNFINISHED_PREDECESSORS,
+} from './operation-write-path.statements';
 
 /** Postgres channel the operations trigger notifies when an operation reaches a final status. */
 export const OPERATION_FINISHED_CHANNEL = 'kb4_operation_finished';
@@ -57,18 +67,54 @@ export interface StalledScan {
 // One reconciler per database at a time, held for the duration of one scan's transaction.
 const RECONCILER_LOCK = "hashtext('kb4_operation_reconciler')";
 
-// Re-publishable now: unfinished, no progress within the bound, past its backoff, command not still in the outbox.
+// Re-publishable now: unfinished, no progress within the bound, past its backoff, no provisioner holding a live lease,
+// command not still in the outbox.
 const STALLED_CONDITION = `o.status IN ('queued', 'running')
      AND o.updated_at < now() - make_interval(secs => $1)
      AND (o.republish_after IS NULL OR o.republish_after <= now())
+     AND (o.lease_expires_at IS NULL OR o.lease_expires_at <= now())
      AND EXISTS (SELECT 1 FROM integrated_accounts a WHERE a.id = o.account_id)
      AND NOT EXISTS (
        SELECT 1 FROM outbox_events e
         WHERE e.published_at IS NULL AND e.topic = $2 AND e.payload->>'subject' = 'operations/' || o.id::text)`;
 
+/** The lease an attempt holds on its operation: only its holder may write the outcome, and only while it holds. */
+export interface OperationLease {
+  operationId: string;
+  token: string;
+}
+
+/** The outcome was not written: the attempt's lease had expired and another delivery claimed the operation. */
+export class LeaseLostError extends Error {
+  constructor(readonly operationId: string) {
+    super(`the lease on operation ${operationId} was lost before its outcome was written; the delivery that holds it now writes it`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+export interface ClaimInput {
+  operationId: string;
+  commandId: string;
+  accountId: string;
+  /** How long the lease lasts unless renewed. */
+  leaseSeconds: number;
+  /** Refuse the claim while older unfinished operations of the same target exist (`predecessors`). */
+  checkPredecessors: boolean;
+}
+
 /** What claiming one attempt of a command found; only `claimed` may call KnowBe4. */
 export type AttemptClaim =
-  | { kind: 'claimed'; attempts: number; operation: Pick<OperationEntity, 'id' | 'accountId' | 'kind'>; account: IntegratedAccountEntity }
+  | {
+      kind: 'claimed';
+      attempts: number;
+      operation: Pick<OperationEntity, 'id' | 'accountId' | 'kind'>;
+      account: IntegratedAccountEntity;
+      lease: OperationLease;
+    }
+  /** Another delivery holds the lease (or claimed it a moment ago): ask again after `retryAfterMs`. */
+  | { kind: 'busy'; retryAfterMs: number }
+  /** Older unfinished operations of the same target must be applied first (see unfinishedPredecessors). */
+  | { kind: 'predecessors' }
   /** The command id is in processed_commands: a redelivery. */
   | { kind: 'duplicate' }
   /** No such operation (or its account is gone): nothing here can record an outcome. */
@@ -157,58 +203,83 @@ export class OperationRepository {
   }
 
   /**
-   * Claims one attempt of a command inside the caller's transaction, in one statement: checks the command was
-   * not processed, counts the attempt and marks the operation running, and returns the account to write to.
-   * The row lock lasts until the caller commits, so a second delivery of the same command (a rebalance, a
-   * redelivery after a kill) waits here and then finds the operation finished: one command, one effect.
+   * Claims one attempt of a command in one short autocommit statement: checks the command was not processed, that no
+   * other delivery holds a live lease (and, when asked, that no older operation of the target is unfinished), counts
+   * the attempt, marks the operation running and takes a lease; returns the account to write to. No connection or row
+   * lock is held afterwards: the SCIM call runs outside any transaction, and the outcome is written only while the
+   * lease holds (finishWithEvents, finishCreatedUser). A second delivery of the same command (a rebalance, a
+   * redelivery after a kill) finds the lease held (`busy`) until the holder finishes or its lease expires.
    */
-  async claimAttempt(manager: EntityManager, input: { operationId: string; commandId: string; accountId: string }): Promise<AttemptClaim> {
-    const rows = await CLAIM_ATTEMPT.run(manager, [input.operationId, input.commandId, input.accountId]);
+  async claimAttempt(input: ClaimInput): Promise<AttemptClaim> {
+    const token = randomUUID();
+    const rows = await CLAIM_ATTEMPT.run(this.dataSource, [input.operationId, input.commandId, input.accountId, token, input.leaseSeconds, input.checkPredecessors]);
     const row = rows[0];
     if (row.processed) return { kind: 'duplicate' };
     if (row.status === null || row.account === null) return { kind: 'unknown_operation' };
     if (row.accountId !== input.accountId.toLowerCase()) return { kind: 'account_mismatch' };
-    if (row.attempts === null) return { kind: 'finished', operationId: input.operationId };
-    return {
-      kind: 'claimed',
-      attempts: row.attempts,
-      operation: { id: input.operationId, accountId: row.accountId, kind: row.kind ?? '' },
-      account: Object.assign(new IntegratedAccountEntity(), row.account),
-    };
+    if (row.attempts !== null) {
+      return {
+        kind: 'claimed',
+        attempts: row.attempts,
+        operation: { id: input.operationId, accountId: row.accountId, kind: row.kind ?? '' },
+        account: Object.assign(new IntegratedAccountEntity(), row.account),
+        lease: { operationId: input.operationId, token },
+      };
+    }
+    if (row.status === 'succeeded' || row.status === 'failed') return { kind: 'finished', operationId: input.operationId };
+    if (row.hasPredecessors) return { kind: 'predecessors' };
+    // a live lease, or one claimed concurrently by a delivery this statement's snapshot did not see yet
+    return { kind: 'busy', retryAfterMs: row.leaseRemainingMs ?? 0 };
+  }
+
+  /** Extends a held lease; false when it was lost (expired and claimed by another delivery). */
+  async renewLease(lease: OperationLease, leaseSeconds: number): Promise<boolean> {
+    return (await RENEW_LEASE.run(this.dataSource, [lease.operationId, lease.token, leaseSeconds])).length > 0;
+  }
+
+  /** Gives a held lease up, so the next delivery of the command need not wait for it to expire. */
+  async releaseLease(lease: OperationLease): Promise<void> {
+    await RELEASE_LEASE.run(this.dataSource, [lease.operationId, lease.token]);
   }
 
   /**
    * Final status, the processed-command mark and the outcome's outbox events in one statement, inside the
-   * caller's transaction. Like recordWithCommand it sends no NOTIFY; the caller nudges its relay after commit.
+   * caller's transaction, only while `lease` holds — otherwise LeaseLostError (the caller's transaction must roll
+   * back). Like recordWithCommand it sends no NOTIFY; the caller nudges its relay after commit.
    */
-  async finishWithEvents(manager: EntityManager, id: string, commandId: string, outcome: OperationOutcome, events: readonly OutboxMessage[]): Promise<void> {
-    await FINISH_WITH_EVENTS.run(manager, [
-      id,
+  async finishWithEvents(manager: EntityManager, lease: OperationLease, commandId: string, outcome: OperationOutcome, events: readonly OutboxMessage[]): Promise<void> {
+    const [row] = await FINISH_WITH_EVENTS.run(manager, [
+      lease.operationId,
       outcome.status,
       outcome.status === 'succeeded' ? JSON.stringify(outcome.result) : outcome.result ? JSON.stringify(outcome.result) : null,
       outcome.status === 'failed' ? JSON.stringify(outcome.error) : null,
       commandId,
+      lease.token,
       ...outboxInsertParameters(events),
     ]);
+    if (Number(row?.finished ?? 0) === 0) throw new LeaseLostError(lease.operationId);
   }
 
   /**
    * A successful user create in one statement: the user's mirror row (only when no row matches it yet), and —
    * only if it was inserted — the final status, processed mark and outbox events as finishWithEvents writes them.
    * False when a mirror row already matched: nothing was written, the caller merges into that row and finishes.
+   * LeaseLostError when `lease` no longer holds.
    */
   async finishCreatedUser(
     manager: EntityManager,
-    input: { id: string; commandId: string; result: Record<string, unknown>; events: readonly OutboxMessage[]; accountId: string; keys: UserMirrorKeys; write: MirrorUserWrite },
+    input: { lease: OperationLease; commandId: string; result: Record<string, unknown>; events: readonly OutboxMessage[]; accountId: string; keys: UserMirrorKeys; write: MirrorUserWrite },
   ): Promise<boolean> {
-    const rows = await FINISH_CREATED_USER.run(manager, [
+    const [row] = await FINISH_CREATED_USER.run(manager, [
       ...unmatchedUserInsertParameters(input.accountId, input.keys, input.write),
       JSON.stringify(input.result),
-      input.id,
+      input.lease.operationId,
       input.commandId,
+      input.lease.token,
       ...outboxInsertParameters(input.events),
     ]);
-    return Number(rows[0]?.mirrored ?? 0) > 0;
+    if (Number(row?.leased ?? 0) === 0) throw new LeaseLostError(input.lease.operationId);
+    return Number(row.mirrored) > 0;
   }
 
   /** Final status plus the processed-command mark, inside the caller's transaction (with the outbox rows). */
@@ -256,7 +327,7 @@ export class OperationRepository {
    * The reconciler's scan: operations queued or running with no progress for `stallSeconds` (their command was
    * lost with a broker, a trimmed topic or a crashed relay) get `alsoInTransaction` (the re-published command) and
    * a per-operation backoff of stallSeconds × 2^republications (capped), so a long but healthy queue gets few
-   * duplicates. Rows a provisioner holds are skipped. Null when another reconciler is scanning this database.
+   * duplicates. Operations a provisioner holds a live lease on are skipped. Null when another reconciler is scanning this database.
    */
   async republishStalled(scan: StalledScan, alsoInTransaction: (manager: EntityManager, operations: OperationEntity[]) => Promise<void>): Promise<OperationEntity[] | null> {
     return this.dataSource.transaction(async (manager) => {

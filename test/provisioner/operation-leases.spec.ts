@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { COMMAND_TYPES, TOPICS } from '@kb4/contracts';
+import { CredentialCipher, createDataSource, LeaseLostError, MirrorUserWrite, OperationLease, OperationRepository } from '@kb4/persistence';
+import type { ThrowawayDatabase } from '../support/throwaway-database';
+import { commandMessage, createUserIntent, storedRequestOf } from '../../apps/gateway/src/provisioning/write-intents';
+import { succeededEvent } from '../../apps/provisioner/src/outcomes/outcome-events';
+import { createTenant, migratedDatabase, Tenant } from '../gateway/support/gateway-harness';
+
+/**
+ * The provisioner's claim protocol on a real Postgres: an attempt claims its operation with a lease token in one
+ * short statement, calls SCIM outside any transaction, and writes its outcome only while the token still holds.
+ */
+describe('operation leases (Postgres)', () => {
+  let database: ThrowawayDatabase;
+  let dataSource: DataSource;
+  let operations: OperationRepository;
+  let tenant: Tenant;
+
+  beforeAll(async () => {
+    database = await migratedDatabase('kb4_test_leases');
+    tenant = await createTenant(database.url, CredentialCipher.generateKey());
+    dataSource = await createDataSource(database.url).initialize();
+    operations = new OperationRepository(dataSource);
+  });
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await database?.drop();
+  });
+
+  async function accepted(userName: string): Promise<string> {
+    const intent = createUserIntent(tenant.accountId, { username: userName }, '/unified/user-directory/users');
+    const { operation } = await operations.recordWithCommand(
+      { id: randomUUID(), workspaceId: tenant.workspaceId, accountId: tenant.accountId, kind: intent.kind, targetKey: intent.key, request: storedRequestOf(intent) },
+      (created) => commandMessage(created, storedRequestOf(intent).command, 1),
+    );
+    return operation.id;
+  }
+
+  const claim = (operationId: string, commandId = randomUUID(), checkPredecessors = false) =>
+    operations.claimAttempt({ operationId, commandId, accountId: tenant.accountId, leaseSeconds: 30, checkPredecessors });
+
+  async function claimed(operationId: string, commandId = randomUUID()): Promise<{ lease: OperationLease; commandId: string; attempts: number }> {
+    const result = await claim(operationId, commandId);
+    if (result.kind !== 'claimed') throw new Error(`expected a claim, got ${result.kind}`);
+    return { lease: result.lease, commandId, attempts: result.attempts };
+  }
+
+  const succeed = (lease: OperationLease, commandId: string) =>
+    dataSource.transaction((manager) =>
+      operations.finishWithEvents(manager, lease, commandId, { status: 'succeeded', result: { by: lease.token } }, [
+        succeededEvent(
+          { operationId: lease.operationId, accountId: tenant.accountId, commandType: COMMAND_TYPES.createUser, attempt: 1, completedAt: new Date(), key: 'k', commandId },
+          { remoteId: null, scimId: null },
+        ),
+      ]),
+    );
+
+  const expireLease = (operationId: string) => dataSource.query(`UPDATE operations SET lease_expires_at = now() - interval '1 second' WHERE id = $1`, [operationId]);
+
+  async function state(operationId: string): Promise<{ status: string; attempts: number; result: Record<string, unknown> | null; processed: number; results: number }> {
+    const [row] = await dataSource.query(
+      `SELECT status, attempts, result,
+              (SELECT count(*)::int FROM processed_commands WHERE operation_id = o.id) AS processed,
+              (SELECT count(*)::int FROM outbox_events WHERE topic = $2 AND payload->>'subject' = 'operations/' || o.id) AS results
+         FROM operations o WHERE id = $1`,
+      [operationId, TOPICS.provisioningResults],
+    );
+    return row;
+  }
+
+  it('keeps a second delivery out while the holder calls SCIM, and lets it find the outcome once written', async () => {
+    const id = await accepted('held@example.com');
+    const holder = await claimed(id);
+    const second = await claim(id);
+    expect(second.kind).toBe('busy');
+    expect(second.kind === 'busy' && second.retryAfterMs).toBeGreaterThan(25_000);
+    await succeed(holder.lease, holder.commandId);
+    expect(await claim(id)).toEqual({ kind: 'finished', operationId: id });
+    expect(await state(id)).toMatchObject({ status: 'succeeded', attempts: 1, processed: 1, results: 1 });
+  });
+
+  it('writes nothing for a holder whose lease expired and was claimed again; the new holder writes the outcome', async () => {
+    const id = await accepted('lost@example.com');
+    const stalled = await claimed(id);
+    await expireLease(id);
+    const next = await claimed(id);
+    expect(next.attempts).toBe(2);
+    await expect(succeed(stalled.lease, stalled.commandId)).rejects.toBeInstanceOf(LeaseLostError);
+    expect(await state(id)).toMatchObject({ status: 'running', processed: 0, results: 0 });
+    await succeed(next.lease, next.commandId);
+    expect(await state(id)).toMatchObject({ status: 'succeeded', result: { by: next.lease.token }, processed: 1, results: 1 });
+  });
+
+  it('lets a slow holder finish when its lease expired but nobody claimed the operation meanwhile', async () => {
+    const id = await accepted('slow@example.com');
+    const slow = await claimed(id);
+    await expireLease(id);
+    await succeed(slow.lease, slow.commandId);
+    expect(await state(id)).toMatchObject({ status: 'succeeded', processed: 1 });
+  });
+
+  it('refuses a created user\'s outcome and mirror row once the lease was lost', async () => {
+    const id = await accepted('mirror@example.com');
+    const stalled = await claimed(id);
+    await expireLease(id);
+    await claimed(id);
+    const scimId = randomUUID();
+    const write: MirrorUserWrite = {
+      scimId,
+      provisioningGuid: null,
+      emailLower: 'mirror@example.com',
+      employeeNumber: null,
+      status: 'active',
+      firstName: null,
+      lastName: null,
+      department: null,
+      record: { id: scimId },
+      contentHash: 'h',
+    };
+    await expect(
+      dataSource.transaction((manager) =>
+        operations.finishCreatedUser(manager, {
+          lease: stalled.lease,
+          commandId: stalled.commandId,
+          result: {},
+          events: [],
+          accountId: tenant.accountId,
+          keys: { scimId, provisioningGuid: null, emailLower: 'mirror@example.com' },
+          write,
+        }),
+      ),
+    ).rejects.toBeInstanceOf(LeaseLostError);
+    const rows = await dataSource.query(`SELECT 1 FROM directory_users WHERE scim_id = $1`, [scimId]);
+    expect(rows).toHaveLength(0);
+  });
+
+  it('renews a held lease, reports a lost one, and frees a released one for the next delivery at once', async () => {
+    const id = await accepted('renew@example.com');
+    const first = await claimed(id);
+    expect(await operations.renewLease(first.lease, 30)).toBe(true);
+    await operations.releaseLease(first.lease);
+    const second = await claimed(id);
+    expect(second.attempts).toBe(2);
+    expect(await operations.renewLease(first.lease, 30)).toBe(false);
+    expect(await operations.renewLease(second.lease, 30)).toBe(true);
+  });
+
+  it('answers predecessors (and counts no attempt) while an older operation of the same user is unfinished', async () => {
+    const older = await accepted('order@example.com');
+    const newer = await accepted('order@example.com');
+    expect(await claim(newer, randomUUID(), true)).toEqual({ kind: 'predecessors' });
+    expect(await state(newer)).toMatchObject({ status: 'queued', attempts: 0 });
+    const olderClaim = await claimed(older);
+    await succeed(olderClaim.lease, olderClaim.commandId);
+    expect((await claim(newer, randomUUID(), true)).kind).toBe('claimed');
+  });
+
+  it('is not re-published by the reconciler while a provisioner holds a live lease, however old its last progress', async () => {
+    const id = await accepted('reconciled@example.com');
+    await claimed(id);
+    await dataSource.query(`UPDATE outbox_events SET published_at = now() WHERE payload->>'subject' = $1`, [`operations/${id}`]);
+    await dataSource.query(`UPDATE operations SET updated_at = now() - interval '1 hour' WHERE id = $1`, [id]);
+    const scan = { stallSeconds: 1, maxBackoffSeconds: 60, limit: 100, commandTopic: TOPICS.provisioningCommands };
+    const republish = () => operations.republishStalled(scan, async () => undefined);
+    expect((await republish())?.map((operation) => operation.id) ?? []).not.toContain(id);
+    await expireLease(id);
+    expect((await republish())?.map((operation) => operation.id) ?? []).toContain(id);
+  });
+});
