@@ -104,7 +104,7 @@ export class AuditUserRefDto {
   @ApiProperty({ type: [String], example: ['667542', '3c1f6a2e-0b7d-4c9e-8a51-2f4e6d8b0a13'], description: 'Every id the user was known by then (Reporting id, SCIM id)' })
   ids!: string[];
 
-  @ApiProperty({ type: String, nullable: true, example: 'ada@example.com' })
+  @ApiProperty({ type: String, nullable: true, format: 'email', example: 'ada@example.com' })
   email!: string | null;
 
   @ApiProperty({ type: String, nullable: true, example: 'E1001' })
@@ -120,11 +120,11 @@ export class AuditGroupRefDto {
 }
 
 export class AuditResourceDto {
-  @ApiPropertyOptional({ type: AuditUserRefDto, description: 'The user (user entries and memberships)' })
-  user?: AuditUserRefDto;
+  @ApiProperty({ type: AuditUserRefDto, nullable: true, description: 'The user (user entries and memberships); null for group entries' })
+  user!: AuditUserRefDto | null;
 
-  @ApiPropertyOptional({ type: AuditGroupRefDto, description: 'The group (group entries and memberships)' })
-  group?: AuditGroupRefDto;
+  @ApiProperty({ type: AuditGroupRefDto, nullable: true, description: 'The group (group entries and memberships); null for user entries' })
+  group!: AuditGroupRefDto | null;
 }
 
 export class AuditChangeDto {
@@ -153,17 +153,17 @@ export class AuditActorDto {
 }
 
 export class AuditSourceDto {
-  @ApiPropertyOptional({ format: 'uuid', example: '0b9e1c9a-6a53-4c1c-8f0e-4a1f2f7c9d10', description: 'The operation that made the change (GET /operations/{id})' })
-  operation_id?: string;
+  @ApiProperty({ type: String, nullable: true, format: 'uuid', example: '0b9e1c9a-6a53-4c1c-8f0e-4a1f2f7c9d10', description: 'The operation that made the change (GET /operations/{id}); null for observed changes' })
+  operation_id!: string | null;
 
-  @ApiPropertyOptional({ format: 'uuid', example: '7d1f0e2a-3b4c-4d5e-8f60-718293a4b5c6', description: 'The roster run the operation belongs to' })
-  roster_run_id?: string;
+  @ApiProperty({ type: String, nullable: true, format: 'uuid', example: null, description: 'The roster run the operation belongs to' })
+  roster_run_id!: string | null;
 
-  @ApiPropertyOptional({ example: '2c8e4f1a-9b3d-4e7f-a6c5-1d2e3f4a5b6c', description: 'The mapping rule(s) behind the operation' })
-  rule_id?: string;
+  @ApiProperty({ type: String, nullable: true, example: null, description: 'The mapping rule(s) behind the operation' })
+  rule_id!: string | null;
 
-  @ApiPropertyOptional({ format: 'uuid', example: '1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d', description: 'The sync run that saw the change in KnowBe4' })
-  sync_run_id?: string;
+  @ApiProperty({ type: String, nullable: true, format: 'uuid', example: null, description: 'The sync run that saw the change in KnowBe4; null for our own writes' })
+  sync_run_id!: string | null;
 }
 
 export class AuditEventDto {
@@ -312,5 +312,7 @@ export class CheckpointVerificationDto {
 }
 
 export function toAuditEventDto(entry: AuditEntry): AuditEventDto {
-  return { ...entry };
+  const { user = null, group = null } = entry.resource;
+  const { operation_id = null, roster_run_id = null, rule_id = null, sync_run_id = null } = entry.source;
+  return { ...entry, resource: { user, group }, source: { operation_id, roster_run_id, rule_id, sync_run_id } };
 }

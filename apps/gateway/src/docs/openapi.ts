@@ -39,6 +39,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('api-keys', 'A workspace\'s own API keys, for a key with accounts:manage: list and revoke')
     .addTag('roster', 'Desired-state roster sync: a full roster (JSON, NDJSON or CSV) planned against the mirror, dry run or roster run, its exclusions and progress')
     .addTag('automations', 'Lifecycle automations of an account: new hires into a group, group mapping rules (preview, re-evaluation) and the conflicts reported instead of looped')
+    .addTag('audit', 'The compliance audit log: every change to a user or group, once, append-only and hash-chained per account; filters, exports, chain verification and signed checkpoints')
     .build();
   return applyGatewayConventions(SwaggerModule.createDocument(app, config, { operationIdFactory: (_controller, method) => method }));
 }

@@ -25,10 +25,10 @@ export interface AuditActor {
 
 /** Exactly one kind of source is set: the operation that made the change (with its roster run or rules), or the sync run that saw it. */
 export interface AuditSource {
-  operation_id?: string;
-  roster_run_id?: string;
-  rule_id?: string;
-  sync_run_id?: string;
+  operation_id?: string | null;
+  roster_run_id?: string | null;
+  rule_id?: string | null;
+  sync_run_id?: string | null;
 }
 
 export interface AuditUserRef {
@@ -45,8 +45,8 @@ export interface AuditGroupRef {
 }
 
 export interface AuditResource {
-  user?: AuditUserRef;
-  group?: AuditGroupRef;
+  user?: AuditUserRef | null;
+  group?: AuditGroupRef | null;
 }
 
 export interface AuditChange {

@@ -163,10 +163,16 @@ export class AuditLogRepository {
         seq: seq.toString(),
         occurred_at: at,
         type: draft.type,
-        resource: draft.resource,
+        // every member present (null when unset), so the entry the API shows is exactly the entry hashed
+        resource: { user: draft.resource.user ?? null, group: draft.resource.group ?? null },
         changes: draft.changes,
         actor: attribution.actor,
-        source: attribution.source,
+        source: {
+          operation_id: attribution.source.operation_id ?? null,
+          roster_run_id: attribution.source.roster_run_id ?? null,
+          rule_id: attribution.source.rule_id ?? null,
+          sync_run_id: attribution.source.sync_run_id ?? null,
+        },
         request_id: attribution.requestId,
         prev_hash: prevHash,
       };
