@@ -3290,7 +3290,10 @@ export interface components {
              *     ]
              */
             ids: string[];
-            /** @example ada@example.com */
+            /**
+             * Format: email
+             * @example ada@example.com
+             */
             email: string | null;
             /** @example E1001 */
             employee_number: string | null;
@@ -3302,10 +3305,10 @@ export interface components {
             name: string | null;
         };
         AuditResourceDto: {
-            /** @description The user (user entries and memberships) */
-            user?: components["schemas"]["AuditUserRefDto"];
-            /** @description The group (group entries and memberships) */
-            group?: components["schemas"]["AuditGroupRefDto"];
+            /** @description The user (user entries and memberships); null for group entries */
+            user: components["schemas"]["AuditUserRefDto"] | null;
+            /** @description The group (group entries and memberships); null for user entries */
+            group: components["schemas"]["AuditGroupRefDto"] | null;
         };
         AuditChangeDto: {
             /** @example department */
@@ -3337,27 +3340,27 @@ export interface components {
         AuditSourceDto: {
             /**
              * Format: uuid
-             * @description The operation that made the change (GET /operations/{id})
+             * @description The operation that made the change (GET /operations/{id}); null for observed changes
              * @example 0b9e1c9a-6a53-4c1c-8f0e-4a1f2f7c9d10
              */
-            operation_id?: string;
+            operation_id: string | null;
             /**
              * Format: uuid
              * @description The roster run the operation belongs to
-             * @example 7d1f0e2a-3b4c-4d5e-8f60-718293a4b5c6
+             * @example null
              */
-            roster_run_id?: string;
+            roster_run_id: string | null;
             /**
              * @description The mapping rule(s) behind the operation
-             * @example 2c8e4f1a-9b3d-4e7f-a6c5-1d2e3f4a5b6c
+             * @example null
              */
-            rule_id?: string;
+            rule_id: string | null;
             /**
              * Format: uuid
-             * @description The sync run that saw the change in KnowBe4
-             * @example 1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d
+             * @description The sync run that saw the change in KnowBe4; null for our own writes
+             * @example null
              */
-            sync_run_id?: string;
+            sync_run_id: string | null;
         };
         AuditEventDto: {
             /**
