@@ -111,6 +111,15 @@ async function readyFromStream({ stack }: WalkContext, request: { url: string; h
   return { status: response.status, body: { content_type: response.headers.get('content-type'), stream: text } };
 }
 
+/** An export is NDJSON (one entry per line), not one JSON document: each line must parse. */
+async function exportedLines({ stack }: WalkContext, request: { url: string; headers: Record<string, string> }): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${stack.gateway.url}${request.url}`, { headers: { authorization: `Bearer ${stack.apiKey}`, ...request.headers } });
+  const text = await response.text();
+  if (!response.ok) return { status: response.status, body: JSON.parse(text) as Record<string, unknown> };
+  const lines = text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as unknown);
+  return { status: response.status, body: { content_type: response.headers.get('content-type'), lines: lines.length } };
+}
+
 const USERS = '/unified/user-directory/users';
 const GROUPS = '/unified/user-directory/groups';
 
@@ -167,6 +176,15 @@ export function walkTable(): Record<string, WalkPlan> {
     roster_runs_items: { before: rosterRun, params: ({ ids }) => ({ id: ids.rosterRun as string }) },
     automation_conflicts_resolve: { before: reportedConflict, params: ({ ids }) => ({ conflict_id: ids.conflict as string }) },
     live_events_stream: { send: readyFromStream },
+    // the walk's own account; the checkpoint made is the one presented for verification (walked right after it)
+    audit_events_checkpoint: {
+      body: ({ stack }, example) => ({ ...example, integrated_account_id: stack.accountId }),
+      after: async ({ ids }, answer) => {
+        ids.auditCheckpoint = JSON.stringify(answer);
+      },
+    },
+    audit_events_checkpoint_verify: { body: ({ ids }) => JSON.parse(ids.auditCheckpoint as string) as unknown },
+    audit_events_export: { send: exportedLines },
     proxy_scim_put: { params: proxyUserPath },
     proxy_scim_patch: { params: proxyUserPath },
     proxy_scim_delete: { params: proxyUserPath },
