@@ -3317,12 +3317,12 @@ export interface components {
              * @description The value before (any JSON value; null when unset or on a create)
              * @example R&D
              */
-            from: Record<string, never> | null;
+            from: (string | number | boolean | Record<string, never> | unknown[]) | null;
             /**
-             * @description The value after
+             * @description The value after (any JSON value)
              * @example Engineering
              */
-            to: Record<string, never> | null;
+            to: (string | number | boolean | Record<string, never> | unknown[]) | null;
         };
         AuditActorDto: {
             /**
