@@ -42,3 +42,5 @@ export * from './repositories/automation-state.repository';
 export * from './audit/audit-chain';
 export * from './audit/audit-actor';
 export * from './audit/audit-log.repository';
+export * from './identity-graph/identity-graph-write.repository';
+export * from './identity-graph/identity-graph-read.repository';

@@ -1,4 +1,4 @@
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Max, Min } from 'class-validator';
 import { IsPort, ServiceConfig } from '@kb4/platform';
 
 export class PollerConfig extends ServiceConfig {
@@ -87,6 +87,43 @@ export class PollerConfig extends ServiceConfig {
   @Min(1)
   @Max(5000)
   OUTBOX_BATCH_SIZE = 500;
+
+  /** Also sync the identity graph: phishing campaigns, security tests, recipients, account/group/user risk history. */
+  @IsBoolean()
+  SYNC_GRAPH = true;
+
+  /** Share of KnowBe4's daily budget (2,000 + licensed users) the identity graph may spend per rolling 24 hours. */
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  SYNC_GRAPH_DAILY_SHARE = 0.25;
+
+  /** Most KnowBe4 requests one run spends on the graph (inside KnowBe4's burst of 50 a minute); the rest waits a run. */
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  SYNC_GRAPH_MAX_REQUESTS_PER_RUN = 30;
+
+  /** Seconds between refreshes of the phishing campaign and security test lists. */
+  @IsInt()
+  @Min(60)
+  SYNC_GRAPH_PHISHING_INTERVAL_SECONDS = 3600;
+
+  /** Seconds before a recent test's recipients are read again (a test that changed is read at once). */
+  @IsInt()
+  @Min(60)
+  SYNC_GRAPH_RECIPIENTS_INTERVAL_SECONDS = 21_600;
+
+  /** Seconds between refreshes of account risk history, and between cycles over all groups' and users' histories. */
+  @IsInt()
+  @Min(60)
+  SYNC_GRAPH_RISK_INTERVAL_SECONDS = 86_400;
+
+  /** Users whose risk history one refresh reads (one request each); the slices go round all users. */
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  SYNC_GRAPH_USER_RISK_SLICE = 200;
 
   /** Identifies this replica in sync_runs.lease_owner; defaults to host:pid:random. */
   @IsOptional()

@@ -5,6 +5,7 @@ import { ReportingClient, ScimClient, scimBaseUrl, SharedRatePacerRegistry } fro
 import {
   AccountSyncLock,
   CredentialCipher,
+  IdentityGraphWriteRepository,
   IntegratedAccountEntity,
   IntegratedAccountRepository,
   LicenseRepository,
@@ -26,6 +27,7 @@ import { PollerMetrics } from '../metrics/poller-metrics';
 import { POLLER_LOGGER } from '../poller.tokens';
 import { PollerOutboxRelayService } from '../relay/poller-outbox-relay.service';
 import { AccountSync, SyncDependencies, SyncOutcome } from './run/account-sync';
+import { graphSettings } from './graph/graph-settings';
 
 interface ActiveRun {
   runId: string;
@@ -88,6 +90,7 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
         maxRecordChars: config.SYNC_MAX_RECORD_CHARS,
         ghostGraceSeconds: config.SYNC_GHOST_GRACE_SECONDS,
       },
+      graph: config.SYNC_GRAPH ? { repository: new IdentityGraphWriteRepository(dataSource), settings: graphSettings(config) } : undefined,
       createClient: (account, onRequest, dispatcher) => this.clientFor(account, onRequest, dispatcher),
       onEventsCommitted: () => this.relay?.nudge(),
       onPage: (phase) => this.metrics.pages.inc({ phase }),

@@ -6,6 +6,7 @@ import { PageCommitter } from '../commit/page-committer';
 import { deleteGhostUsers } from '../deletion/ghost-users';
 import { UnseenRecordSweep } from '../deletion/unseen-records';
 import { GroupDirectory } from '../diff/group-directory';
+import { GraphSync } from '../graph/graph-sync';
 import { syncRunEvent } from '../events/directory-events';
 import { walkList } from '../walk/list-walk';
 import { PHASES, phaseStart } from './checkpoint';
@@ -55,6 +56,7 @@ export class AccountSync {
       for (let i = PHASES.indexOf(ledger.checkpoint.phase); i < PHASES.length; i++) {
         const phase = PHASES[i];
         if (phase === 'finalize') await this.finalize();
+        else if (phase === 'graph') await this.refreshGraph();
         else if (phase !== 'enrollments' || this.deps.settings.syncEnrollments) await this.runListPhase(phase);
         const next = PHASES[i + 1];
         if (next) {
@@ -73,6 +75,13 @@ export class AccountSync {
     if (phase !== 'groups' && this.groups.size === 0) await this.loadGroups();
     await walkList({ ledger: this.ledger, client: this.client, settings: this.deps.settings, committer: this.committer }, phase);
     if (phase === 'groups') await this.loadGroups();
+  }
+
+  /** The identity graph, when the poller syncs it: planned against the budget, then refreshed (sync/graph). */
+  private async refreshGraph(): Promise<void> {
+    if (!this.deps.graph) return;
+    const result = await new GraphSync(this.ledger, this.client, this.deps.graph, this.deps.settings.pagination ?? 'auto').run();
+    this.ledger.log.info({ graph: { steps: result.steps.map((s) => s.resource), skipped: result.skipped, outcome: result.outcome } }, 'identity graph refreshed');
   }
 
   private async loadGroups(): Promise<void> {

@@ -1,8 +1,9 @@
 import type { IntegratedAccountEntity, SeenPhase, SyncRunEntity } from '@kb4/persistence';
 import type { FetchedPage, ListPagination } from '../walk/page-fetcher';
 
-export type Phase = SeenPhase | 'finalize';
-export const PHASES: readonly Phase[] = ['groups', 'users', 'enrollments', 'finalize'];
+/** `graph`: the identity graph (phishing, risk history), each resource on its own cadence and budget (sync/graph). */
+export type Phase = SeenPhase | 'graph' | 'finalize';
+export const PHASES: readonly Phase[] = ['groups', 'users', 'enrollments', 'graph', 'finalize'];
 
 /** Where a run stands; saved with every commit, so a resumed run reads on from here. */
 export interface Checkpoint extends Record<string, unknown> {

@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { DataSource } from 'typeorm';
 import type { SkippedEntity } from '../events/directory-events';
+import type { GraphDependencies } from '../graph/graph-sync';
 import type { PaginationSetting } from '../walk/page-fetcher';
 
 export interface SyncSettings {
@@ -54,6 +55,8 @@ export interface SyncDependencies {
   audit?: AuditLogRepository;
   logger: Logger;
   settings: SyncSettings;
+  /** The identity graph (phishing campaigns, security tests, recipients, risk history); absent: not synced. */
+  graph?: GraphDependencies;
   /**
    * Builds the account's Reporting client; `onRequest` counts requests for the run record, `dispatcher` (the
    * process's pool, or `baseDispatcher`) must be the client's dispatcher.

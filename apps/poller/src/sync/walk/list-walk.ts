@@ -75,7 +75,9 @@ function resumePosition(checkpoint: Checkpoint, setting: PaginationSetting): Wal
 async function walkOnce(env: ListWalkEnv, phase: SeenPhase, start: WalkStart): Promise<boolean> {
   const { ledger, committer, settings } = env;
   await committer.loadStoredPages(phase);
-  const pages = fetchPages(env.client, phase === 'enrollments' ? '/training/enrollments' : `/${phase}`, {}, {
+  // enrollments: KnowBe4 adds each one's campaign and store purchase ids only when asked (the graph serves both)
+  const query = phase === 'enrollments' ? { include_campaign_id: 'true', include_store_purchase_id: 'true' } : {};
+  const pages = fetchPages(env.client, phase === 'enrollments' ? '/training/enrollments' : `/${phase}`, query, {
     startPage: start.page,
     pagination: start.pagination,
     startCursor: start.cursor,
