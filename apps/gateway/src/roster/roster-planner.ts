@@ -4,25 +4,31 @@ import {
   emptyRosterCounts,
   isExcludedFromRoster,
   planRosterArchive,
+  planRosterLateRemovals,
   planRosterUser,
   RosterChange,
   RosterCounts,
   RosterExclusions,
   RosterGroupRef,
 } from '@kb4/mapping';
-import { NewRosterItem, RosterPlanRepository, RosterRunRepository, StagedRosterRow } from '@kb4/persistence';
+import { NewRosterItem, RosterKeyStage, RosterMirrorRow, RosterPlanRepository, RosterRunRepository, StagedRosterRow } from '@kb4/persistence';
 import { ApiError } from '@kb4/platform';
 import { GatewayConfig } from '../config/gateway.config';
 import { changeView, rosterItem } from './roster-items';
-import { RosterRowError, validateRosterRow } from './roster-row-validation';
+import { RosterRowError, validateRosterRow, ValidRosterRow } from './roster-row-validation';
 import type { UploadedRosterRow } from './roster-upload';
 
 /** Errors listed in a 422; the rest are counted in `more`. */
 export const ROSTER_ERRORS_SHOWN = 100;
 /** Changes a plan answer shows; the whole plan is GET /roster-runs/{id}/items. */
 export const ROSTER_CHANGES_SHOWN = 100;
-const STAGE_BATCH = 2000;
+// rows matched and planned at once (two batches are in memory: one planned while the next is read)
+const ROW_BATCH = 1000;
+// items written at once, and rows read per page by the passes after the upload
+const ITEM_BATCH = 1000;
 const PLAN_PAGE = 1000;
+// names of unknown groups remembered so they are not looked up again (a hostile upload could name millions)
+const REFUSED_NAMES_KEPT = 10_000;
 
 export interface RosterPlan {
   roster_run_id: string;
@@ -37,6 +43,12 @@ export interface RosterPlan {
   changes_truncated: boolean;
   /** The guard rail: the plan archives more than ROSTER_MAX_ARCHIVE_SHARE / _COUNT, so applying it needs force=true. */
   needs_force: boolean;
+}
+
+interface PlanContext {
+  sink: PlanSink;
+  catalog: RosterGroupCatalog;
+  exclude: RosterExclusions;
 }
 
 function refused(errors: RosterRowError[], total: number): ApiError {
@@ -55,14 +67,14 @@ class PlanSink {
 
   constructor(private readonly runs: RosterRunRepository, private readonly runId: string, private readonly accountId: string) {}
 
-  async add(change: RosterChange): Promise<void> {
+  add(change: RosterChange): void {
     this.counts[change.action]++;
     if (this.shown.length < ROSTER_CHANGES_SHOWN) this.shown.push(changeView(change));
     this.batch.push(rosterItem(this.accountId, ++this.itemNo, change));
-    if (this.batch.length >= PLAN_PAGE) await this.flush();
   }
 
-  async flush(): Promise<void> {
+  async flush(atLeast = 1): Promise<void> {
+    if (this.batch.length < atLeast) return;
     const batch = this.batch;
     this.batch = [];
     await this.runs.insertItems(this.runId, batch);
@@ -74,8 +86,59 @@ class PlanSink {
 }
 
 /**
- * Plans a roster run: stages the uploaded rows (in batches, as they arrive), refuses the upload with every bad row
- * named, matches rows to the mirror in SQL, diffs each person with the pure planner, and stores the plan as items.
+ * The groups an upload names, resolved against the mirror as rows arrive. A group is managed once any row names it;
+ * `since` remembers the first line of the batch that named it first, so rows planned before then can be revisited.
+ */
+class RosterGroupCatalog {
+  readonly refs = new Map<string, RosterGroupRef>();
+  private readonly since = new Map<string, number>();
+  private readonly refused = new Set<string>();
+  /** Some name is no console group of the account: the upload is refused (the errors are gathered from staging). */
+  problem = false;
+
+  constructor(private readonly staging: RosterPlanRepository, private readonly accountId: string) {}
+
+  async resolve(rows: readonly ValidRosterRow[]): Promise<void> {
+    const names = new Set<string>();
+    for (const row of rows) {
+      for (const name of row.groups) {
+        const lower = name.toLowerCase();
+        if (!this.refs.has(lower) && !this.refused.has(lower)) names.add(lower);
+      }
+    }
+    if (names.size === 0) return;
+    const found = await this.staging.groupsByName(this.accountId, [...names]);
+    for (const name of names) {
+      const group = found.get(name);
+      const id = group?.remoteId ?? group?.scimId;
+      if (!group || !id || group.type === 'smart_group') {
+        this.problem = true;
+        if (this.refused.size < REFUSED_NAMES_KEPT) this.refused.add(name);
+        continue;
+      }
+      this.refs.set(name, { id, keyId: id, scimId: group.scimId, name: group.name });
+      this.since.set(name, rows[0].line);
+    }
+  }
+
+  /** Managed groups first named after `line`'s batch began, with the line their batch began at. */
+  namedAfter(line: number): Array<{ name: string; since: number; ref: RosterGroupRef }> {
+    return [...this.since].filter(([, since]) => since > line).map(([name, since]) => ({ name, since, ref: this.refs.get(name)! }));
+  }
+}
+
+interface RowPass {
+  rows: number;
+  firstLine: number;
+  unchanged: number;
+  excluded: number;
+}
+
+/**
+ * Plans a roster run in one pass over the upload: each batch of rows is validated, matched to the mirror (employee
+ * number, then email), diffed by the pure planner and stored as items, while the rows' keys stream into staging with
+ * COPY; then the checks over the whole upload (duplicates, unknown groups, two rows on one user) run in SQL and refuse
+ * it with every bad row named, and the active users no row matched become archives. Memory holds two batches.
  */
 @Injectable()
 export class RosterPlanner {
@@ -90,13 +153,19 @@ export class RosterPlanner {
     await this.runs.createRun({ id: runId, workspaceId: input.workspaceId, accountId: input.accountId, dryRun: input.dryRun, forced: input.force });
     let kept = false;
     try {
-      const rowCount = await this.stage(runId, input.rows);
-      if (rowCount === 0) throw new ApiError(400, 'the roster has no rows: an empty roster would archive everyone; nothing was changed');
+      const exclude = (await this.staging.exclusions(input.accountId)) as RosterExclusions;
+      const sink = new PlanSink(this.runs, runId, input.accountId);
+      const catalog = new RosterGroupCatalog(this.staging, input.accountId);
+      const pass = await this.planRows(runId, input.accountId, input.rows, { sink, catalog, exclude });
+      if (pass.rows === 0) throw new ApiError(400, 'the roster has no rows: an empty roster would archive everyone; nothing was changed');
+      await this.staging.analyzeStagedRows();
       await this.checkDuplicates(runId);
-      const groups = await this.resolveGroups(runId, input.accountId);
-      await this.staging.matchRows(runId, input.accountId);
+      if (catalog.problem) await this.refuseGroups(runId, input.accountId);
       await this.checkSharedMatches(runId);
-      const plan = await this.buildPlan(runId, input.accountId, rowCount, groups);
+      pass.unchanged -= await this.planLateRemovals(runId, pass.firstLine, { sink, catalog, exclude });
+      pass.excluded += await this.planArchives(runId, input.accountId, sink, exclude);
+      await sink.flush();
+      const plan = await this.summary(runId, input.accountId, pass, sink);
       kept = true;
       return { plan, status: await this.decide(runId, plan, input) };
     } finally {
@@ -105,35 +174,70 @@ export class RosterPlanner {
     }
   }
 
-  private async stage(runId: string, rows: AsyncIterable<UploadedRosterRow>): Promise<number> {
+  /** The pass over the upload: rows validated as they arrive; while one batch is matched and planned, the next is read. */
+  private async planRows(runId: string, accountId: string, rows: AsyncIterable<UploadedRosterRow>, plan: PlanContext): Promise<RowPass> {
     const errors: RosterRowError[] = [];
     let errorCount = 0;
-    let batch: StagedRosterRow[] = [];
-    let count = 0;
-    // one batch is written while the next is parsed: memory stays at two batches, Postgres and parsing overlap
-    let writing: Promise<void> = Promise.resolve();
+    const pass: RowPass = { rows: 0, firstLine: 0, unchanged: 0, excluded: 0 };
+    let batch: ValidRosterRow[] = [];
+    // batches are matched as soon as they are read and planned in order; at most two are in flight while one is read
+    let planned: Promise<void> = Promise.resolve();
+    let older: Promise<void> = Promise.resolve();
+    const start = (rows: ValidRosterRow[]): void => {
+      const matching = this.staging.matchBatch(accountId, rows);
+      matching.catch(() => undefined); // awaited by its planning step
+      const planning = planned.then(() => this.planBatch(rows, matching, stage, plan, pass));
+      planning.catch(() => undefined); // awaited below, or by the next batch
+      older = planned;
+      planned = planning;
+    };
+    const stage = await this.staging.openKeyStage(runId);
     try {
       for await (const row of rows) {
-        count++;
+        pass.rows++;
         const checked = validateRosterRow(row);
         errorCount += checked.errors.length;
         if (errors.length < ROSTER_ERRORS_SHOWN) errors.push(...checked.errors);
-        if (!checked.staged || errorCount > 0) continue; // keep reading to name every bad row, stop staging
+        if (!checked.staged || errorCount > 0) continue; // keep reading to name every bad row, stop planning
+        if (pass.firstLine === 0) pass.firstLine = checked.staged.line;
         batch.push(checked.staged);
-        if (batch.length >= STAGE_BATCH) {
-          await writing;
-          writing = this.staging.stageRows(runId, batch);
-          writing.catch(() => undefined); // handled below; not an unhandled rejection while the next batch is parsed
+        if (batch.length >= ROW_BATCH) {
+          await older;
+          start(batch);
           batch = [];
         }
       }
-    } finally {
-      await writing.catch(() => undefined);
+      await planned;
+      if (errorCount > 0) throw refused(errors, errorCount);
+      if (batch.length > 0) start(batch);
+      await planned;
+      await stage.end();
+      return pass;
+    } catch (error) {
+      stage.abort();
+      await planned.catch(() => undefined);
+      throw error;
     }
-    await writing; // its failure, if any
-    if (errorCount > 0) throw refused(errors, errorCount);
-    await this.staging.stageRows(runId, batch);
-    return count;
+  }
+
+  /** One batch, after the previous one: groups it names first resolved, each row diffed, its keys staged. */
+  private async planBatch(batch: ValidRosterRow[], matching: Promise<Map<number, RosterMirrorRow>>, stage: RosterKeyStage, plan: PlanContext, pass: RowPass): Promise<void> {
+    const [matches] = await Promise.all([matching, plan.catalog.resolve(batch)]);
+    const keys: StagedRosterRow[] = [];
+    for (const row of batch) {
+      const mirror = matches.get(row.line) ?? null;
+      let unchanged = false;
+      if (mirror && isExcludedFromRoster(mirror, plan.exclude)) {
+        pass.excluded++;
+      } else {
+        const changes = planRosterUser({ line: row.line, user: row.user, groups: row.groups }, mirror, { groups: plan.catalog.refs });
+        unchanged = changes.length === 0;
+        if (unchanged) pass.unchanged++;
+        for (const change of changes) plan.sink.add(change);
+      }
+      keys.push({ line: row.line, emailLower: row.emailLower, employeeNumber: row.employeeNumber, groups: row.groups, matchedSeq: mirror?.seq ?? null, unchanged });
+    }
+    await Promise.all([stage.write(keys), plan.sink.flush(ITEM_BATCH)]);
   }
 
   private async checkDuplicates(runId: string): Promise<void> {
@@ -149,20 +253,18 @@ export class RosterPlanner {
   }
 
   /** Every group the roster names must be a console group of the account (unknown names are refused, not created). */
-  private async resolveGroups(runId: string, accountId: string): Promise<Map<string, RosterGroupRef>> {
+  private async refuseGroups(runId: string, accountId: string): Promise<never> {
     const named = await this.staging.namedGroups(runId);
     const found = await this.staging.groupsByName(accountId, named.map((g) => g.name));
     const errors: RosterRowError[] = [];
-    const refs = new Map<string, RosterGroupRef>();
     for (const { name, line } of named) {
       const group = found.get(name);
       const id = group?.remoteId ?? group?.scimId;
       if (!group || !id) errors.push({ line, field: 'groups', reason: `no group named ${JSON.stringify(name)} in this KnowBe4 account; create it first (POST /unified/user-directory/groups)` });
       else if (group.type === 'smart_group') errors.push({ line, field: 'groups', reason: `${JSON.stringify(group.name)} is a smart group; KnowBe4 SCIM writes console groups only` });
-      else refs.set(name, { id, keyId: id, scimId: group.scimId, name: group.name });
     }
     if (errors.length > 0) throw refused(errors, errors.length);
-    return refs;
+    throw new ApiError(409, "the account's groups changed while the roster was planned; nothing was changed, send it again");
   }
 
   private async checkSharedMatches(runId: string): Promise<void> {
@@ -177,47 +279,53 @@ export class RosterPlanner {
     throw refused(errors, errors.length);
   }
 
-  private async buildPlan(runId: string, accountId: string, rowCount: number, groups: Map<string, RosterGroupRef>): Promise<RosterPlan> {
-    const exclude = (await this.staging.exclusions(accountId)) as RosterExclusions;
-    const sink = new PlanSink(this.runs, runId, accountId);
-    let unchanged = 0;
-    let excluded = 0;
-    // the next page is read while this one is planned
-    let next = this.staging.matchedPage(runId, 0, PLAN_PAGE);
-    for (;;) {
-      const page = await next;
-      if (page.length === PLAN_PAGE) {
-        next = this.staging.matchedPage(runId, page[page.length - 1].line, PLAN_PAGE);
-        next.catch(() => undefined); // awaited at the next round; a failure of this round must not leave it unhandled
-      }
+  /**
+   * Rows planned before a group they leave out was first named (later in the upload) are revisited for that group
+   * alone; returns how many of them had been counted unchanged.
+   */
+  private async planLateRemovals(runId: string, firstLine: number, plan: PlanContext): Promise<number> {
+    const late = plan.catalog.namedAfter(firstLine);
+    if (late.length === 0) return 0;
+    const before = Math.max(...late.map((group) => group.since));
+    let nowChanged = 0;
+    for (let after = 0; ; ) {
+      const page = await this.staging.matchedMembersPage(runId, late.map((group) => group.name), after, before, PLAN_PAGE);
       for (const row of page) {
-        if (row.mirror && isExcludedFromRoster(row.mirror, exclude)) {
-          excluded++;
-          continue;
-        }
-        const changes = planRosterUser({ line: row.line, user: row.user, groups: row.groups }, row.mirror, { groups });
-        if (changes.length === 0) unchanged++;
-        for (const change of changes) await sink.add(change);
+        if (isExcludedFromRoster(row.mirror, plan.exclude)) continue;
+        const groups = new Map(late.filter((group) => group.since > row.line).map((group) => [group.name, group.ref]));
+        const changes = planRosterLateRemovals(row, row.emailLower, row.mirror, groups);
+        if (changes.length > 0 && row.unchanged) nowChanged++;
+        for (const change of changes) plan.sink.add(change);
       }
-      if (page.length < PLAN_PAGE) break;
+      await plan.sink.flush(ITEM_BATCH);
+      if (page.length < PLAN_PAGE) return nowChanged;
+      after = page[page.length - 1].line;
     }
+  }
+
+  /** Active mirror users no row matched are archived, unless excluded; returns how many were excluded. */
+  private async planArchives(runId: string, accountId: string, sink: PlanSink, exclude: RosterExclusions): Promise<number> {
+    let excluded = 0;
     for (let after = '0'; ; ) {
       const page = await this.staging.unmatchedActivePage(runId, accountId, after, PLAN_PAGE);
       for (const user of page) {
         if (isExcludedFromRoster(user, exclude)) excluded++;
-        else await sink.add(planRosterArchive(user));
+        else sink.add(planRosterArchive(user));
       }
-      if (page.length < PLAN_PAGE) break;
+      await sink.flush(ITEM_BATCH);
+      if (page.length < PLAN_PAGE) return excluded;
       after = page[page.length - 1].seq;
     }
-    await sink.flush();
+  }
+
+  private async summary(runId: string, accountId: string, pass: RowPass, sink: PlanSink): Promise<RosterPlan> {
     const activeUsers = await this.staging.activeUserCount(accountId);
     return {
       roster_run_id: runId,
-      rows: rowCount,
+      rows: pass.rows,
       counts: sink.counts,
-      unchanged,
-      excluded,
+      unchanged: pass.unchanged,
+      excluded: pass.excluded,
       active_users: activeUsers,
       archive_share: activeUsers === 0 ? 0 : Math.round((sink.counts.archive / activeUsers) * 10_000) / 10_000,
       changes: sink.shown,

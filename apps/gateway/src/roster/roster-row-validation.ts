@@ -4,10 +4,18 @@ import { plainToInstance, Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, isEmail, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateNested, validateSync } from 'class-validator';
 import { UserWriteDto, WRITE_FIELD_LIMITS, type UnifiedUserWrite } from '@kb4/contracts';
 import { primaryEmailOf } from '@kb4/mapping';
-import type { StagedRosterRow } from '@kb4/persistence';
 import { findHostileValue } from '../http/hostile-input';
 import { flattenValidationErrors } from '../http/validation';
 import type { UploadedRosterRow } from './roster-upload';
+
+/** A row that passed: the write body, the keys it is matched and checked by, and the groups it names. */
+export interface ValidRosterRow {
+  line: number;
+  emailLower: string;
+  employeeNumber: string | null;
+  user: UnifiedUserWrite;
+  groups: string[];
+}
 
 /** A bad row, named: `line` as the upload counts it, the field, and why. */
 export interface RosterRowError {
@@ -88,7 +96,7 @@ function rosterRules(value: Record<string, unknown>, user: UnifiedUserWrite): Ar
  * One uploaded row checked like a unified user write (the same DTO and WRITE_FIELD_LIMITS, the body middleware's
  * string checks) plus the roster's own rules; every problem of the row is reported, none stops the others.
  */
-export function validateRosterRow(row: UploadedRosterRow): { staged?: StagedRosterRow; errors: RosterRowError[] } {
+export function validateRosterRow(row: UploadedRosterRow): { staged?: ValidRosterRow; errors: RosterRowError[] } {
   const named = (problems: Array<{ field: string; reason: string }>): RosterRowError[] => problems.map((p) => ({ line: row.line, ...p }));
   if (!row.value) return { errors: named([row.error ?? { field: '(row)', reason: 'cannot be read' }]) };
   const hostile = findHostileValue(row.value);

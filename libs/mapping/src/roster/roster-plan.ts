@@ -89,37 +89,56 @@ function objectChanged(desired: unknown, current: unknown, emailKeys: readonly s
   });
 }
 
+function sameComparable(a: unknown, b: unknown): boolean {
+  // strings and null compare as they are; arrays (phones) by their canonical JSON
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  return canonicalJson(a) === canonicalJson(b);
+}
+
 function fieldChanged(field: string, desired: unknown, record: Readonly<Record<string, unknown>>): boolean {
   if (field === 'emails') return lower(primaryEmailOf({ emails: desired as UnifiedUserWrite['emails'] })) !== lower(record.username);
   if (field === 'manager') return objectChanged(desired, record.manager, ['email']);
   if (field === 'custom_fields') return objectChanged(desired, record.custom_fields, []);
   const compare = COMPARERS[field] ?? text;
-  return canonicalJson(compare(desired)) !== canonicalJson(compare(record[field]));
+  return !sameComparable(compare(desired), compare(record[field]));
 }
 
 /** The attributes a roster row sets that differ from the mirror record; fields the row leaves out are not managed. */
 export function rosterAttributeChanges(desired: UnifiedUserWrite, record: Readonly<Record<string, unknown>>): { changes: FieldChange[]; write: UnifiedUserWrite } {
+  const changed: string[] = [];
+  for (const field in desired) {
+    const value = (desired as Record<string, unknown>)[field];
+    if (value === undefined || field === 'status') continue;
+    if (fieldChanged(field, value, record)) changed.push(field);
+  }
+  // in field order, so the same row always makes the same write (and request hash)
+  changed.sort();
   const changes: FieldChange[] = [];
   const write: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(desired).sort(([a], [b]) => a.localeCompare(b))) {
-    if (value === undefined || field === 'status') continue;
-    if (!fieldChanged(field, value, record)) continue;
+  for (const field of changed) {
+    const value = (desired as Record<string, unknown>)[field];
     changes.push({ field, from: record[field] ?? null, to: value });
     write[field] = value;
   }
-  return { changes, write: write };
+  return { changes, write };
 }
 
 /** Lower-cased names of the groups a mirror record says the user is in. */
 export function memberGroupNames(record: Readonly<Record<string, unknown>>): Set<string> {
-  const groups = Array.isArray(record.groups) ? (record.groups as Array<{ name?: unknown }>) : [];
-  return new Set(groups.map((group) => (typeof group?.name === 'string' ? group.name.toLowerCase() : '')).filter((name) => name !== ''));
+  const names = new Set<string>();
+  if (!Array.isArray(record.groups)) return names;
+  for (const group of record.groups as Array<{ name?: unknown } | null>) {
+    if (typeof group?.name === 'string' && group.name !== '') names.add(group.name.toLowerCase());
+  }
+  return names;
 }
 
-function membershipChanges(row: RosterRow, email: string, user: RosterMirrorUser, context: RosterPlanContext): RosterChange[] {
+function membershipChanges(row: Pick<RosterRow, 'line' | 'groups'>, email: string, user: RosterMirrorUser, context: RosterPlanContext): RosterChange[] {
+  const current = memberGroupNames(user.record);
+  if (row.groups.length === 0 && current.size === 0) return [];
   const target = targetOf(user);
   const wanted = new Set(row.groups.map((name) => name.toLowerCase()));
-  const current = memberGroupNames(user.record);
   const changes: RosterChange[] = [];
   for (const name of [...wanted].sort()) {
     const group = context.groups.get(name);
@@ -155,6 +174,14 @@ export function planRosterUser(row: RosterRow, mirror: RosterMirrorUser | null, 
         ? [{ action: 'update', line: row.line, email, target: targetOf(mirror), changes, write }]
         : [];
   return [...user, ...membershipChanges(row, email, mirror, context)];
+}
+
+/**
+ * Removals a row's plan missed because a group it leaves out became managed only later in the upload (a group is
+ * managed once any row names it): the row's mirror user leaves each of `lateGroups` it is in and the row does not name.
+ */
+export function planRosterLateRemovals(row: Pick<RosterRow, 'line' | 'groups'>, email: string, mirror: RosterMirrorUser, lateGroups: ReadonlyMap<string, RosterGroupRef>): RosterChange[] {
+  return membershipChanges(row, email, mirror, { groups: lateGroups }).filter((change) => change.action === 'remove_member');
 }
 
 /** Who a roster never archives: console-only admins and service accounts, by email, domain or group. */

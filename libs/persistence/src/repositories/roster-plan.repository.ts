@@ -1,12 +1,19 @@
+import { once } from 'node:events';
+import type { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
-/** One validated roster row, staged while its run is planned. */
+/** The keys of one planned roster row, staged for the checks over the whole upload. */
 export interface StagedRosterRow {
   line: number;
   emailLower: string;
   employeeNumber: string | null;
-  user: Record<string, unknown>;
   groups: string[];
+  /** The mirror user the row was matched to (its seq), if any. */
+  matchedSeq: string | null;
+  /** The row's plan has no change (so far: a group named later in the upload may still take the user out of one). */
+  unchanged: boolean;
 }
 
 /** Two or more rows of one roster sharing a key (email or employee number). */
@@ -34,34 +41,150 @@ export interface RosterMirrorRow {
   record: Record<string, unknown>;
 }
 
-export interface MatchedRosterRow {
+/** A staged row matched to a mirror user, with the groups it names: what the late-group removal pass reads. */
+export interface StagedMatchRow {
   line: number;
-  user: Record<string, unknown>;
+  emailLower: string;
   groups: string[];
-  mirror: RosterMirrorRow | null;
+  unchanged: boolean;
+  mirror: RosterMirrorRow;
 }
 
 const MIRROR_USER_COLUMNS = `u.seq, coalesce(u.remote_id::text, u.scim_id) AS id, coalesce(u.email_lower, lower(u.record->>'username')) AS "userName",
   u.scim_id AS "scimId", u.status, u.record`;
 
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_SPECIALS = /[\\\t\n\r]/g;
+const ARRAY_SPECIAL = /["\\]/;
+const ARRAY_SPECIALS = /["\\]/g;
+
+/** A value in COPY's text format: backslash, tab, newline and carriage return escaped; null is \N. */
+function copyText(value: string | null): string {
+  if (value === null) return '\\N';
+  return COPY_SPECIAL.test(value) ? value.replace(COPY_SPECIALS, (c) => COPY_ESCAPES[c]) : value;
+}
+
+/** A text[] literal: every element quoted, its quotes and backslashes escaped. */
+function textArrayLiteral(values: readonly string[]): string {
+  if (values.length === 0) return '{}';
+  return `{${values.map((value) => `"${ARRAY_SPECIAL.test(value) ? value.replace(ARRAY_SPECIALS, (c) => `\\${c}`) : value}"`).join(',')}}`;
+}
+
+/** One staged row as a line of COPY text format (run_id, line, email_lower, employee_number, groups, matched_seq, unchanged). */
+export function rosterCopyLine(runId: string, row: StagedRosterRow): string {
+  const seq = row.matchedSeq === null ? '\\N' : String(BigInt(row.matchedSeq));
+  return `${runId}\t${row.line | 0}\t${copyText(row.emailLower)}\t${copyText(row.employeeNumber)}\t${copyText(textArrayLiteral(row.groups))}\t${seq}\t${row.unchanged ? 't' : 'f'}\n`;
+}
+
+type CopyStream = ReturnType<typeof copyFrom>;
+
 /**
- * The set-based half of roster planning: rows of an upload are staged (streamed in batches, never whole in memory),
- * checked for duplicates and matched against the mirror in SQL; the planner then pages through them by line.
+ * A COPY FROM STDIN into roster_rows on a connection of its own, open while an upload is planned: rows are written
+ * as they are planned (with backpressure) and are visible to other connections once `end` completes the COPY.
+ */
+export class RosterKeyStage {
+  private failure: Error | undefined;
+  private released = false;
+
+  private constructor(
+    private readonly runId: string,
+    private readonly releaseConnection: (error?: Error) => void,
+    private readonly stream: CopyStream,
+  ) {
+    stream.on('error', (error: Error) => (this.failure ??= error));
+  }
+
+  static async open(dataSource: DataSource, runId: string): Promise<RosterKeyStage> {
+    const [client, release] = (await (dataSource.driver as PostgresDriver).obtainMasterConnection()) as [PoolClient, (error?: Error) => void];
+    const stream = client.query(copyFrom(`COPY roster_rows (run_id, line, email_lower, employee_number, groups, matched_seq, unchanged) FROM STDIN`));
+    return new RosterKeyStage(runId, release, stream);
+  }
+
+  async write(rows: readonly StagedRosterRow[]): Promise<void> {
+    this.throwIfFailed();
+    if (rows.length === 0) return;
+    if (!this.stream.write(rows.map((row) => rosterCopyLine(this.runId, row)).join(''))) await this.settled('drain');
+    this.throwIfFailed();
+  }
+
+  /** Completes the COPY (throws its failure, if any) and gives the connection back. */
+  async end(): Promise<void> {
+    try {
+      this.throwIfFailed();
+      this.stream.end();
+      await this.settled('finish');
+      this.throwIfFailed();
+      this.release();
+    } catch (error) {
+      this.release(error as Error);
+      throw error;
+    }
+  }
+
+  /** Abandons the COPY (Postgres keeps none of its rows); the connection is discarded, not reused mid-COPY. */
+  abort(): void {
+    const reason = new Error('roster staging abandoned');
+    this.failure ??= reason;
+    this.stream.destroy(reason);
+    this.release(reason);
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  private async settled(event: 'drain' | 'finish'): Promise<void> {
+    // 'error' also settles it; the failure is recorded by the listener above
+    await Promise.race([once(this.stream, event), once(this.stream, 'error').catch(() => undefined)]);
+  }
+
+  private release(error?: Error): void {
+    if (this.released) return;
+    this.released = true;
+    this.releaseConnection(error);
+  }
+}
+
+/**
+ * The set-based half of roster planning: mirror matches looked up a batch at a time while rows are planned, each row's
+ * keys staged with COPY (the upload is never whole in memory, its write bodies never stored), and the checks over the
+ * whole upload in SQL.
  */
 export class RosterPlanRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async stageRows(runId: string, rows: readonly StagedRosterRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    await this.dataSource.query(
-      `INSERT INTO roster_rows (run_id, line, email_lower, employee_number, user_write, groups)
-       SELECT $1, r.line, r.email_lower, r.employee_number, r.user_write, ARRAY(SELECT jsonb_array_elements_text(r.groups))
-         FROM jsonb_to_recordset($2::jsonb) AS r(line integer, email_lower text, employee_number text, user_write jsonb, groups jsonb)`,
-      [
-        runId,
-        JSON.stringify(rows.map((row) => ({ line: row.line, email_lower: row.emailLower, employee_number: row.employeeNumber, user_write: row.user, groups: row.groups }))),
-      ],
+  /** Opens the COPY the planner stages an upload's keys through. */
+  openKeyStage(runId: string): Promise<RosterKeyStage> {
+    return RosterKeyStage.open(this.dataSource, runId);
+  }
+
+  /**
+   * The mirror user each row matches: employee number first, then email (case-insensitive); active users win ties,
+   * then the oldest row. Index lookups per row of the batch; rows without a match are absent from the answer.
+   */
+  async matchBatch(accountId: string, rows: ReadonlyArray<Pick<StagedRosterRow, 'line' | 'emailLower' | 'employeeNumber'>>): Promise<Map<number, RosterMirrorRow>> {
+    if (rows.length === 0) return new Map();
+    const found: Array<RosterMirrorRow & { line: number }> = await this.dataSource.query(
+      // coalesce stops at the first lookup that finds a user: one index probe for most rows, then the row by seq
+      `SELECT x.line, ${MIRROR_USER_COLUMNS}
+         FROM unnest($2::int[], $3::text[], $4::text[]) AS x(line, employee_number, email_lower)
+         CROSS JOIN LATERAL (SELECT coalesce(
+           (SELECT d.seq FROM directory_users d
+             WHERE x.employee_number IS NOT NULL AND d.account_id = $1 AND d.employee_number = x.employee_number
+             ORDER BY (d.status = 'active') DESC, d.seq LIMIT 1),
+           (SELECT d.seq FROM directory_users d
+             WHERE d.account_id = $1 AND d.email_lower = x.email_lower
+             ORDER BY (d.status = 'active') DESC, d.seq LIMIT 1)) AS seq) m
+         JOIN directory_users u ON u.seq = m.seq`,
+      [accountId, rows.map((row) => row.line), rows.map((row) => row.employeeNumber), rows.map((row) => row.emailLower)],
     );
+    return new Map(found.map(({ line, ...mirror }) => [line, mirror]));
+  }
+
+  /** The staged rows are new: statistics first, so the checks over them are planned for their size. */
+  async analyzeStagedRows(): Promise<void> {
+    await this.dataSource.query(`ANALYZE roster_rows`);
   }
 
   /** Emails and employee numbers used by more than one row, each with every line that uses it. */
@@ -96,33 +219,6 @@ export class RosterPlanRepository {
     return new Map(rows.map((row) => [row.name.toLowerCase(), row]));
   }
 
-  /**
-   * Matches every staged row to a mirror user: employee number first, then email (case-insensitive); active users win
-   * ties, then the oldest row. Two set-based passes (hash joins), not a lookup per row.
-   */
-  async matchRows(runId: string, accountId: string): Promise<void> {
-    // the staged rows are new: statistics first, so the joins below are planned for their size
-    await this.dataSource.query(`ANALYZE roster_rows`);
-    await this.dataSource.query(
-      `UPDATE roster_rows r SET matched_seq = m.seq
-         FROM (SELECT DISTINCT ON (x.line) x.line, u.seq FROM roster_rows x
-                 JOIN directory_users u ON u.account_id = $2 AND u.employee_number = x.employee_number
-                WHERE x.run_id = $1 AND x.employee_number IS NOT NULL
-                ORDER BY x.line, (u.status = 'active') DESC, u.seq) m
-        WHERE r.run_id = $1 AND r.line = m.line`,
-      [runId, accountId],
-    );
-    await this.dataSource.query(
-      `UPDATE roster_rows r SET matched_seq = m.seq
-         FROM (SELECT DISTINCT ON (x.line) x.line, u.seq FROM roster_rows x
-                 JOIN directory_users u ON u.account_id = $2 AND u.email_lower = x.email_lower
-                WHERE x.run_id = $1 AND x.matched_seq IS NULL
-                ORDER BY x.line, (u.status = 'active') DESC, u.seq) m
-        WHERE r.run_id = $1 AND r.line = m.line`,
-      [runId, accountId],
-    );
-  }
-
   /** Mirror users two or more rows matched (one by employee number, another by email), with those lines. */
   async sharedMatches(runId: string, limit: number): Promise<Array<{ email: string; lines: number[] }>> {
     return this.dataSource.query(
@@ -132,22 +228,21 @@ export class RosterPlanRepository {
     );
   }
 
-  /** Staged rows after `afterLine`, in line order, each with its matched mirror user. */
-  async matchedPage(runId: string, afterLine: number, limit: number): Promise<MatchedRosterRow[]> {
-    const rows: Array<{ line: number; user_write: Record<string, unknown>; groups: string[] } & Partial<RosterMirrorRow> & { seq: string | null }> =
-      await this.dataSource.query(
-        `SELECT r.line, r.user_write, r.groups, ${MIRROR_USER_COLUMNS}
-           FROM (SELECT * FROM roster_rows WHERE run_id = $1 AND line > $2 ORDER BY line LIMIT $3) r
-           LEFT JOIN LATERAL (SELECT * FROM directory_users d WHERE d.seq = r.matched_seq) u ON true
-          ORDER BY r.line`,
-        [runId, afterLine, limit],
-      );
-    return rows.map((row) => ({
-      line: row.line,
-      user: row.user_write,
-      groups: row.groups,
-      mirror: row.seq === null ? null : { seq: row.seq, id: row.id!, userName: row.userName!, scimId: row.scimId ?? null, status: row.status!, record: row.record! },
-    }));
+  /**
+   * Matched rows after `afterLine` and before `beforeLine` whose mirror user is in one of `lowerGroupNames` (by the
+   * record's groups), in line order: the rows planned before those groups were known to be managed.
+   */
+  async matchedMembersPage(runId: string, lowerGroupNames: readonly string[], afterLine: number, beforeLine: number, limit: number): Promise<StagedMatchRow[]> {
+    const rows: Array<RosterMirrorRow & { line: number; email_lower: string; groups: string[]; unchanged: boolean }> = await this.dataSource.query(
+      `SELECT r.line, r.email_lower, r.groups, r.unchanged, ${MIRROR_USER_COLUMNS}
+         FROM roster_rows r JOIN directory_users u ON u.seq = r.matched_seq
+        WHERE r.run_id = $1 AND r.line > $3 AND r.line < $4
+          AND jsonb_typeof(u.record->'groups') = 'array'
+          AND EXISTS (SELECT 1 FROM jsonb_array_elements(u.record->'groups') g WHERE lower(g->>'name') = ANY($2::text[]))
+        ORDER BY r.line LIMIT $5`,
+      [runId, lowerGroupNames, afterLine, beforeLine, limit],
+    );
+    return rows.map(({ line, email_lower: emailLower, groups, unchanged, ...mirror }) => ({ line, emailLower, groups, unchanged, mirror }));
   }
 
   /** Active mirror users no row of the run matched, after `afterSeq` in seq order: the archive candidates. */

@@ -1,0 +1,138 @@
+import { Readable } from 'node:stream';
+import { createDataSource, CredentialCipher, RosterPlanRepository, RosterRunRepository } from '@kb4/persistence';
+import { ApiError } from '@kb4/platform';
+import { DataSource } from 'typeorm';
+import type { GatewayConfig } from '../../apps/gateway/src/config/gateway.config';
+import { RosterPlanner } from '../../apps/gateway/src/roster/roster-planner';
+import { readRosterRows } from '../../apps/gateway/src/roster/roster-upload';
+import { createTenant, migratedDatabase } from '../gateway/support/gateway-harness';
+import type { ThrowawayDatabase } from '../support/throwaway-database';
+
+// Postgres-level: the one-pass planner (batch matching, COPY-staged keys, the checks over the whole upload).
+describe('roster planner against a real mirror', () => {
+  let database: ThrowawayDatabase;
+  let dataSource: DataSource;
+  let workspaceId: string;
+  let accountId: string;
+  let planner: RosterPlanner;
+  let nextRemoteId = 5000;
+
+  const user = async (email: string, fields: Record<string, unknown> = {}, status: 'active' | 'inactive' = 'active'): Promise<string> => {
+    const remoteId = String(nextRemoteId++);
+    const record = { id: remoteId, username: email, status, groups: [], ...fields };
+    await dataSource.query(
+      `INSERT INTO directory_users (account_id, remote_id, email_lower, employee_number, status, department, record, content_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, 'h')`,
+      [accountId, remoteId, email.toLowerCase(), (fields.external_id as string | undefined) ?? null, status, (fields.department as string | undefined) ?? null, JSON.stringify(record)],
+    );
+    return remoteId;
+  };
+  const group = async (name: string): Promise<string> => {
+    const remoteId = String(nextRemoteId++);
+    await dataSource.query(`INSERT INTO directory_groups (account_id, remote_id, name, record, content_hash) VALUES ($1, $2, $3, $4, 'h')`, [
+      accountId,
+      remoteId,
+      name,
+      JSON.stringify({ id: remoteId, name, type: 'console_group' }),
+    ]);
+    return remoteId;
+  };
+  const plan = (csv: string) =>
+    planner.plan({ workspaceId, accountId, dryRun: true, force: false, rows: readRosterRows(Readable.from([csv]), 'csv', { maxBodyBytes: 1 << 26, maxRowBytes: 65_536, maxRows: 1_000_000 }) });
+  const refusal = async (csv: string): Promise<ApiError> => {
+    const error = await plan(csv).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(ApiError);
+    return error as ApiError;
+  };
+  const leftovers = async (): Promise<{ staged: number; runs: number }> => {
+    const [{ staged }] = await dataSource.query(`SELECT count(*)::int AS staged FROM roster_rows`);
+    const [{ runs }] = await dataSource.query(`SELECT count(*)::int AS runs FROM roster_runs WHERE account_id = $1`, [accountId]);
+    return { staged, runs };
+  };
+
+  beforeAll(async () => {
+    database = await migratedDatabase('kb4_roster_planner');
+    ({ workspaceId, accountId } = await createTenant(database.url, CredentialCipher.generateKey()));
+    dataSource = await createDataSource(database.url).initialize();
+    const config = { ROSTER_MAX_ARCHIVE_SHARE: 0.5, ROSTER_MAX_ARCHIVE_COUNT: 1_000 } as GatewayConfig;
+    planner = new RosterPlanner(new RosterPlanRepository(dataSource), new RosterRunRepository(dataSource), config);
+  });
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await database?.drop();
+  });
+
+  beforeEach(async () => {
+    await dataSource.query(`DELETE FROM roster_runs`);
+    await dataSource.query(`DELETE FROM directory_users`);
+    await dataSource.query(`DELETE FROM directory_groups`);
+  });
+
+  it('matches by employee number, then email, and plans creates, updates, reactivations and archives with staging emptied', async () => {
+    await user('kept@example.com', { external_id: 'E1', department: 'Sales' });
+    await user('old-address@example.com', { external_id: 'E2', department: 'Sales' });
+    await user('back@example.com', { department: 'Sales' }, 'inactive');
+    await user('gone@example.com', { department: 'Sales' });
+    const { plan: result } = await plan(
+      ['email,employee_number,department', 'kept@example.com,E1,Sales', 'new-address@example.com,E2,Sales', 'BACK@example.com,,Sales', 'hire@example.com,E9,Sales'].join('\n'),
+    );
+    expect(result.counts).toEqual({ create: 1, update: 1, archive: 1, reactivate: 1, add_member: 0, remove_member: 0 });
+    expect(result.unchanged).toBe(1);
+    const changes = result.changes.map((change) => [change.action, change.email]);
+    expect(changes).toEqual([
+      ['update', 'new-address@example.com'],
+      ['reactivate', 'back@example.com'],
+      ['create', 'hire@example.com'],
+      ['archive', 'gone@example.com'],
+    ]);
+    expect(await leftovers()).toEqual({ staged: 0, runs: 1 });
+  });
+
+  it('takes a user out of a group that only a later batch of the upload names (the group is managed by the whole roster)', async () => {
+    const managers = await group('Managers');
+    await group('Sales');
+    // the first row's user is in Managers; the first row to name Managers comes after the first batch
+    await user('early@example.com', { department: 'Sales', groups: [{ id: managers, name: 'Managers' }] });
+    await user('late@example.com', { department: 'Sales', groups: [{ id: managers, name: 'Managers' }] });
+    const rows = ['email,department,groups', 'early@example.com,Sales,'];
+    for (let i = 0; i < 1_200; i++) rows.push(`filler${i}@example.com,Sales,Sales`);
+    rows.push('late@example.com,Sales,Managers');
+    const { plan: result } = await plan(rows.join('\n'));
+    expect(result.counts).toMatchObject({ create: 1_200, remove_member: 1, add_member: 0 });
+    const [removal] = await dataSource.query(`SELECT change FROM roster_run_items WHERE run_id = $1 AND action = 'remove_member'`, [result.roster_run_id]);
+    expect(removal.change).toMatchObject({ email: 'early@example.com', line: 2, group: { id: managers, name: 'Managers' } });
+    // the early row was counted unchanged before the removal was found; late@ already is in Managers
+    expect(result.unchanged).toBe(1);
+  });
+
+  it('refuses duplicate emails and employee numbers naming every line, even with tabs, quotes and backslashes in the value, leaving nothing behind', async () => {
+    const odd = 'A\\"B\tC';
+    const csv = ['email,employee_number', `one@example.com,"${odd.replace(/"/g, '""')}"`, 'two@example.com,X', `three@example.com,"${odd.replace(/"/g, '""')}"`, 'ONE@example.com,Y'].join('\n');
+    const error = await refusal(csv);
+    expect(error.statusCode).toBe(422);
+    const details = error.details as { errors: Array<{ field: string; lines: number[]; reason: string }> };
+    expect(details.errors).toEqual([
+      expect.objectContaining({ field: 'username', lines: [2, 5] }),
+      expect.objectContaining({ field: 'external_id', lines: [2, 4], reason: `employee number ${JSON.stringify(odd)} appears on lines 2, 4` }),
+    ]);
+    expect(await leftovers()).toEqual({ staged: 0, runs: 0 });
+  });
+
+  it('refuses a group name the account does not have, naming the first line that uses it', async () => {
+    await group('Sales');
+    const error = await refusal(['email,groups', 'a@example.com,Sales', 'b@example.com,Sales;Nope', 'c@example.com,Nope'].join('\n'));
+    expect(error.statusCode).toBe(422);
+    expect((error.details as { errors: unknown[] }).errors).toEqual([expect.objectContaining({ line: 3, field: 'groups', reason: expect.stringContaining('"nope"') })]);
+    expect(await leftovers()).toEqual({ staged: 0, runs: 0 });
+  });
+
+  it('refuses two rows that land on one user (one by employee number, the other by email)', async () => {
+    await user('taken@example.com', { external_id: 'E7' });
+    const error = await refusal(['email,employee_number', 'someone@example.com,E7', 'taken@example.com,E8'].join('\n'));
+    expect((error.details as { errors: Array<{ lines: number[] }> }).errors).toEqual([expect.objectContaining({ lines: [2, 3] })]);
+    expect(await leftovers()).toEqual({ staged: 0, runs: 0 });
+  });
+});
