@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runMigrations } from '@kb4/persistence';
 import { ensureConsoleBuilt } from './local-stack/console-build';
-import { demoTenantCredentials, ensureDemoAccount, localAdminToken, localCredentialsKey, SandboxTenant } from './local-stack/demo-account';
+import { demoTenantCredentials, ensureDemoAccount, localAdminToken, localAuditCheckpointKey, localCredentialsKey, SandboxTenant } from './local-stack/demo-account';
 import { EmbeddedKafka, startEmbeddedKafka } from './local-stack/embedded-kafka';
 import { startLocalPostgres } from './local-stack/postgres';
 import { DEFAULT_RESTART_POLICY, describeExit, restartDelayMs, spawnService, SupervisedService, waitForHttp } from './local-stack/supervised-process';
@@ -171,8 +171,10 @@ function serviceEnvironment(databaseUrl: string, credentialsKey: string, sandbox
 async function startServices(serviceEnv: () => NodeJS.ProcessEnv, adminToken: string): Promise<void> {
   // the poller's garbage is mostly short-lived page buffers: a capped heap keeps its RSS flat (see apps/poller)
   const nodeOptions: Record<string, string> = { poller: process.env.POLLER_NODE_OPTIONS ?? '--max-old-space-size=192' };
-  // only the gateway gets the operator token
-  const ownEnv: Record<string, NodeJS.ProcessEnv> = { gateway: { ADMIN_TOKEN: adminToken } };
+  // only the gateway gets the operator token and the key that signs audit checkpoints
+  const ownEnv: Record<string, NodeJS.ProcessEnv> = {
+    gateway: { ADMIN_TOKEN: adminToken, AUDIT_CHECKPOINT_KEY: process.env.AUDIT_CHECKPOINT_KEY ?? localAuditCheckpointKey(localDir) },
+  };
   const healthUrl = (name: 'gateway' | 'poller' | 'provisioner' | 'webhook-dispatcher' | 'automations'): string => `http://127.0.0.1:${ports[name]}/health/ready`;
   const started = (['gateway', 'poller', 'provisioner', 'webhook-dispatcher', 'automations'] as const).map((name) => {
     const service = supervise(

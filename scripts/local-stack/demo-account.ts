@@ -51,6 +51,15 @@ export function localAdminToken(localDir: string): string {
   return token;
 }
 
+/** Local runs keep one generated audit checkpoint key (AUDIT_CHECKPOINT_KEY of the gateway), so checkpoints stay verifiable across restarts. */
+export function localAuditCheckpointKey(localDir: string): string {
+  const path = join(localDir, 'audit-checkpoint.key');
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  const key = randomBytes(32).toString('base64');
+  writeFileSync(path, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
 /**
  * The demo tenant keeps the same KnowBe4 credentials across restarts (the sandbox is in memory, so it is
  * re-created with them), and the demo workspace, API key and integrated account are reused when they exist.

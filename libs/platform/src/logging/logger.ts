@@ -18,6 +18,7 @@ export const SECRET_FIELD_NAMES = [
   'ADMIN_TOKEN',
   'admin_token',
   'adminToken',
+  'AUDIT_CHECKPOINT_KEY',
 ];
 
 const redactPaths = SECRET_FIELD_NAMES.flatMap((name) => [name, `*.${name}`, `*.*.${name}`, `headers.${name}`]);
