@@ -18,7 +18,7 @@ export class ProvisionerConfig extends ServiceConfig {
   @IsInt()
   @Min(2)
   @Max(100)
-  PROVISIONER_DATABASE_POOL_SIZE = 6;
+  PROVISIONER_DATABASE_POOL_SIZE = 4;
 
   /**
    * Seconds a claimed attempt holds its operation unless renewed (renewed every third while its SCIM call lasts). A
