@@ -1,8 +1,9 @@
 import { Readable } from 'node:stream';
-import { createDataSource, CredentialCipher, RosterPlanRepository, RosterRunRepository } from '@kb4/persistence';
+import { createDataSource, CredentialCipher, OperationRepository, RosterPlanRepository, RosterRunRepository } from '@kb4/persistence';
 import { ApiError } from '@kb4/platform';
 import { DataSource } from 'typeorm';
 import type { GatewayConfig } from '../../apps/gateway/src/config/gateway.config';
+import { RosterExecutor } from '../../apps/gateway/src/roster/roster-executor';
 import { RosterPlanner } from '../../apps/gateway/src/roster/roster-planner';
 import { readRosterRows } from '../../apps/gateway/src/roster/roster-upload';
 import { createTenant, migratedDatabase } from '../gateway/support/gateway-harness';
@@ -36,8 +37,8 @@ describe('roster planner against a real mirror', () => {
     ]);
     return remoteId;
   };
-  const plan = (csv: string) =>
-    planner.plan({ workspaceId, accountId, dryRun: true, force: false, rows: readRosterRows(Readable.from([csv]), 'csv', { maxBodyBytes: 1 << 26, maxRowBytes: 65_536, maxRows: 1_000_000 }) });
+  const plan = (csv: string, dryRun = true) =>
+    planner.plan({ workspaceId, accountId, dryRun, force: false, rows: readRosterRows(Readable.from([csv]), 'csv', { maxBodyBytes: 1 << 26, maxRowBytes: 65_536, maxRows: 1_000_000 }) });
   const refusal = async (csv: string): Promise<ApiError> => {
     const error = await plan(csv).then(
       () => undefined,
@@ -69,6 +70,7 @@ describe('roster planner against a real mirror', () => {
     await dataSource.query(`DELETE FROM roster_runs`);
     await dataSource.query(`DELETE FROM directory_users`);
     await dataSource.query(`DELETE FROM directory_groups`);
+    await dataSource.query(`DELETE FROM roster_custom_fields`);
   });
 
   it('matches by employee number, then email, and plans creates, updates, reactivations and archives with staging emptied', async () => {
@@ -134,5 +136,35 @@ describe('roster planner against a real mirror', () => {
     const error = await refusal(['email,employee_number', 'someone@example.com,E7', 'taken@example.com,E8'].join('\n'));
     expect((error.details as { errors: Array<{ lines: number[] }> }).errors).toEqual([expect.objectContaining({ lines: [2, 3] })]);
     expect(await leftovers()).toEqual({ staged: 0, runs: 0 });
+  });
+
+  it('writes custom fields the mirror cannot know once, then compares a re-push against what the completed run wrote', async () => {
+    // a synced user whose Reporting record carries no custom fields, and one whose record does
+    await user('quiet@example.com', { external_id: 'Q1' });
+    await dataSource.query(`UPDATE directory_users SET remote_data = '{"id": 1, "custom_field_1": "CC-1", "custom_date_1": "2024-05-01"}' WHERE email_lower = 'quiet@example.com'`);
+    await user('unknown@example.com', { external_id: 'U1' });
+    const csv = ['email,employee_number,custom_field_1,custom_date_1', 'quiet@example.com,Q1,CC-1,2024-05-01', 'unknown@example.com,U1,CC-2,2024-06-01'].join('\n');
+
+    const first = await plan(csv);
+    // Reporting's values match the first row (its date compared as a calendar date); the second is written once
+    expect(first.plan.counts).toMatchObject({ update: 1 });
+    expect(first.plan.changes).toEqual([expect.objectContaining({ email: 'unknown@example.com', changes: [expect.objectContaining({ field: 'custom_fields' })] })]);
+
+    const applied = await plan(csv, false);
+    expect(applied.status).toBe('running');
+    const config = { LOG_LEVEL: 'silent', ROSTER_EXECUTOR_INTERVAL_MS: 0 } as GatewayConfig;
+    const executor = new RosterExecutor(new OperationRepository(dataSource), new RosterRunRepository(dataSource), config);
+    expect((await executor.runOnce()).enqueued).toBe(1);
+    // what the provisioner does when KnowBe4 accepted the write (the mirror record still has no custom fields)
+    await dataSource.query(`UPDATE operations SET status = 'succeeded', finished_at = now() WHERE account_id = $1`, [accountId]);
+    expect((await executor.runOnce()).completed).toEqual([applied.plan.roster_run_id]);
+
+    const again = await plan(csv.replace('2024-06-01', '2024-06-01T00:00:00Z'));
+    expect(again.plan.counts).toEqual({ create: 0, update: 0, archive: 0, reactivate: 0, add_member: 0, remove_member: 0 });
+    expect(again.plan.unchanged).toBe(2);
+
+    // a later change of one field is planned, and only that field is compared as changed
+    const changed = await plan(csv.replace('CC-2', 'CC-3'));
+    expect(changed.plan.changes).toEqual([expect.objectContaining({ email: 'unknown@example.com', changes: [expect.objectContaining({ field: 'custom_fields' })] })]);
   });
 });

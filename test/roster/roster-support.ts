@@ -10,23 +10,45 @@ export interface Person {
   first: string;
   last: string;
   department: string;
+  /** KnowBe4 custom fields (Reporting records need not carry them): a re-push must not rewrite them. */
+  costCenter: string;
+  startDate: string;
 }
 
 /** Departments and the console groups a roster puts people in (one group per department). */
 export const DEPARTMENTS = ['Engineering', 'Sales', 'Support'];
 
 export function person(i: number, department = DEPARTMENTS[i % DEPARTMENTS.length]): Person {
-  return { email: `person${i}@example.com`, employee: `E${String(i).padStart(6, '0')}`, first: `First${i}`, last: `Last${i}`, department };
+  return {
+    email: `person${i}@example.com`,
+    employee: `E${String(i).padStart(6, '0')}`,
+    first: `First${i}`,
+    last: `Last${i}`,
+    department,
+    costCenter: `CC-${100 + (i % 7)}`,
+    startDate: `2024-0${1 + (i % 9)}-15`,
+  };
 }
 
 export function csvOf(people: Person[]): string {
-  const rows = people.map((p) => [p.email, p.employee, p.first, p.last, p.department, p.department].join(','));
-  return ['email,employee_number,first_name,last_name,department,groups', ...rows].join('\n') + '\n';
+  const rows = people.map((p) => [p.email, p.employee, p.first, p.last, p.department, p.costCenter, p.startDate, p.department].join(','));
+  return ['email,employee_number,first_name,last_name,department,custom_field_1,custom_date_1,groups', ...rows].join('\n') + '\n';
 }
 
 export function ndjsonOf(people: Person[]): string {
   return people
-    .map((p) => JSON.stringify({ username: p.email, external_id: p.employee, first_name: p.first, last_name: p.last, department: p.department, groups: [{ name: p.department }] }))
+    .map((p) =>
+      JSON.stringify({
+        username: p.email,
+        external_id: p.employee,
+        first_name: p.first,
+        last_name: p.last,
+        department: p.department,
+        // the date as a date-time: KnowBe4 keeps the calendar date, which the planner compares
+        custom_fields: { custom_field_1: p.costCenter, custom_date_1: `${p.startDate}T00:00:00.000Z` },
+        groups: [{ name: p.department }],
+      }),
+    )
     .join('\n');
 }
 

@@ -78,13 +78,22 @@ const COMPARERS: Record<string, Comparable> = {
   phones,
 };
 
-/** Sub-objects compare only on the keys the roster sends (a manager given by email leaves the stored name alone). */
-function objectChanged(desired: unknown, current: unknown, emailKeys: readonly string[]): boolean {
+// KnowBe4 keeps custom dates as calendar dates: a date-time written is read back as its date
+const calendarDate: Comparable = (value) => (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value) ? value.slice(0, 10) : text(value));
+const MANAGER_KEYS: Readonly<Record<string, Comparable>> = { email: lower };
+const CUSTOM_FIELD_KEYS: Readonly<Record<string, Comparable>> = { custom_date_1: calendarDate, custom_date_2: calendarDate };
+
+/**
+ * Sub-objects compare only on the keys the roster sends (a manager given by email leaves the stored name alone). A
+ * custom field the mirror cannot know (absent from `current`) counts as different, so it is written once; what the
+ * roster wrote is kept beside the mirror (RosterRunRepository), so the same value is not written again.
+ */
+function objectChanged(desired: unknown, current: unknown, comparers: Readonly<Record<string, Comparable>>): boolean {
   if (desired === null) return current !== null && current !== undefined;
   const have = (current ?? {}) as Record<string, unknown>;
   return Object.entries(desired as Record<string, unknown>).some(([key, value]) => {
     if (value === undefined) return false;
-    const compare = emailKeys.includes(key) ? lower : text;
+    const compare = comparers[key] ?? text;
     return compare(value) !== compare(have[key]);
   });
 }
@@ -98,8 +107,8 @@ function sameComparable(a: unknown, b: unknown): boolean {
 
 function fieldChanged(field: string, desired: unknown, record: Readonly<Record<string, unknown>>): boolean {
   if (field === 'emails') return lower(primaryEmailOf({ emails: desired as UnifiedUserWrite['emails'] })) !== lower(record.username);
-  if (field === 'manager') return objectChanged(desired, record.manager, ['email']);
-  if (field === 'custom_fields') return objectChanged(desired, record.custom_fields, []);
+  if (field === 'manager') return objectChanged(desired, record.manager, MANAGER_KEYS);
+  if (field === 'custom_fields') return objectChanged(desired, record.custom_fields, CUSTOM_FIELD_KEYS);
   const compare = COMPARERS[field] ?? text;
   return !sameComparable(compare(desired), compare(record[field]));
 }

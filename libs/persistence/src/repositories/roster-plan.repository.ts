@@ -53,6 +53,21 @@ export interface StagedMatchRow {
 const MIRROR_USER_COLUMNS = `u.seq, coalesce(u.remote_id::text, u.scim_id) AS id, coalesce(u.email_lower, lower(u.record->>'username')) AS "userName",
   u.scim_id AS "scimId", u.status, u.record`;
 
+/**
+ * What the mirror knows of a user's custom fields (only read for rows that send some): the Reporting record's where it
+ * carries them, and what roster runs last wrote (roster_custom_fields) — the write wins unless a sync has read the
+ * user since, then Reporting's values win and the write fills only the fields Reporting lacks.
+ */
+const KNOWN_CUSTOM_FIELDS = `(
+  SELECT CASE WHEN c.written_at IS NULL THEN r.known
+              WHEN s.started_at > c.written_at THEN c.custom_fields || r.known
+              ELSE r.known || c.custom_fields END
+    FROM (SELECT coalesce(jsonb_object_agg(k, u.remote_data->k), '{}'::jsonb) AS known
+            FROM unnest(ARRAY['custom_field_1', 'custom_field_2', 'custom_field_3', 'custom_field_4', 'custom_date_1', 'custom_date_2']) AS k
+           WHERE jsonb_typeof(u.remote_data) = 'object' AND u.remote_data ? k) r
+    LEFT JOIN roster_custom_fields c ON c.account_id = u.account_id AND c.email_lower = coalesce(u.email_lower, lower(u.record->>'username'))
+    LEFT JOIN sync_runs s ON s.id = u.last_seen_run_id)`;
+
 const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 const COPY_SPECIAL = /[\\\t\n\r]/;
 const COPY_SPECIALS = /[\\\t\n\r]/g;
@@ -163,12 +178,17 @@ export class RosterPlanRepository {
    * The mirror user each row matches: employee number first, then email (case-insensitive); active users win ties,
    * then the oldest row. Index lookups per row of the batch; rows without a match are absent from the answer.
    */
-  async matchBatch(accountId: string, rows: ReadonlyArray<Pick<StagedRosterRow, 'line' | 'emailLower' | 'employeeNumber'>>): Promise<Map<number, RosterMirrorRow>> {
+  async matchBatch(
+    accountId: string,
+    rows: ReadonlyArray<Pick<StagedRosterRow, 'line' | 'emailLower' | 'employeeNumber'> & { customFields?: boolean }>,
+  ): Promise<Map<number, RosterMirrorRow>> {
     if (rows.length === 0) return new Map();
     const found: Array<RosterMirrorRow & { line: number }> = await this.dataSource.query(
       // coalesce stops at the first lookup that finds a user: one index probe for most rows, then the row by seq
-      `SELECT x.line, ${MIRROR_USER_COLUMNS}
-         FROM unnest($2::int[], $3::text[], $4::text[]) AS x(line, employee_number, email_lower)
+      `SELECT x.line, u.seq, coalesce(u.remote_id::text, u.scim_id) AS id, coalesce(u.email_lower, lower(u.record->>'username')) AS "userName",
+              u.scim_id AS "scimId", u.status,
+              CASE WHEN x.custom_fields THEN u.record || jsonb_build_object('custom_fields', ${KNOWN_CUSTOM_FIELDS}) ELSE u.record END AS record
+         FROM unnest($2::int[], $3::text[], $4::text[], $5::boolean[]) AS x(line, employee_number, email_lower, custom_fields)
          CROSS JOIN LATERAL (SELECT coalesce(
            (SELECT d.seq FROM directory_users d
              WHERE x.employee_number IS NOT NULL AND d.account_id = $1 AND d.employee_number = x.employee_number
@@ -177,7 +197,13 @@ export class RosterPlanRepository {
              WHERE d.account_id = $1 AND d.email_lower = x.email_lower
              ORDER BY (d.status = 'active') DESC, d.seq LIMIT 1)) AS seq) m
          JOIN directory_users u ON u.seq = m.seq`,
-      [accountId, rows.map((row) => row.line), rows.map((row) => row.employeeNumber), rows.map((row) => row.emailLower)],
+      [
+        accountId,
+        rows.map((row) => row.line),
+        rows.map((row) => row.employeeNumber),
+        rows.map((row) => row.emailLower),
+        rows.map((row) => row.customFields === true),
+      ],
     );
     return new Map(found.map(({ line, ...mirror }) => [line, mirror]));
   }

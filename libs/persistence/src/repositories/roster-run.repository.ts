@@ -179,6 +179,26 @@ export class RosterRunRepository {
   }
 
   /**
+   * The custom fields the completed runs' succeeded creates, updates and reactivations wrote, kept per user (merged
+   * over earlier writes; the latest item of a user wins): the planner compares the next roster against them.
+   */
+  private async keepWrittenCustomFields(manager: EntityManager, runIds: string[]): Promise<void> {
+    await manager.query(
+      `INSERT INTO roster_custom_fields (account_id, email_lower, custom_fields, written_at)
+       SELECT DISTINCT ON (r.account_id, i.email) r.account_id, i.email, w.custom_fields, now()
+         FROM roster_run_items i
+         JOIN roster_runs r ON r.id = i.run_id
+         JOIN operations o ON o.id = i.operation_id AND o.status = 'succeeded'
+         CROSS JOIN LATERAL (SELECT coalesce(i.intent->'payload'->'user'->'custom_fields', i.intent->'payload'->'changes'->'custom_fields') AS custom_fields) w
+        WHERE i.run_id = ANY($1::uuid[]) AND i.action IN ('create', 'update', 'reactivate') AND jsonb_typeof(w.custom_fields) = 'object'
+        ORDER BY r.account_id, i.email, r.created_at DESC, i.item_no DESC
+       ON CONFLICT (account_id, email_lower)
+       DO UPDATE SET custom_fields = roster_custom_fields.custom_fields || EXCLUDED.custom_fields, written_at = EXCLUDED.written_at`,
+      [runIds],
+    );
+  }
+
+  /**
    * Running runs whose every item has an operation that finished become `completed`; returns them. Each one's
    * `knowbe4.roster_run.completed` (or `.failed` when any item failed) goes to the outbox in the same transaction.
    */
@@ -195,6 +215,7 @@ export class RosterRunRepository {
          SELECT id FROM done`,
       );
       if (done.length === 0) return [];
+      await this.keepWrittenCustomFields(manager, done.map((row) => row.id));
       const runs: RosterRunRow[] = await manager.query(`SELECT ${RUN_COLUMNS} FROM roster_runs r WHERE r.id = ANY($1::uuid[]) ORDER BY r.created_at, r.id`, [
         done.map((row) => row.id),
       ]);
