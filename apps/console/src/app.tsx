@@ -26,6 +26,8 @@ export function App() {
   const signOut = () => {
     forgetSession();
     queryClient.clear();
+    // the next key starts from the tenant list, not from a place of the previous workspace
+    window.location.hash = '#/';
     setSession(null);
   };
   return (

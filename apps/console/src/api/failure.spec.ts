@@ -5,7 +5,7 @@ describe('describeFailure', () => {
     [401, { message: 'missing or invalid API key', request_id: 'r-1' }, /did not accept this API key/],
     [403, { message: 'this API key lacks the scope accounts:manage', request_id: 'r-2' }, /scope accounts:manage/],
     [404, { message: 'integrated account not found', request_id: 'r-3' }, /Not found in this workspace/],
-    [502, { message: 'KnowBe4 said no', truto_error_insight: 'auth_error', request_id: 'r-4' }, /KnowBe4 refused the stored credentials/],
+    [502, { message: 'KnowBe4 said no', truto_error_insight: 'auth_error', request_id: 'r-4' }, /KnowBe4 refused the credentials/],
     [503, { message: 'database down', request_id: 'r-5' }, /could not complete this request/],
   ])('words a %i for a technician and keeps the request id', (status, body, words) => {
     const failure = describeFailure(status, body);

@@ -21,7 +21,7 @@ const BY_STATUS: Record<number, string> = {
 };
 
 const BY_INSIGHT: Record<string, string> = {
-  auth_error: 'KnowBe4 refused the stored credentials. Check the Reporting API key and SCIM token, and the region.',
+  auth_error: 'KnowBe4 refused the credentials. Check the Reporting API key, the SCIM token and the region.',
   rate_limit_error: 'KnowBe4 is rate limiting this account. The request was not sent; try again later.',
   remote_error: 'KnowBe4 answered with an error.',
 };

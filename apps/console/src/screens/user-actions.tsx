@@ -52,12 +52,14 @@ export function EditUser({ accountId, user }: { accountId: string; user: Unified
   return (
     <form className="panel" aria-labelledby="edit-user-title" onSubmit={submit}>
       <h2 id="edit-user-title">Edit</h2>
-      {(Object.keys(EDITABLE) as Editable[]).map((name) => (
-        <div className="field" key={name}>
-          <label htmlFor={`edit-${name}`}>{EDITABLE[name]}</label>
-          <input id={`edit-${name}`} value={form[name]} maxLength={256} onChange={(e) => setForm({ ...form, [name]: e.target.value })} />
-        </div>
-      ))}
+      <div className="field-grid">
+        {(Object.keys(EDITABLE) as Editable[]).map((name) => (
+          <div className="field" key={name}>
+            <label htmlFor={`edit-${name}`}>{EDITABLE[name]}</label>
+            <input id={`edit-${name}`} value={form[name]} maxLength={256} onChange={(e) => setForm({ ...form, [name]: e.target.value })} />
+          </div>
+        ))}
+      </div>
       <button type="submit" disabled={save.isPending || Object.keys(changed).length === 0}>
         Save changes
       </button>

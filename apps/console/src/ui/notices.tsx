@@ -9,8 +9,7 @@ export function ErrorNotice({ error, what }: { error: unknown; what: string }) {
       <strong>{what} failed.</strong> {failure.message}
       {failure.requestId ? (
         <span className="request-id">
-          {' '}
-          Request id: <code>{failure.requestId}</code>
+          Request id (quote it when you report this): <code>{failure.requestId}</code>
         </span>
       ) : null}
     </div>
