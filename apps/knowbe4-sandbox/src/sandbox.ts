@@ -25,6 +25,12 @@ export interface StartSandboxOptions {
   rateLimitProfile?: RateLimitProfile;
   /** `recorded` answers after KnowBe4's recorded server time (median ≈ 200 ms); `off` (default) at once. */
   responseTime?: ResponseTimeProfile;
+  /** Compresses every rate window and the daily window (fleet benchmarks; the poller gets the same TIME_SCALE). */
+  timeScale?: number;
+  /** Fleet tenants (`registerLazyTenant`) kept in memory at most; others are seeded again when asked for. */
+  maxLiveTenants?: number;
+  /** A fleet tenant used this recently is never dropped (a request may be on its way to it); default 2 s. */
+  idleMs?: number;
 }
 
 export interface RunningSandbox {
@@ -34,6 +40,8 @@ export interface RunningSandbox {
   limiter: RateLimiter;
   responseTime: ResponseTime;
   createTenant(opts?: CreateTenantOptions): TenantCredentials;
+  /** A fleet tenant: registered now, seeded on its first request, dropped again when idle (see README, Fleet mode). */
+  registerLazyTenant(opts?: CreateTenantOptions): TenantCredentials;
   close(): Promise<void>;
 }
 
@@ -53,8 +61,8 @@ const adminBody: RequestHandler = (req, res, next) => {
 
 /** Starts the emulator in-process; port 0 picks a free port and `url` reports the real one. */
 export async function startSandbox(opts: StartSandboxOptions = {}): Promise<RunningSandbox> {
-  const store = new SandboxStore({ rateLimitProfile: opts.rateLimitProfile ?? 'documented' });
-  const limiter = new RateLimiter();
+  const store = new SandboxStore({ rateLimitProfile: opts.rateLimitProfile ?? 'documented', maxLiveTenants: opts.maxLiveTenants, idleMs: opts.idleMs });
+  const limiter = new RateLimiter(Date.now, opts.timeScale ?? 1);
   const faults = new FaultInjector();
   const responseTime = new ResponseTime(opts.responseTime ?? 'off');
   const app = await NestFactory.create<NestExpressApplication>(SandboxModule.register({ store, limiter, faults, responseTime }), {
@@ -78,6 +86,7 @@ export async function startSandbox(opts: StartSandboxOptions = {}): Promise<Runn
     limiter,
     responseTime,
     createTenant: (tenantOpts = {}) => store.credentials(store.createTenant(tenantOpts)),
+    registerLazyTenant: (tenantOpts = {}) => store.registerLazyTenant(tenantOpts),
     close: () => app.close(),
   };
 }

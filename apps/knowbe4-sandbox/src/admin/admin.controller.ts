@@ -69,7 +69,7 @@ export class AdminController {
 
   @Get('health')
   health(): Json {
-    return { status: 'ok', tenants: this.deps.store.list().length };
+    return { status: 'ok', tenants: this.deps.store.count, memory: { ...this.deps.store.fleetStats(), rss_bytes: process.memoryUsage().rss } };
   }
 
   @Post('tenants')
@@ -80,7 +80,7 @@ export class AdminController {
 
   @Get('tenants')
   listTenants(): TenantCredentials[] {
-    return this.deps.store.list().map((t) => this.deps.store.credentials(t));
+    return this.deps.store.listCredentials();
   }
 
   @Get('tenants/:id')

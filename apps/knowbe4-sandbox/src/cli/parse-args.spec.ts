@@ -11,7 +11,15 @@ describe('sandbox command line', () => {
       rateLimit: 'documented',
       tenants: 1,
       responseTime: 'off',
+      timeScale: 1,
     });
+  });
+
+  it('turns on fleet mode with --users-per-tenant, takes --rate-profile for --rate-limit and TIME_SCALE for --time-scale', () => {
+    const options = parseSandboxArgs(['--tenants', '1000', '--users-per-tenant', '1000', '--rate-profile', 'documented', '--dirty-share=0.2'], { TIME_SCALE: '60' });
+    expect(options).toMatchObject({ rateLimit: 'documented', timeScale: 60 });
+    expect(options.fleet).toEqual({ tenants: 1000, usersPerTenant: 1000, dirtyShare: 0.2, mutationsPerTenantHour: 1, maxLiveTenants: 64 });
+    expect(parseSandboxArgs(['--tenants', '3'], {}).fleet).toBeUndefined();
   });
 
   it('reads --flag value and --flag=value, and the environment where a flag is absent', () => {
@@ -37,8 +45,10 @@ describe('sandbox command line', () => {
     [['users'], /unexpected argument users/],
     [['--users', '-3'], /--users must be a non-negative integer/],
     [['--region', 'mars'], /--region must be one of/],
-    [['--rate-limit', 'fast'], /--rate-limit must be documented, seed or off/],
+    [['--rate-limit', 'fast'], /--rate-limit \(--rate-profile\) must be documented, seed or off/],
     [['--response-time', 'slow'], /--response-time must be off or recorded/],
+    [['--time-scale', '0.5'], /--time-scale \(TIME_SCALE\) must be a number from 1 to 3600/],
+    [['--users-per-tenant', '10', '--dirty-share', '2'], /--dirty-share must be a number from 0 to 1/],
   ])('refuses %j naming what is wrong', (argv, message) => {
     expect(() => parseSandboxArgs(argv, {})).toThrow(message);
   });

@@ -22,9 +22,9 @@ class Bucket {
   dayStart = 0;
   dayCount = 0;
 
-  prune(now: number): void {
+  prune(now: number, minuteMs: number): void {
     let drop = 0;
-    while (drop < this.recent.length && this.recent[drop] <= now - 60_000) drop++;
+    while (drop < this.recent.length && this.recent[drop] <= now - minuteMs) drop++;
     if (drop) this.recent.splice(0, drop);
   }
 
@@ -35,11 +35,25 @@ class Bucket {
   }
 }
 
-/** Per-tenant, per-surface request budgets; the clock is injectable for tests. */
+/**
+ * Per-tenant, per-surface request budgets; the clock is injectable for tests. `timeScale` (fleet benchmarks,
+ * `TIME_SCALE`) compresses every window: at 60 a second lasts 1/60 s, a minute 1 s and the daily window 24 min.
+ */
 export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
+  private readonly secondMs: number;
+  private readonly minuteMs: number;
+  private readonly dayMs: number;
 
-  constructor(private readonly clock: () => number = Date.now) {}
+  constructor(
+    private readonly clock: () => number = Date.now,
+    readonly timeScale = 1,
+  ) {
+    if (!(timeScale >= 1)) throw new RangeError('timeScale must be at least 1');
+    this.secondMs = 1000 / timeScale;
+    this.minuteMs = 60_000 / timeScale;
+    this.dayMs = DAY_MS / timeScale;
+  }
 
   take(tenant: TenantStore, surface: Surface): RateDecision {
     const profile: RateLimitProfile = tenant.options.rateLimitProfile;
@@ -48,7 +62,7 @@ export class RateLimiter {
     const key = `${tenant.id}:${surface}:${surface === 'reporting' ? tenant.options.reportingApiKey : tenant.options.scimToken}`;
     let bucket = this.buckets.get(key);
     if (!bucket) this.buckets.set(key, (bucket = new Bucket()));
-    bucket.prune(now);
+    bucket.prune(now, this.minuteMs);
     if (profile === 'seed') {
       const used = bucket.recent.length;
       if (used >= SEED_PER_MINUTE) return { allowed: false, headers: seedHeaders(0) };
@@ -61,13 +75,13 @@ export class RateLimiter {
       return { allowed: true, headers: {} };
     }
     // The daily window opens with the first request after the previous window ran out.
-    if (now - bucket.dayStart >= DAY_MS) {
+    if (now - bucket.dayStart >= this.dayMs) {
       bucket.dayStart = now;
       bucket.dayCount = 0;
     }
     const daily = DOCUMENTED.dailyBase + tenant.users.length;
     const allowed =
-      bucket.countSince(now - 1000) < DOCUMENTED.perSecond &&
+      bucket.countSince(now - this.secondMs) < DOCUMENTED.perSecond &&
       bucket.recent.length < DOCUMENTED.perMinute &&
       bucket.dayCount < daily;
     if (allowed) {

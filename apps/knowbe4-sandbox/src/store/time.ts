@@ -6,4 +6,17 @@ export const isoDate = (epochMs: number): string => isoTime(epochMs).slice(0, 10
 /** The seeded world's "now": fixed so the same seed renders identical JSON on any day. */
 export const SEED_NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
 export const DAY_MS = 86_400_000;
-export const nowWholeSecond = (): number => wholeSecond(Date.now());
+let clockOverride: number | undefined;
+/** The store's "now": the wall clock, or the recorded time of a console edit being replayed (see withStoreClock). */
+export const nowWholeSecond = (): number => wholeSecond(clockOverride ?? Date.now());
+
+/** Runs `fn` with the store's clock fixed at `epochMs`, so a replayed edit stamps the times it stamped first. */
+export function withStoreClock<T>(epochMs: number, fn: () => T): T {
+  const previous = clockOverride;
+  clockOverride = epochMs;
+  try {
+    return fn();
+  } finally {
+    clockOverride = previous;
+  }
+}
