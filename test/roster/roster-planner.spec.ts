@@ -167,4 +167,30 @@ describe('roster planner against a real mirror', () => {
     const changed = await plan(csv.replace('CC-2', 'CC-3'));
     expect(changed.plan.changes).toEqual([expect.objectContaining({ email: 'unknown@example.com', changes: [expect.objectContaining({ field: 'custom_fields' })] })]);
   });
+
+  it('executes the users joining one group as one add-members operation (one SCIM PATCH) while each item keeps its own progress', async () => {
+    const sales = await group('Sales');
+    const support = await group('Support');
+    for (let i = 0; i < 5; i++) await user(`mover${i}@example.com`, { department: 'Sales' });
+    const csv = ['email,department,groups', ...Array.from({ length: 5 }, (_, i) => `mover${i}@example.com,Sales,${i < 3 ? 'Sales' : 'Support'}`)].join('\n');
+    const applied = await plan(csv, false);
+    expect(applied.plan.counts).toMatchObject({ add_member: 5, update: 0 });
+    const config = { LOG_LEVEL: 'silent', ROSTER_EXECUTOR_INTERVAL_MS: 0 } as GatewayConfig;
+    const executor = new RosterExecutor(new OperationRepository(dataSource), new RosterRunRepository(dataSource), config);
+    expect((await executor.runOnce()).enqueued).toBe(5);
+    const operations: Array<{ id: string; kind: string; payload: { group_id: string; user_ids: string[] } }> = await dataSource.query(
+      `SELECT id, kind, request->'command'->'payload' AS payload FROM operations WHERE account_id = $1 AND kind = 'group.add_members' ORDER BY request->'command'->'payload'->>'group_id'`,
+      [accountId],
+    );
+    expect(operations.map((op) => [op.kind, op.payload.group_id, op.payload.user_ids.length])).toEqual(
+      [
+        ['group.add_members', sales, 3],
+        ['group.add_members', support, 2],
+      ].sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
+    );
+    const items: Array<{ operation_id: string }> = await dataSource.query(`SELECT operation_id FROM roster_run_items WHERE run_id = $1 ORDER BY item_no`, [applied.plan.roster_run_id]);
+    expect(new Set(items.map((item) => item.operation_id)).size).toBe(2);
+    const run = await new RosterRunRepository(dataSource).findInWorkspace(workspaceId, applied.plan.roster_run_id);
+    expect(run?.progress).toEqual({ queued: 5 });
+  });
 });

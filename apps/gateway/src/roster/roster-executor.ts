@@ -5,7 +5,7 @@ import { createLogger, PeriodicPass } from '@kb4/platform';
 import type { Logger } from 'pino';
 import { GatewayConfig } from '../config/gateway.config';
 import { requestHashOf, storedRequestOf, WriteIntent } from '../provisioning/write-intents';
-import { rosterIdempotencyKey } from './roster-items';
+import { batchedMembersIntent, rosterBatchIdempotencyKey, rosterIdempotencyKey } from './roster-items';
 
 const BATCH = 200;
 const MAX_ROUNDS_PER_TICK = 50;
@@ -68,29 +68,48 @@ export class RosterExecutor implements OnApplicationBootstrap, BeforeApplication
 
   private async enqueue(items: PendingRosterItem[]): Promise<Map<string, string>> {
     const recorded = new Map<string, string>();
-    for (let start = 0; start < items.length; start += PARALLEL) {
-      await Promise.all(
-        items.slice(start, start + PARALLEL).map(async (item) => {
-          const intent = item.intent as unknown as WriteIntent;
-          const stored = storedRequestOf(intent);
-          const { operation } = await this.operations.recordWithCommand(
-            {
-              id: randomUUID(),
-              workspaceId: item.workspace_id,
-              accountId: item.account_id,
-              kind: intent.kind,
-              targetKey: intent.key,
-              request: stored,
-              idempotencyKey: rosterIdempotencyKey(item.run_id, item.item_no),
-              requestHash: requestHashOf(item.account_id, intent),
-              actor: { type: 'roster', roster_run_id: item.run_id },
-            },
-            (created) => commandMessage(created, stored.command, 1),
-          );
-          recorded.set(rosterItemKey(item), operation.id);
-        }),
-      );
+    const singles = items.filter((item) => item.batch_no === null);
+    // a batch's items may be split across rounds or executors: each builds the same operation from the whole batch
+    const batches = new Map<string, PendingRosterItem[]>();
+    for (const item of items) {
+      if (item.batch_no === null) continue;
+      const key = `${item.run_id}:${item.batch_no}`;
+      batches.set(key, [...(batches.get(key) ?? []), item]);
     }
+    const work: Array<() => Promise<void>> = [
+      ...singles.map((item) => async () => {
+        const operationId = await this.record(item, item.intent as unknown as WriteIntent, rosterIdempotencyKey(item.run_id, item.item_no));
+        recorded.set(rosterItemKey(item), operationId);
+      }),
+      ...[...batches.values()].map((locked) => async () => {
+        const { run_id: runId, batch_no: batchNo } = locked[0];
+        const whole = await this.runs.batchItems(runId, batchNo!);
+        const intent = batchedMembersIntent(whole.map((item) => item.intent as unknown as WriteIntent));
+        const operationId = await this.record(locked[0], intent, rosterBatchIdempotencyKey(runId, batchNo!));
+        for (const item of locked) recorded.set(rosterItemKey(item), operationId);
+      }),
+    ];
+    for (let start = 0; start < work.length; start += PARALLEL) await Promise.all(work.slice(start, start + PARALLEL).map((step) => step()));
     return recorded;
+  }
+
+  /** One operation with its command in the outbox; an idempotency key already used returns that operation. */
+  private async record(item: PendingRosterItem, intent: WriteIntent, idempotencyKey: string): Promise<string> {
+    const stored = storedRequestOf(intent);
+    const { operation } = await this.operations.recordWithCommand(
+      {
+        id: randomUUID(),
+        workspaceId: item.workspace_id,
+        accountId: item.account_id,
+        kind: intent.kind,
+        targetKey: intent.key,
+        request: stored,
+        idempotencyKey,
+        requestHash: requestHashOf(item.account_id, intent),
+        actor: { type: 'roster', roster_run_id: item.run_id },
+      },
+      (created) => commandMessage(created, stored.command, 1),
+    );
+    return operation.id;
   }
 }

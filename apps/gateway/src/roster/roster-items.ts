@@ -48,8 +48,9 @@ export function intentOf(accountId: string, change: RosterChange): WriteIntent {
   }
 }
 
-export function rosterItem(accountId: string, itemNo: number, change: RosterChange): NewRosterItem {
+export function rosterItem(accountId: string, itemNo: number, change: RosterChange, batchNo: number | null = null): NewRosterItem {
   return {
+    batchNo,
     itemNo,
     action: change.action,
     line: change.line,
@@ -58,6 +59,24 @@ export function rosterItem(accountId: string, itemNo: number, change: RosterChan
     change: changeView(change),
     intent: intentOf(accountId, change) as unknown as Record<string, unknown>,
   };
+}
+
+/**
+ * The one operation of a batch of add_member items (one group): a single add-members command (one SCIM PATCH) with
+ * every user of the batch, in item order, so whoever enqueues the batch builds the same request.
+ */
+export function batchedMembersIntent(intents: readonly WriteIntent[]): WriteIntent {
+  const [first] = intents;
+  if (!first || intents.some((intent) => intent.kind !== 'group.add_members' || intent.key !== first.key)) {
+    throw new Error('a roster member batch holds add_members intents of one group');
+  }
+  const userIds = intents.flatMap((intent) => (intent.payload as { user_ids: string[] }).user_ids);
+  return { ...first, payload: { ...first.payload, user_ids: userIds }, request: { ...first.request, body: { user_ids: userIds } } };
+}
+
+/** The idempotency key of a batch's shared operation. */
+export function rosterBatchIdempotencyKey(runId: string, batchNo: number): string {
+  return `roster:${runId}:members:${batchNo}`;
 }
 
 /** The idempotency key of an item's operation: a resumed executor gets the same operation back, never a second one. */

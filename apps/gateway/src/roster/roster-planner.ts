@@ -12,6 +12,7 @@ import {
   RosterGroupRef,
 } from '@kb4/mapping';
 import { NewRosterItem, RosterKeyStage, RosterMirrorRow, RosterPlanRepository, RosterRunRepository, StagedRosterRow } from '@kb4/persistence';
+import { WRITE_FIELD_LIMITS } from '@kb4/contracts';
 import { ApiError } from '@kb4/platform';
 import { GatewayConfig } from '../config/gateway.config';
 import { changeView, rosterItem } from './roster-items';
@@ -64,13 +65,29 @@ class PlanSink {
   readonly shown: Array<Record<string, unknown>> = [];
   private batch: NewRosterItem[] = [];
   private itemNo = 0;
+  private batches = 0;
+  // per group (by its key id): the batch users joining it are added to now (bounded by the account's groups)
+  private readonly openBatches = new Map<string, { batchNo: number; size: number }>();
 
   constructor(private readonly runs: RosterRunRepository, private readonly runId: string, private readonly accountId: string) {}
 
   add(change: RosterChange): void {
     this.counts[change.action]++;
     if (this.shown.length < ROSTER_CHANGES_SHOWN) this.shown.push(changeView(change));
-    this.batch.push(rosterItem(this.accountId, ++this.itemNo, change));
+    this.batch.push(rosterItem(this.accountId, ++this.itemNo, change, this.memberBatch(change)));
+  }
+
+  /** Users joining one group share batches of up to WRITE_FIELD_LIMITS.groupMembers: one SCIM PATCH per batch. */
+  private memberBatch(change: RosterChange): number | null {
+    if (change.action !== 'add_member') return null;
+    const open = this.openBatches.get(change.group.keyId);
+    if (open && open.size < WRITE_FIELD_LIMITS.groupMembers) {
+      open.size++;
+      return open.batchNo;
+    }
+    const batchNo = ++this.batches;
+    this.openBatches.set(change.group.keyId, { batchNo, size: 1 });
+    return batchNo;
   }
 
   async flush(atLeast = 1): Promise<void> {

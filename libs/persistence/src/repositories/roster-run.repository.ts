@@ -30,6 +30,8 @@ export interface NewRosterItem {
   userId: string | null;
   change: Record<string, unknown>;
   intent: Record<string, unknown>;
+  /** Membership items of one group and direction share a batch, and so one operation (null: an operation of its own). */
+  batchNo: number | null;
 }
 
 export interface RosterItemRow {
@@ -50,6 +52,7 @@ export interface PendingRosterItem {
   account_id: string;
   item_no: number;
   intent: Record<string, unknown>;
+  batch_no: number | null;
 }
 
 const RUN_COLUMNS = `r.id, r.workspace_id, r.account_id, r.status, r.dry_run, r.forced, r.row_count, r.counts, r.refusal, r.created_at,
@@ -84,12 +87,14 @@ export class RosterRunRepository {
   async insertItems(runId: string, items: readonly NewRosterItem[]): Promise<void> {
     if (items.length === 0) return;
     await this.dataSource.query(
-      `INSERT INTO roster_run_items (run_id, item_no, action, line, email, user_id, change, intent)
-       SELECT $1, i.item_no, i.action, i.line, i.email, i.user_id, i.change, i.intent
-         FROM jsonb_to_recordset($2::jsonb) AS i(item_no integer, action text, line integer, email text, user_id text, change jsonb, intent jsonb)`,
+      `INSERT INTO roster_run_items (run_id, item_no, action, line, email, user_id, change, intent, batch_no)
+       SELECT $1, i.item_no, i.action, i.line, i.email, i.user_id, i.change, i.intent, i.batch_no
+         FROM jsonb_to_recordset($2::jsonb) AS i(item_no integer, action text, line integer, email text, user_id text, change jsonb, intent jsonb, batch_no integer)`,
       [
         runId,
-        JSON.stringify(items.map((i) => ({ item_no: i.itemNo, action: i.action, line: i.line, email: i.email, user_id: i.userId, change: i.change, intent: i.intent }))),
+        JSON.stringify(
+          items.map((i) => ({ item_no: i.itemNo, action: i.action, line: i.line, email: i.email, user_id: i.userId, change: i.change, intent: i.intent, batch_no: i.batchNo })),
+        ),
       ],
     );
   }
@@ -160,7 +165,7 @@ export class RosterRunRepository {
   async enqueuePending(limit: number, enqueue: (items: PendingRosterItem[]) => Promise<Map<string, string>>): Promise<number> {
     return this.dataSource.transaction(async (manager: EntityManager) => {
       const items: PendingRosterItem[] = await manager.query(
-        `SELECT i.run_id, r.workspace_id, r.account_id, i.item_no, i.intent
+        `SELECT i.run_id, r.workspace_id, r.account_id, i.item_no, i.intent, i.batch_no
            FROM roster_run_items i JOIN roster_runs r ON r.id = i.run_id
           WHERE r.status = 'running' AND i.operation_id IS NULL
           ORDER BY r.created_at, i.run_id, i.item_no LIMIT $1 FOR UPDATE OF i SKIP LOCKED`,
@@ -196,6 +201,11 @@ export class RosterRunRepository {
        DO UPDATE SET custom_fields = roster_custom_fields.custom_fields || EXCLUDED.custom_fields, written_at = EXCLUDED.written_at`,
       [runIds],
     );
+  }
+
+  /** Every item of one batch of a run, in item order (the whole batch makes its operation, whoever enqueues it). */
+  batchItems(runId: string, batchNo: number): Promise<Array<{ item_no: number; intent: Record<string, unknown> }>> {
+    return this.dataSource.query(`SELECT item_no, intent FROM roster_run_items WHERE run_id = $1 AND batch_no = $2 ORDER BY item_no`, [runId, batchNo]);
   }
 
   /**
