@@ -84,6 +84,15 @@ describe('webhook deliveries in Postgres: derived events, filters, leases, retri
     ]);
   });
 
+  it('stores roster_run:started, :completed and :failed for a webhook subscribed to them (knowbe4.roster.runs), nothing for one that is not', async () => {
+    const hook = await webhooks.create(workspaceId, settings(`${receiver.url}/roster`, { events: ['roster_run:started', 'roster_run:completed', 'roster_run:failed'] }), 'whsec_dGVzdHNlY3JldHRlc3RzZWNyZXQ=');
+    const unrelated = await webhooks.create(workspaceId, settings(`${receiver.url}/records`, { events: ['record:created'] }), 'whsec_dGVzdHNlY3JldHRlc3RzZWNyZXQ=');
+    const run = (type: string, id: string) => ({ ...message(accountId, type, accountId, { roster_run_id: id, counts: { planned: 3, done: 0, failed: 0 } }), topic: 'knowbe4.roster.runs' });
+    await ingestor.ingest([run('knowbe4.roster_run.started', 'run-1'), run('knowbe4.roster_run.completed', 'run-1'), run('knowbe4.roster_run.started', 'run-2'), run('knowbe4.roster_run.failed', 'run-2')]);
+    expect((await deliveriesOf(hook.id)).map((d) => d.event_type)).toEqual(['roster_run:started', 'roster_run:completed', 'roster_run:started', 'roster_run:failed']);
+    expect(await deliveriesOf(unrelated.id)).toEqual([]);
+  });
+
   it('stores a delivery only for enabled webhooks of the event\'s workspace whose filters match and that existed when the event was produced', async () => {
     const other = await createTenant(database.url, KEY);
     const before = new Date(Date.now() - 60_000);

@@ -21,10 +21,13 @@ describe('Kafka event → webhook events', () => {
     expect(mapKafkaEvent(event(type))).toEqual({ events: [{ type: webhookType, resource }] });
   });
 
-  it('maps sync runs and operation results, and nothing else', () => {
+  it('maps sync runs, operation results and roster runs, and nothing else', () => {
     expect(mapKafkaEvent(event('knowbe4.sync_run.started'))).toEqual({ events: [{ type: 'sync_job_run:started' }] });
     expect(mapKafkaEvent(event('knowbe4.operation.succeeded'))).toEqual({ events: [{ type: 'operation:succeeded' }] });
     expect(mapKafkaEvent(event('knowbe4.operation.failed'))).toEqual({ events: [{ type: 'operation:failed' }] });
+    expect(mapKafkaEvent(event('knowbe4.roster_run.started'))).toEqual({ events: [{ type: 'roster_run:started' }] });
+    expect(mapKafkaEvent(event('knowbe4.roster_run.completed'))).toEqual({ events: [{ type: 'roster_run:completed' }] });
+    expect(mapKafkaEvent(event('knowbe4.roster_run.failed'))).toEqual({ events: [{ type: 'roster_run:failed' }] });
     expect(mapKafkaEvent(event('knowbe4.training.enrollment_changed'))).toEqual({ events: [] });
     expect(mapKafkaEvent(event('knowbe4.command.user.create'))).toEqual({ events: [] });
     expect(mapKafkaEvent(event('knowbe4.sync.record_skipped'))).toEqual({ events: [] });

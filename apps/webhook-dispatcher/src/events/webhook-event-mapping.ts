@@ -2,6 +2,7 @@ import {
   COMMAND_TYPES,
   DIRECTORY_EVENT_TYPES,
   OPERATION_RESULT_TYPES,
+  ROSTER_RUN_EVENT_TYPES,
   SYNC_RUN_EVENT_TYPES,
   type CloudEventEnvelope,
   type WebhookEventType,
@@ -44,6 +45,9 @@ const OTHER_EVENTS: Record<string, WebhookEventType> = {
   [SYNC_RUN_EVENT_TYPES.failed]: 'sync_job_run:failed',
   [OPERATION_RESULT_TYPES.succeeded]: 'operation:succeeded',
   [OPERATION_RESULT_TYPES.failed]: 'operation:failed',
+  [ROSTER_RUN_EVENT_TYPES.started]: 'roster_run:started',
+  [ROSTER_RUN_EVENT_TYPES.completed]: 'roster_run:completed',
+  [ROSTER_RUN_EVENT_TYPES.failed]: 'roster_run:failed',
 };
 
 function commandTypeOf(data: unknown): string | undefined {

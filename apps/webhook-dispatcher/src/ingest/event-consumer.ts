@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { ConsumedMessage, EventIngestor } from './event-ingestor';
 
 /** The topics whose events become webhook events. */
-export const WEBHOOK_SOURCE_TOPICS = [TOPICS.directoryEvents, TOPICS.syncRuns, TOPICS.provisioningResults] as const;
+export const WEBHOOK_SOURCE_TOPICS = [TOPICS.directoryEvents, TOPICS.syncRuns, TOPICS.provisioningResults, TOPICS.rosterRuns] as const;
 
 export interface EventConsumerOptions {
   groupId: string;

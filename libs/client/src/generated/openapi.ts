@@ -503,7 +503,7 @@ export interface paths {
         put?: never;
         /**
          * Subscribe a URL to webhook events
-         * @description Events are POSTed as JSON (schema WebhookEventBody: `type`, `timestamp`, `resource` for record:* events, `integrated_account_id`, `data` = the CloudEvent as on Kafka) and signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature` headers). Event names: record:created, record:updated, record:deleted, sync_job_run:started, sync_job_run:completed, sync_job_run:failed, integrated_account:authentication_error, integrated_account:reactivated, operation:succeeded, operation:failed. At least once, in order per record; any 2xx within the timeout counts as delivered (3xx are not followed). Failed attempts are retried on Standard Webhooks' schedule (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h); a webhook whose attempts keep failing is disabled automatically (status disabled, disabled_reason).
+         * @description Events are POSTed as JSON (schema WebhookEventBody: `type`, `timestamp`, `resource` for record:* events, `integrated_account_id`, `data` = the CloudEvent as on Kafka) and signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature` headers). Event names: record:created, record:updated, record:deleted, sync_job_run:started, sync_job_run:completed, sync_job_run:failed, integrated_account:authentication_error, integrated_account:reactivated, operation:succeeded, operation:failed, roster_run:started, roster_run:completed, roster_run:failed. At least once, in order per record; any 2xx within the timeout counts as delivered (3xx are not followed). Failed attempts are retried on Standard Webhooks' schedule (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h); a webhook whose attempts keep failing is disabled automatically (status disabled, disabled_reason).
          */
         post: operations["webhooks_create"];
         delete?: never;
@@ -2288,7 +2288,7 @@ export interface components {
              * @example record:created
              * @enum {string}
              */
-            type: "record:created" | "record:updated" | "record:deleted" | "sync_job_run:started" | "sync_job_run:completed" | "sync_job_run:failed" | "integrated_account:authentication_error" | "integrated_account:reactivated" | "operation:succeeded" | "operation:failed";
+            type: "record:created" | "record:updated" | "record:deleted" | "sync_job_run:started" | "sync_job_run:completed" | "sync_job_run:failed" | "integrated_account:authentication_error" | "integrated_account:reactivated" | "operation:succeeded" | "operation:failed" | "roster_run:started" | "roster_run:completed" | "roster_run:failed";
             /**
              * Format: date-time
              * @description When the event happened (the CloudEvent time)
@@ -2364,7 +2364,7 @@ export interface components {
              *       "record:updated"
              *     ]
              */
-            events?: ("record:created" | "record:updated" | "record:deleted" | "sync_job_run:started" | "sync_job_run:completed" | "sync_job_run:failed" | "integrated_account:authentication_error" | "integrated_account:reactivated" | "operation:succeeded" | "operation:failed")[] | null;
+            events?: ("record:created" | "record:updated" | "record:deleted" | "sync_job_run:started" | "sync_job_run:completed" | "sync_job_run:failed" | "integrated_account:authentication_error" | "integrated_account:reactivated" | "operation:succeeded" | "operation:failed" | "roster_run:started" | "roster_run:completed" | "roster_run:failed")[] | null;
             /**
              * @description Only events of these integrated accounts (of this workspace); omitted or null: every account
              * @example [
@@ -2400,7 +2400,7 @@ export interface components {
              *       "record:updated"
              *     ]
              */
-            events: ("record:created" | "record:updated" | "record:deleted" | "sync_job_run:started" | "sync_job_run:completed" | "sync_job_run:failed" | "integrated_account:authentication_error" | "integrated_account:reactivated" | "operation:succeeded" | "operation:failed")[] | null;
+            events: ("record:created" | "record:updated" | "record:deleted" | "sync_job_run:started" | "sync_job_run:completed" | "sync_job_run:failed" | "integrated_account:authentication_error" | "integrated_account:reactivated" | "operation:succeeded" | "operation:failed" | "roster_run:started" | "roster_run:completed" | "roster_run:failed")[] | null;
             /**
              * @description Only events of these integrated accounts (of this workspace); omitted or null: every account
              * @example null
@@ -2463,7 +2463,7 @@ export interface components {
              *       "record:updated"
              *     ]
              */
-            events: ("record:created" | "record:updated" | "record:deleted" | "sync_job_run:started" | "sync_job_run:completed" | "sync_job_run:failed" | "integrated_account:authentication_error" | "integrated_account:reactivated" | "operation:succeeded" | "operation:failed")[] | null;
+            events: ("record:created" | "record:updated" | "record:deleted" | "sync_job_run:started" | "sync_job_run:completed" | "sync_job_run:failed" | "integrated_account:authentication_error" | "integrated_account:reactivated" | "operation:succeeded" | "operation:failed" | "roster_run:started" | "roster_run:completed" | "roster_run:failed")[] | null;
             /**
              * @description Only events of these integrated accounts (of this workspace); omitted or null: every account
              * @example null
@@ -2534,7 +2534,7 @@ export interface components {
              *       "record:created"
              *     ]
              */
-            events?: ("record:created" | "record:updated" | "record:deleted" | "sync_job_run:started" | "sync_job_run:completed" | "sync_job_run:failed" | "integrated_account:authentication_error" | "integrated_account:reactivated" | "operation:succeeded" | "operation:failed")[] | null;
+            events?: ("record:created" | "record:updated" | "record:deleted" | "sync_job_run:started" | "sync_job_run:completed" | "sync_job_run:failed" | "integrated_account:authentication_error" | "integrated_account:reactivated" | "operation:succeeded" | "operation:failed" | "roster_run:started" | "roster_run:completed" | "roster_run:failed")[] | null;
             /**
              * @description Only events of these integrated accounts (of this workspace); omitted or null: every account; null: back to every account
              * @example null
@@ -2582,7 +2582,7 @@ export interface components {
              * @example record:created
              * @enum {string}
              */
-            event_type: "record:created" | "record:updated" | "record:deleted" | "sync_job_run:started" | "sync_job_run:completed" | "sync_job_run:failed" | "integrated_account:authentication_error" | "integrated_account:reactivated" | "operation:succeeded" | "operation:failed";
+            event_type: "record:created" | "record:updated" | "record:deleted" | "sync_job_run:started" | "sync_job_run:completed" | "sync_job_run:failed" | "integrated_account:authentication_error" | "integrated_account:reactivated" | "operation:succeeded" | "operation:failed" | "roster_run:started" | "roster_run:completed" | "roster_run:failed";
             /**
              * @description The CloudEvent id
              * @example b4c1e8a0-5d0e-5d6f-9a35-2f1f0c6b1a11
@@ -8300,7 +8300,7 @@ export interface operations {
                 /** @description Only deliveries in this state */
                 status?: "pending" | "succeeded" | "failed";
                 /** @description Only deliveries of this event */
-                event_type?: "record:created" | "record:updated" | "record:deleted" | "sync_job_run:started" | "sync_job_run:completed" | "sync_job_run:failed" | "integrated_account:authentication_error" | "integrated_account:reactivated" | "operation:succeeded" | "operation:failed";
+                event_type?: "record:created" | "record:updated" | "record:deleted" | "sync_job_run:started" | "sync_job_run:completed" | "sync_job_run:failed" | "integrated_account:authentication_error" | "integrated_account:reactivated" | "operation:succeeded" | "operation:failed" | "roster_run:started" | "roster_run:completed" | "roster_run:failed";
             };
             header?: never;
             path: {
