@@ -11,7 +11,7 @@ const NO_NUL = /^[^\u0000]*$/;
 const FIELD_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 
 /** Free text that Postgres can store: bounded and without NUL bytes. */
-function IsFilterText(max = 320): PropertyDecorator {
+export function IsFilterText(max = 320): PropertyDecorator {
   return (target, key) => {
     IsString()(target, key);
     Length(1, max)(target, key);
@@ -20,7 +20,7 @@ function IsFilterText(max = 320): PropertyDecorator {
 }
 
 /** An ISO 8601 timestamp in years 1–9999 (what both JavaScript and Postgres can hold), normalised to UTC. */
-function IsTimestamp(): PropertyDecorator {
+export function IsTimestamp(): PropertyDecorator {
   return (target, key) => {
     ValidateBy({
       name: 'isTimestamp',
@@ -38,7 +38,7 @@ function IsTimestamp(): PropertyDecorator {
   };
 }
 
-const toBoolean = ({ value }: { value: unknown }): unknown => (value === 'true' ? true : value === 'false' ? false : value);
+export const toBoolean = ({ value }: { value: unknown }): unknown => (value === 'true' ? true : value === 'false' ? false : value);
 const toList = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? [value] : value);
 
 /** Parameters every unified list and get shares. */
@@ -146,6 +146,9 @@ export class ListUsersQuery extends UnifiedListParams {
   @IsOptional()
   @IsIn(sortOptions(USER_SORT_FIELDS))
   sort_by?: string;
+
+  @IsExpand()
+  expand?: string;
 }
 
 export class ListGroupsQuery extends UnifiedListParams {
@@ -185,6 +188,32 @@ export class GetUserQuery extends UnifiedReadParams {
   @Transform(toBoolean)
   @IsBoolean({ message: 'fresh must be true or false' })
   fresh?: boolean;
+
+  @IsExpand()
+  expand?: string;
+}
+
+/** The identity graph joined to user reads: a comma list of `risk`, `training`, `phishing`. */
+export const USER_EXPANSIONS = ['risk', 'training', 'phishing'] as const;
+export type UserExpansion = (typeof USER_EXPANSIONS)[number];
+
+function IsExpand(): PropertyDecorator {
+  return (target, key) => {
+    ApiPropertyOptional({
+      description:
+        'Join the identity graph to each user, one batched query per expanded resource per page: `risk` (current risk score and phish-prone percentage, newest synced risk-history point), `training` (enrollment counts: assigned, not_started, in_progress, passed, past_due), `phishing` (the newest security test the user was sent and its result)',
+      example: 'risk,training,phishing',
+    })(target, key);
+    IsOptional()(target, key);
+    Matches(/^(risk|training|phishing)(,(risk|training|phishing)){0,2}$/, { message: 'expand must be a comma list of risk, training, phishing' })(target, key);
+  };
+}
+
+/** The distinct expansions an `expand` parameter asks for, in a fixed order. */
+export function expansionsOf(expand: string | undefined): UserExpansion[] {
+  if (!expand) return [];
+  const asked = new Set(expand.split(','));
+  return USER_EXPANSIONS.filter((e) => asked.has(e));
 }
 
 export class GetGroupQuery extends UnifiedReadParams {}

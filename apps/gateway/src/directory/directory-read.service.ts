@@ -7,8 +7,11 @@ import { AccountScope } from '../accounts/account-scope';
 import { KnowBe4ClientFactory } from '../accounts/knowbe4-clients';
 import { GatewayConfig } from '../config/gateway.config';
 import { toRemoteApiError } from '../http/remote-errors';
+import { UserExpansions } from '../identity-graph/user-expansions';
 import { CursorCodec, InvalidCursorError, queryFingerprint } from './cursor';
+import { listEnvelope } from './list-envelope';
 import {
+  expansionsOf,
   GetUserQuery,
   ListGroupMembersQuery,
   ListGroupsQuery,
@@ -75,6 +78,7 @@ export class DirectoryReadService {
     @Inject(AccountScope) private readonly scope: AccountScope,
     @Inject(KnowBe4ClientFactory) private readonly clients: KnowBe4ClientFactory,
     @Inject(GatewayConfig) config: GatewayConfig,
+    @Inject(UserExpansions) private readonly expansions: UserExpansions,
   ) {
     this.cursors = CursorCodec.fromConfig(config);
   }
@@ -97,7 +101,12 @@ export class DirectoryReadService {
       groupRemoteId: groupRemoteId ?? undefined,
       updatedAt: timeRangeOf(query),
     };
-    return this.listPage(workspaceId, accountId, 'users', query, filters, (request) => this.mirror.listUsers(request as PageRequest<UserSortField>, filters));
+    const expand = expansionsOf(query.expand);
+    return this.listPage(workspaceId, accountId, 'users', query, filters, async (request) => {
+      const page = await this.mirror.listUsers(request as PageRequest<UserSortField>, filters);
+      // expand=: one statement per expanded resource for the whole page
+      return expand.length ? { ...page, rows: await this.expansions.apply(accountId, page.rows, expand) } : page;
+    });
   }
 
   async listGroupMembers(workspaceId: string, groupId: string, query: ListGroupMembersQuery): Promise<string> {
@@ -126,12 +135,21 @@ export class DirectoryReadService {
   }
 
   async getUser(workspaceId: string, id: string, query: GetUserQuery, requestId?: string): Promise<string> {
-    if (query.fresh) return this.getUserFresh(workspaceId, id, query, requestId);
+    const expand = expansionsOf(query.expand);
+    if (query.fresh) {
+      const json = await this.getUserFresh(workspaceId, id, query, requestId);
+      if (expand.length === 0) return json;
+      const accountId = await this.scope.assertAccount(workspaceId, query.integrated_account_id);
+      const [expanded] = await this.expansions.apply(accountId, [{ json, remoteId: (JSON.parse(json) as { id: string }).id }], expand);
+      return expanded.json;
+    }
     const accountId = await this.scope.assertAccount(workspaceId, query.integrated_account_id);
     if (!RECORD_ID.test(id)) throw recordNotFound('user');
     const found = await asClientErrors(() => this.mirror.findUser(accountId, id, projectionOf(query)));
     if (!found) throw recordNotFound('user');
-    return found.json;
+    if (expand.length === 0) return found.json;
+    const [expanded] = await this.expansions.apply(accountId, [found], expand);
+    return expanded.json;
   }
 
   async getGroup(workspaceId: string, id: string, query: UnifiedReadParams): Promise<string> {
@@ -195,23 +213,6 @@ export class DirectoryReadService {
   }
 
   private envelope(page: Page, position: KeysetPosition | undefined, encode: (p: KeysetPosition) => string): string {
-    const { rows, hasMore } = page;
-    const first = rows[0];
-    const last = rows[rows.length - 1];
-    const at = (direction: 'next' | 'prev', row: { seq: string; sortValue: string | null }): string =>
-      encode({ direction, seq: row.seq, ...(row.sortValue === null ? {} : { value: row.sortValue }) });
-    let next: string | null = null;
-    let prev: string | null = null;
-    if (position?.direction === 'prev') {
-      if (last) next = at('next', last);
-      if (first && hasMore) prev = at('prev', first);
-    } else {
-      if (last && hasMore) next = at('next', last);
-      if (first && position) prev = at('prev', first);
-    }
-    let body = '{"result":[';
-    for (let i = 0; i < rows.length; i++) body += i === 0 ? rows[i].json : `,${rows[i].json}`;
-    body += `],"next_cursor":${next === null ? 'null' : `"${next}"`},"prev_cursor":${prev === null ? 'null' : `"${prev}"`},"result_count":${rows.length}}`;
-    return body;
+    return listEnvelope(page, position, encode);
   }
 }

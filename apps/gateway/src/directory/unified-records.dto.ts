@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { UserLastPhishingDto, UserRiskDto, UserTrainingSummaryDto } from '../identity-graph/user-expansion.dto';
 
 class EmailDto {
   @ApiProperty({ format: 'email', example: 'ada.lovelace@example.com' }) email!: string;
@@ -59,6 +60,9 @@ export class UnifiedUserDto {
   @ApiProperty({ nullable: true, type: String, format: 'date-time', example: '2024-09-02T00:00:00.000Z' }) employee_start_date!: string | null;
   @ApiProperty({ nullable: true, type: Number, example: 12.5, description: 'A percentage' }) phish_prone_percentage!: number | null;
   @ApiProperty({ nullable: true, type: Number, example: 31.4 }) current_risk_score!: number | null;
+  @ApiPropertyOptional({ nullable: true, type: UserRiskDto, description: 'With expand=risk (null: a user no sync has seen yet)' }) risk?: UserRiskDto | null;
+  @ApiPropertyOptional({ type: UserTrainingSummaryDto, description: 'With expand=training' }) training?: UserTrainingSummaryDto;
+  @ApiPropertyOptional({ nullable: true, type: UserLastPhishingDto, description: 'With expand=phishing (null: never sent a security test the mirror holds)' }) phishing?: UserLastPhishingDto | null;
 }
 
 export class UnifiedGroupDto {
@@ -80,7 +84,7 @@ export class UnifiedGroupDto {
   remote_data?: Record<string, unknown>;
 }
 
-class ListEnvelope {
+export class ListEnvelope {
   @ApiProperty({ nullable: true, type: String, description: 'null on the last page, never absent', example: 'eyJ2IjoxLCJkIjoibiIsImsiOiI1MCIsInEiOiIuLi4ifQ.3q2-7w' })
   next_cursor!: string | null;
   @ApiProperty({ nullable: true, type: String, description: 'null on the first page', example: null })

@@ -171,7 +171,8 @@ export class IdentityGraphReadRepository {
     const backwards = request.position?.direction === 'prev';
     const descending = newestFirst !== backwards;
     if (request.position) s.where.push(`${key} ${descending ? '<' : '>'} ${s.param(request.position.seq, '::bigint')}`);
-    const exclude = s.param(request.excludeFields, '::text[]');
+    // enrollments are projected by the caller: only a select that names $EXCLUDE binds the excluded fields
+    const exclude = select.includes('$EXCLUDE') ? s.param(request.excludeFields, '::text[]') : '';
     const limit = s.param(request.limit + 1, '::int');
     const text = `SELECT ${select.replace('$EXCLUDE', () => exclude)} FROM ${from} WHERE ${s.where.join(' AND ')} ORDER BY ${key} ${descending ? 'DESC' : 'ASC'} LIMIT ${limit}`;
     const { rows } = await this.pool.query<R & object>({ name: statementName(text), text, values: s.values });

@@ -56,6 +56,8 @@ export interface PageRow {
   seq: string;
   sortValue: string | null;
   json: string;
+  /** Reporting id of the user or group (null: created through SCIM, not yet synced); what `expand=` joins on. */
+  remoteId?: string | null;
 }
 
 export interface Page {
@@ -241,15 +243,15 @@ export class DirectoryReadRepository {
     const sortValue = bySeq ? 'NULL::text' : request.sort.field === 'updated_at' ? `t.updated_at::text` : `${sortExpression}`;
     const orderBy = bySeq ? `t.seq ${order}` : `${sortExpression} ${order}, t.seq ${order}`;
     const text =
-      `SELECT t.seq::text AS seq, ${sortValue} AS sort_value, (${recordExpression(request.includeRemoteData)} - ${exclude})::text AS json ` +
+      `SELECT t.seq::text AS seq, ${sortValue} AS sort_value, (${recordExpression(request.includeRemoteData)} - ${exclude})::text AS json, t.remote_id::text AS remote_id ` +
       `FROM ${spec.table} t WHERE ${statement.where.join(' AND ')} ORDER BY ${orderBy} LIMIT ${limit}`;
-    const { rows } = await this.pool.query<{ seq: string; sort_value: string | null; json: string }>({
+    const { rows } = await this.pool.query<{ seq: string; sort_value: string | null; json: string; remote_id: string | null }>({
       name: statementName(text),
       text,
       values: statement.values,
     });
     const hasMore = rows.length > request.limit;
-    const pageRows = (hasMore ? rows.slice(0, request.limit) : rows).map((row) => ({ seq: row.seq, sortValue: row.sort_value, json: row.json }));
+    const pageRows = (hasMore ? rows.slice(0, request.limit) : rows).map((row) => ({ seq: row.seq, sortValue: row.sort_value, json: row.json, remoteId: row.remote_id }));
     if (backwards) pageRows.reverse();
     return { rows: pageRows, hasMore };
   }
