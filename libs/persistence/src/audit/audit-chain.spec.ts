@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AuditEntry, AuditEntryContent, auditCanonicalJson, auditEntryHash, ChainVerifier, checkpointSignature, checkpointSignatureValid } from './audit-chain';
+import { auditAttributionJson, AuditEntry, AuditEntryContent, auditCanonicalJson, auditEntryDigest, auditEntryHash, ChainVerifier, checkpointSignature, checkpointSignatureValid } from './audit-chain';
 
 function chain(count: number): AuditEntry[] {
   const entries: AuditEntry[] = [];
@@ -31,11 +31,15 @@ describe('audit chain', () => {
     expect(auditCanonicalJson({ b: 1, a: [true, null, 'x"y'], c: undefined, d: { z: 0, y: -1.5 } })).toBe('{"a":[true,null,"x\\"y"],"b":1,"d":{"y":-1.5,"z":0}}');
   });
 
-  it('hashes the canonical JSON of the content, prev_hash included (recomputable outside this code)', () => {
-    const [first] = chain(1);
-    const { hash: _hash, ...content } = first;
-    const canonical = auditCanonicalJson({ v: 1, ...content });
-    expect(first.hash).toBe(createHash('sha256').update(canonical).digest('hex'));
+  it('hashes prev_hash, seq, workspace, attribution and the digest of the content (recomputable outside this code)', () => {
+    const [first, second] = chain(2);
+    const digest = createHash('sha256')
+      .update(auditCanonicalJson({ v: 1, id: second.id, integrated_account_id: second.integrated_account_id, occurred_at: second.occurred_at, type: second.type, resource: second.resource, changes: second.changes }))
+      .digest('hex');
+    const attribution = '{"actor":{"id":"k1","type":"api_key"},"request_id":null,"source":{"operation_id":"op","roster_run_id":null,"rule_id":null,"sync_run_id":null}}';
+    expect(auditAttributionJson(second)).toBe(attribution);
+    expect(auditEntryDigest(second)).toBe(digest);
+    expect(second.hash).toBe(createHash('sha256').update([first.hash, '2', second.workspace_id, attribution, digest].join('\n')).digest('hex'));
   });
 
   it('accepts an intact chain and reports its head', () => {

@@ -91,11 +91,29 @@ export function auditCanonicalJson(value: unknown): string {
   return `{${keys.map((key) => `${JSON.stringify(key)}:${auditCanonicalJson(record[key])}`).join(',')}}`;
 }
 
-/** hash = hex sha256 of the canonical JSON of the entry's content, which includes prev_hash (the previous entry's hash). */
+/** The part of an entry its writer hashes: what changed, where and when (hex sha256 of its canonical JSON). */
+export function auditEntryDigest(entry: Pick<AuditEntryContent, 'id' | 'integrated_account_id' | 'occurred_at' | 'type' | 'resource' | 'changes'>): string {
+  const { id, integrated_account_id, occurred_at, type, resource, changes } = entry;
+  return sha256Hex(auditCanonicalJson({ v: 1, id, integrated_account_id, occurred_at, type, resource, changes }));
+}
+
+/** Who and why, as the chain hashes it: the canonical JSON of {actor, request_id, source}. */
+export function auditAttributionJson(entry: Pick<AuditEntryContent, 'actor' | 'request_id' | 'source'>): string {
+  const { operation_id = null, roster_run_id = null, rule_id = null, sync_run_id = null } = entry.source;
+  return auditCanonicalJson({ actor: { id: entry.actor.id, type: entry.actor.type }, request_id: entry.request_id, source: { operation_id, roster_run_id, rule_id, sync_run_id } });
+}
+
+/**
+ * hash = hex sha256 of `prev_hash \n seq \n workspace_id \n attribution \n digest` (prev_hash empty for the first
+ * entry): it covers every column of the entry and, through prev_hash, every entry before it. Postgres computes it at
+ * append (audit_append); this recomputes it to verify.
+ */
 export function auditEntryHash(content: AuditEntryContent): string {
-  const { id, integrated_account_id, workspace_id, seq, occurred_at, type, resource, changes, actor, source, request_id, prev_hash } = content;
-  const canonical = auditCanonicalJson({ v: 1, id, integrated_account_id, workspace_id, seq, occurred_at, type, resource, changes, actor, source, request_id, prev_hash });
-  return createHash('sha256').update(canonical, 'utf8').digest('hex');
+  return sha256Hex([content.prev_hash ?? '', content.seq, content.workspace_id, auditAttributionJson(content), auditEntryDigest(content)].join('\n'));
+}
+
+function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 export type ChainBreakReason = 'hash_mismatch' | 'prev_hash_mismatch' | 'seq_gap';

@@ -1,8 +1,9 @@
 import type { PoolClient } from 'pg';
 import QueryStream from 'pg-query-stream';
 import type { DataSource, EntityManager } from 'typeorm';
-import { attributionOfOperation, OperationAttribution } from './audit-actor';
-import { AuditActor, AuditChange, AuditEntry, AuditEventType, AuditResource, AuditSource, auditEntryHash, ChainBreak, ChainVerifier } from './audit-chain';
+import { PreparedStatement } from '../prepared-statement';
+import type { OperationAttribution } from './audit-actor';
+import { AuditActor, AuditChange, AuditEntry, auditEntryDigest, AuditEventType, AuditResource, AuditSource, ChainBreak, ChainVerifier } from './audit-chain';
 
 /** One change to record; who made it and why come with the batch (AuditLogRepository.append). */
 export interface AuditDraft {
@@ -51,42 +52,11 @@ interface AuditRowSql {
   hash: string;
 }
 
-interface HeadSql {
-  seq: string;
-  hash: string | null;
-  workspace_id: string;
-  present: string[];
-  operation_actor?: Record<string, unknown> | null;
-}
 
 const ROW_COLUMNS = `id, account_id, workspace_id, seq::text AS seq, occurred_at, type, resource, changes, actor, source, request_id, prev_hash, hash`;
 
-/**
- * Locks the account's chain head (created on first use) and reads it: appends of one account wait here for each
- * other until commit, so seq is gapless and every prev_hash is the committed head. ON CONFLICT DO UPDATE locks and
- * returns the latest committed version of the row even when it waited. Also returns which of the drafts' ids are
- * already recorded (a re-run) and, for an operation, its actor.
- */
-const LOCK_HEAD = (withOperation: boolean): string => `
-  WITH head AS (
-    INSERT INTO audit_chain_heads (account_id, workspace_id)
-    SELECT a.id, a.workspace_id FROM integrated_accounts a WHERE a.id = $1
-    ON CONFLICT (account_id) DO UPDATE SET workspace_id = audit_chain_heads.workspace_id
-    RETURNING seq::text AS seq, hash, workspace_id)
-  SELECT head.*, ARRAY(SELECT e.id::text FROM audit_events e WHERE e.id = ANY($2::uuid[])) AS present
-         ${withOperation ? ', (SELECT o.actor FROM operations o WHERE o.id = $3) AS operation_actor' : ''}
-    FROM head`;
-
-const INSERT_ENTRIES = `
-  WITH entries AS (
-    INSERT INTO audit_events (id, account_id, workspace_id, seq, occurred_at, type, resource, changes, actor, source, request_id, prev_hash, hash, user_ids)
-    SELECT r.id, r.account_id, r.workspace_id, r.seq, r.occurred_at, r.type, r.resource, r.changes, r.actor, r.source, r.request_id, r.prev_hash, r.hash,
-           ARRAY(SELECT jsonb_array_elements_text(r.user_ids))
-      FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, account_id uuid, workspace_id uuid, seq bigint, occurred_at timestamptz, type text,
-           resource jsonb, changes jsonb, actor jsonb, source jsonb, request_id text, prev_hash text, hash text, user_ids jsonb)
-     ORDER BY r.seq
-    RETURNING 1)
-  UPDATE audit_chain_heads SET seq = $3, hash = $4 WHERE account_id = $2`;
+/** One round trip per append (see the migration's audit_append): lock, head, attribution, chained inserts. */
+const APPEND = new PreparedStatement<{ inserted: number }>('kb4_audit_append', `SELECT audit_append($1, $2, $3, $4, $5, $6::jsonb) AS inserted`);
 
 /** Every id of the resource's user, for history lookups. */
 function userIdsOf(resource: AuditResource): string[] {
@@ -124,65 +94,31 @@ export class AuditLogRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /** Appends the drafts (in order) with one attribution; returns how many were new. Two statements whatever the count. */
+  /**
+   * Appends the drafts (in order) attributed to `attribution`'s actor and source (a sync run's observation, or an
+   * operation whose actor the caller already knows). Drafts already recorded are skipped. Returns how many were new.
+   */
   async append(manager: EntityManager, accountId: string, attribution: OperationAttribution, drafts: readonly AuditDraft[], occurredAt = new Date()): Promise<number> {
-    if (drafts.length === 0) return 0;
-    const heads: HeadSql[] = await manager.query(LOCK_HEAD(false), [accountId, drafts.map((draft) => draft.id)]);
-    return this.insertAfter(manager, accountId, heads[0], attribution, drafts, occurredAt);
+    const { actor, source } = attribution;
+    return this.run(manager, [accountId, source.operation_id ?? null, actor.type, actor.id, source.sync_run_id ?? null], accountId, drafts, occurredAt);
   }
 
-  /** As append, attributed to the operation that made the changes (its actor read in the same statement as the head). */
+  /** As append, attributed to the operation that made the changes: its actor (API key and request, roster run, rules) is resolved in Postgres. */
   async appendForOperation(manager: EntityManager, accountId: string, operationId: string, drafts: readonly AuditDraft[], occurredAt = new Date()): Promise<number> {
-    if (drafts.length === 0) return 0;
-    const heads: HeadSql[] = await manager.query(LOCK_HEAD(true), [accountId, drafts.map((draft) => draft.id), operationId]);
-    const head = heads[0];
-    return this.insertAfter(manager, accountId, head, attributionOfOperation(operationId, head?.operation_actor ?? null), drafts, occurredAt);
+    return this.run(manager, [accountId, operationId, null, null, null], accountId, drafts, occurredAt);
   }
 
-  private async insertAfter(
-    manager: EntityManager,
-    accountId: string,
-    head: HeadSql | undefined,
-    attribution: OperationAttribution,
-    drafts: readonly AuditDraft[],
-    occurredAt: Date,
-  ): Promise<number> {
-    if (!head) return 0; // the account is gone: nothing to attribute the change to
-    const present = new Set(head.present);
-    let seq = BigInt(head.seq);
-    let prevHash = head.hash;
+  private async run(manager: EntityManager, head: unknown[], accountId: string, drafts: readonly AuditDraft[], occurredAt: Date): Promise<number> {
+    if (drafts.length === 0) return 0;
     const at = new Date(Math.floor(occurredAt.getTime())).toISOString();
-    const rows: Array<AuditEntry & { account_id: string; user_ids: string[] }> = [];
-    for (const draft of drafts) {
-      if (present.has(draft.id)) continue;
-      present.add(draft.id);
-      seq += 1n;
-      const content = {
-        id: draft.id,
-        integrated_account_id: accountId,
-        workspace_id: head.workspace_id,
-        seq: seq.toString(),
-        occurred_at: at,
-        type: draft.type,
-        // every member present (null when unset), so the entry the API shows is exactly the entry hashed
-        resource: { user: draft.resource.user ?? null, group: draft.resource.group ?? null },
-        changes: draft.changes,
-        actor: attribution.actor,
-        source: {
-          operation_id: attribution.source.operation_id ?? null,
-          roster_run_id: attribution.source.roster_run_id ?? null,
-          rule_id: attribution.source.rule_id ?? null,
-          sync_run_id: attribution.source.sync_run_id ?? null,
-        },
-        request_id: attribution.requestId,
-        prev_hash: prevHash,
-      };
-      const hash = auditEntryHash(content);
-      rows.push({ ...content, hash, account_id: accountId, user_ids: userIdsOf(draft.resource) });
-      prevHash = hash;
-    }
-    if (rows.length === 0) return 0;
-    await manager.query(INSERT_ENTRIES, [JSON.stringify(rows), accountId, seq.toString(), prevHash]);
-    return rows.length;
+    const entries = drafts.map((draft) => {
+      // every member present (null when unset), so the entry the API shows is exactly the entry hashed
+      const resource = { user: draft.resource.user ?? null, group: draft.resource.group ?? null };
+      const content = { id: draft.id, integrated_account_id: accountId, occurred_at: at, type: draft.type, resource, changes: draft.changes };
+      return { ...content, digest: auditEntryDigest(content), user_ids: userIdsOf(resource) };
+    });
+    const [row] = await APPEND.run(manager, [...head, JSON.stringify(entries)]);
+    return row?.inserted ?? 0;
   }
 
   /** Entries of one account in seq order (oldest first) after the keyset, filtered. */
@@ -217,7 +153,7 @@ export class AuditLogRepository {
   /** The account's chain head as last committed. */
   async head(accountId: string): Promise<{ seq: string; hash: string | null }> {
     const rows: Array<{ seq: string; hash: string | null }> = await this.dataSource.query(
-      `SELECT seq::text AS seq, hash FROM audit_chain_heads WHERE account_id = $1`,
+      `SELECT seq::text AS seq, hash FROM audit_events WHERE account_id = $1 ORDER BY audit_events.seq DESC LIMIT 1`,
       [accountId],
     );
     return rows[0] ?? { seq: '0', hash: null };
@@ -231,7 +167,7 @@ export class AuditLogRepository {
 
   /**
    * Recomputes the chain from seq 1 (up to `untilSeq` when given) page by page: the first entry whose hash, prev_hash
-   * or seq does not follow is named. Also checks the head row agrees with the last entry (a deleted tail).
+   * or seq does not follow is named; with `untilSeq`, an entry missing up to it too.
    */
   async verify(accountId: string, untilSeq?: string): Promise<AuditVerification> {
     const verifier = new ChainVerifier();
@@ -247,11 +183,7 @@ export class AuditLogRepository {
     }
     const walked = verifier.head;
     let broken = verifier.broken;
-    if (!broken && untilSeq === undefined) {
-      const head = await this.head(accountId);
-      // entries the head row counts are missing at the end (or the head was moved): name the first missing seq
-      if (head.seq !== walked.seq || head.hash !== walked.hash) broken = { id: '', seq: (BigInt(walked.seq) + 1n).toString(), reason: 'seq_gap' };
-    }
+    // entries cut off the end leave no trace in the chain itself: a checkpoint taken before is what proves them missing
     if (!broken && untilSeq !== undefined && walked.seq !== untilSeq) broken = { id: '', seq: (BigInt(walked.seq) + 1n).toString(), reason: 'seq_gap' };
     return { ok: broken === null, checked: verifier.checked, head: walked, first_broken: broken };
   }
