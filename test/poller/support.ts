@@ -49,6 +49,9 @@ export function pollerEnv(databaseUrl: string, sandboxUrl: string, extra: Record
     KNOWBE4_BASE_URL_OVERRIDE: sandboxUrl,
     KNOWBE4_RATE_PROFILE: 'off',
     SYNC_SCHEDULER_TICK_MS: '200',
+    // every run reads enrollments and GET /account, as these specs expect (production reads them on cadences of their own)
+    SYNC_ENROLLMENTS_INTERVAL_SECONDS: '0',
+    SYNC_ACCOUNT_INTERVAL_SECONDS: '0',
     LOG_LEVEL: 'silent',
     POLLER_PORT: '0',
     ...extra,

@@ -25,10 +25,29 @@ export class PollerConfig extends ServiceConfig {
   @IsBoolean()
   SYNC_ENROLLMENTS = true;
 
-  /** Accounts this process syncs at the same time. */
+  /** Seconds between reads of the enrollments list (0: every run) — a large list on a cadence of its own (issue 16). */
+  @IsInt()
+  @Min(0)
+  SYNC_ENROLLMENTS_INTERVAL_SECONDS = 21_600;
+
+  /** Seconds between reads of GET /v1/account (seat figures for GET …/licenses; 0: every run). */
+  @IsInt()
+  @Min(0)
+  SYNC_ACCOUNT_INTERVAL_SECONDS = 21_600;
+
+  /**
+   * Compresses time for fleet benchmarks: KnowBe4's rate windows and daily budget window, POLL_INTERVAL_SECONDS and the
+   * list and graph cadences are divided by it. The sandbox takes the same TIME_SCALE. 1 = real time.
+   */
+  @IsNumber()
+  @Min(1)
+  @Max(3600)
+  TIME_SCALE = 1;
+
+  /** Accounts this process syncs at the same time (runs parked for their daily budget do not count). */
   @IsInt()
   @Min(1)
-  @Max(32)
+  @Max(128)
   SYNC_MAX_CONCURRENT_RUNS = 2;
 
   /** Page requests in flight per run when walking page numbers (still paced by the account's limits); a cursor walk has one. */

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap, Optional } from '@nestjs/common';
-import { ReportingClient, ScimClient, scimBaseUrl, SharedRatePacerRegistry } from '@kb4/knowbe4';
+import { RatePacerRegistry, ReportingClient, ScimClient, scimBaseUrl, SharedRatePacerRegistry, type PacerRegistry } from '@kb4/knowbe4';
 import {
   AccountSyncLock,
   CredentialCipher,
@@ -49,7 +49,7 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
   private readonly lease = new SyncRunLeaseRepository();
   private readonly accounts: IntegratedAccountRepository;
   /** One per process; undefined = the in-process registry of the client library. */
-  private readonly pacers?: SharedRatePacerRegistry;
+  private readonly pacers?: PacerRegistry;
   private readonly metrics = PollerMetrics.shared();
   private timer?: NodeJS.Timeout;
   private ticking?: Promise<void>;
@@ -64,7 +64,9 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
   ) {
     this.owner = config.POLLER_INSTANCE_ID ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     this.queue = new SyncQueueRepository(dataSource);
-    if (config.KNOWBE4_SHARED_BUDGET) this.pacers = new SharedRatePacerRegistry(new RateBudgetRepository(dataSource));
+    const timeScale = config.TIME_SCALE;
+    if (config.KNOWBE4_SHARED_BUDGET) this.pacers = new SharedRatePacerRegistry(new RateBudgetRepository(dataSource), { timeScale });
+    else if (timeScale !== 1) this.pacers = new RatePacerRegistry({ timeScale });
     this.accounts = new IntegratedAccountRepository(dataSource, CredentialCipher.fromConfig(config));
     this.deps = {
       dataSource,
@@ -89,6 +91,13 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
         deleteConfirmLimit: config.SYNC_DELETE_CONFIRM_LIMIT,
         maxRecordChars: config.SYNC_MAX_RECORD_CHARS,
         ghostGraceSeconds: config.SYNC_GHOST_GRACE_SECONDS,
+        listCadences: {
+          defaultSyncIntervalSeconds: config.POLL_INTERVAL_SECONDS,
+          enrollmentsIntervalSeconds: config.SYNC_ENROLLMENTS ? config.SYNC_ENROLLMENTS_INTERVAL_SECONDS : null,
+          accountIntervalSeconds: config.SYNC_ACCOUNT_INTERVAL_SECONDS,
+          timeScale,
+        },
+        graphDailyShare: config.SYNC_GRAPH ? config.SYNC_GRAPH_DAILY_SHARE : 0,
       },
       graph: config.SYNC_GRAPH ? { repository: new IdentityGraphWriteRepository(dataSource), settings: graphSettings(config) } : undefined,
       createClient: (account, onRequest, dispatcher) => this.clientFor(account, onRequest, dispatcher),
@@ -133,9 +142,11 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
 
   private async tick(): Promise<void> {
     try {
-      await this.queue.enqueueDueRuns(this.config.POLL_INTERVAL_SECONDS);
-      if (this.active.size < this.config.SYNC_MAX_CONCURRENT_RUNS) {
-        const candidates = await this.queue.listClaimable(10);
+      await this.queue.enqueueDueRuns(this.config.POLL_INTERVAL_SECONDS, this.config.TIME_SCALE);
+      const free = this.config.SYNC_MAX_CONCURRENT_RUNS - this.active.size;
+      if (free > 0) {
+        // manual runs first, then the most overdue (SyncQueueRepository.listClaimable); a few extra for ones taken meanwhile
+        const candidates = await this.queue.listClaimable(free + 8);
         for (const candidate of candidates) {
           if (this.stopping || this.active.size >= this.config.SYNC_MAX_CONCURRENT_RUNS) break;
           if (this.active.has(candidate.accountId)) continue;

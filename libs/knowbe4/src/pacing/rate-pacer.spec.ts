@@ -34,6 +34,18 @@ describe('RatePacer', () => {
     expect(times[50] - times[0]).toBeGreaterThanOrEqual(60_000);
   });
 
+  it('compresses every window and the daily window by the time scale (TIME_SCALE, fleet benchmarks)', () => {
+    const clock = new FakeClock();
+    const pacer = new RatePacer({ profile: 'documented', clock, timeScale: 60, dailyLimit: 100 });
+    const times = sendTimes(pacer, clock, 100);
+    expect(maxInAnyWindow(times, 1000 / 60)).toBeLessThanOrEqual(4);
+    expect(maxInAnyWindow(times, 1000)).toBeLessThanOrEqual(50);
+    expect(times[50] - times[0]).toBeGreaterThanOrEqual(1000);
+    expect(() => pacer.reserve()).toThrow(KnowBe4BudgetExhaustedError);
+    clock.advance(DAY_MS / 60);
+    expect(pacer.reserve()).toBe(0);
+  });
+
   it('lets a burst of 4 through at once, then spaces the 5th by a second', () => {
     const clock = new FakeClock();
     const pacer = new RatePacer({ clock });

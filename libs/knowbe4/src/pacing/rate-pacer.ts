@@ -21,12 +21,25 @@ export interface RatePacerOptions {
   /** Overrides the daily budget computed from `licensedUsers` (documented profile only). */
   dailyLimit?: number;
   clock?: Clock;
+  /**
+   * Compresses every window and the daily window by this factor (fleet benchmarks: `TIME_SCALE`, shared with the
+   * sandbox's rate limiter). 1 (default) is KnowBe4's real time.
+   */
+  timeScale?: number;
 }
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 export const DAILY_BASE_BUDGET = 2000;
 
-export function windowsForProfile(profile: PacingProfile): RateWindow[] {
+/** The profile's rolling windows, each `windowMs` divided by `timeScale` (1 = real time). */
+export function windowsForProfile(profile: PacingProfile, timeScale = 1): RateWindow[] {
+  return baseWindows(profile).map((w) => ({ limit: w.limit, windowMs: w.windowMs / timeScale }));
+}
+
+/** KnowBe4's daily window, divided by `timeScale`. */
+export const dailyWindowMs = (timeScale = 1): number => DAY_MS / timeScale;
+
+function baseWindows(profile: PacingProfile): RateWindow[] {
   switch (profile) {
     case 'documented':
       return [
@@ -63,10 +76,12 @@ export class RatePacer implements Pacer {
   private dailyLimitValue?: number;
   private dailyUsed = 0;
   private dailyWindowStart?: number;
+  private readonly dayMs: number;
 
   constructor(options: RatePacerOptions = {}) {
     this.profile = options.profile ?? 'documented';
-    this.windows = windowsForProfile(this.profile);
+    this.windows = windowsForProfile(this.profile, options.timeScale);
+    this.dayMs = dailyWindowMs(options.timeScale);
     this.clock = options.clock ?? systemClock;
     this.slots = new Array<number>(Math.max(0, ...this.windows.map((w) => w.limit)));
     if (this.profile === 'documented') {
@@ -119,20 +134,20 @@ export class RatePacer implements Pacer {
       dailyUsed: this.dailyUsed,
       dailyWindowStartedAt: this.dailyWindowStart === undefined ? undefined : new Date(this.dailyWindowStart),
       dailyWindowResetsAt:
-        this.dailyWindowStart === undefined ? undefined : new Date(this.dailyWindowStart + DAY_MS),
+        this.dailyWindowStart === undefined ? undefined : new Date(this.dailyWindowStart + this.dayMs),
     };
   }
 
   private openDailyWindow(now: number): void {
     if (this.dailyLimitValue === undefined) return;
     // KnowBe4's window opens with the first request and closes ~24h later; the next request opens a new one.
-    if (this.dailyWindowStart === undefined || now >= this.dailyWindowStart + DAY_MS) {
+    if (this.dailyWindowStart === undefined || now >= this.dailyWindowStart + this.dayMs) {
       this.dailyWindowStart = now;
       this.dailyUsed = 0;
     }
     if (this.dailyUsed >= this.dailyLimitValue) {
       throw new KnowBe4BudgetExhaustedError({
-        resumeAt: new Date(this.dailyWindowStart + DAY_MS),
+        resumeAt: new Date(this.dailyWindowStart + this.dayMs),
         dailyLimit: this.dailyLimitValue,
       });
     }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { KnowBe4BudgetExhaustedError, KnowBe4PacingTimeoutError } from '../errors';
 import { Clock, systemClock } from '../http/clock';
 import type { AcquireOptions, Pacer, PacerRegistry, PacingLane } from './pacer';
-import { DAY_MS, DAILY_BASE_BUDGET, PacingProfile, RatePacerOptions, RateWindow, windowsForProfile } from './rate-pacer';
+import { DAILY_BASE_BUDGET, dailyWindowMs, PacingProfile, RatePacerOptions, RateWindow, windowsForProfile } from './rate-pacer';
 
 /** One request for a slot *now* to a budget store; all times are epoch milliseconds of the caller's clock. */
 export interface BudgetTakeRequest {
@@ -173,6 +173,7 @@ export class SharedRatePacer implements Pacer {
   private readonly store: RateBudgetStore;
   private readonly clock: Clock;
   private readonly syncReservedShare: number;
+  private readonly dayMs: number;
   private dailyLimit?: number;
   private readonly queue = new FairQueue();
   private pumping = false;
@@ -182,7 +183,8 @@ export class SharedRatePacer implements Pacer {
 
   constructor(options: SharedRatePacerOptions) {
     this.profile = options.profile ?? 'documented';
-    this.windows = windowsForProfile(this.profile);
+    this.windows = windowsForProfile(this.profile, options.timeScale);
+    this.dayMs = dailyWindowMs(options.timeScale);
     this.store = options.store;
     this.budgetKey = options.budgetKey;
     this.clock = options.clock ?? systemClock;
@@ -264,7 +266,7 @@ export class SharedRatePacer implements Pacer {
             budgetKey: this.budgetKey,
             windows: this.windows,
             dailyLimit: this.dailyLimit,
-            dailyWindowMs: DAY_MS,
+            dailyWindowMs: this.dayMs,
             now: this.clock.now(),
             lane,
             syncReservedShare: this.syncReservedShare,

@@ -39,6 +39,14 @@ export class IntegratedAccountEntity {
   @Column({ name: 'last_sync_completed_at', type: 'timestamptz', nullable: true })
   lastSyncCompletedAt!: Date | null;
 
+  /** When a run last read the enrollments list to its end (it is read on a cadence of its own). */
+  @Column({ name: 'enrollments_read_at', type: 'timestamptz', nullable: true })
+  enrollmentsReadAt!: Date | null;
+
+  /** When a run last read GET /v1/account (seat figures; on a cadence of its own). */
+  @Column({ name: 'account_read_at', type: 'timestamptz', nullable: true })
+  accountReadAt!: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

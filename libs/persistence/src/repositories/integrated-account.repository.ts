@@ -55,8 +55,15 @@ export class IntegratedAccountRepository {
   }
 
   /** Stamps the account's last complete sync (in the transaction that completes the run). */
-  async markSyncCompleted(manager: EntityManager, accountId: string): Promise<void> {
-    await manager.query(`UPDATE integrated_accounts SET last_sync_completed_at = now() WHERE id = $1`, [accountId]);
+  /** A complete run: when it ended, and whether it read the lists that have cadences of their own. */
+  async markSyncCompleted(manager: EntityManager, accountId: string, read: { enrollments?: boolean; account?: boolean } = {}): Promise<void> {
+    await manager.query(
+      `UPDATE integrated_accounts SET last_sync_completed_at = now(),
+              enrollments_read_at = CASE WHEN $2 THEN now() ELSE enrollments_read_at END,
+              account_read_at = CASE WHEN $3 THEN now() ELSE account_read_at END
+        WHERE id = $1`,
+      [accountId, read.enrollments === true, read.account === true],
+    );
   }
 
   /**

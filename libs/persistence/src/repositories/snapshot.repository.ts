@@ -119,6 +119,12 @@ export class SnapshotRepository {
     return new Set(rows.map((row) => String(row.remote_id)));
   }
 
+  /** Enrollments the mirror holds for an account (the list's size when it was last read; sizes its request plan). */
+  async countEnrollments(accountId: string): Promise<number> {
+    const [row] = await this.dataSource.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM directory_enrollments WHERE account_id = $1`, [accountId]);
+    return row?.n ?? 0;
+  }
+
   async countUsers(accountId: string): Promise<number> {
     const [row] = await this.dataSource.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM directory_users WHERE account_id = $1 AND remote_id IS NOT NULL`, [
       accountId,

@@ -26,7 +26,7 @@ export class SyncQueueRepository {
    * Queues a run for every active account whose last run started at least its interval ago (or that never ran).
    * The partial unique index keeps one active run per account even when several pollers do this at once.
    */
-  async enqueueDueRuns(defaultIntervalSeconds: number): Promise<number> {
+  async enqueueDueRuns(defaultIntervalSeconds: number, timeScale = 1): Promise<number> {
     const rows: unknown[] = await this.dataSource.query(
       `INSERT INTO sync_runs (account_id, status, trigger)
        SELECT a.id, 'queued', CASE WHEN last.started_at IS NULL THEN 'initial' ELSE 'schedule' END
@@ -35,10 +35,10 @@ export class SyncQueueRepository {
         WHERE a.status = 'active'
           AND NOT EXISTS (SELECT 1 FROM sync_runs r WHERE r.account_id = a.id AND r.status IN ${ACTIVE})
           AND (last.started_at IS NULL
-               OR last.started_at <= now() - make_interval(secs => COALESCE(a.poll_interval_seconds, $1)))
+               OR last.started_at <= now() - make_interval(secs => COALESCE(a.poll_interval_seconds, $1)::float8 / $2))
        ON CONFLICT (account_id) WHERE status IN ${ACTIVE} DO NOTHING
        RETURNING id`,
-      [defaultIntervalSeconds],
+      [defaultIntervalSeconds, timeScale],
     );
     return rows.length;
   }
@@ -64,12 +64,19 @@ export class SyncQueueRepository {
     return { run: active, created: false };
   }
 
-  /** Runs some poller could execute now: queued, running (its owner may be dead) or due after a budget wait. */
+  /**
+   * Runs some poller could execute now: queued, running (its owner may be dead) or due after a budget wait. Manual
+   * runs (`POST …/sync`) first, then the most overdue (queued the longest, or waiting since their budget reopened);
+   * runs whose owner still renews its lease come last, so a fleet's running runs never crowd the queued out of the list.
+   */
   async listClaimable(limit: number): Promise<ClaimableRun[]> {
     const rows: Array<{ id: string; account_id: string }> = await this.dataSource.query(
       `SELECT id, account_id FROM sync_runs
         WHERE status IN ('queued', 'running') OR (status = 'waiting_for_budget' AND resume_at <= now())
-        ORDER BY started_at LIMIT $1`,
+        ORDER BY (status = 'running' AND lease_expires_at > now()),
+                 (status = 'queued' AND trigger = 'manual') DESC,
+                 COALESCE(resume_at, started_at)
+        LIMIT $1`,
       [limit],
     );
     return rows.map((row) => ({ id: row.id, accountId: row.account_id }));

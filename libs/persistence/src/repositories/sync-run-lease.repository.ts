@@ -60,6 +60,11 @@ export class SyncRunLeaseRepository {
     await manager.query(`DELETE FROM sync_run_pages WHERE run_id = $1`, [runId]);
   }
 
+  /** What the run spent per phase and its account's request plan for the day (issue 16 point 3), shown on the run. */
+  async recordRequestPlan(manager: EntityManager, runId: string, plan: Record<string, unknown>): Promise<void> {
+    await manager.query(`UPDATE sync_runs SET request_plan = $2::jsonb WHERE id = $1`, [runId, JSON.stringify(plan)]);
+  }
+
   async fail(manager: EntityManager, runId: string, error: string, progress: SyncRunProgress): Promise<void> {
     await manager.query(
       `UPDATE sync_runs SET status = 'failed', finished_at = now(), error = $2, pages = $3, requests = $4, counts = $5,

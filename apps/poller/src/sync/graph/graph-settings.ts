@@ -3,11 +3,13 @@ import { DEFAULT_GRAPH_SETTINGS, GraphSettings } from './graph-plan';
 
 /** The graph's cadences and budget share as configured (SYNC_GRAPH_*). */
 export function graphSettings(config: PollerConfig): GraphSettings {
-  const lists = config.SYNC_GRAPH_PHISHING_INTERVAL_SECONDS;
-  const risk = config.SYNC_GRAPH_RISK_INTERVAL_SECONDS;
+  // TIME_SCALE (fleet benchmarks) compresses the graph's cadences with everything else
+  const scale = config.TIME_SCALE;
+  const lists = config.SYNC_GRAPH_PHISHING_INTERVAL_SECONDS / scale;
+  const risk = config.SYNC_GRAPH_RISK_INTERVAL_SECONDS / scale;
   return {
     ...DEFAULT_GRAPH_SETTINGS,
-    cadences: { phishing_campaigns: lists, security_tests: lists, recipients: config.SYNC_GRAPH_RECIPIENTS_INTERVAL_SECONDS, account_risk: risk, group_risk: risk, user_risk: risk },
+    cadences: { phishing_campaigns: lists, security_tests: lists, recipients: config.SYNC_GRAPH_RECIPIENTS_INTERVAL_SECONDS / scale, account_risk: risk, group_risk: risk, user_risk: risk },
     dailyShare: config.SYNC_GRAPH_DAILY_SHARE,
     maxRequestsPerRun: config.SYNC_GRAPH_MAX_REQUESTS_PER_RUN,
     userRiskSlice: config.SYNC_GRAPH_USER_RISK_SLICE,

@@ -9,6 +9,7 @@ import { GroupDirectory } from '../diff/group-directory';
 import { GraphSync } from '../graph/graph-sync';
 import { syncRunEvent } from '../events/directory-events';
 import { walkList } from '../walk/list-walk';
+import { minimumDirectoryRequests, planDay, planRunLists, type ListCadences, type RunListPlan } from '../plan/request-plan';
 import { PHASES, phaseStart } from './checkpoint';
 import { RunLedger, SyncInterrupted } from './run-ledger';
 import type { SyncDependencies, SyncOutcome } from './sync-dependencies';
@@ -27,6 +28,11 @@ export class AccountSync {
   private readonly scope: PageScope;
   private readonly committer: PageCommitter;
   private groups = GroupDirectory.empty();
+  /** Which lists with cadences of their own (enrollments, GET /account) this run reads. */
+  private readonly lists: RunListPlan;
+  /** Requests spent per phase (and `account`, `deletion` within finalize), for the run's request plan. */
+  private readonly requestsBy: Record<string, number> = {};
+  private step: string;
 
   constructor(
     private readonly deps: SyncDependencies,
@@ -39,12 +45,32 @@ export class AccountSync {
       account,
       (event) => {
         this.ledger.requests += 1;
+        this.requestsBy[this.step] = (this.requestsBy[this.step] ?? 0) + 1;
         deps.onRequest?.(event);
       },
       deps.baseDispatcher ?? sharedDispatcher(),
     );
     this.scope = { ledger: this.ledger, deps, groups: () => this.groups };
     this.committer = new PageCommitter(this.scope);
+    this.step = this.ledger.checkpoint.phase;
+    this.lists = this.planLists();
+  }
+
+  /** Enrollments and GET /account are read when their cadence has passed (always, without configured cadences). */
+  private planLists(): RunListPlan {
+    const { settings } = this.deps;
+    const cadences = this.cadences();
+    if (!cadences) return { enrollments: settings.syncEnrollments ? { read: true } : { read: false, due_at: null }, account: { read: true } };
+    const plan = planRunLists(new Date(), this.account, cadences);
+    // a run resumed inside the enrollments phase finishes what it started
+    if (this.ledger.checkpoint.phase === 'enrollments' && settings.syncEnrollments) return { ...plan, enrollments: { read: true } };
+    return plan;
+  }
+
+  private cadences(): ListCadences | undefined {
+    const configured = this.deps.settings.listCadences;
+    if (!configured) return undefined;
+    return { ...configured, syncIntervalSeconds: this.account.pollIntervalSeconds ?? configured.defaultSyncIntervalSeconds };
   }
 
   async execute(): Promise<SyncOutcome> {
@@ -55,9 +81,10 @@ export class AccountSync {
       if (!resumed) await ledger.commit([syncRunEvent(ledger.ctx, 'started', ledger.baseData())]);
       for (let i = PHASES.indexOf(ledger.checkpoint.phase); i < PHASES.length; i++) {
         const phase = PHASES[i];
+        this.step = phase;
         if (phase === 'finalize') await this.finalize();
         else if (phase === 'graph') await this.refreshGraph();
-        else if (phase !== 'enrollments' || this.deps.settings.syncEnrollments) await this.runListPhase(phase);
+        else if (phase !== 'enrollments' || this.lists.enrollments.read) await this.runListPhase(phase);
         const next = PHASES[i + 1];
         if (next) {
           ledger.checkpoint = phaseStart(ledger.checkpoint, next);
@@ -102,22 +129,49 @@ export class AccountSync {
       ledger.log.warn('KnowBe4 listed no users while the mirror has some; not deleting anything this run');
     }
     if (complete) {
+      this.step = 'deletion';
       const sweep = new UnseenRecordSweep(this.scope, this.client);
       await sweep.deleteUnseenUsers();
       await deleteGhostUsers(this.scope);
       await sweep.deleteUnseenGroups();
-      if (deps.settings.syncEnrollments) await sweep.deleteUnseenEnrollments();
+      // only a run that read the list to its end knows which enrollments are gone
+      if (this.lists.enrollments.read) await sweep.deleteUnseenEnrollments();
     }
-    const subscription = await this.readSubscription();
+    this.step = 'account';
+    const subscription = this.lists.account.read ? await this.readSubscription() : null;
+    const requestPlan = await this.requestPlan();
     await deps.dataSource.transaction(async (manager) => {
       await ledger.assertOwner(manager);
       if (subscription) await deps.licenses?.recordSubscription(manager, this.account.id, this.run.id, subscription);
       const data = { ...ledger.baseData(), completed_at: new Date().toISOString(), complete, baseline: ledger.checkpoint.baseline, counts: ledger.finalCounts() };
       await deps.outbox.enqueue(manager, [syncRunEvent(ledger.ctx, 'completed', data)]);
       await deps.lease.complete(manager, this.run.id, ledger.progress());
-      await deps.accounts.markSyncCompleted(manager, this.account.id);
+      await deps.lease.recordRequestPlan(manager, this.run.id, requestPlan);
+      await deps.accounts.markSyncCompleted(manager, this.account.id, { enrollments: complete && this.lists.enrollments.read, account: subscription !== null });
     });
     deps.onEventsCommitted?.();
+  }
+
+  /**
+   * What this run spent per phase against the fewest requests a no-change sync needs, which lists it left for their
+   * own cadence, and the account's request plan for the day (issue 16 point 3); stored on the run (`request_plan`).
+   */
+  private async requestPlan(): Promise<Record<string, unknown>> {
+    const { counts } = this.ledger;
+    const perPage = this.deps.settings.perPage;
+    const minimum = minimumDirectoryRequests(counts.users_seen, counts.groups_seen, perPage);
+    const cadences = this.cadences();
+    const day = cadences
+      ? planDay({
+          users: counts.users_seen,
+          groups: counts.groups_seen,
+          enrollments: await this.deps.snapshot.countEnrollments(this.account.id),
+          perPage,
+          cadences,
+          graphShare: this.deps.graph ? (this.deps.settings.graphDailyShare ?? 0) : 0,
+        })
+      : null;
+    return { requests: this.ledger.requests, minimum, by_phase: { ...this.requestsBy }, lists: this.lists, day };
   }
 
   /** GET /v1/account for its seat figures (GET …/licenses reads them from here): one request a run, never fatal. */

@@ -18,6 +18,7 @@ import type { DataSource } from 'typeorm';
 import type { SkippedEntity } from '../events/directory-events';
 import type { GraphDependencies } from '../graph/graph-sync';
 import type { PaginationSetting } from '../walk/page-fetcher';
+import type { ListCadences } from '../plan/request-plan';
 
 export interface SyncSettings {
   owner: string;
@@ -36,6 +37,13 @@ export interface SyncSettings {
   maxRecordChars?: number;
   /** How long a SCIM-created row no sync matched stays before SCIM is asked whether it still exists (default 3600). */
   ghostGraceSeconds?: number;
+  /**
+   * Cadences of the lists read less often than every run (enrollments, GET /account) and of the account's syncs, for
+   * the run's request plan. Absent: enrollments (when `syncEnrollments`) and GET /account are read by every run.
+   */
+  listCadences?: Omit<ListCadences, 'syncIntervalSeconds'> & { defaultSyncIntervalSeconds: number };
+  /** Share of the daily budget the identity graph may spend (for the day's request plan); 0 without the graph. */
+  graphDailyShare?: number;
 }
 
 export interface SyncDependencies {
