@@ -1,11 +1,26 @@
 import type { Browser, Page } from 'playwright-core';
-import { api } from '../provisioner/support/provisioning-stack';
+import { api, finishedOperation } from '../provisioner/support/provisioning-stack';
 import { launchChromium, screenshot, seriousViolations, watchedPage, type WatchedPage } from './support/browser';
 import { startConsoleStack, type ConsoleStack } from './support/console-stack';
 import { openStream, type OpenStream } from './support/event-stream';
 
 /** The big tenant of the acceptance; CONSOLE_E2E_BIG_TENANT_USERS makes it smaller while working on the console. */
 const BIG_TENANT_USERS = Number(process.env.CONSOLE_E2E_BIG_TENANT_USERS ?? 100_000);
+
+/** A group create KnowBe4 (the sandbox) refuses once with a 400: a failed operation, the one a technician retries. */
+async function failedGroupCreate(env: ConsoleStack, name: string): Promise<string> {
+  const faults = (rules: unknown[] | null) =>
+    fetch(`${env.stack.sandbox.url}/_sandbox/faults`, { method: rules ? 'PUT' : 'DELETE', headers: { 'content-type': 'application/json' }, body: rules ? JSON.stringify({ seed: 3, rules }) : undefined });
+  await faults([{ path_prefix: '/scim/v2/Groups', method: 'POST', statuses: [400], times: 1 }]);
+  try {
+    const accepted = await api<{ id: string }>(env.stack, 'POST', `/unified/user-directory/groups?integrated_account_id=${env.acme.accountId}`, { body: { name } });
+    const finished = await finishedOperation(env.stack, accepted.body.id);
+    if (finished.status !== 'failed') throw new Error(`expected the faulted group create to fail: ${JSON.stringify(finished)}`);
+    return accepted.body.id;
+  } finally {
+    await faults(null);
+  }
+}
 
 interface MirrorUser {
   id: string;
@@ -172,12 +187,17 @@ describe('the MSP console in a real browser', () => {
     await page.locator('[data-roster-run-status="completed"]').waitFor();
   });
 
-  it('lists failed operations with a retry', async () => {
+  it('lists a failed operation in words and retries it until it succeeds', async () => {
+    const failedId = await failedGroupCreate(env, 'Console: retried group');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Operations' }).click();
-    await page.getByRole('heading', { name: 'Operations' }).waitFor();
-    await page.getByLabel('Status').selectOption('succeeded');
-    await page.getByRole('cell', { name: 'user.archive' }).first().waitFor();
-    await checkPage('07-operations');
+    const row = page.getByRole('row', { name: /Console: retried group/ });
+    await row.waitFor();
+    expect(await row.textContent()).toMatch(/Acme Corp.*group\.create.*failed/);
+    await checkPage('07-operations-failed');
+    await row.getByRole('button', { name: /Retry/ }).click();
+    // re-published: it leaves the failed list at once, and then succeeds in the sandbox
+    await row.waitFor({ state: 'detached' });
+    expect((await finishedOperation(env.stack, failedId)).status).toBe('succeeded');
   });
 
   it('shows another workspace\'s key only its own tenant', async () => {

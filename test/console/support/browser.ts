@@ -60,5 +60,6 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   if (!dir) return;
   const target = resolve(dir);
   mkdirSync(target, { recursive: true });
+  await page.evaluate('window.scrollTo(0, 0)');
   await page.screenshot({ path: join(target, `${name}.png`) });
 }

@@ -14,6 +14,8 @@ export function Operations() {
     queryKey: [...keys.operations, status],
     queryFn: () => call(client.GET('/operations', { params: { query: { status, limit: 50 } } })),
   });
+  const accounts = useQuery({ queryKey: keys.accounts, queryFn: () => call(client.GET('/integrated-accounts', { params: { query: { limit: 100 } } })) });
+  const labels = new Map((accounts.data?.result ?? []).map((account) => [account.id, account.label]));
   return (
     <section aria-labelledby="operations-title">
       <h1 id="operations-title">Operations</h1>
@@ -34,7 +36,9 @@ export function Operations() {
           <table>
             <thead>
               <tr>
+                <th scope="col">Tenant</th>
                 <th scope="col">Type</th>
+                <th scope="col">Target</th>
                 <th scope="col">Status</th>
                 <th scope="col">Attempts</th>
                 <th scope="col">Created</th>
@@ -44,7 +48,7 @@ export function Operations() {
             </thead>
             <tbody>
               {list.data.result.map((operation) => (
-                <OperationRow key={operation.id} operation={operation} />
+                <OperationRow key={operation.id} operation={operation} tenant={labels.get(operation.integrated_account_id) ?? '—'} />
               ))}
             </tbody>
           </table>
@@ -54,7 +58,14 @@ export function Operations() {
   );
 }
 
-function OperationRow({ operation }: { operation: Operation }) {
+/** What an operation was about, from its request as received: the user's email or the group's name, else its path. */
+function targetOf(operation: Operation): string {
+  const body = (operation.request?.body ?? {}) as Record<string, unknown>;
+  for (const field of ['username', 'name']) if (typeof body[field] === 'string') return body[field];
+  return operation.request?.path ?? '';
+}
+
+function OperationRow({ operation, tenant }: { operation: Operation; tenant: string }) {
   const client = useClient();
   const queryClient = useQueryClient();
   const retry = useMutation({
@@ -64,7 +75,9 @@ function OperationRow({ operation }: { operation: Operation }) {
   const error = operation.error as { message?: string } | null;
   return (
     <tr>
+      <td>{tenant}</td>
       <td>{operation.type}</td>
+      <td>{targetOf(operation)}</td>
       <td>
         <StatusBadge status={operation.status} />
       </td>

@@ -48,22 +48,38 @@ export function UserTable({ accountId }: { accountId: string }) {
         <CreateUser accountId={accountId} />
       </div>
       <UserFilters initial={filters} onApply={apply} />
+      <Pager page={cursors.length} loading={page.isFetching} hasPrevious={cursors.length > 1} hasNext={Boolean(next)} onPrevious={() => setCursors(cursors.slice(0, -1))} onNext={() => next && setCursors([...cursors, next])} />
       <ErrorNotice error={page.error} what="Loading users" />
       {page.isPending ? <Loading what="users" /> : null}
       {page.data ? <UserRows accountId={accountId} users={page.data.result} /> : null}
-      <div className="pager" role="group" aria-label="Pages">
-        <button type="button" className="secondary" disabled={cursors.length <= 1} onClick={() => setCursors(cursors.slice(0, -1))}>
-          Previous page
-        </button>
-        <span aria-live="polite">
-          Page {cursors.length}
-          {page.isFetching ? ' (loading…)' : ''}
-        </span>
-        <button type="button" className="secondary" disabled={!next} onClick={() => next && setCursors([...cursors, next])}>
-          Next page
-        </button>
-      </div>
     </section>
+  );
+}
+
+interface PagerProps {
+  page: number;
+  loading: boolean;
+  hasPrevious: boolean;
+  hasNext: boolean;
+  onPrevious: () => void;
+  onNext: () => void;
+}
+
+/** Above the table, so paging never needs a scroll. */
+function Pager({ page, loading, hasPrevious, hasNext, onPrevious, onNext }: PagerProps) {
+  return (
+    <div className="pager" role="group" aria-label="Pages">
+      <button type="button" className="secondary" disabled={!hasPrevious} onClick={onPrevious}>
+        Previous page
+      </button>
+      <span aria-live="polite">
+        Page {page}
+        {loading ? ' (loading…)' : ''}
+      </span>
+      <button type="button" className="secondary" disabled={!hasNext} onClick={onNext}>
+        Next page
+      </button>
+    </div>
   );
 }
 
