@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { UnifiedUserWrite } from '@kb4/contracts';
 import { primaryEmailOf } from '@kb4/mapping';
-import { OperationEntity, OperationMirrorRepository, OperationRepository, OutboxRepository } from '@kb4/persistence';
+import { OperationEntity, OperationMirrorRepository, OperationRepository, OutboxRepository, recordWriteIntent } from '@kb4/persistence';
 import { ApiError } from '@kb4/platform';
 import type { EntityManager } from 'typeorm';
 import { GatewayConfig } from '../config/gateway.config';
@@ -15,14 +14,12 @@ import { OperationWaiter } from './operation-waiter';
 import {
   addMembersIntent,
   archiveUserIntent,
-  commandMessage,
   createGroupIntent,
   createUserIntent,
   deleteGroupIntent,
   GroupTarget,
   removeMemberIntent,
   requestHashOf,
-  storedRequestOf,
   updateGroupIntent,
   updateUserIntent,
   WriteIntent,
@@ -225,21 +222,13 @@ export class ProvisioningService {
       throw new ApiError(400, 'Idempotency-Key must be 1-255 visible ASCII characters');
     }
     const requestHash = requestHashOf(accountId, intent);
-    const stored = storedRequestOf(intent);
-    const { operation, replayed } = await this.operations.recordWithCommand(
-      {
-        id: randomUUID(),
-        workspaceId,
-        accountId,
-        kind: intent.kind,
-        targetKey: intent.key,
-        request: stored,
-        idempotencyKey: idempotencyKey ?? null,
-        requestHash,
-        actor: currentRequestActor() ?? null,
-      },
-      (created) => commandMessage(created, stored.command, 1),
-    );
+    const { operation, replayed } = await recordWriteIntent(this.operations, intent, {
+      workspaceId,
+      accountId,
+      idempotencyKey: idempotencyKey ?? null,
+      requestHash,
+      actor: currentRequestActor() ?? null,
+    });
     if (replayed && operation.requestHash !== requestHash) {
       throw new ApiError(422, 'this Idempotency-Key was already used with a different request', { operation_id: operation.id });
     }

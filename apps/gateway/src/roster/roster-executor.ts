@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { commandMessage, OperationRepository, PendingRosterItem, rosterItemKey, RosterRunRepository } from '@kb4/persistence';
+import { OperationRepository, PendingRosterItem, recordWriteIntent, rosterItemKey, RosterRunRepository } from '@kb4/persistence';
 import { createLogger, PeriodicPass } from '@kb4/platform';
 import type { Logger } from 'pino';
 import { GatewayConfig } from '../config/gateway.config';
-import { requestHashOf, storedRequestOf, WriteIntent } from '../provisioning/write-intents';
+import { requestHashOf, WriteIntent } from '../provisioning/write-intents';
 import { batchedMembersIntent, rosterBatchIdempotencyKey, rosterIdempotencyKey } from './roster-items';
 
 const BATCH = 200;
@@ -95,21 +94,13 @@ export class RosterExecutor implements OnApplicationBootstrap, BeforeApplication
 
   /** One operation with its command in the outbox; an idempotency key already used returns that operation. */
   private async record(item: PendingRosterItem, intent: WriteIntent, idempotencyKey: string): Promise<string> {
-    const stored = storedRequestOf(intent);
-    const { operation } = await this.operations.recordWithCommand(
-      {
-        id: randomUUID(),
-        workspaceId: item.workspace_id,
-        accountId: item.account_id,
-        kind: intent.kind,
-        targetKey: intent.key,
-        request: stored,
-        idempotencyKey,
-        requestHash: requestHashOf(item.account_id, intent),
-        actor: { type: 'roster', roster_run_id: item.run_id },
-      },
-      (created) => commandMessage(created, stored.command, 1),
-    );
+    const { operation } = await recordWriteIntent(this.operations, intent, {
+      workspaceId: item.workspace_id,
+      accountId: item.account_id,
+      idempotencyKey,
+      requestHash: requestHashOf(item.account_id, intent),
+      actor: { type: 'roster', roster_run_id: item.run_id },
+    });
     return operation.id;
   }
 }

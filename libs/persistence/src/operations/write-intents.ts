@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { COMMAND_TYPES, type CommandType, groupCommandKey, type StoredCommand } from '@kb4/contracts';
+import type { OperationRepository, RecordedOperation } from '../repositories/operation.repository';
+import { commandMessage } from './operation-republish';
 
 // The write intents the gateway and the automations app both turn into operations (one builder for each command).
 
@@ -32,6 +35,39 @@ export interface StoredRequest extends Record<string, unknown> {
 
 export function storedRequestOf(intent: WriteIntent): StoredRequest {
   return { ...intent.request, command: { type: intent.commandType, key: intent.key, payload: intent.payload } };
+}
+
+/** Who and what an intent is recorded for: the caller's idempotency key and request hash, and who asked. */
+export interface IntentRecording {
+  workspaceId: string;
+  accountId: string;
+  idempotencyKey: string | null;
+  /** Same key + same hash is a replay; the caller hashes the request as it was received. */
+  requestHash: string;
+  actor: Record<string, unknown> | null;
+}
+
+/**
+ * An intent becomes a queued operation with its command (first attempt) in the outbox, in one statement; an
+ * idempotency key already used returns that earlier operation (`replayed`). The gateway's routes, the roster
+ * executor and anyone else accepting a write go through here.
+ */
+export function recordWriteIntent(operations: OperationRepository, intent: WriteIntent, recording: IntentRecording): Promise<RecordedOperation> {
+  const stored = storedRequestOf(intent);
+  return operations.recordWithCommand(
+    {
+      id: randomUUID(),
+      workspaceId: recording.workspaceId,
+      accountId: recording.accountId,
+      kind: intent.kind,
+      targetKey: intent.key,
+      request: stored,
+      idempotencyKey: recording.idempotencyKey,
+      requestHash: recording.requestHash,
+      actor: recording.actor,
+    },
+    (created) => commandMessage(created, stored.command, 1),
+  );
 }
 
 export function createGroupIntent(accountId: string, group: { name: string; external_id?: string | null }, path: string): WriteIntent {
