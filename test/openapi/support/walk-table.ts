@@ -1,3 +1,4 @@
+import { toUnifiedPhishingCampaign, toUnifiedRecipient, toUnifiedSecurityTest } from '@kb4/mapping';
 import { api, finishedOperation, type ProvisioningStack } from '../../provisioner/support/provisioning-stack';
 import type { WalkContext, WalkPlan } from './openapi-walk';
 
@@ -120,6 +121,40 @@ async function exportedLines({ stack }: WalkContext, request: { url: string; hea
   return { status: response.status, body: { content_type: response.headers.get('content-type'), lines: lines.length } };
 }
 
+/**
+ * The identity graph's records the examples name (enrollment 1425526, campaign 242333, security test 16142 and a
+ * recipient), as the poller would mirror them from KnowBe4's documented answers (no poller runs in this walk).
+ */
+async function graphRecords({ stack }: WalkContext): Promise<void> {
+  const account = stack.accountId;
+  const mapped = <T>(result: { ok: true; record: T } | { ok: false; reason: string }): T => {
+    if (!result.ok) throw new Error(result.reason);
+    return result.record;
+  };
+  const campaign = { campaign_id: 242333, name: 'One Phish', groups: [{ group_id: 16342, name: 'Corporate Employees' }], last_phish_prone_percentage: 12.5, last_run: '2026-10-02T15:02:38.000Z', status: 'Closed', hidden: false, send_duration: '3 Business Days', track_duration: '7 Days', frequency: 'One Time', difficulty_filter: [1, 2, 3], create_date: '2025-04-02T15:02:38.000Z', psts_count: 1, psts: [{ pst_id: 16142 }] };
+  const test = { campaign_id: 242333, pst_id: 16142, status: 'Closed', name: 'Corporate Test', groups: [{ group_id: 16342, name: 'Corporate Employees' }], phish_prone_percentage: 0.5, started_at: '2026-10-02T15:02:38.000Z', duration: 1, categories: [{ category_id: 4237, name: 'Current Events' }], template: { id: 11428, name: 'CNN Breaking News' }, landing_page: { id: 1842, name: 'SEI Landing Page' }, scheduled_count: 1, delivered_count: 1, opened_count: 1, clicked_count: 0, replied_count: 0, attachment_open_count: 0, macro_enabled_count: 0, data_entered_count: 0, vulnerable_plugin_count: 0, exploited_count: 0, qr_code_scanned_count: 1, reported_count: 0, bounced_count: 0 };
+  const recipient = { recipient_id: 3077742, pst_id: 16142, user: { id: 264215, provisioning_guid: null, first_name: 'Bob', last_name: 'Ross', email: 'bob.r@kb4-demo.com' }, template: { id: 11428, name: 'CNN Breaking News' }, scheduled_at: '2026-10-02T15:02:38.000Z', delivered_at: '2026-10-02T15:03:38.000Z', opened_at: '2026-10-02T16:00:00.000Z', clicked_at: null, replied_at: null, attachment_opened_at: null, macro_enabled_at: null, data_entered_at: null, qr_code_scanned: '2026-10-02T16:00:45.000Z', reported_at: null, bounced_at: null, ip: '203.0.113.7', ip_location: 'St.Petersburg, FL', browser: 'Chrome', browser_version: '48.0', os: 'MacOSX' };
+  const enrollment = { enrollment_id: 1425526, content_type: 'Uploaded Policy', module_name: 'Acceptable Use Policy', user: { id: 796742, first_name: 'Sarah', last_name: 'Thomas', email: 's_thomas@kb4-demo.com', employee_number: 123456 }, campaign_name: 'New Employee Policies', campaign_id: 4261, store_purchase_id: 7, enrollment_date: '2019-04-02T15:02:38.000Z', start_date: '2019-04-02T15:02:38.000Z', completion_date: '2019-04-02T15:40:38.000Z', status: 'Passed', time_spent: 2340, policy_acknowledged: false };
+  await stack.query(
+    `INSERT INTO directory_phishing_campaigns (account_id, remote_id, record, remote_data, content_hash) VALUES ($1, 242333, $2, $3, 'walk') ON CONFLICT DO NOTHING`,
+    [account, JSON.stringify(mapped(toUnifiedPhishingCampaign(campaign))), JSON.stringify(campaign)],
+  );
+  await stack.query(
+    `INSERT INTO directory_security_tests (account_id, remote_id, campaign_remote_id, started_at, record, remote_data, content_hash) VALUES ($1, 16142, 242333, $2, $3, $4, 'walk') ON CONFLICT DO NOTHING`,
+    [account, test.started_at, JSON.stringify(mapped(toUnifiedSecurityTest(test))), JSON.stringify(test)],
+  );
+  const unifiedRecipient = mapped(toUnifiedRecipient(recipient));
+  await stack.query(
+    `INSERT INTO directory_phishing_recipients (account_id, remote_id, test_remote_id, user_remote_id, email_lower, scheduled_at, result, record, remote_data, content_hash)
+     VALUES ($1, 3077742, 16142, 264215, 'bob.r@kb4-demo.com', $2, $3, $4, $5, 'walk') ON CONFLICT DO NOTHING`,
+    [account, recipient.scheduled_at, unifiedRecipient.result, JSON.stringify(unifiedRecipient), JSON.stringify(recipient)],
+  );
+  await stack.query(
+    `INSERT INTO directory_enrollments (account_id, remote_id, user_remote_id, content_hash, record) VALUES ($1, 1425526, 796742, 'walk', $2) ON CONFLICT DO NOTHING`,
+    [account, JSON.stringify(enrollment)],
+  );
+}
+
 const USERS = '/unified/user-directory/users';
 const GROUPS = '/unified/user-directory/groups';
 
@@ -185,6 +220,11 @@ export function walkTable(): Record<string, WalkPlan> {
     },
     audit_events_checkpoint_verify: { body: ({ ids }) => JSON.parse(ids.auditCheckpoint as string) as unknown },
     audit_events_export: { send: exportedLines },
+    // the identity graph is the poller's (not running here): the records the examples name are mirrored first
+    unified_training_enrollments_get: { before: graphRecords },
+    unified_phishing_campaigns_get: { before: graphRecords },
+    unified_phishing_security_tests_get: { before: graphRecords },
+    unified_phishing_security_test_recipients_list: { before: graphRecords },
     proxy_scim_put: { params: proxyUserPath },
     proxy_scim_patch: { params: proxyUserPath },
     proxy_scim_delete: { params: proxyUserPath },

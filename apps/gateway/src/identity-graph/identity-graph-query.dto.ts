@@ -23,7 +23,7 @@ export class UserLookupParams extends UnifiedListParams {
 }
 
 export class ListTrainingEnrollmentsQuery extends UserLookupParams {
-  @ApiPropertyOptional({ enum: ['not_started', 'in_progress', 'passed', 'past_due'], description: 'Unified status' })
+  @ApiPropertyOptional({ enum: ['not_started', 'in_progress', 'passed', 'past_due'], description: 'Unified status (passed includes KnowBe4\'s Completed)' })
   @IsOptional()
   @IsIn(['not_started', 'in_progress', 'passed', 'past_due'])
   status?: 'not_started' | 'in_progress' | 'passed' | 'past_due';
@@ -44,7 +44,10 @@ export class ListPhishingSecurityTestsQuery extends UnifiedListParams {
 }
 
 export class ListPhishingRecipientsQuery extends UserLookupParams {
-  @ApiPropertyOptional({ enum: ['failed', 'reported', 'no_action', 'bounced', 'not_delivered'] })
+  @ApiPropertyOptional({
+    enum: ['failed', 'reported', 'no_action', 'bounced', 'not_delivered'],
+    description: 'How the test went for the recipient; failed: clicked, replied, opened an attachment, enabled macros, entered data or scanned the QR code',
+  })
   @IsOptional()
   @IsIn(['failed', 'reported', 'no_action', 'bounced', 'not_delivered'])
   result?: string;

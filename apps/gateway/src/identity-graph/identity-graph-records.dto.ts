@@ -6,7 +6,7 @@ import { ListEnvelope } from '../directory/unified-records.dto';
 const remoteData = (example: Record<string, unknown>) =>
   ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'The KnowBe4 record as fetched (left out with truto_ignore_remote_data=true)', example });
 
-class RefDto {
+class GraphRefDto {
   @ApiProperty({ example: '16342' }) id!: string;
   @ApiProperty({ nullable: true, type: String, example: 'Corporate Employees' }) name!: string | null;
 }
@@ -46,7 +46,7 @@ export class PhishingCampaignDto {
   @ApiProperty({ nullable: true, type: String, example: 'Closed' }) status!: string | null;
   @ApiProperty({ nullable: true, type: Boolean, example: false }) hidden!: boolean | null;
   @ApiProperty({ nullable: true, type: String, example: 'One Time' }) frequency!: string | null;
-  @ApiProperty({ type: [RefDto] }) groups!: RefDto[];
+  @ApiProperty({ type: [GraphRefDto] }) groups!: GraphRefDto[];
   @ApiProperty({ nullable: true, type: Number, example: 12.5, description: 'A percentage' }) last_phish_prone_percentage!: number | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time', example: '2026-10-02T15:02:38.000Z' }) last_run_at!: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time', example: '2025-04-02T15:02:38.000Z' }) created_at!: string | null;
@@ -81,13 +81,13 @@ export class PhishingSecurityTestDto {
   @ApiProperty({ nullable: true, type: String, example: '242333' }) campaign_id!: string | null;
   @ApiProperty({ nullable: true, type: String, example: 'Corporate Test' }) name!: string | null;
   @ApiProperty({ nullable: true, type: String, example: 'Closed' }) status!: string | null;
-  @ApiProperty({ type: [RefDto] }) groups!: RefDto[];
+  @ApiProperty({ type: [GraphRefDto] }) groups!: GraphRefDto[];
   @ApiProperty({ nullable: true, type: Number, example: 0.5, description: 'A fraction: 0.5 means half the recipients failed' }) phish_prone_rate!: number | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time', example: '2026-10-02T15:02:38.000Z' }) started_at!: string | null;
   @ApiProperty({ nullable: true, type: 'integer', example: 1 }) duration_days!: number | null;
-  @ApiProperty({ type: [RefDto] }) categories!: RefDto[];
-  @ApiProperty({ nullable: true, type: RefDto }) template!: RefDto | null;
-  @ApiProperty({ nullable: true, type: RefDto }) landing_page!: RefDto | null;
+  @ApiProperty({ type: [GraphRefDto] }) categories!: GraphRefDto[];
+  @ApiProperty({ nullable: true, type: GraphRefDto }) template!: GraphRefDto | null;
+  @ApiProperty({ nullable: true, type: GraphRefDto }) landing_page!: GraphRefDto | null;
   @ApiProperty({ type: SecurityTestCountsDto }) counts!: SecurityTestCountsDto;
   @ApiProperty({ type: String, format: 'date-time', example: '2026-11-28T08:00:41.902Z' }) updated_at!: string;
   @remoteData({ pst_id: 16142, campaign_id: 242333, status: 'Closed', exploited_count: 2, vulnerable_plugin_count: 0 })
@@ -107,7 +107,7 @@ export class PhishingRecipientDto {
   @ApiProperty({ nullable: true, type: String, example: '16142' }) security_test_id!: string | null;
   @ApiProperty({ nullable: true, type: String, example: '264215' }) user_id!: string | null;
   @ApiProperty({ nullable: true, type: RecipientUserDto }) user!: RecipientUserDto | null;
-  @ApiProperty({ nullable: true, type: RefDto }) template!: RefDto | null;
+  @ApiProperty({ nullable: true, type: GraphRefDto }) template!: GraphRefDto | null;
   @ApiProperty({
     enum: ['failed', 'reported', 'no_action', 'bounced', 'not_delivered'],
     example: 'failed',

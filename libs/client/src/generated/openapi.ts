@@ -941,6 +941,197 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/unified/user-directory/training-enrollments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List training enrollments
+         * @description Served from the mirror the poller keeps (no KnowBe4 request); the poller refreshes it on its own cadence and budget. Filter by user (user_id, email or employee_number), status, campaign_id and updated_at. Enrollment-id order.
+         */
+        get: operations["unified_training_enrollments_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/unified/user-directory/training-enrollments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a training enrollment by its KnowBe4 id */
+        get: operations["unified_training_enrollments_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/unified/user-directory/phishing-campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List phishing campaigns
+         * @description Served from the mirror the poller keeps (no KnowBe4 request); the poller refreshes it on its own cadence and budget.
+         */
+        get: operations["unified_phishing_campaigns_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/unified/user-directory/phishing-campaigns/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a phishing campaign by its KnowBe4 id */
+        get: operations["unified_phishing_campaigns_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/unified/user-directory/phishing-security-tests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List phishing security tests
+         * @description Served from the mirror the poller keeps (no KnowBe4 request); the poller refreshes it on its own cadence and budget. Filter by campaign_id.
+         */
+        get: operations["unified_phishing_security_tests_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/unified/user-directory/phishing-security-tests/{id}/recipients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the recipients of a phishing security test
+         * @description Served from the mirror the poller keeps (no KnowBe4 request); the poller refreshes it on its own cadence and budget. Recipients are read for tests that changed or are recent. Filter by user (user_id, email or employee_number) and result.
+         */
+        get: operations["unified_phishing_security_test_recipients_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/unified/user-directory/phishing-security-tests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a phishing security test by its KnowBe4 id */
+        get: operations["unified_phishing_security_tests_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/unified/user-directory/users/{id}/risk-score-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a user's risk-score history, newest day first
+         * @description Served from the mirror the poller keeps (no KnowBe4 request); the poller refreshes it on its own cadence and budget. Users' histories are read in slices that go round all users.
+         */
+        get: operations["unified_user_risk_score_history_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/unified/user-directory/groups/{id}/risk-score-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a group's risk-score history, newest day first
+         * @description Served from the mirror the poller keeps (no KnowBe4 request); the poller refreshes it on its own cadence and budget.
+         */
+        get: operations["unified_group_risk_score_history_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/unified/user-directory/risk-score-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the KnowBe4 account's own risk-score history, newest day first
+         * @description Served from the mirror the poller keeps (no KnowBe4 request); the poller refreshes it on its own cadence and budget.
+         */
+        get: operations["unified_account_risk_score_history_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1390,6 +1581,80 @@ export interface components {
              */
             email: string | null;
         };
+        LatestRiskPointDto: {
+            /**
+             * Format: date
+             * @example 2026-11-01
+             */
+            date: string;
+            /** @example 30.2 */
+            risk_score: number | null;
+        };
+        UserRiskDto: {
+            /**
+             * @description As the last sync read it
+             * @example 31.4
+             */
+            current_risk_score: number | null;
+            /**
+             * @description A percentage
+             * @example 12.5
+             */
+            phish_prone_percentage: number | null;
+            /** @description The newest point of the synced risk-score history (null until a slice read it) */
+            latest_history: components["schemas"]["LatestRiskPointDto"] | null;
+        };
+        UserTrainingSummaryDto: {
+            /**
+             * @description Every enrollment of the user
+             * @example 4
+             */
+            assigned: number;
+            /** @example 1 */
+            not_started: number;
+            /** @example 1 */
+            in_progress: number;
+            /** @example 1 */
+            passed: number;
+            /** @example 1 */
+            past_due: number;
+        };
+        UserLastPhishingDto: {
+            /** @example 16142 */
+            security_test_id: string;
+            /** @example 3077742 */
+            recipient_id: string;
+            /**
+             * @example reported
+             * @enum {string}
+             */
+            result: "failed" | "reported" | "no_action" | "bounced" | "not_delivered";
+            /**
+             * Format: date-time
+             * @example 2026-10-02T15:02:38.000Z
+             */
+            scheduled_at: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-10-02T15:03:38.000Z
+             */
+            delivered_at: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-10-02T16:00:00.000Z
+             */
+            opened_at: string | null;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            clicked_at: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-10-02T16:01:00.000Z
+             */
+            reported_at: string | null;
+        };
         UnifiedUserDto: {
             /**
              * @description KnowBe4 Reporting id; the SCIM id until a sync has seen a user created through SCIM
@@ -1477,6 +1742,12 @@ export interface components {
             phish_prone_percentage: number | null;
             /** @example 31.4 */
             current_risk_score: number | null;
+            /** @description With expand=risk (null: a user no sync has seen yet) */
+            risk?: components["schemas"]["UserRiskDto"] | null;
+            /** @description With expand=training */
+            training?: components["schemas"]["UserTrainingSummaryDto"];
+            /** @description With expand=phishing (null: never sent a security test the mirror holds) */
+            phishing?: components["schemas"]["UserLastPhishingDto"] | null;
         };
         UnifiedUserListDto: {
             /**
@@ -3539,6 +3810,440 @@ export interface components {
             /** @description The chain recomputed up to the checkpoint (null when the signature is not valid) */
             chain: components["schemas"]["AuditVerificationDto"] | null;
         };
+        EnrollmentUserDto: {
+            /** @example 796742 */
+            id: string;
+            /**
+             * Format: email
+             * @example s_thomas@kb4-demo.com
+             */
+            email: string | null;
+            /** @example Sarah */
+            first_name: string | null;
+            /** @example Thomas */
+            last_name: string | null;
+            /**
+             * @description KnowBe4 sends it as an integer inside enrollments: leading zeros are lost
+             * @example 123456
+             */
+            employee_number: string | null;
+        };
+        TrainingEnrollmentDto: {
+            /** @example 1425526 */
+            id: string;
+            /**
+             * @description The unified user id
+             * @example 796742
+             */
+            user_id: string | null;
+            user: components["schemas"]["EnrollmentUserDto"] | null;
+            /** @example Acceptable Use Policy */
+            module_name: string | null;
+            /** @example Uploaded Policy */
+            content_type: string | null;
+            /** @example 4261 */
+            campaign_id: string | null;
+            /** @example New Employee Policies */
+            campaign_name: string | null;
+            /** @example 7 */
+            store_purchase_id: string | null;
+            /**
+             * @example passed
+             * @enum {string}
+             */
+            status: "not_started" | "in_progress" | "passed" | "past_due" | "other";
+            /**
+             * @description KnowBe4's own status text
+             * @example Passed
+             */
+            remote_status: string | null;
+            /**
+             * Format: date-time
+             * @example 2019-04-02T15:02:38.000Z
+             */
+            enrolled_at: string | null;
+            /**
+             * Format: date-time
+             * @example 2019-04-02T15:02:38.000Z
+             */
+            started_at: string | null;
+            /**
+             * Format: date-time
+             * @example 2019-04-02T15:40:38.000Z
+             */
+            completed_at: string | null;
+            /** @example 2340 */
+            time_spent_seconds: number | null;
+            /** @example false */
+            policy_acknowledged: boolean | null;
+            /**
+             * Format: date-time
+             * @description When the mirror last saw a change
+             * @example 2026-11-28T08:00:41.902Z
+             */
+            updated_at: string;
+            /**
+             * @description The KnowBe4 record as fetched (left out with truto_ignore_remote_data=true)
+             * @example {
+             *       "enrollment_id": 1425526,
+             *       "module_name": "Acceptable Use Policy",
+             *       "status": "Passed",
+             *       "campaign_id": 4261,
+             *       "store_purchase_id": 7
+             *     }
+             */
+            remote_data?: {
+                [key: string]: unknown;
+            };
+        };
+        TrainingEnrollmentListDto: {
+            /**
+             * @description null on the last page, never absent
+             * @example eyJ2IjoxLCJkIjoibiIsImsiOiI1MCIsInEiOiIuLi4ifQ.3q2-7w
+             */
+            next_cursor: string | null;
+            /**
+             * @description null on the first page
+             * @example null
+             */
+            prev_cursor: string | null;
+            /** @example 50 */
+            result_count: number;
+            result: components["schemas"]["TrainingEnrollmentDto"][];
+        };
+        GraphRefDto: {
+            /** @example 16342 */
+            id: string;
+            /** @example Corporate Employees */
+            name: string | null;
+        };
+        PhishingCampaignDto: {
+            /** @example 242333 */
+            id: string;
+            /** @example One Phish */
+            name: string | null;
+            /** @example Closed */
+            status: string | null;
+            /** @example false */
+            hidden: boolean | null;
+            /** @example One Time */
+            frequency: string | null;
+            groups: components["schemas"]["GraphRefDto"][];
+            /**
+             * @description A percentage
+             * @example 12.5
+             */
+            last_phish_prone_percentage: number | null;
+            /**
+             * Format: date-time
+             * @example 2026-10-02T15:02:38.000Z
+             */
+            last_run_at: string | null;
+            /**
+             * Format: date-time
+             * @example 2025-04-02T15:02:38.000Z
+             */
+            created_at: string | null;
+            /** @example 3 Business Days */
+            send_duration: string | null;
+            /** @example 7 Days */
+            track_duration: string | null;
+            /**
+             * @example [
+             *       1,
+             *       2,
+             *       3
+             *     ]
+             */
+            difficulty_filter: number[];
+            /**
+             * @example [
+             *       "16142"
+             *     ]
+             */
+            security_test_ids: string[];
+            /** @example 1 */
+            security_test_count: number | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-28T08:00:41.902Z
+             */
+            updated_at: string;
+            /**
+             * @description The KnowBe4 record as fetched (left out with truto_ignore_remote_data=true)
+             * @example {
+             *       "campaign_id": 242333,
+             *       "name": "One Phish",
+             *       "status": "Closed",
+             *       "psts_count": 1
+             *     }
+             */
+            remote_data?: {
+                [key: string]: unknown;
+            };
+        };
+        PhishingCampaignListDto: {
+            /**
+             * @description null on the last page, never absent
+             * @example eyJ2IjoxLCJkIjoibiIsImsiOiI1MCIsInEiOiIuLi4ifQ.3q2-7w
+             */
+            next_cursor: string | null;
+            /**
+             * @description null on the first page
+             * @example null
+             */
+            prev_cursor: string | null;
+            /** @example 50 */
+            result_count: number;
+            result: components["schemas"]["PhishingCampaignDto"][];
+        };
+        SecurityTestCountsDto: {
+            /** @example 42 */
+            scheduled: number | null;
+            /** @example 40 */
+            delivered: number | null;
+            /** @example 24 */
+            opened: number | null;
+            /** @example 20 */
+            clicked: number | null;
+            /** @example 0 */
+            replied: number | null;
+            /** @example 3 */
+            attachment_opened: number | null;
+            /** @example 0 */
+            macro_enabled: number | null;
+            /** @example 0 */
+            data_entered: number | null;
+            /** @example 0 */
+            vulnerable_plugin: number | null;
+            /** @example 2 */
+            exploited: number | null;
+            /** @example 1 */
+            qr_code_scanned: number | null;
+            /** @example 5 */
+            reported: number | null;
+            /** @example 0 */
+            bounced: number | null;
+        };
+        PhishingSecurityTestDto: {
+            /** @example 16142 */
+            id: string;
+            /** @example 242333 */
+            campaign_id: string | null;
+            /** @example Corporate Test */
+            name: string | null;
+            /** @example Closed */
+            status: string | null;
+            groups: components["schemas"]["GraphRefDto"][];
+            /**
+             * @description A fraction: 0.5 means half the recipients failed
+             * @example 0.5
+             */
+            phish_prone_rate: number | null;
+            /**
+             * Format: date-time
+             * @example 2026-10-02T15:02:38.000Z
+             */
+            started_at: string | null;
+            /** @example 1 */
+            duration_days: number | null;
+            categories: components["schemas"]["GraphRefDto"][];
+            template: components["schemas"]["GraphRefDto"] | null;
+            landing_page: components["schemas"]["GraphRefDto"] | null;
+            counts: components["schemas"]["SecurityTestCountsDto"];
+            /**
+             * Format: date-time
+             * @example 2026-11-28T08:00:41.902Z
+             */
+            updated_at: string;
+            /**
+             * @description The KnowBe4 record as fetched (left out with truto_ignore_remote_data=true)
+             * @example {
+             *       "pst_id": 16142,
+             *       "campaign_id": 242333,
+             *       "status": "Closed",
+             *       "exploited_count": 2,
+             *       "vulnerable_plugin_count": 0
+             *     }
+             */
+            remote_data?: {
+                [key: string]: unknown;
+            };
+        };
+        PhishingSecurityTestListDto: {
+            /**
+             * @description null on the last page, never absent
+             * @example eyJ2IjoxLCJkIjoibiIsImsiOiI1MCIsInEiOiIuLi4ifQ.3q2-7w
+             */
+            next_cursor: string | null;
+            /**
+             * @description null on the first page
+             * @example null
+             */
+            prev_cursor: string | null;
+            /** @example 50 */
+            result_count: number;
+            result: components["schemas"]["PhishingSecurityTestDto"][];
+        };
+        RecipientUserDto: {
+            /** @example 264215 */
+            id: string;
+            /**
+             * Format: email
+             * @example bob.r@kb4-demo.com
+             */
+            email: string | null;
+            /** @example Bob */
+            first_name: string | null;
+            /** @example Ross */
+            last_name: string | null;
+            /** @example null */
+            provisioning_guid: string | null;
+        };
+        PhishingRecipientDto: {
+            /** @example 3077742 */
+            id: string;
+            /** @example 16142 */
+            security_test_id: string | null;
+            /** @example 264215 */
+            user_id: string | null;
+            user: components["schemas"]["RecipientUserDto"] | null;
+            template: components["schemas"]["GraphRefDto"] | null;
+            /**
+             * @description failed: clicked, replied, opened an attachment, enabled macros, entered data or scanned the QR code
+             * @example failed
+             * @enum {string}
+             */
+            result: "failed" | "reported" | "no_action" | "bounced" | "not_delivered";
+            /**
+             * Format: date-time
+             * @example 2026-10-02T15:02:38.000Z
+             */
+            scheduled_at: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-10-02T15:03:38.000Z
+             */
+            delivered_at: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-10-02T16:00:00.000Z
+             */
+            opened_at: string | null;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            clicked_at: string | null;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            replied_at: string | null;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            attachment_opened_at: string | null;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            macro_enabled_at: string | null;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            data_entered_at: string | null;
+            /**
+             * Format: date-time
+             * @description KnowBe4's `qr_code_scanned`
+             * @example 2026-10-02T16:00:45.000Z
+             */
+            qr_code_scanned_at: string | null;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            reported_at: string | null;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            bounced_at: string | null;
+            /** @example 203.0.113.7 */
+            ip: string | null;
+            /** @example St.Petersburg, FL */
+            ip_location: string | null;
+            /** @example Chrome */
+            browser: string | null;
+            /** @example 48.0 */
+            browser_version: string | null;
+            /** @example MacOSX */
+            os: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-28T08:00:41.902Z
+             */
+            updated_at: string;
+            /**
+             * @description The KnowBe4 record as fetched (left out with truto_ignore_remote_data=true)
+             * @example {
+             *       "recipient_id": 3077742,
+             *       "pst_id": 16142,
+             *       "qr_code_scanned": "2026-10-02T16:00:45.000Z"
+             *     }
+             */
+            remote_data?: {
+                [key: string]: unknown;
+            };
+        };
+        PhishingRecipientListDto: {
+            /**
+             * @description null on the last page, never absent
+             * @example eyJ2IjoxLCJkIjoibiIsImsiOiI1MCIsInEiOiIuLi4ifQ.3q2-7w
+             */
+            next_cursor: string | null;
+            /**
+             * @description null on the first page
+             * @example null
+             */
+            prev_cursor: string | null;
+            /** @example 50 */
+            result_count: number;
+            result: components["schemas"]["PhishingRecipientDto"][];
+        };
+        RiskScorePointDto: {
+            /**
+             * Format: date
+             * @description The day (KnowBe4 sends both YYYY-MM-DD and a midnight datetime)
+             * @example 2026-11-01
+             */
+            date: string;
+            /** @example 31.4 */
+            risk_score: number | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-28T08:00:41.902Z
+             */
+            updated_at: string;
+        };
+        RiskScoreHistoryListDto: {
+            /**
+             * @description null on the last page, never absent
+             * @example eyJ2IjoxLCJkIjoibiIsImsiOiI1MCIsInEiOiIuLi4ifQ.3q2-7w
+             */
+            next_cursor: string | null;
+            /**
+             * @description null on the first page
+             * @example null
+             */
+            prev_cursor: string | null;
+            /** @example 50 */
+            result_count: number;
+            /** @description Newest day first */
+            result: components["schemas"]["RiskScorePointDto"][];
+        };
     };
     responses: never;
     parameters: never;
@@ -4491,6 +5196,8 @@ export interface operations {
                 group_id?: string;
                 /** @description Default: mirror order (stable). A leading "-" sorts descending. */
                 sort_by?: "first_name" | "-first_name" | "last_name" | "-last_name" | "email" | "-email" | "updated_at" | "-updated_at";
+                /** @description Join the identity graph to each user, one batched query per expanded resource per page: `risk` (current risk score and phish-prone percentage, newest synced risk-history point), `training` (enrollment counts: assigned, not_started, in_progress, passed, past_due), `phishing` (the newest security test the user was sent and its result) */
+                expand?: string;
             };
             header?: never;
             path?: never;
@@ -4816,6 +5523,8 @@ export interface operations {
                 truto_exclude_fields?: string[];
                 /** @description Read through to the KnowBe4 Reporting API instead of the mirror */
                 fresh?: boolean;
+                /** @description Join the identity graph to each user, one batched query per expanded resource per page: `risk` (current risk score and phish-prone percentage, newest synced risk-history point), `training` (enrollment counts: assigned, not_started, in_progress, passed, past_due), `phishing` (the newest security test the user was sent and its result) */
+                expand?: string;
             };
             header?: never;
             path: {
@@ -10699,6 +11408,1058 @@ export interface operations {
                 };
             };
             /** @description No such account in this workspace */
+            404: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
+            429: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    "retry-after": components["headers"]["retry-after"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    unified_training_enrollments_list: {
+        parameters: {
+            query: {
+                /** @description The integrated account to read */
+                integrated_account_id: string;
+                /** @description Leave out `remote_data` (the KnowBe4 record) */
+                truto_ignore_remote_data?: boolean;
+                /** @description Top-level fields to leave out of each record */
+                "truto_exclude_fields[]"?: string[];
+                /** @description Same as truto_exclude_fields[] */
+                truto_exclude_fields?: string[];
+                /** @description Records per page */
+                limit?: number;
+                /** @description The `next_cursor` (or `prev_cursor`) of the previous answer; opaque, bound to this query */
+                next_cursor?: string;
+                /** @description Changed at or after this time (ISO 8601) */
+                "updated_at[gte]"?: string;
+                /** @description Changed after this time (ISO 8601) */
+                "updated_at[gt]"?: string;
+                /** @description Changed before this time (ISO 8601) */
+                "updated_at[lt]"?: string;
+                /** @description Changed at or before this time (ISO 8601) */
+                "updated_at[lte]"?: string;
+                /** @description The user: unified (Reporting) id or SCIM id */
+                user_id?: string;
+                /** @description The user's primary email, case-insensitive */
+                email?: string;
+                /** @description The user's KnowBe4 employee_number, exact (leading zeros count) */
+                employee_number?: string;
+                /** @description Unified status (passed includes KnowBe4's Completed) */
+                status?: "not_started" | "in_progress" | "passed" | "past_due";
+                /** @description KnowBe4 training campaign id */
+                campaign_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingEnrollmentListDto"];
+                };
+            };
+            /** @description Invalid or unknown parameter, or a cursor of another query */
+            400: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed or revoked API key */
+            401: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The API key lacks the `directory:read` scope */
+            403: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Integrated account (or the record named in the path) not found in this workspace */
+            404: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
+            429: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    "retry-after": components["headers"]["retry-after"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    unified_training_enrollments_get: {
+        parameters: {
+            query: {
+                /** @description The integrated account to read */
+                integrated_account_id: string;
+                /** @description Leave out `remote_data` (the KnowBe4 record) */
+                truto_ignore_remote_data?: boolean;
+                /** @description Top-level fields to leave out of each record */
+                "truto_exclude_fields[]"?: string[];
+                /** @description Same as truto_exclude_fields[] */
+                truto_exclude_fields?: string[];
+            };
+            header?: never;
+            path: {
+                /** @description KnowBe4 enrollment id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingEnrollmentDto"];
+                };
+            };
+            /** @description Invalid or unknown parameter, or a cursor of another query */
+            400: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed or revoked API key */
+            401: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The API key lacks the `directory:read` scope */
+            403: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Integrated account (or the record named in the path) not found in this workspace */
+            404: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
+            429: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    "retry-after": components["headers"]["retry-after"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    unified_phishing_campaigns_list: {
+        parameters: {
+            query: {
+                /** @description The integrated account to read */
+                integrated_account_id: string;
+                /** @description Leave out `remote_data` (the KnowBe4 record) */
+                truto_ignore_remote_data?: boolean;
+                /** @description Top-level fields to leave out of each record */
+                "truto_exclude_fields[]"?: string[];
+                /** @description Same as truto_exclude_fields[] */
+                truto_exclude_fields?: string[];
+                /** @description Records per page */
+                limit?: number;
+                /** @description The `next_cursor` (or `prev_cursor`) of the previous answer; opaque, bound to this query */
+                next_cursor?: string;
+                /** @description Changed at or after this time (ISO 8601) */
+                "updated_at[gte]"?: string;
+                /** @description Changed after this time (ISO 8601) */
+                "updated_at[gt]"?: string;
+                /** @description Changed before this time (ISO 8601) */
+                "updated_at[lt]"?: string;
+                /** @description Changed at or before this time (ISO 8601) */
+                "updated_at[lte]"?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhishingCampaignListDto"];
+                };
+            };
+            /** @description Invalid or unknown parameter, or a cursor of another query */
+            400: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed or revoked API key */
+            401: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The API key lacks the `directory:read` scope */
+            403: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Integrated account (or the record named in the path) not found in this workspace */
+            404: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
+            429: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    "retry-after": components["headers"]["retry-after"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    unified_phishing_campaigns_get: {
+        parameters: {
+            query: {
+                /** @description The integrated account to read */
+                integrated_account_id: string;
+                /** @description Leave out `remote_data` (the KnowBe4 record) */
+                truto_ignore_remote_data?: boolean;
+                /** @description Top-level fields to leave out of each record */
+                "truto_exclude_fields[]"?: string[];
+                /** @description Same as truto_exclude_fields[] */
+                truto_exclude_fields?: string[];
+            };
+            header?: never;
+            path: {
+                /** @description KnowBe4 phishing campaign id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhishingCampaignDto"];
+                };
+            };
+            /** @description Invalid or unknown parameter, or a cursor of another query */
+            400: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed or revoked API key */
+            401: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The API key lacks the `directory:read` scope */
+            403: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Integrated account (or the record named in the path) not found in this workspace */
+            404: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
+            429: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    "retry-after": components["headers"]["retry-after"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    unified_phishing_security_tests_list: {
+        parameters: {
+            query: {
+                /** @description The integrated account to read */
+                integrated_account_id: string;
+                /** @description Leave out `remote_data` (the KnowBe4 record) */
+                truto_ignore_remote_data?: boolean;
+                /** @description Top-level fields to leave out of each record */
+                "truto_exclude_fields[]"?: string[];
+                /** @description Same as truto_exclude_fields[] */
+                truto_exclude_fields?: string[];
+                /** @description Records per page */
+                limit?: number;
+                /** @description The `next_cursor` (or `prev_cursor`) of the previous answer; opaque, bound to this query */
+                next_cursor?: string;
+                /** @description Changed at or after this time (ISO 8601) */
+                "updated_at[gte]"?: string;
+                /** @description Changed after this time (ISO 8601) */
+                "updated_at[gt]"?: string;
+                /** @description Changed before this time (ISO 8601) */
+                "updated_at[lt]"?: string;
+                /** @description Changed at or before this time (ISO 8601) */
+                "updated_at[lte]"?: string;
+                /** @description KnowBe4 phishing campaign id */
+                campaign_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhishingSecurityTestListDto"];
+                };
+            };
+            /** @description Invalid or unknown parameter, or a cursor of another query */
+            400: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed or revoked API key */
+            401: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The API key lacks the `directory:read` scope */
+            403: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Integrated account (or the record named in the path) not found in this workspace */
+            404: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
+            429: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    "retry-after": components["headers"]["retry-after"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    unified_phishing_security_test_recipients_list: {
+        parameters: {
+            query: {
+                /** @description The integrated account to read */
+                integrated_account_id: string;
+                /** @description Leave out `remote_data` (the KnowBe4 record) */
+                truto_ignore_remote_data?: boolean;
+                /** @description Top-level fields to leave out of each record */
+                "truto_exclude_fields[]"?: string[];
+                /** @description Same as truto_exclude_fields[] */
+                truto_exclude_fields?: string[];
+                /** @description Records per page */
+                limit?: number;
+                /** @description The `next_cursor` (or `prev_cursor`) of the previous answer; opaque, bound to this query */
+                next_cursor?: string;
+                /** @description Changed at or after this time (ISO 8601) */
+                "updated_at[gte]"?: string;
+                /** @description Changed after this time (ISO 8601) */
+                "updated_at[gt]"?: string;
+                /** @description Changed before this time (ISO 8601) */
+                "updated_at[lt]"?: string;
+                /** @description Changed at or before this time (ISO 8601) */
+                "updated_at[lte]"?: string;
+                /** @description The user: unified (Reporting) id or SCIM id */
+                user_id?: string;
+                /** @description The user's primary email, case-insensitive */
+                email?: string;
+                /** @description The user's KnowBe4 employee_number, exact (leading zeros count) */
+                employee_number?: string;
+                /** @description How the test went for the recipient; failed: clicked, replied, opened an attachment, enabled macros, entered data or scanned the QR code */
+                result?: "failed" | "reported" | "no_action" | "bounced" | "not_delivered";
+            };
+            header?: never;
+            path: {
+                /** @description KnowBe4 security test (pst) id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhishingRecipientListDto"];
+                };
+            };
+            /** @description Invalid or unknown parameter, or a cursor of another query */
+            400: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed or revoked API key */
+            401: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The API key lacks the `directory:read` scope */
+            403: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Integrated account (or the record named in the path) not found in this workspace */
+            404: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
+            429: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    "retry-after": components["headers"]["retry-after"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    unified_phishing_security_tests_get: {
+        parameters: {
+            query: {
+                /** @description The integrated account to read */
+                integrated_account_id: string;
+                /** @description Leave out `remote_data` (the KnowBe4 record) */
+                truto_ignore_remote_data?: boolean;
+                /** @description Top-level fields to leave out of each record */
+                "truto_exclude_fields[]"?: string[];
+                /** @description Same as truto_exclude_fields[] */
+                truto_exclude_fields?: string[];
+            };
+            header?: never;
+            path: {
+                /** @description KnowBe4 security test (pst) id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhishingSecurityTestDto"];
+                };
+            };
+            /** @description Invalid or unknown parameter, or a cursor of another query */
+            400: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed or revoked API key */
+            401: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The API key lacks the `directory:read` scope */
+            403: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Integrated account (or the record named in the path) not found in this workspace */
+            404: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
+            429: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    "retry-after": components["headers"]["retry-after"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    unified_user_risk_score_history_list: {
+        parameters: {
+            query: {
+                /** @description The integrated account to read */
+                integrated_account_id: string;
+                /** @description Leave out `remote_data` (the KnowBe4 record) */
+                truto_ignore_remote_data?: boolean;
+                /** @description Top-level fields to leave out of each record */
+                "truto_exclude_fields[]"?: string[];
+                /** @description Same as truto_exclude_fields[] */
+                truto_exclude_fields?: string[];
+                /** @description Records per page */
+                limit?: number;
+                /** @description The `next_cursor` (or `prev_cursor`) of the previous answer; opaque, bound to this query */
+                next_cursor?: string;
+                /** @description Changed at or after this time (ISO 8601) */
+                "updated_at[gte]"?: string;
+                /** @description Changed after this time (ISO 8601) */
+                "updated_at[gt]"?: string;
+                /** @description Changed before this time (ISO 8601) */
+                "updated_at[lt]"?: string;
+                /** @description Changed at or before this time (ISO 8601) */
+                "updated_at[lte]"?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Unified id (KnowBe4 Reporting id) or SCIM id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RiskScoreHistoryListDto"];
+                };
+            };
+            /** @description Invalid or unknown parameter, or a cursor of another query */
+            400: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed or revoked API key */
+            401: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The API key lacks the `directory:read` scope */
+            403: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Integrated account (or the record named in the path) not found in this workspace */
+            404: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
+            429: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    "retry-after": components["headers"]["retry-after"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    unified_group_risk_score_history_list: {
+        parameters: {
+            query: {
+                /** @description The integrated account to read */
+                integrated_account_id: string;
+                /** @description Leave out `remote_data` (the KnowBe4 record) */
+                truto_ignore_remote_data?: boolean;
+                /** @description Top-level fields to leave out of each record */
+                "truto_exclude_fields[]"?: string[];
+                /** @description Same as truto_exclude_fields[] */
+                truto_exclude_fields?: string[];
+                /** @description Records per page */
+                limit?: number;
+                /** @description The `next_cursor` (or `prev_cursor`) of the previous answer; opaque, bound to this query */
+                next_cursor?: string;
+                /** @description Changed at or after this time (ISO 8601) */
+                "updated_at[gte]"?: string;
+                /** @description Changed after this time (ISO 8601) */
+                "updated_at[gt]"?: string;
+                /** @description Changed before this time (ISO 8601) */
+                "updated_at[lt]"?: string;
+                /** @description Changed at or before this time (ISO 8601) */
+                "updated_at[lte]"?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Unified id (KnowBe4 Reporting id) or SCIM id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RiskScoreHistoryListDto"];
+                };
+            };
+            /** @description Invalid or unknown parameter, or a cursor of another query */
+            400: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed or revoked API key */
+            401: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The API key lacks the `directory:read` scope */
+            403: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Integrated account (or the record named in the path) not found in this workspace */
+            404: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited: the API key's requests per minute (API_RATE_LIMIT_PER_MINUTE) are spent, or — without a valid key — the client address failed authentication too often (AUTH_FAILURE_LIMIT_PER_MINUTE). A route that calls KnowBe4 also answers 429 when the account's KnowBe4 budget has no slot (`truto_error_insight: rate_limit_error`). Retry after `retry-after` seconds */
+            429: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    "retry-after": components["headers"]["retry-after"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    unified_account_risk_score_history_list: {
+        parameters: {
+            query: {
+                /** @description The integrated account to read */
+                integrated_account_id: string;
+                /** @description Leave out `remote_data` (the KnowBe4 record) */
+                truto_ignore_remote_data?: boolean;
+                /** @description Top-level fields to leave out of each record */
+                "truto_exclude_fields[]"?: string[];
+                /** @description Same as truto_exclude_fields[] */
+                truto_exclude_fields?: string[];
+                /** @description Records per page */
+                limit?: number;
+                /** @description The `next_cursor` (or `prev_cursor`) of the previous answer; opaque, bound to this query */
+                next_cursor?: string;
+                /** @description Changed at or after this time (ISO 8601) */
+                "updated_at[gte]"?: string;
+                /** @description Changed after this time (ISO 8601) */
+                "updated_at[gt]"?: string;
+                /** @description Changed before this time (ISO 8601) */
+                "updated_at[lt]"?: string;
+                /** @description Changed at or before this time (ISO 8601) */
+                "updated_at[lte]"?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RiskScoreHistoryListDto"];
+                };
+            };
+            /** @description Invalid or unknown parameter, or a cursor of another query */
+            400: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed or revoked API key */
+            401: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The API key lacks the `directory:read` scope */
+            403: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["ratelimit-limit"];
+                    "ratelimit-remaining": components["headers"]["ratelimit-remaining"];
+                    "ratelimit-reset": components["headers"]["ratelimit-reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Integrated account (or the record named in the path) not found in this workspace */
             404: {
                 headers: {
                     "ratelimit-limit": components["headers"]["ratelimit-limit"];
