@@ -5,6 +5,7 @@ import { runMigrations } from '@kb4/persistence';
 import { ensureConsoleBuilt } from './local-stack/console-build';
 import { demoTenantCredentials, ensureDemoAccount, localAdminToken, localAuditCheckpointKey, localCredentialsKey, SandboxTenant } from './local-stack/demo-account';
 import { EmbeddedKafka, startEmbeddedKafka } from './local-stack/embedded-kafka';
+import { GATEWAY_NODE_OPTIONS } from './local-stack/node-options';
 import { startLocalPostgres } from './local-stack/postgres';
 import { DEFAULT_RESTART_POLICY, describeExit, restartDelayMs, spawnService, SupervisedService, waitForHttp } from './local-stack/supervised-process';
 
@@ -169,8 +170,12 @@ function serviceEnvironment(databaseUrl: string, credentialsKey: string, sandbox
 }
 
 async function startServices(serviceEnv: () => NodeJS.ProcessEnv, adminToken: string): Promise<void> {
-  // the poller's garbage is mostly short-lived page buffers: a capped heap keeps its RSS flat (see apps/poller)
-  const nodeOptions: Record<string, string> = { poller: process.env.POLLER_NODE_OPTIONS ?? '--max-old-space-size=192' };
+  // the poller's garbage is mostly short-lived page buffers: a capped heap keeps its RSS flat (see apps/poller); the
+  // gateway's too (a 100k-row roster plan allocates ~1.5 GB of short-lived rows; uncapped, V8 lets the heap grow to 4× live)
+  const nodeOptions: Record<string, string> = {
+    poller: process.env.POLLER_NODE_OPTIONS ?? '--max-old-space-size=192',
+    gateway: process.env.GATEWAY_NODE_OPTIONS ?? GATEWAY_NODE_OPTIONS,
+  };
   // only the gateway gets the operator token and the key that signs audit checkpoints
   const ownEnv: Record<string, NodeJS.ProcessEnv> = {
     gateway: { ADMIN_TOKEN: adminToken, AUDIT_CHECKPOINT_KEY: process.env.AUDIT_CHECKPOINT_KEY ?? localAuditCheckpointKey(localDir) },
