@@ -16,6 +16,7 @@ export const keys = {
 };
 
 export type Account = components['schemas']['IntegratedAccountDto'];
+export type AccountDetail = components['schemas']['IntegratedAccountDetailDto'];
 export type Licenses = components['schemas']['LicensesDto'];
 export type SyncRun = components['schemas']['SyncRunDto'];
 export type Operation = components['schemas']['OperationDto'];

@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { keys, type Account } from '../api/queries';
+import { keys, type Account, type AccountDetail } from '../api/queries';
 import { call, useClient } from '../api/session';
 import { ErrorNotice, formatCount, formatTime, Loading, StatusBadge } from '../ui/notices';
 import { hrefOf } from '../ui/route';
@@ -35,6 +35,7 @@ export function Tenants() {
                 <th scope="col">Users active / archived</th>
                 <th scope="col">Seats used / free</th>
                 <th scope="col">Failed operations</th>
+                <th scope="col">KnowBe4 budget left today</th>
               </tr>
             </thead>
             <tbody>
@@ -61,6 +62,7 @@ function TenantRow({ account }: { account: Account }) {
     queryKey: keys.failedOperations(account.id),
     queryFn: () => call(client.GET('/operations', { params: { query: { integrated_account_id: account.id, status: 'failed', limit: 100 } } })),
   });
+  const detail = useQuery({ queryKey: keys.account(account.id), queryFn: () => call(client.GET('/integrated-accounts/{id}', { params: path })) });
   const run = lastRun.data?.result[0];
   const failedCount = failed.data ? `${failed.data.result.length}${failed.data.next_cursor ? '+' : ''}` : '—';
   return (
@@ -90,6 +92,14 @@ function TenantRow({ account }: { account: Account }) {
         {formatCount(licenses.data?.seats_used)} / {formatCount(licenses.data?.seats_free)}
       </td>
       <td>{failedCount === '0' ? '0' : <a href={hrefOf({ name: 'operations' })}>{failedCount}</a>}</td>
+      <td>{budgetText(detail.data?.knowbe4_budget)}</td>
     </tr>
   );
+}
+
+/** "1,738 of 2,050 requests", or what was used when this gateway enforces no daily limit. */
+function budgetText(budget: AccountDetail['knowbe4_budget'] | undefined): string {
+  if (!budget) return '—';
+  if (budget.remaining_today === null || budget.daily_limit === null) return `no daily limit (${formatCount(budget.used_today)} used)`;
+  return `${formatCount(budget.remaining_today)} of ${formatCount(budget.daily_limit)} requests`;
 }

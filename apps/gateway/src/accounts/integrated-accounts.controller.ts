@@ -20,6 +20,7 @@ import { ErrorResponseDto } from '../http/error-response.dto';
 import { NoQueryParams } from '../http/no-query.dto';
 import {
   CreateIntegratedAccountDto,
+  IntegratedAccountDetailDto,
   IntegratedAccountDto,
   IntegratedAccountListDto,
   IntegratedAccountListQuery,
@@ -31,6 +32,7 @@ import {
   UpdateIntegratedAccountDto,
 } from './integrated-account.dto';
 import { IntegratedAccountsService } from './integrated-accounts.service';
+import { KnowBe4BudgetService } from './knowbe4-budget.service';
 
 const KNOWBE4_UNREACHABLE = 'KnowBe4 could not be reached or answered 5xx while the credentials were checked; nothing was saved, try again';
 const ID_PARAM = { name: 'id', description: 'Integrated account id', format: 'uuid' } as const;
@@ -40,7 +42,10 @@ const ID_PARAM = { name: 'id', description: 'Integrated account id', format: 'uu
 @ApiNotFoundResponse({ description: 'No such account in this workspace', type: ErrorResponseDto })
 @Controller('integrated-accounts')
 export class IntegratedAccountsController {
-  constructor(@Inject(IntegratedAccountsService) private readonly accounts: IntegratedAccountsService) {}
+  constructor(
+    @Inject(IntegratedAccountsService) private readonly accounts: IntegratedAccountsService,
+    @Inject(KnowBe4BudgetService) private readonly budget: KnowBe4BudgetService,
+  ) {}
 
   @Post()
   @ApiOperation({
@@ -73,9 +78,10 @@ export class IntegratedAccountsController {
   @RequiresApiKey('directory:read')
   @ApiOperation({ operationId: 'integrated_accounts_get', summary: 'Get an integrated account' })
   @ApiParam(ID_PARAM)
-  @ApiOkResponse({ type: IntegratedAccountDto })
-  async get(@CurrentWorkspace() workspaceId: string, @Param('id') id: string, @Query() _query: NoQueryParams): Promise<IntegratedAccountDto> {
-    return toAccountDto(await this.accounts.get(workspaceId, id));
+  @ApiOkResponse({ type: IntegratedAccountDetailDto })
+  async get(@CurrentWorkspace() workspaceId: string, @Param('id') id: string, @Query() _query: NoQueryParams): Promise<IntegratedAccountDetailDto> {
+    const account = await this.accounts.get(workspaceId, id);
+    return { ...toAccountDto(account), knowbe4_budget: await this.budget.of(account) };
   }
 
   @Patch(':id')

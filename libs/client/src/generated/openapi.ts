@@ -1301,6 +1301,77 @@ export interface components {
             /** @example 1 */
             result_count: number;
         };
+        KnowBe4BudgetDto: {
+            /**
+             * @description 2,000 + the account's licensed seats (KnowBe4's documented daily limit); null when KNOWBE4_PACING is not `documented`
+             * @example 2050
+             */
+            daily_limit: number | null;
+            /**
+             * @description Reporting requests made in the current daily window (syncs, proxy and read-through alike)
+             * @example 312
+             */
+            used_today: number;
+            /**
+             * @description What is left of the daily limit; null without one
+             * @example 1738
+             */
+            remaining_today: number | null;
+            /**
+             * Format: date-time
+             * @description When the current window closes (a window opens with its first request); null when none is open
+             * @example 2026-11-29T07:12:00.000Z
+             */
+            resets_at: string | null;
+        };
+        IntegratedAccountDetailDto: {
+            /**
+             * Format: uuid
+             * @example 0b6f3c57-5d55-4a1e-9c43-2f0d7b1de0a1
+             */
+            id: string;
+            /** @example Acme Corp KnowBe4 */
+            label: string;
+            /**
+             * @example us
+             * @enum {string}
+             */
+            region: "us" | "eu" | "ca" | "uk" | "de";
+            /**
+             * Format: uri
+             * @description null: the region's own SCIM base
+             * @example https://training.knowbe4.com/scim/v2
+             */
+            scim_base_url: string | null;
+            /**
+             * @description auth_failed: KnowBe4 refused the stored credentials during a sync
+             * @example active
+             * @enum {string}
+             */
+            status: "active" | "paused" | "auth_failed";
+            /**
+             * @description null: the default (POLL_INTERVAL_SECONDS)
+             * @example 900
+             */
+            poll_interval_seconds: number | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-28T08:00:41.902Z
+             */
+            last_sync_completed_at: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-01T10:12:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-28T08:00:41.902Z
+             */
+            updated_at: string;
+            /** @description KnowBe4 Reporting budget of the account today, shared by syncs, proxy and read-through (read from our store, costs no request) */
+            knowbe4_budget: components["schemas"]["KnowBe4BudgetDto"];
+        };
         /**
          * @example {
          *       "label": "Acme Corp (EU)",
@@ -3911,7 +3982,7 @@ export interface components {
             result_count: number;
             result: components["schemas"]["TrainingEnrollmentDto"][];
         };
-        GraphRefDto: {
+        RefDto: {
             /** @example 16342 */
             id: string;
             /** @example Corporate Employees */
@@ -3928,7 +3999,7 @@ export interface components {
             hidden: boolean | null;
             /** @example One Time */
             frequency: string | null;
-            groups: components["schemas"]["GraphRefDto"][];
+            groups: components["schemas"]["RefDto"][];
             /**
              * @description A percentage
              * @example 12.5
@@ -4034,7 +4105,7 @@ export interface components {
             name: string | null;
             /** @example Closed */
             status: string | null;
-            groups: components["schemas"]["GraphRefDto"][];
+            groups: components["schemas"]["RefDto"][];
             /**
              * @description A fraction: 0.5 means half the recipients failed
              * @example 0.5
@@ -4047,9 +4118,9 @@ export interface components {
             started_at: string | null;
             /** @example 1 */
             duration_days: number | null;
-            categories: components["schemas"]["GraphRefDto"][];
-            template: components["schemas"]["GraphRefDto"] | null;
-            landing_page: components["schemas"]["GraphRefDto"] | null;
+            categories: components["schemas"]["RefDto"][];
+            template: components["schemas"]["RefDto"] | null;
+            landing_page: components["schemas"]["RefDto"] | null;
             counts: components["schemas"]["SecurityTestCountsDto"];
             /**
              * Format: date-time
@@ -4108,7 +4179,7 @@ export interface components {
             /** @example 264215 */
             user_id: string | null;
             user: components["schemas"]["RecipientUserDto"] | null;
-            template: components["schemas"]["GraphRefDto"] | null;
+            template: components["schemas"]["RefDto"] | null;
             /**
              * @description failed: clicked, replied, opened an attachment, enabled macros, entered data or scanned the QR code
              * @example failed
@@ -4584,7 +4655,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["IntegratedAccountDto"];
+                    "application/json": components["schemas"]["IntegratedAccountDetailDto"];
                 };
             };
             /** @description Malformed input: an unknown or invalid query or path parameter, a body that is not a UTF-8 JSON object or breaks a field rule, or a control character / lone surrogate anywhere; `details` names each field */
@@ -11463,7 +11534,7 @@ export interface operations {
                 email?: string;
                 /** @description The user's KnowBe4 employee_number, exact (leading zeros count) */
                 employee_number?: string;
-                /** @description Unified status (passed includes KnowBe4's Completed) */
+                /** @description Unified status */
                 status?: "not_started" | "in_progress" | "passed" | "past_due";
                 /** @description KnowBe4 training campaign id */
                 campaign_id?: string;
@@ -11982,7 +12053,6 @@ export interface operations {
                 email?: string;
                 /** @description The user's KnowBe4 employee_number, exact (leading zeros count) */
                 employee_number?: string;
-                /** @description How the test went for the recipient; failed: clicked, replied, opened an attachment, enabled macros, entered data or scanned the QR code */
                 result?: "failed" | "reported" | "no_action" | "bounced" | "not_delivered";
             };
             header?: never;
