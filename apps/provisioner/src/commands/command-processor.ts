@@ -23,6 +23,7 @@ import {
 } from '@kb4/persistence';
 import type { Logger } from 'pino';
 import { DataSource, EntityManager } from 'typeorm';
+import { OutcomeWrite, OutcomeWriter } from '../outcomes/outcome-writer';
 import { deadLetterEvent, failedEvent, succeededEvent, type CommandCoordinates, type ResultBase } from '../outcomes/outcome-events';
 import { operationAuditDrafts } from '../audit/operation-audit';
 import { freshUserMirror, MirroredRecord, refreshMirror } from '../mirror/mirror-refresh';
@@ -30,7 +31,7 @@ import { ScimClientPool } from '../scim/scim-client-pool';
 import { PartialUserCreateError, ScimWriter, ScimWriteResult } from '../scim/scim-writer';
 import { describeFailure, isDeadLettered, OperationFailure } from './failure';
 import { COMMAND_TYPE_VALUES, keyText, NIL_UUID, processedKeyOf, UUID } from './command-identity';
-import { LeaseKeeper, releaseLeaseQuietly } from './lease-keeper';
+import { busyPollMs, DEFAULT_LEASE_SECONDS, LeaseKeeper, releaseLeaseQuietly } from './lease-keeper';
 import { abortableSleep, ShutdownInterruption } from './shutdown';
 
 export { ShutdownInterruption } from './shutdown';
@@ -42,9 +43,6 @@ export type CommandDisposition =
   | 'duplicate'
   | 'already_finished'
   | 'unknown_operation';
-
-/** How long a claimed attempt holds its operation unless renewed (renewed every third of it while SCIM is called). */
-export const DEFAULT_LEASE_SECONDS = 30;
 
 export interface RetryBudget {
   maxAttempts: number;
@@ -77,10 +75,6 @@ export interface CommandMessage extends IncomingKafkaMessage {
   offset: string;
 }
 
-// A delivery that found another one holding the lease asks again after the lease's remaining time, within these bounds.
-const BUSY_POLL_MIN_MS = 50;
-const BUSY_POLL_MAX_MS = 1_000;
-
 type AttemptStep =
   | Exclude<AttemptClaim, { kind: 'claimed' }>
   | { kind: 'claimed'; disposition: CommandDisposition; retryAfterMs?: number }
@@ -93,7 +87,11 @@ type AttemptStep =
  * command, mirror refresh, result event and (on failure) DLQ event — in one transaction.
  */
 export class CommandProcessor {
-  constructor(private readonly deps: CommandProcessorDeps) {}
+  private readonly outcomes: OutcomeWriter;
+
+  constructor(private readonly deps: CommandProcessorDeps) {
+    this.outcomes = new OutcomeWriter(deps.dataSource);
+  }
 
   /** `signal` interrupts a backoff between attempts; `abortCalls` cuts off the SCIM call in flight (shutdown grace over). */
   async handle(message: CommandMessage, signal: AbortSignal, abortCalls?: AbortSignal): Promise<CommandDisposition> {
@@ -170,7 +168,7 @@ export class CommandProcessor {
           attemptHere += 1;
           continue;
         case 'busy':
-          await abortableSleep(Math.min(BUSY_POLL_MAX_MS, Math.max(BUSY_POLL_MIN_MS, step.retryAfterMs)), signal);
+          await abortableSleep(busyPollMs(step.retryAfterMs), signal);
           continue;
         case 'lease_lost':
           // the holder now is another delivery of this command: wait for its outcome like any busy claim
@@ -257,12 +255,12 @@ export class CommandProcessor {
 
   /**
    * The one transaction in which an attempt's outcome is written — operation row, processed mark, mirror refresh,
-   * outbox events — and only while its lease holds (the finishing statement checks the token; LeaseLostError rolls
-   * everything back).
+   * audit, outbox events — and only while its lease holds (the finishing statement checks the token; LeaseLostError
+   * rolls everything of this outcome back). Outcomes of concurrent commands share transactions (OutcomeWriter).
    */
-  private async writeOutcome(lease: OperationLease, disposition: CommandDisposition, write: (manager: EntityManager) => Promise<void>): Promise<AttemptStep> {
+  private async writeOutcome(lease: OperationLease, disposition: CommandDisposition, write: OutcomeWrite): Promise<AttemptStep> {
     try {
-      await this.deps.dataSource.transaction(write);
+      await this.outcomes.write(write);
     } catch (error) {
       if (!(error instanceof LeaseLostError)) throw error;
       this.deps.logger.warn({ operation_id: lease.operationId }, 'outcome not written: the lease expired and another delivery holds the operation');

@@ -1,6 +1,14 @@
 import type { OperationLease } from '@kb4/persistence';
 import type { Logger } from 'pino';
 
+/** How long a claimed attempt holds its operation unless renewed (renewed every third of it while SCIM is called). */
+export const DEFAULT_LEASE_SECONDS = 30;
+
+/** A delivery that found another one holding the lease asks again after the lease's remaining time, within 50 ms – 1 s. */
+export function busyPollMs(leaseRemainingMs: number): number {
+  return Math.min(1_000, Math.max(50, leaseRemainingMs));
+}
+
 export interface LeaseRenewer {
   renewLease(lease: OperationLease, leaseSeconds: number): Promise<boolean>;
 }
