@@ -23,7 +23,7 @@ interface Page {
 }
 
 /**
- * Issue 14's acceptance for the audit log: a create, an update and an archive through the API, a roster run and a console
+ * Issue 14's acceptance for the audit log: a create, an update and an archive through the API (and a group create), a roster run and a console
  * edit each appear exactly once with the right actor and from/to (the syncs that later see our own writes add nothing),
  * the user's history lists them in order, the chain verifies, a checkpoint signs its head and the export streams it all.
  * Gateway and provisioner are real processes, the poller runs in process; about 40 s on a quiet machine.
@@ -96,6 +96,7 @@ describe('audit log through gateway, provisioner, poller and the sandbox', () =>
     const createOp = await wrote('POST', `/unified/user-directory/users?${base()}`, { first_name: 'Ada', last_name: 'Lovelace', username: 'ada.audit@audit.test', department: 'R&D' });
     const [created] = await stack.query<{ scim_id: string }>(`SELECT scim_id FROM directory_users WHERE account_id = $1 AND email_lower = 'ada.audit@audit.test'`, [stack.accountId]);
     const updateOp = await wrote('PATCH', `/unified/user-directory/users/${created.scim_id}?${base()}`, { department: 'Engineering' });
+    const groupOp = await wrote('POST', `/unified/user-directory/groups?${base()}`, { name: 'Audit Group' });
     await syncAndWait(); // KnowBe4 now lists Ada: the sync must add nothing for what our writes already recorded
     const [ada] = await stack.query<{ remote_id: string }>(`SELECT remote_id FROM directory_users WHERE account_id = $1 AND email_lower = 'ada.audit@audit.test'`, [stack.accountId]);
     expect(ada.remote_id).toEqual(expect.any(String));
@@ -125,11 +126,13 @@ describe('audit log through gateway, provisioner, poller and the sandbox', () =>
     expect(brief).toEqual([
       ['user.created', 'ada.audit@audit.test', 'api_key'],
       ['user.updated', 'ada.audit@audit.test', 'api_key'],
+      ['group.created', undefined, 'api_key'],
       ['user.archived', 'ada.audit@audit.test', 'api_key'],
       ['user.created', 'grace.audit@audit.test', 'roster_run'],
       ['user.updated', edited.username.toLowerCase(), 'knowbe4-console'],
     ]);
-    const [create, update, archive, rosterCreate, consoleUpdate] = events;
+    const [create, update, groupCreate, archive, rosterCreate, consoleUpdate] = events;
+    expect(groupCreate).toMatchObject({ source: { operation_id: groupOp }, resource: { group: { name: 'Audit Group' } }, changes: [{ field: 'name', from: null, to: 'Audit Group' }] });
     expect(create).toMatchObject({ actor: { type: 'api_key', id: keyId }, source: { operation_id: createOp }, request_id: expect.stringMatching(/^audit-e2e-post-/) });
     expect(create.changes).toEqual(expect.arrayContaining([{ field: 'department', from: null, to: 'R&D' }, { field: 'username', from: null, to: 'ada.audit@audit.test' }]));
     expect(update).toMatchObject({ source: { operation_id: updateOp }, changes: [{ field: 'department', from: 'R&D', to: 'Engineering' }] });
@@ -148,7 +151,7 @@ describe('audit log through gateway, provisioner, poller and the sandbox', () =>
       expect(history.body.result.map((event) => event.type)).toEqual(['user.created', 'user.updated', 'user.archived']);
     }
     expect((await allEvents('&actor=knowbe4-console&type=user.updated')).map((event) => event.id)).toContain(consoleUpdate.id);
-    expect(await allEvents(`&actor=api_key:${keyId}`)).toHaveLength(3);
+    expect(await allEvents(`&actor=api_key:${keyId}`)).toHaveLength(4);
   });
 
   it('verifies the chain, signs a checkpoint that verifies, refuses a forged one, and exports every entry as NDJSON and CSV', async () => {

@@ -85,6 +85,19 @@ export class SnapshotRepository {
     return new Map(rows.map((row) => [String(row.remote_id), toSnapshotGroup(row)]));
   }
 
+  /**
+   * Groups our own SCIM creates put in the mirror that no sync has listed yet (no Reporting id), by name: when KnowBe4
+   * first lists one, the sync's `group.created` is not a new change to audit (the create was audited already).
+   */
+  async provisionedGroupsByName(accountId: string, names: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
+    if (names.length === 0) return new Map();
+    const rows: Array<{ name: string; record: Record<string, unknown> }> = await this.dataSource.query(
+      `SELECT name, record FROM directory_groups WHERE account_id = $1 AND remote_id IS NULL AND name = ANY($2::text[])`,
+      [accountId, names],
+    );
+    return new Map(rows.map((row) => [row.name, row.record]));
+  }
+
   /** Group names by id; an account has tens to hundreds of groups, so this one is loaded whole. */
   async groupNames(accountId: string): Promise<Map<string, string>> {
     const rows: Array<{ remote_id: string; name: string }> = await this.dataSource.query(

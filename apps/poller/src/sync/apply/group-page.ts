@@ -12,7 +12,9 @@ export async function applyGroupsPage(scope: PageScope, page: FetchedPage): Prom
   const ids = [...screening.fetched.keys()];
   ledger.counts.groups_seen += ids.length;
   const existing = await deps.snapshot.groupsByRemoteId(accountId, ids);
-  const entries = diffGroups(screening, existing, diffContext(scope));
+  const newNames = ids.filter((id) => !existing.has(id)).map((id) => screening.fetched.get(id)?.raw.name).filter((name): name is string => typeof name === 'string');
+  const provisioned = await deps.snapshot.provisionedGroupsByName(accountId, newNames);
+  const entries = diffGroups(screening, existing, diffContext(scope), provisioned);
   await ledger.commit(
     skipEvents,
     async (manager) => {

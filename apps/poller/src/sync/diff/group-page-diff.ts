@@ -1,6 +1,7 @@
 import { DIRECTORY_EVENT_TYPES } from '@kb4/contracts';
 import { DEFAULT_GROUP_DIFF_IGNORE, diffRecords, toUnifiedGroup, tryNormalizeKnowBe4Group } from '@kb4/mapping';
 import type { SnapshotGroup, SyncedGroupWrite } from '@kb4/persistence';
+import type { DirectoryMessage } from '../events/audit-drafts';
 import { changesJson, directoryEvent } from '../events/directory-events';
 import { DiffContext, emptyWrite, FetchedRecord, RecordWrite, SkippedRecord } from './record-write';
 import { fetchedRecordHash, remoteIdOf } from './record-hash';
@@ -40,17 +41,30 @@ export function screenGroups(records: readonly unknown[], maxRecordChars: number
 }
 
 /** The writes and events of a page of groups against their mirror rows; a group whose fingerprint is unchanged has none. */
-export function diffGroups(screening: GroupScreening, existing: ReadonlyMap<string, SnapshotGroup>, diff: DiffContext): RecordWrite<SyncedGroupWrite>[] {
+/** `provisioned`: records of groups our SCIM creates made that no sync has listed yet, by name (see identity/). */
+export function diffGroups(
+  screening: GroupScreening,
+  existing: ReadonlyMap<string, SnapshotGroup>,
+  diff: DiffContext,
+  provisioned: ReadonlyMap<string, Record<string, unknown>> = new Map(),
+): RecordWrite<SyncedGroupWrite>[] {
   const entries: RecordWrite<SyncedGroupWrite>[] = [];
   for (const [id, { raw, hash }] of screening.fetched) {
     const before = existing.get(id);
     if (before?.contentHash === hash || screening.unstorable.has(id)) continue;
-    entries.push(diffGroup(id, raw, hash, before, diff));
+    entries.push(diffGroup(id, raw, hash, before, diff, typeof raw.name === 'string' ? provisioned.get(raw.name) : undefined));
   }
   return entries;
 }
 
-function diffGroup(id: string, raw: Record<string, unknown>, hash: string, before: SnapshotGroup | undefined, diff: DiffContext): RecordWrite<SyncedGroupWrite> {
+function diffGroup(
+  id: string,
+  raw: Record<string, unknown>,
+  hash: string,
+  before: SnapshotGroup | undefined,
+  diff: DiffContext,
+  provisioned: Record<string, unknown> | undefined,
+): RecordWrite<SyncedGroupWrite> {
   const { ctx, now } = diff;
   const entry = emptyWrite<SyncedGroupWrite>();
   const { remote_data: remoteData, ...record } = toUnifiedGroup(raw) as unknown as Record<string, unknown>;
@@ -58,7 +72,12 @@ function diffGroup(id: string, raw: Record<string, unknown>, hash: string, befor
     record.created_at = now;
     record.updated_at = now;
     entry.counts.push('groups_created');
-    if (diff.emit) entry.events.push(directoryEvent(ctx, 'group', id, DIRECTORY_EVENT_TYPES.groupCreated, [hash], { group: record }));
+    if (diff.emit) {
+      const created: DirectoryMessage = directoryEvent(ctx, 'group', id, DIRECTORY_EVENT_TYPES.groupCreated, [hash], { group: record });
+      // our SCIM create made this group and was audited: only what differs from it is
+      if (provisioned) created.auditBefore = provisioned;
+      entry.events.push(created);
+    }
   } else {
     record.created_at = before.record.created_at ?? before.createdAt.toISOString();
     const changes = diffRecords(before.record, record, { ignore: [...DEFAULT_GROUP_DIFF_IGNORE, 'created_at'] });

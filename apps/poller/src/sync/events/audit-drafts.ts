@@ -3,9 +3,9 @@ import { USER_AUDIT_IGNORE, userAuditChanges } from '@kb4/mapping';
 import type { AuditChange, AuditDraft, AuditEventType, AuditGroupRef, AuditUserRef, OutboxMessage } from '@kb4/persistence';
 
 /**
- * A directory event as the diff made it, with what the audit log needs beyond the event: for a user first listed by
- * KnowBe4 that our own SCIM create had already put in the mirror, the record as that create left it. The event says
- * `created` (consumers first see the Reporting record), the audit log records only what differs from our create.
+ * A directory event as the diff made it, with what the audit log needs beyond the event: for a user or group first
+ * listed by KnowBe4 that our own SCIM create had already put in the mirror, the record as that create left it. The
+ * event says `created` (consumers first see the Reporting record), the audit log records only what differs from our create.
  */
 export interface DirectoryMessage extends OutboxMessage {
   auditBefore?: Record<string, unknown>;
@@ -72,7 +72,9 @@ export function auditDraftsOf(messages: readonly DirectoryMessage[]): AuditDraft
         break;
       case DIRECTORY_EVENT_TYPES.groupCreated: {
         const group = record(data.group);
-        add('group.created', { group: groupRef(remoteId, group) }, [{ field: 'name', from: null, to: group.name ?? null }]);
+        const before = message.auditBefore;
+        if (!before) add('group.created', { group: groupRef(remoteId, group) }, [{ field: 'name', from: null, to: group.name ?? null }]);
+        else if (before.name !== group.name) add('group.updated', { group: groupRef(remoteId, group) }, [{ field: 'name', from: before.name ?? null, to: group.name ?? null }]);
         break;
       }
       case DIRECTORY_EVENT_TYPES.groupUpdated: {
