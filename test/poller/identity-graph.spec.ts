@@ -1,3 +1,4 @@
+import { SyncRunEntity } from '@kb4/persistence';
 import type { DataSource } from 'typeorm';
 import type { TenantCredentials } from '../../apps/knowbe4-sandbox/src/sandbox';
 import { PollerStack, startPollerStack, syncAndWait } from './support';
@@ -66,6 +67,8 @@ describe('poller: the identity graph (phishing, recipients, risk history) synced
     expect(plan.outcome.error).toBeUndefined();
     // SYNC_PER_PAGE 50: one page per list, per risk history, and a page per 50 recipients of each test
     expect(plan.outcome.requests).toBe(1 + 1 + 1 + groups.length + users + recipientPages);
+    // what GET /integrated-accounts/{id}/sync-runs serves as graph_plan
+    expect((await dataSource.getRepository(SyncRunEntity).findOneByOrFail({ id: stack!.initial.id })).graphPlan).toEqual(plan);
   });
 
   it('asks KnowBe4 for enrollments with their campaign and store purchase ids', async () => {

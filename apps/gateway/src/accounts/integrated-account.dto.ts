@@ -152,6 +152,20 @@ export class SyncRunDto {
   counts!: Record<string, number>;
   @ApiProperty({ nullable: true, type: String, example: null, description: 'Why the run failed; null otherwise' })
   error!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: 'object',
+    additionalProperties: true,
+    description:
+      "The identity graph's plan for the run: the budget (KnowBe4's daily 2,000 + licensed users, the graph's share, what it spent in the last 24 h), the `steps` it refreshed, what it `skipped` and why (`not_due` with `due_at`, `over_budget`, `nothing_to_read`), and the `outcome`; null before the graph phase (or with the graph off)",
+    example: {
+      budget: { daily: 2400, graph_share: 0.25, graph_allowance: 600, graph_spent_last_24h: 41, per_run: 30, available: 11 },
+      steps: [{ resource: 'security_tests', estimated_requests: 1 }, { resource: 'recipients', estimated_requests: 2, subjects: ['16142', '16143'] }],
+      skipped: [{ resource: 'user_risk', reason: 'over_budget', estimated_requests: 200 }, { resource: 'account_risk', reason: 'not_due', estimated_requests: 1, due_at: '2026-11-29T08:00:00.000Z' }],
+      outcome: { requests: 3, written: { phishing_campaigns: 0, security_tests: 12, recipients: 640, risk_points: 0 }, records_skipped: 0, subjects_failed: 0 },
+    },
+  })
+  graph_plan!: Record<string, unknown> | null;
 }
 
 export class SyncRunListDto {
@@ -223,5 +237,6 @@ export function toSyncRunDto(run: SyncRunEntity): SyncRunDto {
     requests: run.requests,
     counts: run.counts,
     error: run.error,
+    graph_plan: run.graphPlan ?? null,
   };
 }

@@ -1465,6 +1465,60 @@ export interface components {
              * @example null
              */
             error: string | null;
+            /**
+             * @description The identity graph's plan for the run: the budget (KnowBe4's daily 2,000 + licensed users, the graph's share, what it spent in the last 24 h), the `steps` it refreshed, what it `skipped` and why (`not_due` with `due_at`, `over_budget`, `nothing_to_read`), and the `outcome`; null before the graph phase (or with the graph off)
+             * @example {
+             *       "budget": {
+             *         "daily": 2400,
+             *         "graph_share": 0.25,
+             *         "graph_allowance": 600,
+             *         "graph_spent_last_24h": 41,
+             *         "per_run": 30,
+             *         "available": 11
+             *       },
+             *       "steps": [
+             *         {
+             *           "resource": "security_tests",
+             *           "estimated_requests": 1
+             *         },
+             *         {
+             *           "resource": "recipients",
+             *           "estimated_requests": 2,
+             *           "subjects": [
+             *             "16142",
+             *             "16143"
+             *           ]
+             *         }
+             *       ],
+             *       "skipped": [
+             *         {
+             *           "resource": "user_risk",
+             *           "reason": "over_budget",
+             *           "estimated_requests": 200
+             *         },
+             *         {
+             *           "resource": "account_risk",
+             *           "reason": "not_due",
+             *           "estimated_requests": 1,
+             *           "due_at": "2026-11-29T08:00:00.000Z"
+             *         }
+             *       ],
+             *       "outcome": {
+             *         "requests": 3,
+             *         "written": {
+             *           "phishing_campaigns": 0,
+             *           "security_tests": 12,
+             *           "recipients": 640,
+             *           "risk_points": 0
+             *         },
+             *         "records_skipped": 0,
+             *         "subjects_failed": 0
+             *       }
+             *     }
+             */
+            graph_plan: {
+                [key: string]: unknown;
+            } | null;
         };
         SyncRunListDto: {
             result: components["schemas"]["SyncRunDto"][];
@@ -3982,7 +4036,7 @@ export interface components {
             result_count: number;
             result: components["schemas"]["TrainingEnrollmentDto"][];
         };
-        RefDto: {
+        GraphRefDto: {
             /** @example 16342 */
             id: string;
             /** @example Corporate Employees */
@@ -3999,7 +4053,7 @@ export interface components {
             hidden: boolean | null;
             /** @example One Time */
             frequency: string | null;
-            groups: components["schemas"]["RefDto"][];
+            groups: components["schemas"]["GraphRefDto"][];
             /**
              * @description A percentage
              * @example 12.5
@@ -4105,7 +4159,7 @@ export interface components {
             name: string | null;
             /** @example Closed */
             status: string | null;
-            groups: components["schemas"]["RefDto"][];
+            groups: components["schemas"]["GraphRefDto"][];
             /**
              * @description A fraction: 0.5 means half the recipients failed
              * @example 0.5
@@ -4118,9 +4172,9 @@ export interface components {
             started_at: string | null;
             /** @example 1 */
             duration_days: number | null;
-            categories: components["schemas"]["RefDto"][];
-            template: components["schemas"]["RefDto"] | null;
-            landing_page: components["schemas"]["RefDto"] | null;
+            categories: components["schemas"]["GraphRefDto"][];
+            template: components["schemas"]["GraphRefDto"] | null;
+            landing_page: components["schemas"]["GraphRefDto"] | null;
             counts: components["schemas"]["SecurityTestCountsDto"];
             /**
              * Format: date-time
@@ -4179,7 +4233,7 @@ export interface components {
             /** @example 264215 */
             user_id: string | null;
             user: components["schemas"]["RecipientUserDto"] | null;
-            template: components["schemas"]["RefDto"] | null;
+            template: components["schemas"]["GraphRefDto"] | null;
             /**
              * @description failed: clicked, replied, opened an attachment, enabled macros, entered data or scanned the QR code
              * @example failed
@@ -11534,7 +11588,7 @@ export interface operations {
                 email?: string;
                 /** @description The user's KnowBe4 employee_number, exact (leading zeros count) */
                 employee_number?: string;
-                /** @description Unified status */
+                /** @description Unified status (passed includes KnowBe4's Completed) */
                 status?: "not_started" | "in_progress" | "passed" | "past_due";
                 /** @description KnowBe4 training campaign id */
                 campaign_id?: string;
@@ -12053,6 +12107,7 @@ export interface operations {
                 email?: string;
                 /** @description The user's KnowBe4 employee_number, exact (leading zeros count) */
                 employee_number?: string;
+                /** @description How the test went for the recipient; failed: clicked, replied, opened an attachment, enabled macros, entered data or scanned the QR code */
                 result?: "failed" | "reported" | "no_action" | "bounced" | "not_delivered";
             };
             header?: never;

@@ -38,6 +38,10 @@ export class SyncRunEntity {
   @Column({ type: 'jsonb', nullable: true })
   checkpoint!: Record<string, unknown> | null;
 
+  /** What the run planned to refresh of the identity graph, what it skipped and why, and what it did (poller sync/graph). */
+  @Column({ name: 'graph_plan', type: 'jsonb', nullable: true })
+  graphPlan!: Record<string, unknown> | null;
+
   @Column({ type: 'text', nullable: true })
   error!: string | null;
 
