@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import fc from 'fast-check';
 import { Client, Pool } from 'pg';
 import { CredentialCipher } from '@kb4/persistence';
 import { bootstrapHttpService, createLogger, loadConfig } from '@kb4/platform';
@@ -165,6 +166,32 @@ describe('identity graph reads and expand=risk,training,phishing (10k-user mirro
     expect((await get(q('/unified/user-directory/groups/41/risk-score-history'))).body.result).toEqual([expect.objectContaining({ date: '2026-11-01', risk_score: 22.5 })]);
     expect(((await get(q('/unified/user-directory/risk-score-history'))).body.result as Array<{ date: string }>).map((p) => p.date)).toEqual(['2026-11-01', '2026-10-01', '2026-09-01']);
     expect((await get(q('/unified/user-directory/users/999/risk-score-history'))).status).toBe(404);
+  });
+
+  it('never answers 500 or leaks a stack trace to random ids, filters and cursors on the graph routes', async () => {
+    const text = fc.oneof(fc.string({ maxLength: 30 }), fc.string({ unit: 'binary', maxLength: 12 }), fc.constantFrom('9'.repeat(19), '-1', '0', '1e9', '\u0000', '../..', '%ZZ', '1000005', 'scim-5', '16142'));
+    const routes = [
+      '/unified/user-directory/training-enrollments',
+      '/unified/user-directory/training-enrollments/{id}',
+      '/unified/user-directory/phishing-campaigns',
+      '/unified/user-directory/phishing-campaigns/{id}',
+      '/unified/user-directory/phishing-security-tests',
+      '/unified/user-directory/phishing-security-tests/{id}',
+      '/unified/user-directory/phishing-security-tests/{id}/recipients',
+      '/unified/user-directory/users/{id}/risk-score-history',
+      '/unified/user-directory/groups/{id}/risk-score-history',
+      '/unified/user-directory/risk-score-history',
+      '/unified/user-directory/users',
+    ];
+    const names = ['user_id', 'email', 'employee_number', 'status', 'campaign_id', 'result', 'limit', 'next_cursor', 'expand', 'updated_at[gte]', 'truto_exclude_fields[]', 'truto_ignore_remote_data'];
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...routes), text, fc.array(fc.tuple(fc.constantFrom(...names), text), { maxLength: 3 }), async (route, id, params) => {
+        const query = params.map(([k, v]) => `&${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('');
+        const response = await get(q(route.replace('{id}', encodeURIComponent(id) || 'x'), query));
+        if (response.status >= 500 || /\n\s+at |node_modules|\.ts:\d+/.test(response.text)) throw new Error(`${route} ${id} ${query} → ${response.status} ${response.text.slice(0, 300)}`);
+      }),
+      { numRuns: 300, seed: 14 },
+    );
   });
 });
 
