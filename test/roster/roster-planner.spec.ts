@@ -168,29 +168,36 @@ describe('roster planner against a real mirror', () => {
     expect(changed.plan.changes).toEqual([expect.objectContaining({ email: 'unknown@example.com', changes: [expect.objectContaining({ field: 'custom_fields' })] })]);
   });
 
-  it('executes the users joining one group as one add-members operation (one SCIM PATCH) while each item keeps its own progress', async () => {
+  it('executes the users joining (or leaving) one group as one operation (one SCIM PATCH) while each item keeps its own progress', async () => {
     const sales = await group('Sales');
     const support = await group('Support');
     for (let i = 0; i < 5; i++) await user(`mover${i}@example.com`, { department: 'Sales' });
+    // a sixth user leaves Support with the roster's fourth and fifth joining it: removals are batched too
+    await user('leaver@example.com', { department: 'Sales', groups: [{ id: support, name: 'Support' }] });
     const csv = ['email,department,groups', ...Array.from({ length: 5 }, (_, i) => `mover${i}@example.com,Sales,${i < 3 ? 'Sales' : 'Support'}`)].join('\n');
-    const applied = await plan(csv, false);
-    expect(applied.plan.counts).toMatchObject({ add_member: 5, update: 0 });
+    await user('leaver2@example.com', { department: 'Sales', groups: [{ id: support, name: 'Support' }] });
+    const applied = await plan(`${csv}\nleaver@example.com,Sales,\nleaver2@example.com,Sales,Sales`, false);
+    expect(applied.plan.counts).toMatchObject({ add_member: 6, remove_member: 2, update: 0 });
     const config = { LOG_LEVEL: 'silent', ROSTER_EXECUTOR_INTERVAL_MS: 0 } as GatewayConfig;
     const executor = new RosterExecutor(new OperationRepository(dataSource), new RosterRunRepository(dataSource), config);
-    expect((await executor.runOnce()).enqueued).toBe(5);
-    const operations: Array<{ id: string; kind: string; payload: { group_id: string; user_ids: string[] } }> = await dataSource.query(
-      `SELECT id, kind, request->'command'->'payload' AS payload FROM operations WHERE account_id = $1 AND kind = 'group.add_members' ORDER BY request->'command'->'payload'->>'group_id'`,
+    expect((await executor.runOnce()).enqueued).toBe(8);
+    const operations: Array<{ id: string; kind: string; payload: { group_id: string; user_ids: string[]; user_id?: string } }> = await dataSource.query(
+      `SELECT id, kind, request->'command'->'payload' AS payload FROM operations
+        WHERE account_id = $1 AND kind IN ('group.add_members', 'group.remove_member') ORDER BY kind, request->'command'->'payload'->>'group_id'`,
       [accountId],
     );
-    expect(operations.map((op) => [op.kind, op.payload.group_id, op.payload.user_ids.length])).toEqual(
-      [
-        ['group.add_members', sales, 3],
+    expect(operations.map((op) => [op.kind, op.payload.group_id, op.payload.user_ids.length])).toEqual([
+      ...[
+        ['group.add_members', sales, 4],
         ['group.add_members', support, 2],
       ].sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
-    );
+      ['group.remove_member', support, 2],
+    ]);
+    const removal = operations.find((op) => op.kind === 'group.remove_member')!;
+    expect(removal.payload.user_id).toBe(removal.payload.user_ids[0]);
     const items: Array<{ operation_id: string }> = await dataSource.query(`SELECT operation_id FROM roster_run_items WHERE run_id = $1 ORDER BY item_no`, [applied.plan.roster_run_id]);
-    expect(new Set(items.map((item) => item.operation_id)).size).toBe(2);
+    expect(new Set(items.map((item) => item.operation_id)).size).toBe(3);
     const run = await new RosterRunRepository(dataSource).findInWorkspace(workspaceId, applied.plan.roster_run_id);
-    expect(run?.progress).toEqual({ queued: 5 });
+    expect(run?.progress).toEqual({ queued: 8 });
   });
 });

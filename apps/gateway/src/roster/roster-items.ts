@@ -62,16 +62,20 @@ export function rosterItem(accountId: string, itemNo: number, change: RosterChan
 }
 
 /**
- * The one operation of a batch of add_member items (one group): a single add-members command (one SCIM PATCH) with
- * every user of the batch, in item order, so whoever enqueues the batch builds the same request.
+ * The one operation of a batch of membership items of one group and direction: a single add-members or remove
+ * command (one SCIM PATCH of the group) with every user of the batch, in item order, so whoever enqueues the batch
+ * builds the same request.
  */
 export function batchedMembersIntent(intents: readonly WriteIntent[]): WriteIntent {
   const [first] = intents;
-  if (!first || intents.some((intent) => intent.kind !== 'group.add_members' || intent.key !== first.key)) {
-    throw new Error('a roster member batch holds add_members intents of one group');
+  const batchable = first && (first.kind === 'group.add_members' || first.kind === 'group.remove_member');
+  if (!batchable || intents.some((intent) => intent.kind !== first.kind || intent.key !== first.key)) {
+    throw new Error('a roster member batch holds membership intents of one group and one direction');
   }
-  const userIds = intents.flatMap((intent) => (intent.payload as { user_ids: string[] }).user_ids);
-  return { ...first, payload: { ...first.payload, user_ids: userIds }, request: { ...first.request, body: { user_ids: userIds } } };
+  const payloads = intents.map((intent) => intent.payload as { user_ids?: string[]; user_id?: string });
+  const userIds = payloads.flatMap((payload) => payload.user_ids ?? (payload.user_id ? [payload.user_id] : []));
+  const payload = first.kind === 'group.add_members' ? { ...first.payload, user_ids: userIds } : { ...first.payload, user_id: userIds[0], user_ids: userIds };
+  return { ...first, payload, request: { ...first.request, body: { user_ids: userIds } } };
 }
 
 /** The idempotency key of a batch's shared operation. */

@@ -66,7 +66,7 @@ class PlanSink {
   private batch: NewRosterItem[] = [];
   private itemNo = 0;
   private batches = 0;
-  // per group (by its key id): the batch users joining it are added to now (bounded by the account's groups)
+  // per direction and group (by its key id): the batch now filling (bounded by twice the account's groups)
   private readonly openBatches = new Map<string, { batchNo: number; size: number }>();
 
   constructor(private readonly runs: RosterRunRepository, private readonly runId: string, private readonly accountId: string) {}
@@ -77,16 +77,17 @@ class PlanSink {
     this.batch.push(rosterItem(this.accountId, ++this.itemNo, change, this.memberBatch(change)));
   }
 
-  /** Users joining one group share batches of up to WRITE_FIELD_LIMITS.groupMembers: one SCIM PATCH per batch. */
+  /** Users joining (or leaving) one group share batches of up to WRITE_FIELD_LIMITS.groupMembers: one SCIM PATCH per batch. */
   private memberBatch(change: RosterChange): number | null {
-    if (change.action !== 'add_member') return null;
-    const open = this.openBatches.get(change.group.keyId);
+    if (change.action !== 'add_member' && change.action !== 'remove_member') return null;
+    const key = `${change.action}:${change.group.keyId}`;
+    const open = this.openBatches.get(key);
     if (open && open.size < WRITE_FIELD_LIMITS.groupMembers) {
       open.size++;
       return open.batchNo;
     }
     const batchNo = ++this.batches;
-    this.openBatches.set(change.group.keyId, { batchNo, size: 1 });
+    this.openBatches.set(key, { batchNo, size: 1 });
     return batchNo;
   }
 

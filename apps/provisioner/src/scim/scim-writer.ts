@@ -56,6 +56,11 @@ export interface ScimWriteResult {
   deleted?: { scimId: string | null; alreadyAbsent: boolean };
 }
 
+/** RFC 7644 §3.5.2.2: a value filter that matches no member is `noTarget` — the member is already gone. */
+function isNoTarget(error: unknown): boolean {
+  return error instanceof ScimRequestError && error.scimType === 'noTarget';
+}
+
 /**
  * A user create whose user was written but some of whose group memberships KnowBe4 refused for good: the operation
  * fails (non-retryable) and says which; `partial` is what did happen, so the mirror still learns about the user.
@@ -211,16 +216,25 @@ export class ScimWriter {
 
   private async removeMember(command: RemoveGroupMemberCommand, context: WriteContext): Promise<ScimWriteResult> {
     const groupScimId = await this.groupScimId(context, command.group_id);
-    const userScimId = await this.userScimId(context, command.user_id);
+    const userIds = command.user_ids ?? [command.user_id];
+    const userScimIds: string[] = [];
+    for (const userId of userIds) userScimIds.push(await this.userScimId(context, userId));
     try {
-      await context.client.removeGroupMembers(groupScimId, [userScimId], callOptions(context));
+      await context.client.removeGroupMembers(groupScimId, userScimIds, callOptions(context));
     } catch (error) {
-      // RFC 7644 §3.5.2.2: a value filter that matches no member is `noTarget` — the member is already gone.
-      if (!(error instanceof ScimRequestError && error.scimType === 'noTarget')) throw error;
+      if (!isNoTarget(error)) throw error;
+      // a PATCH is atomic: one member already gone fails them all, so each leaves on its own (gone is done)
+      if (userScimIds.length > 1) {
+        for (const userScimId of userScimIds) {
+          await context.client.removeGroupMembers(groupScimId, [userScimId], callOptions(context)).catch((each: unknown) => {
+            if (!isNoTarget(each)) throw each;
+          });
+        }
+      }
     }
     return {
       action: 'member_removed',
-      membership: { groupId: command.group_id, groupScimId, userIds: [command.user_id], userScimIds: [userScimId], member: false },
+      membership: { groupId: command.group_id, groupScimId, userIds, userScimIds, member: false },
     };
   }
 

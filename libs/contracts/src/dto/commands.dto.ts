@@ -132,9 +132,20 @@ export class RemoveGroupMemberCommand extends ProvisioningCommandBase {
   @IsNotEmpty()
   group_id!: string;
 
+  /** The user leaving the group (the first of `user_ids` when several leave at once). */
   @IsString()
   @IsNotEmpty()
   user_id!: string;
+
+  /** Several users leaving at once (a roster's batch: one SCIM PATCH of the group); absent: `user_id` alone. */
+  @IsOptional()
+  @IsArray()
+  @ArrayNotEmpty()
+  @ArrayMaxSize(WRITE_FIELD_LIMITS.groupMembers)
+  @IsString({ each: true })
+  @IsNotEmpty({ each: true })
+  @MaxLength(WRITE_FIELD_LIMITS.userId, { each: true })
+  user_ids?: string[];
 }
 
 /** Fields of a group write that address an existing group. */
