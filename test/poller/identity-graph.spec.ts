@@ -1,7 +1,7 @@
 import { SyncRunEntity } from '@kb4/persistence';
 import type { DataSource } from 'typeorm';
 import type { TenantCredentials } from '../../apps/knowbe4-sandbox/src/sandbox';
-import { PollerStack, startPollerStack, syncAndWait } from './support';
+import { PollerStack, startPollerStack, syncAndWait, waitForRun } from './support';
 
 interface PlanRow {
   graph_plan: {
@@ -111,5 +111,37 @@ describe('poller: the identity graph (phishing, recipients, risk history) synced
     const next = await syncAndWait(dataSource, accountId);
     const after = (await planOf(next.id)).graph_plan;
     expect(after.steps.find((s) => s.resource === 'recipients')?.subjects).toEqual([pst]);
+  });
+
+  it('resumes a run stopped inside the graph phase with its plan, from the step it had reached', async () => {
+    const before = await dataSource.query<Array<{ resource: string; sync_run_id: string }>>(`SELECT resource, sync_run_id FROM identity_graph_refreshes WHERE account_id = $1`, [accountId]);
+    const plan = {
+      planned_at: new Date().toISOString(),
+      budget: { daily: 2500, graph_share: 0.25, graph_allowance: 625, graph_spent_last_24h: 0, per_run: 1000, available: 623 },
+      steps: [{ resource: 'phishing_campaigns', estimated_requests: 1 }, { resource: 'account_risk', estimated_requests: 1 }],
+      skipped: [],
+    };
+    // what a poller that died after the campaigns step left in the run's checkpoint
+    const checkpoint = {
+      baseline: false,
+      phase: 'graph',
+      page: 0,
+      last_id: null,
+      graph: { plan, outcome: { requests: 1, written: { phishing_campaigns: 5, security_tests: 0, recipients: 0, risk_points: 0 }, records_skipped: 0, subjects_failed: 0 }, step: 1, item: 0, page: 0, stepRequests: 0 },
+    };
+    const [{ id }] = await dataSource.query<Array<{ id: string }>>(
+      `INSERT INTO sync_runs (account_id, status, trigger, checkpoint) VALUES ($1, 'queued', 'manual', $2) RETURNING id`,
+      [accountId, JSON.stringify(checkpoint)],
+    );
+    const run = await waitForRun(dataSource, id);
+    expect(run.status).toBe('completed');
+    const { graph_plan: resumed } = await planOf(id);
+    expect(resumed.steps).toEqual(plan.steps);
+    // the campaigns step is not read again; the account history is, once
+    expect(resumed.outcome).toMatchObject({ requests: 2, written: { phishing_campaigns: 5, risk_points: 6 } });
+    const after = await dataSource.query<Array<{ resource: string; sync_run_id: string }>>(`SELECT resource, sync_run_id FROM identity_graph_refreshes WHERE account_id = $1`, [accountId]);
+    const by = (rows: typeof after) => Object.fromEntries(rows.map((r) => [r.resource, r.sync_run_id]));
+    expect(by(after).account_risk).toBe(id);
+    expect(by(after).phishing_campaigns).toBe(by(before).phishing_campaigns);
   });
 });
