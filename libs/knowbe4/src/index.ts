@@ -27,6 +27,7 @@ export {
   credentialFingerprint,
   sharedRatePacers,
   DAY_MS,
+  dailyWindowMs,
   DAILY_BASE_BUDGET,
 } from './pacing/rate-pacer';
 export { type Pacer, type PacerRegistry, type PacingLane, type AcquireOptions, isPacer } from './pacing/pacer';

@@ -29,6 +29,7 @@ export * from './repositories/mirror-write.repository';
 export * from './repositories/rate-budget.repository';
 export * from './repositories/account-admin.repository';
 export * from './repositories/sync-queue.repository';
+export * from './repositories/fleet-status.repository';
 export * from './entities/webhook.entities';
 export * from './repositories/webhook.repository';
 export * from './repositories/webhook-delivery.repository';

@@ -1,5 +1,5 @@
 import { metricsRegistry } from '@kb4/platform';
-import { Counter, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 
 /** The poller's Prometheus metrics, registered once per process on the shared registry. */
 export class PollerMetrics {
@@ -31,6 +31,34 @@ export class PollerMetrics {
     labelNames: ['entity', 'reason'],
     registers: [metricsRegistry],
   });
+
+  // ---- the fleet (issue 16 point 5): refreshed from Postgres every few scheduler ticks; every replica reports the
+  // same per-account values, so aggregate with max() across replicas
+  readonly accountLag = new Gauge({
+    name: 'kb4_poller_account_sync_lag_seconds',
+    help: 'Seconds since the account\'s last complete sync (absent until its first)',
+    labelNames: ['integrated_account_id'],
+    registers: [metricsRegistry],
+  });
+  readonly accountLagRatio = new Gauge({
+    name: 'kb4_poller_account_sync_lag_ratio',
+    help: 'Seconds since the last complete sync divided by the account\'s cadence (above 1: overdue)',
+    labelNames: ['integrated_account_id'],
+    registers: [metricsRegistry],
+  });
+  readonly accountBudgetUsed = new Gauge({
+    name: 'kb4_poller_account_budget_used_today',
+    help: 'KnowBe4 Reporting requests used in the account\'s current daily window (accounts this replica has synced)',
+    labelNames: ['integrated_account_id'],
+    registers: [metricsRegistry],
+  });
+  readonly accountsOverdue = new Gauge({ name: 'kb4_poller_accounts_overdue', help: 'Active accounts whose lag exceeds their cadence', registers: [metricsRegistry] });
+  readonly runsWaitingForBudget = new Gauge({
+    name: 'kb4_poller_runs_waiting_for_budget',
+    help: 'Runs parked until their account\'s daily KnowBe4 budget reopens',
+    registers: [metricsRegistry],
+  });
+  readonly runsInFlight = new Gauge({ name: 'kb4_poller_runs_in_flight', help: 'Runs this replica is executing', registers: [metricsRegistry] });
 
   private static instance?: PollerMetrics;
 

@@ -1,10 +1,11 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap, Optional } from '@nestjs/common';
-import { RatePacerRegistry, ReportingClient, ScimClient, scimBaseUrl, SharedRatePacerRegistry, type PacerRegistry } from '@kb4/knowbe4';
+import { budgetKeyFor, dailyWindowMs, RatePacerRegistry, ReportingClient, ScimClient, scimBaseUrl, SharedRatePacerRegistry, type PacerRegistry } from '@kb4/knowbe4';
 import {
   AccountSyncLock,
   CredentialCipher,
+  FleetStatusRepository,
   IdentityGraphWriteRepository,
   IntegratedAccountEntity,
   IntegratedAccountRepository,
@@ -51,6 +52,9 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
   /** One per process; undefined = the in-process registry of the client library. */
   private readonly pacers?: PacerRegistry;
   private readonly metrics = PollerMetrics.shared();
+  private readonly fleet: FleetStatusRepository;
+  /** Budget keys of the accounts this replica has synced (a hash of region and key), for the budget gauge. */
+  private readonly budgetKeys = new Map<string, string>();
   private timer?: NodeJS.Timeout;
   private ticking?: Promise<void>;
   private stopping = false;
@@ -64,6 +68,7 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
   ) {
     this.owner = config.POLLER_INSTANCE_ID ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     this.queue = new SyncQueueRepository(dataSource);
+    this.fleet = new FleetStatusRepository(dataSource);
     const timeScale = config.TIME_SCALE;
     if (config.KNOWBE4_SHARED_BUDGET) this.pacers = new SharedRatePacerRegistry(new RateBudgetRepository(dataSource), { timeScale });
     else if (timeScale !== 1) this.pacers = new RatePacerRegistry({ timeScale });
@@ -153,10 +158,36 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
           await this.tryStart(candidate.id, candidate.accountId);
         }
       }
-      if (this.ticks++ % 5 === 0) await this.relay?.refreshLagMetrics();
+      if (this.ticks++ % 5 === 0) {
+        await this.relay?.refreshLagMetrics();
+        await this.refreshFleetMetrics();
+      }
     } catch (error) {
       this.logger.warn({ err: error }, 'scheduler tick failed; retrying next tick');
     }
+  }
+
+  /** Per-account lag against cadence, budget used today, runs parked for their budget (issue 16 point 5). */
+  private async refreshFleetMetrics(): Promise<void> {
+    const lags = await this.fleet.syncLagOfActive(this.config.POLL_INTERVAL_SECONDS, this.config.TIME_SCALE);
+    const { accountLag, accountLagRatio, accountBudgetUsed, accountsOverdue, runsWaitingForBudget, runsInFlight } = this.metrics;
+    accountLag.reset();
+    accountLagRatio.reset();
+    let overdue = 0;
+    let waiting = 0;
+    for (const lag of lags) {
+      if (lag.waitingForBudget) waiting++;
+      if (lag.lagSeconds === null) continue;
+      accountLag.set({ integrated_account_id: lag.accountId }, lag.lagSeconds);
+      accountLagRatio.set({ integrated_account_id: lag.accountId }, lag.lagSeconds / lag.cadenceSeconds);
+      if (lag.lagSeconds > lag.cadenceSeconds) overdue++;
+    }
+    accountsOverdue.set(overdue);
+    runsWaitingForBudget.set(waiting);
+    runsInFlight.set(this.active.size);
+    const used = await this.fleet.budgetsUsedToday([...this.budgetKeys.values()], dailyWindowMs(this.config.TIME_SCALE), Date.now());
+    accountBudgetUsed.reset();
+    for (const [accountId, key] of this.budgetKeys) accountBudgetUsed.set({ integrated_account_id: accountId }, used.get(key) ?? 0);
   }
 
   private async tryStart(runId: string, accountId: string): Promise<void> {
@@ -231,6 +262,7 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
 
   private clientFor(account: IntegratedAccountEntity, onRequest: SyncDependencies['onRequest'], dispatcher: Dispatcher): ReportingClient {
     const credentials = this.accounts.credentialsOf(account);
+    this.budgetKeys.set(account.id, budgetKeyFor(account.region, credentials.reporting_api_key));
     return new ReportingClient({
       region: account.region,
       apiKey: credentials.reporting_api_key,
