@@ -5,13 +5,14 @@ import { ErrorNotice, formatTime, Loading, StatusBadge } from '../ui/notices';
 import { hrefOf } from '../ui/route';
 import { EditUser, LifecycleAction } from './user-actions';
 import { UserGroups } from './user-groups';
+import { UserHistory, UserInsights } from './user-insights';
 
 /** One user: who they are, their groups, and what a technician can change. */
 export function UserDetail({ accountId, userId }: { accountId: string; userId: string }) {
   const client = useClient();
   const user = useQuery({
     queryKey: keys.user(accountId, userId),
-    queryFn: () => call(client.GET('/unified/user-directory/users/{id}', { params: { path: { id: userId }, query: { integrated_account_id: accountId, truto_ignore_remote_data: true } } })),
+    queryFn: () => call(client.GET('/unified/user-directory/users/{id}', { params: { path: { id: userId }, query: { integrated_account_id: accountId, truto_ignore_remote_data: true, expand: 'risk,training,phishing' } } })),
   });
   return (
     <section aria-labelledby="user-title">
@@ -28,7 +29,11 @@ export function UserDetail({ accountId, userId }: { accountId: string; userId: s
             <LifecycleAction accountId={accountId} user={user.data} />
             <EditUser accountId={accountId} user={user.data} />
           </div>
-          <UserGroups accountId={accountId} user={user.data} />
+          <div>
+            <UserGroups accountId={accountId} user={user.data} />
+            <UserInsights user={user.data} />
+            <UserHistory accountId={accountId} userId={userId} />
+          </div>
         </div>
       ) : null}
     </section>
@@ -44,8 +49,6 @@ function UserFacts({ user }: { user: UnifiedUser }) {
     ['Department', user.department ?? '—'],
     ['Location', user.location ?? '—'],
     ['Manager', user.manager?.email ?? user.manager?.name ?? '—'],
-    ['Phish-prone %', user.phish_prone_percentage ?? '—'],
-    ['Risk score', user.current_risk_score ?? '—'],
     ['Last active', formatTime(user.last_active_at)],
     ['Updated', formatTime(user.updated_at)],
   ];

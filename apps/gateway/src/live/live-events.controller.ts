@@ -1,8 +1,10 @@
 import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { ApiKeyAuthenticator } from '../auth/api-key-authenticator';
 import { RequiresApiKey } from '../auth/api-key.guard';
 import { CurrentWorkspace } from '../auth/current-workspace.decorator';
+import { bearerTokenOf } from '../auth/request-context';
 import { sseFrame } from './live-change';
 import { LiveEventHub } from './live-event-hub';
 
@@ -23,7 +25,10 @@ const STREAM_EXAMPLE = [
 @ApiTags('operations')
 @Controller('events')
 export class LiveEventsController {
-  constructor(@Inject(LiveEventHub) private readonly hub: LiveEventHub) {}
+  constructor(
+    @Inject(LiveEventHub) private readonly hub: LiveEventHub,
+    @Inject(ApiKeyAuthenticator) private readonly authenticator: ApiKeyAuthenticator,
+  ) {}
 
   @Get('stream')
   @RequiresApiKey('directory:read')
@@ -49,11 +54,20 @@ export class LiveEventsController {
     response.flushHeaders();
     response.write('retry: 3000\n\n');
     const subscription = this.hub.subscribe(workspaceId, { deliver: (change) => response.write(sseFrame('change', change)), close: () => response.end() });
-    const heartbeat = setInterval(() => response.write(': keep-alive\n\n'), HEARTBEAT_MS);
+    const token = bearerTokenOf(request);
     const close = () => {
       clearInterval(heartbeat);
       subscription.unsubscribe();
     };
+    // an open stream outlives the request that authenticated it: each heartbeat checks the key is still valid
+    const heartbeat = setInterval(() => {
+      void this.stillValid(token).then((valid) => {
+        if (valid) return void response.write(': keep-alive\n\n');
+        response.write(sseFrame('revoked', { message: 'the API key was revoked; sign in again' }));
+        close();
+        response.end();
+      });
+    }, HEARTBEAT_MS);
     request.on('close', close);
     subscription.joined.then(
       () => response.write(sseFrame('ready', { topics: ['knowbe4.sync.runs', 'knowbe4.roster.runs', 'knowbe4.provisioning.results'] })),
@@ -64,5 +78,11 @@ export class LiveEventsController {
         response.end();
       },
     );
+  }
+
+  /** False only when the key is known to be gone; a lookup that fails (Postgres away) keeps the stream. */
+  private async stillValid(token: string | undefined): Promise<boolean> {
+    if (!token) return false;
+    return (await this.authenticator.authenticate(token).catch(() => 'unknown' as const)) !== null;
   }
 }
