@@ -145,6 +145,9 @@ describe('the MSP console in a real browser', () => {
       const reads = watched.requests.slice(before).filter((url) => url.endsWith(`/operations/${operationId}`));
       expect(reads.length).toBeLessThanOrEqual(3);
       await page.getByRole('button', { name: 'Reactivate user' }).waitFor();
+      // the audit history and the identity graph are on the same page, and the archive is in the history at once
+      await page.getByRole('heading', { name: 'Risk, training and phishing' }).waitFor();
+      await page.locator('.history li').filter({ hasText: /archived/ }).first().waitFor();
       expect(otherStream.text()).toContain('event: ready');
       expect(otherStream.text()).not.toContain(env.acme.accountId);
     } finally {
