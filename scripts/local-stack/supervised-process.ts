@@ -9,7 +9,18 @@ export interface SupervisedProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
-const REGISTER = ['-r', '@swc-node/register'];
+/**
+ * How a child runs TypeScript: with the modules this process was preloaded with (`npm start` runs it with
+ * `-r @swc-node/register`; the tests with their precompiled build), else @swc-node/register.
+ */
+function preloadFlags(execArgv: string[]): string[] {
+  const flags = execArgv.flatMap((arg, i) => {
+    if (arg === '-r' || arg === '--require') return execArgv[i + 1] === undefined ? [] : ['-r', execArgv[i + 1]];
+    return arg.startsWith('--require=') ? ['-r', arg.slice('--require='.length)] : [];
+  });
+  return flags.length ? flags : ['-r', '@swc-node/register'];
+}
+const REGISTER = preloadFlags(process.execArgv);
 
 /** Runs a TypeScript entry point as a child process, prefixing its output with its name. */
 export function spawnService(

@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { waitFor } from '../poller/support';
 import { freePort } from '../support/free-port';
+import { nodeArgsForTypeScript } from '../support/precompile';
 
 export interface AutomationsProcess {
   child: ChildProcess;
@@ -12,7 +13,7 @@ export interface AutomationsProcess {
 /** Starts apps/automations as a real process; resolves once it is ready (joined its consumer group). */
 export async function startAutomationsProcess(env: Record<string, string>): Promise<AutomationsProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/automations/src/main.ts'], {
+  const child = spawn(process.execPath, [...nodeArgsForTypeScript(), 'apps/automations/src/main.ts'], {
     cwd: resolve(__dirname, '../..'),
     env: { ...process.env, LOG_LEVEL: 'info', ...env, AUTOMATIONS_PORT: String(port), HTTP_HOST: '127.0.0.1', KAFKAJS_NO_PARTITIONER_WARNING: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

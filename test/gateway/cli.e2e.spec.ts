@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { CredentialCipher, createDataSource, OperationRepository } from '@kb4/persistence';
 import { commandMessage, createUserIntent, storedRequestOf } from '../../apps/gateway/src/provisioning/write-intents';
 import { createTenant, SandboxGatewayStack, startSandboxGateway } from './support/gateway-harness';
+import { nodeArgsForTypeScript } from '../support/precompile';
 
 // each command is a node process compiling TypeScript on start: generous on a loaded machine, no timing asserted
 jest.setTimeout(300_000);
@@ -19,7 +20,7 @@ describe('operator CLI (npm run cli) against a gateway process', () => {
     new Promise((done) => {
       execFile(
         process.execPath,
-        ['-r', '@swc-node/register', 'apps/gateway/src/cli/main.ts', ...args],
+        [...nodeArgsForTypeScript(), 'apps/gateway/src/cli/main.ts', ...args],
         // KB4_LOCAL_DIR: no .local/demo.json of a developer's own npm start may fill in a setting
         { cwd: resolve(__dirname, '../..'), env: { ...process.env, KB4_LOCAL_DIR: join(tmpdir(), 'kb4-cli-none'), KB4_GATEWAY_URL: stack.gateway.url, ...env } },
         (error, stdout, stderr) => done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),

@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { startSandbox } from '../../apps/knowbe4-sandbox/src/sandbox';
 import { ThrowawayDatabase } from '../support/throwaway-database';
 import { collectEvents, connectAccount, pollerDatabase, pollerEnv, runStatuses, startPollerInProcess, waitFor, waitForRun } from './support';
+import { nodeArgsForTypeScript } from '../support/precompile';
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 const root = resolve(__dirname, '../..');
@@ -13,7 +14,7 @@ const root = resolve(__dirname, '../..');
 const USERS = Number(process.env.POLLER_KILL_TEST_USERS ?? 20_000);
 
 function spawnPoller(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['-r', '@swc-node/register', 'apps/poller/src/main.ts'], {
+  return spawn(process.execPath, [...nodeArgsForTypeScript(), 'apps/poller/src/main.ts'], {
     cwd: root,
     env: { ...process.env, ...env, KAFKAJS_NO_PARTITIONER_WARNING: '1' },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedKafka } from '../../scripts/local-stack/embedded-kafka';
 import { startLocalPostgres } from '../../scripts/local-stack/postgres';
+import { precompileTypeScript } from './precompile';
 import { createThrowawayDatabase } from './throwaway-database';
 
 /**
@@ -30,8 +31,13 @@ export default async function globalSetup(): Promise<void> {
   const database = await createThrowawayDatabase(`kb4_test_${runId}`);
   process.env.DATABASE_URL = database.url;
   state.__KB4_TEST_DATABASE__ = database;
-  if (!process.env.KAFKA_BROKERS) {
-    const kafka = await startEmbeddedKafka();
+  // The TypeScript that spawned services run, compiled once for the run (test/support/precompile.ts) while the broker
+  // starts; KB4_TEST_PRECOMPILE=off leaves every spawned process to compile its own with @swc-node/register.
+  const precompiled = process.env.KB4_TEST_PRECOMPILE === 'off' ? undefined : join(tmpdir(), `kb4-test-js-${runId}`);
+  state.__KB4_TEST_PRECOMPILED__ = precompiled;
+  const [kafka] = await Promise.all([process.env.KAFKA_BROKERS ? undefined : startEmbeddedKafka(), precompiled && precompileTypeScript(precompiled)]);
+  if (precompiled) process.env.KB4_PRECOMPILED_DIR = precompiled;
+  if (kafka) {
     process.env.KAFKA_BROKERS = kafka.brokers;
     state.__KB4_TEST_KAFKA__ = kafka;
   }

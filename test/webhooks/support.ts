@@ -3,6 +3,7 @@ import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { freePort } from '../support/free-port';
+import { nodeArgsForTypeScript } from '../support/precompile';
 
 export interface DispatcherProcess {
   url: string;
@@ -17,7 +18,7 @@ export interface DispatcherProcess {
 /** Starts `apps/webhook-dispatcher/src/main.ts` as a real process; resolves once it is ready (joined its consumer group). */
 export async function startDispatcherProcess(env: Record<string, string>): Promise<DispatcherProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/webhook-dispatcher/src/main.ts'], {
+  const child = spawn(process.execPath, [...nodeArgsForTypeScript(), 'apps/webhook-dispatcher/src/main.ts'], {
     cwd: resolve(__dirname, '../..'),
     env: { ...process.env, LOG_LEVEL: 'info', ...env, WEBHOOK_DISPATCHER_PORT: String(port), HTTP_HOST: '127.0.0.1', KAFKAJS_NO_PARTITIONER_WARNING: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

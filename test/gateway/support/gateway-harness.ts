@@ -6,6 +6,7 @@ import { CredentialCipher, IntegratedAccountRepository, runMigrations, Workspace
 import { freePort } from '../../support/free-port';
 import { startSandbox, type CreateTenantOptions, type RunningSandbox, type TenantCredentials } from '../../../apps/knowbe4-sandbox/src/sandbox';
 import { createThrowawayDatabase, ThrowawayDatabase } from '../../support/throwaway-database';
+import { nodeArgsForTypeScript } from '../../support/precompile';
 
 export interface GatewayProcess {
   url: string;
@@ -28,7 +29,7 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
   const root = resolve(__dirname, '../../..');
   // GATEWAY_NODE_ARGS: extra node flags for profiling (e.g. --cpu-prof)
   const nodeArgs = (process.env.GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, '-r', '@swc-node/register', 'apps/gateway/src/main.ts'], {
+  const child = spawn(process.execPath, [...nodeArgs, ...nodeArgsForTypeScript(), 'apps/gateway/src/main.ts'], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'info', ...env, GATEWAY_PORT: String(port), HTTP_HOST: '127.0.0.1', KAFKAJS_NO_PARTITIONER_WARNING: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

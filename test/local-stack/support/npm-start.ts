@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freePort } from '../../support/free-port';
+import { nodeArgsForTypeScript } from '../../support/precompile';
 
 const root = resolve(__dirname, '../../..');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -18,7 +19,7 @@ export async function freeStackPorts(): Promise<Record<string, number>> {
  * `ports` as their env variables; every chunk it writes to stdout or stderr goes to `onOutput`.
  */
 export function spawnNpmStart(env: Record<string, string>, ports: Record<string, number>, onOutput: (chunk: string) => void): ChildProcess {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'scripts/start.ts'], {
+  const child = spawn(process.execPath, [...nodeArgsForTypeScript(), 'scripts/start.ts'], {
     cwd: root,
     env: { ...process.env, ...env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) },
     stdio: ['ignore', 'pipe', 'pipe'],

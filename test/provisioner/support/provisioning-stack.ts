@@ -6,6 +6,7 @@ import { CredentialCipher, createDataSource, IntegratedAccountRepository, runMig
 import { startSandbox, type RunningSandbox, type TenantCredentials } from '../../../apps/knowbe4-sandbox/src/sandbox';
 import { freePort } from '../../support/free-port';
 import { createThrowawayDatabase, ThrowawayDatabase } from '../../support/throwaway-database';
+import { nodeArgsForTypeScript } from '../../support/precompile';
 
 const ROOT = resolve(__dirname, '../../..');
 
@@ -29,7 +30,7 @@ export async function startService(
 ): Promise<ServiceProcess> {
   const port = await freePort();
   const portVariable = name === 'gateway' ? 'GATEWAY_PORT' : 'PROVISIONER_PORT';
-  const child = spawn(process.execPath, [...nodeArgs, '-r', '@swc-node/register', `apps/${name}/src/main.ts`], {
+  const child = spawn(process.execPath, [...nodeArgs, ...nodeArgsForTypeScript(), `apps/${name}/src/main.ts`], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env, [portVariable]: String(port), HTTP_HOST: '127.0.0.1', KAFKAJS_NO_PARTITIONER_WARNING: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
