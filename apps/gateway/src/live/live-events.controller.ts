@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ApiKeyAuthenticator } from '../auth/api-key-authenticator';
 import { RequiresApiKey } from '../auth/api-key.guard';
@@ -44,7 +44,6 @@ export class LiveEventsController {
       'Every gateway replica runs one Kafka consumer for all its streams.',
     ].join(' '),
   })
-  @ApiProduces('text/event-stream')
   @ApiOkResponse({ description: 'The stream', content: { 'text/event-stream': { schema: { type: 'string' }, example: STREAM_EXAMPLE } } })
   stream(@CurrentWorkspace() workspaceId: string, @Req() request: Request, @Res() response: Response): void {
     response.status(200);
