@@ -147,6 +147,11 @@ describe('Reporting API emulation', () => {
     const history = (await (await h.reporting(t, `/users/${user.id}/risk_score_history`)).json()) as { date: string }[];
     expect(account[0].date).toMatch(/^\d{4}-\d\d-\d\d$/);
     expect(history[0].date).toMatch(/^\d{4}-\d\d-\d\dT00:00:00\.000Z$/);
+    // six months unless full=true, which goes further back with the same recent points
+    const full = (await (await h.reporting(t, `/users/${user.id}/risk_score_history?full=true`)).json()) as { date: string }[];
+    expect(history).toHaveLength(6);
+    expect(full.length).toBeGreaterThan(6);
+    expect(full.slice(0, 6)).toEqual(history);
   });
 
   it('omits subscription fields on a trial account', async () => {

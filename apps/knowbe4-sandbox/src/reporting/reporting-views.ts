@@ -113,13 +113,14 @@ export const accountView = (store: TenantStore) => {
 
 /**
  * Monthly risk history ending at the current score; the date format differs per endpoint as in recorded
- * traffic: account and group history use `YYYY-MM-DD`, user history a midnight `.000Z` timestamp.
+ * traffic: account and group history use `YYYY-MM-DD`, user history a midnight `.000Z` timestamp. Six months by default,
+ * as KnowBe4 answers; `full=true` asks for the whole history (two years here), whose first six points are the same.
  */
-export function riskHistory(seedKey: string, seed: number, current: number, dateStyle: 'date' | 'midnight'): RiskPoint[] {
+export function riskHistory(seedKey: string, seed: number, current: number, dateStyle: 'date' | 'midnight', full = false): RiskPoint[] {
   const rng = createRng(seed, `risk:${seedKey}`);
   const points: RiskPoint[] = [];
   let score = current;
-  for (let m = 0; m < 6; m++) {
+  for (let m = 0; m < (full ? 24 : 6); m++) {
     const date = isoDate(SEED_NOW - m * 30 * DAY_MS);
     points.push({ risk_score: score, date: dateStyle === 'date' ? date : `${date}T00:00:00.000Z` });
     score = Math.max(0, Math.round((score + (rng.next() - 0.5) * 8) * 10) / 10);

@@ -66,7 +66,7 @@ export class ReportingController {
   @Get('account/risk_score_history')
   accountRiskHistory(@Req() req: Request, @Res() res: Response): void {
     const t = contextOf(req).tenant;
-    sendValue(res, riskHistoryView(riskHistory('account', t.options.seed, t.account.current_risk_score, 'date')));
+    sendValue(res, riskHistoryView(riskHistory('account', t.options.seed, t.account.current_risk_score, 'date', flag(req.query, 'full'))));
   }
 
   @Get('users')
@@ -92,7 +92,7 @@ export class ReportingController {
     const t = contextOf(req).tenant;
     const user = t.usersById.get(numericId(String(req.params.id)) ?? -1);
     if (!user) return notFound(res);
-    sendValue(res, riskHistoryView(riskHistory(`user:${user.id}`, t.options.seed, user.current_risk_score, 'midnight')));
+    sendValue(res, riskHistoryView(riskHistory(`user:${user.id}`, t.options.seed, user.current_risk_score, 'midnight', flag(req.query, 'full'))));
   }
 
   @Get('groups')
@@ -129,7 +129,7 @@ export class ReportingController {
     // KnowBe4 answers this endpoint with 500 now and then; tenants can opt into that.
     if (t.options.groupRiskHistoryErrorRate > 0 && t.runtimeRng.next() < t.options.groupRiskHistoryErrorRate)
       return sendReportingError(res, 500, 'Internal Server Error');
-    sendValue(res, riskHistoryView(riskHistory(`group:${group.id}`, t.options.seed, group.current_risk_score, 'date')));
+    sendValue(res, riskHistoryView(riskHistory(`group:${group.id}`, t.options.seed, group.current_risk_score, 'date', flag(req.query, 'full'))));
   }
 
   @Get('phishing/campaigns')
