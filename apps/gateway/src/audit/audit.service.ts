@@ -20,6 +20,16 @@ import {
   UserHistoryQuery,
 } from './audit.dto';
 
+/** Waits for the client to read what is buffered (or to leave); no listener is left behind. */
+async function drainedOrClosed(response: Response): Promise<void> {
+  const done = new AbortController();
+  try {
+    await Promise.race([once(response, 'drain', { signal: done.signal }), once(response, 'close', { signal: done.signal })]);
+  } finally {
+    done.abort();
+  }
+}
+
 /** The checkpoint key: AUDIT_CHECKPOINT_KEY, else derived from CREDENTIALS_KEY (HKDF with its own label). */
 export function checkpointKeyOf(config: Pick<GatewayConfig, 'AUDIT_CHECKPOINT_KEY' | 'CREDENTIALS_KEY'>): Buffer {
   if (config.AUDIT_CHECKPOINT_KEY) return Buffer.from(config.AUDIT_CHECKPOINT_KEY, 'base64');
@@ -69,29 +79,32 @@ export class AuditService {
   async export(workspaceId: string, query: AuditExportQuery, response: Response): Promise<void> {
     const filters = await this.filtersOf(workspaceId, query);
     const csv = query.format === 'csv';
-    response.status(200);
-    response.setHeader('content-type', csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
-    response.setHeader('content-disposition', `attachment; filename="audit-events-${filters.accountId}.${csv ? 'csv' : 'ndjson'}"`);
-    response.setHeader('cache-control', 'no-store');
+    const entries = this.audit.stream(filters);
     let gone = false;
     const onClose = (): void => {
       gone = true;
     };
-    response.on('close', onClose);
     try {
-      if (csv) response.write(csvHeader());
-      for await (const entry of this.audit.stream(filters)) {
-        if (gone) break;
-        if (!response.write(csv ? csvLine(entry) : `${JSON.stringify(toAuditEventDto(entry))}\n`)) {
-          await Promise.race([once(response, 'drain'), once(response, 'close')]);
+      // the first row is read before the status line: a database failure up to here is an ordinary error answer
+      let next = await entries.next();
+      response.status(200);
+      response.setHeader('content-type', csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
+      response.setHeader('content-disposition', `attachment; filename="audit-events-${filters.accountId}.${csv ? 'csv' : 'ndjson'}"`);
+      response.setHeader('cache-control', 'no-store');
+      response.on('close', onClose);
+      try {
+        if (csv) response.write(csvHeader());
+        for (; !next.done && !gone; next = await entries.next()) {
+          if (!response.write(csv ? csvLine(next.value) : `${JSON.stringify(toAuditEventDto(next.value))}\n`)) await drainedOrClosed(response);
         }
+        if (!gone) response.end();
+      } catch (error) {
+        // the status line is sent: a failure mid-stream can only cut the body short, which the client sees
+        response.destroy(error instanceof Error ? error : undefined);
       }
-      if (!gone) response.end();
-    } catch (error) {
-      // the status line is sent: a failure mid-stream can only cut the body short, which the client sees
-      response.destroy(error instanceof Error ? error : undefined);
     } finally {
       response.off('close', onClose);
+      await entries.return(undefined); // releases the cursor's connection when the client left early
     }
   }
 
