@@ -38,6 +38,9 @@ describe('npm start supervises its children: nothing accepted is lost', () => {
         POLL_INTERVAL_SECONDS: '3600',
         OPERATION_STALL_SECONDS: '5',
         OPERATION_RECONCILE_INTERVAL_SECONDS: '1',
+        // A killed consumer stays a group member until its session expires, and the restarted one's join waits for
+        // that (kafka-notes.md): test sessions, as every other stack in the tests uses.
+        ...Object.fromEntries(['PROVISIONER', 'WEBHOOK', 'AUTOMATIONS'].flatMap((app) => [[`${app}_SESSION_TIMEOUT_MS`, '6000'], [`${app}_HEARTBEAT_INTERVAL_MS`, '1000']])),
       },
       ports,
       (chunk) => (output += chunk),
