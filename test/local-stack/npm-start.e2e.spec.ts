@@ -64,7 +64,7 @@ describe('npm start (the local stack)', () => {
     expect(output).toContain(`${demo.gateway_url}/docs`);
   });
 
-  it('serves the health endpoints of all five services and the Swagger UI', async () => {
+  it('serves the health endpoints of all five services, the Swagger UI and the console', async () => {
     for (const name of ['GATEWAY_PORT', 'POLLER_PORT', 'PROVISIONER_PORT', 'WEBHOOK_DISPATCHER_PORT', 'AUTOMATIONS_PORT']) {
       const live = await fetch(`http://127.0.0.1:${ports[name]}/health/live`);
       expect(live.status).toBe(200);
@@ -73,6 +73,10 @@ describe('npm start (the local stack)', () => {
     }
     const docs = await fetch(`http://127.0.0.1:${ports.GATEWAY_PORT}/docs`);
     expect(docs.status).toBe(200);
+    // npm start built the console (apps/console/dist) and the gateway serves it
+    const consolePage = await fetch(`http://127.0.0.1:${ports.GATEWAY_PORT}/console/`);
+    expect(consolePage.status).toBe(200);
+    expect(await consolePage.text()).toContain('<div id="root">');
   });
 
   it('gives the gateway the generated admin token, and the demo key every scope', async () => {
