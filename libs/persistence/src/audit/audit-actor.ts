@@ -1,5 +1,9 @@
 import type { AuditActor, AuditSource } from './audit-chain';
 
+/**
+ * Who made a change and through what. Given to AuditLogRepository.append, the actor, operation_id and sync_run_id are
+ * recorded; a request id, a roster run or rules are only ever read from the operation itself (appendForOperation).
+ */
 export interface OperationAttribution {
   actor: AuditActor;
   source: AuditSource;

@@ -52,7 +52,6 @@ interface AuditRowSql {
   hash: string;
 }
 
-
 const ROW_COLUMNS = `id, account_id, workspace_id, seq::text AS seq, occurred_at, type, resource, changes, actor, source, request_id, prev_hash, hash`;
 
 /** One round trip per append (see the migration's audit_append): lock, head, attribution, chained inserts. */
@@ -93,7 +92,6 @@ const VERIFY_PAGE = 5000;
 export class AuditLogRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Appends the drafts (in order) with one attribution; returns how many were new. Two statements whatever the count. */
   /**
    * Appends the drafts (in order) attributed to `attribution`'s actor and source (a sync run's observation, or an
    * operation whose actor the caller already knows). Drafts already recorded are skipped. Returns how many were new.
