@@ -92,6 +92,28 @@ describe('audit log on a real Postgres database', () => {
     expect(streamed).toHaveLength(22);
   });
 
+  it('attributes an operation\'s changes to its actor: API key and request, roster run, rules, admin, none', async () => {
+    const cases: Array<[Record<string, unknown> | null, object, object, string | null]> = [
+      [{ type: 'api_key', id: 'key-1', request_id: 'req-1' }, { type: 'api_key', id: 'key-1' }, {}, 'req-1'],
+      [{ type: 'roster', roster_run_id: 'run-1' }, { type: 'roster_run', id: 'run-1' }, { roster_run_id: 'run-1' }, null],
+      [{ type: 'automation', source: 'mapping_rules', rule_ids: ['r1', 'r2', 7] }, { type: 'rule', id: 'r1,r2' }, { rule_id: 'r1,r2' }, null],
+      [{ type: 'automation', source: 'new-hires', rule_ids: [] }, { type: 'rule', id: 'new-hires' }, { rule_id: 'new-hires' }, null],
+      [{ type: 'admin' }, { type: 'admin', id: null }, {}, null],
+      [null, { type: 'system', id: null }, {}, null],
+    ];
+    for (const [actor, expected, source, requestId] of cases) {
+      const operationId = randomUUID();
+      await dataSource.query(
+        `INSERT INTO operations (id, workspace_id, account_id, kind, status, attempts, target_key, request, actor) VALUES ($1, $2, $3, 'user.update', 'succeeded', 1, 't', '{}', $4)`,
+        [operationId, workspaceId, accountId, actor === null ? null : JSON.stringify(actor)],
+      );
+      await dataSource.transaction((manager) => audit.appendForOperation(manager, accountId, operationId, [draft(1, '303')]));
+      const [entry] = (await audit.list({ accountId, workspaceId, userIds: ['303'], limit: 100 })).slice(-1);
+      expect(entry).toMatchObject({ actor: expected, source: { operation_id: operationId, ...source }, request_id: requestId });
+    }
+    expect((await audit.verify(accountId)).ok).toBe(true);
+  });
+
   it('refuses UPDATE, DELETE and TRUNCATE on the application path', async () => {
     await expect(dataSource.query(`UPDATE audit_events SET type = 'user.created' WHERE account_id = $1`, [accountId])).rejects.toThrow(/append-only/);
     await expect(dataSource.query(`DELETE FROM audit_events WHERE account_id = $1`, [accountId])).rejects.toThrow(/append-only/);
