@@ -208,7 +208,8 @@ export class AuditEventDto {
   @ApiProperty({
     example: HASH_EXAMPLE,
     description:
-      'hex SHA-256 of the canonical JSON (keys sorted, no whitespace) of {v: 1, id, integrated_account_id, workspace_id, seq, occurred_at, type, resource, changes, actor, source, request_id, prev_hash}',
+      'hex SHA-256 of the lines prev_hash (empty for the first), seq, workspace_id, the canonical JSON (keys sorted, no whitespace) of {actor, request_id, source}, ' +
+      'and the hex SHA-256 of the canonical JSON of {v: 1, id, integrated_account_id, occurred_at, type, resource, changes}, joined by \\n',
   })
   hash!: string;
 }
