@@ -3806,7 +3806,7 @@ export interface components {
              */
             prev_hash: string | null;
             /**
-             * @description hex SHA-256 of the canonical JSON (keys sorted, no whitespace) of {v: 1, id, integrated_account_id, workspace_id, seq, occurred_at, type, resource, changes, actor, source, request_id, prev_hash}
+             * @description hex SHA-256 of the lines prev_hash (empty for the first), seq, workspace_id, the canonical JSON (keys sorted, no whitespace) of {actor, request_id, source}, and the hex SHA-256 of the canonical JSON of {v: 1, id, integrated_account_id, occurred_at, type, resource, changes}, joined by \n
              * @example 9f2c4b7d1e0a8c6b5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c
              */
             hash: string;
