@@ -167,7 +167,7 @@ async function main(): Promise<void> {
       const a = await phaseProcess([first, ...args]);
       const b = await phaseProcess([first === 'baseline' ? 'measured' : 'baseline', ...args]);
       rounds.push(first === 'baseline' ? { baseline: a, measured: b } : { baseline: b, measured: a });
-      log(`round ${round + 1}: baseline ${a.ms.toFixed(0)} ms, measured ${b.ms.toFixed(0)} ms (${first} first)`);
+      log(`round ${round + 1}: ${first} ${a.ms.toFixed(0)} ms, then ${first === 'baseline' ? 'measured' : 'baseline'} ${b.ms.toFixed(0)} ms`);
     }
     const ratios = rounds.map((r) => r.baseline.ms / r.measured.ms);
     const peakRss = Math.max(...rounds.map((r) => r.measured.peak_rss_mb));

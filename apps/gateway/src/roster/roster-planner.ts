@@ -1,35 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  emptyRosterCounts,
-  isExcludedFromRoster,
-  planRosterArchive,
-  planRosterLateRemovals,
-  planRosterUser,
-  RosterChange,
-  RosterCounts,
-  RosterExclusions,
-  RosterGroupRef,
-} from '@kb4/mapping';
-import { NewRosterItem, RosterKeyStage, RosterMirrorRow, RosterPlanRepository, RosterRunRepository, StagedRosterRow } from '@kb4/persistence';
-import { WRITE_FIELD_LIMITS } from '@kb4/contracts';
+import { isExcludedFromRoster, planRosterArchive, planRosterLateRemovals, planRosterUser, RosterCounts, RosterExclusions } from '@kb4/mapping';
+import { RosterKeyStage, RosterMirrorRow, RosterPlanRepository, RosterRunRepository, StagedRosterRow } from '@kb4/persistence';
 import { ApiError } from '@kb4/platform';
 import { GatewayConfig } from '../config/gateway.config';
-import { changeView, rosterItem } from './roster-items';
+import { RosterGroupCatalog } from './roster-group-catalog';
+import { PlanSink } from './roster-plan-sink';
 import { RosterRowError, validateRosterRow, ValidRosterRow } from './roster-row-validation';
 import type { UploadedRosterRow } from './roster-upload';
 
 /** Errors listed in a 422; the rest are counted in `more`. */
 export const ROSTER_ERRORS_SHOWN = 100;
-/** Changes a plan answer shows; the whole plan is GET /roster-runs/{id}/items. */
-export const ROSTER_CHANGES_SHOWN = 100;
 // rows matched and planned at once (two batches are in memory: one planned while the next is read)
 const ROW_BATCH = 1000;
 // items written at once, and rows read per page by the passes after the upload
 const ITEM_BATCH = 1000;
 const PLAN_PAGE = 1000;
-// names of unknown groups remembered so they are not looked up again (a hostile upload could name millions)
-const REFUSED_NAMES_KEPT = 10_000;
 
 export interface RosterPlan {
   roster_run_id: string;
@@ -59,90 +45,43 @@ function refused(errors: RosterRowError[], total: number): ApiError {
   });
 }
 
-/** Accumulates a plan: items written in batches, counts, and the first changes for the answer. */
-class PlanSink {
-  readonly counts = emptyRosterCounts();
-  readonly shown: Array<Record<string, unknown>> = [];
-  private batch: NewRosterItem[] = [];
-  private itemNo = 0;
-  private batches = 0;
-  // per direction and group (by its key id): the batch now filling (bounded by twice the account's groups)
-  private readonly openBatches = new Map<string, { batchNo: number; size: number }>();
+// Mirror record fields the planner reads only when a row sends them (username, groups and status it always reads)
+const ROW_COMPARED_RECORD_FIELDS = [
+  'id',
+  'external_id',
+  'first_name',
+  'last_name',
+  'name',
+  'emails',
+  'phones',
+  'title',
+  'organizations',
+  'languages',
+  'created_at',
+  'updated_at',
+  'last_active_at',
+  'department',
+  'division',
+  'location',
+  'manager',
+  'employee_start_date',
+  'phish_prone_percentage',
+  'current_risk_score',
+];
 
-  constructor(private readonly runs: RosterRunRepository, private readonly runId: string, private readonly accountId: string) {}
-
-  add(change: RosterChange): void {
-    this.counts[change.action]++;
-    if (this.shown.length < ROSTER_CHANGES_SHOWN) this.shown.push(changeView(change));
-    this.batch.push(rosterItem(this.accountId, ++this.itemNo, change, this.memberBatch(change)));
-  }
-
-  /** Users joining (or leaving) one group share batches of up to WRITE_FIELD_LIMITS.groupMembers: one SCIM PATCH per batch. */
-  private memberBatch(change: RosterChange): number | null {
-    if (change.action !== 'add_member' && change.action !== 'remove_member') return null;
-    const key = `${change.action}:${change.group.keyId}`;
-    const open = this.openBatches.get(key);
-    if (open && open.size < WRITE_FIELD_LIMITS.groupMembers) {
-      open.size++;
-      return open.batchNo;
-    }
-    const batchNo = ++this.batches;
-    this.openBatches.set(key, { batchNo, size: 1 });
-    return batchNo;
-  }
-
-  async flush(atLeast = 1): Promise<void> {
-    if (this.batch.length < atLeast) return;
-    const batch = this.batch;
-    this.batch = [];
-    await this.runs.insertItems(this.runId, batch);
-  }
-
-  get total(): number {
-    return this.itemNo;
-  }
+/** The record fields no row of the batch sends: the mirror lookup leaves them out. */
+function unusedRecordFields(rows: readonly ValidRosterRow[]): string[] {
+  const sent = new Set<string>();
+  for (const row of rows) for (const field in row.user) sent.add(field);
+  return ROW_COMPARED_RECORD_FIELDS.filter((field) => !sent.has(field));
 }
 
-/**
- * The groups an upload names, resolved against the mirror as rows arrive. A group is managed once any row names it;
- * `since` remembers the first line of the batch that named it first, so rows planned before then can be revisited.
- */
-class RosterGroupCatalog {
-  readonly refs = new Map<string, RosterGroupRef>();
-  private readonly since = new Map<string, number>();
-  private readonly refused = new Set<string>();
-  /** Some name is no console group of the account: the upload is refused (the errors are gathered from staging). */
-  problem = false;
-
-  constructor(private readonly staging: RosterPlanRepository, private readonly accountId: string) {}
-
-  async resolve(rows: readonly ValidRosterRow[]): Promise<void> {
-    const names = new Set<string>();
-    for (const row of rows) {
-      for (const name of row.groups) {
-        const lower = name.toLowerCase();
-        if (!this.refs.has(lower) && !this.refused.has(lower)) names.add(lower);
-      }
-    }
-    if (names.size === 0) return;
-    const found = await this.staging.groupsByName(this.accountId, [...names]);
-    for (const name of names) {
-      const group = found.get(name);
-      const id = group?.remoteId ?? group?.scimId;
-      if (!group || !id || group.type === 'smart_group') {
-        this.problem = true;
-        if (this.refused.size < REFUSED_NAMES_KEPT) this.refused.add(name);
-        continue;
-      }
-      this.refs.set(name, { id, keyId: id, scimId: group.scimId, name: group.name });
-      this.since.set(name, rows[0].line);
-    }
-  }
-
-  /** Managed groups first named after `line`'s batch began, with the line their batch began at. */
-  namedAfter(line: number): Array<{ name: string; since: number; ref: RosterGroupRef }> {
-    return [...this.since].filter(([, since]) => since > line).map(([name, since]) => ({ name, since, ref: this.refs.get(name)! }));
-  }
+/** Awaits every promise (none is left running), then throws the first failure in list order, else returns the values. */
+async function settledInOrder<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 interface RowPass {
@@ -170,24 +109,33 @@ export class RosterPlanner {
     const runId = randomUUID();
     await this.runs.createRun({ id: runId, workspaceId: input.workspaceId, accountId: input.accountId, dryRun: input.dryRun, forced: input.force });
     let kept = false;
+    let dropping: Promise<void> | undefined;
     try {
       const exclude = (await this.staging.exclusions(input.accountId)) as RosterExclusions;
       const sink = new PlanSink(this.runs, runId, input.accountId);
       const catalog = new RosterGroupCatalog(this.staging, input.accountId);
       const pass = await this.planRows(runId, input.accountId, input.rows, { sink, catalog, exclude });
       if (pass.rows === 0) throw new ApiError(400, 'the roster has no rows: an empty roster would archive everyone; nothing was changed');
-      await this.staging.analyzeStagedRows();
-      await this.checkDuplicates(runId);
-      if (catalog.problem) await this.refuseGroups(runId, input.accountId);
-      await this.checkSharedMatches(runId);
+      // the checks over the whole upload read staging at once (each on its own connection); refusals keep their order
+      const checks = await settledInOrder([
+        this.staging.analyzeStagedRows(),
+        this.checkDuplicates(runId),
+        catalog.problem ? this.refuseGroups(runId, input.accountId) : Promise.resolve(),
+        this.checkSharedMatches(runId),
+        this.staging.activeUserCount(input.accountId),
+      ] as const);
+      const activeUsers = checks[4];
       pass.unchanged -= await this.planLateRemovals(runId, pass.firstLine, { sink, catalog, exclude });
       pass.excluded += await this.planArchives(runId, input.accountId, sink, exclude);
       await sink.flush();
-      const plan = await this.summary(runId, input.accountId, pass, sink);
+      const plan = this.summary(runId, activeUsers, pass, sink);
       kept = true;
-      return { plan, status: await this.decide(runId, plan, input) };
+      // staging is emptied while the run's outcome is stored
+      dropping = this.staging.dropStagedRows(runId);
+      const [status] = await Promise.all([this.decide(runId, plan, input), dropping]);
+      return { plan, status };
     } finally {
-      await this.staging.dropStagedRows(runId);
+      await (dropping ?? this.staging.dropStagedRows(runId));
       if (!kept) await this.runs.deleteRun(runId);
     }
   }
@@ -202,7 +150,7 @@ export class RosterPlanner {
     let planned: Promise<void> = Promise.resolve();
     let older: Promise<void> = Promise.resolve();
     const start = (rows: ValidRosterRow[]): void => {
-      const matching = this.staging.matchBatch(accountId, rows.map((row) => ({ ...row, customFields: row.user.custom_fields !== undefined })));
+      const matching = this.staging.matchBatch(accountId, rows.map((row) => ({ ...row, customFields: row.user.custom_fields !== undefined })), unusedRecordFields(rows));
       matching.catch(() => undefined); // awaited by its planning step
       const planning = planned.then(() => this.planBatch(rows, matching, stage, plan, pass));
       planning.catch(() => undefined); // awaited below, or by the next batch
@@ -336,8 +284,7 @@ export class RosterPlanner {
     }
   }
 
-  private async summary(runId: string, accountId: string, pass: RowPass, sink: PlanSink): Promise<RosterPlan> {
-    const activeUsers = await this.staging.activeUserCount(accountId);
+  private summary(runId: string, activeUsers: number, pass: RowPass, sink: PlanSink): RosterPlan {
     return {
       roster_run_id: runId,
       rows: pass.rows,

@@ -181,13 +181,16 @@ export class RosterPlanRepository {
   async matchBatch(
     accountId: string,
     rows: ReadonlyArray<Pick<StagedRosterRow, 'line' | 'emailLower' | 'employeeNumber'> & { customFields?: boolean }>,
+    /** Record fields the caller does not compare: left out of the answer (less to send and parse). */
+    unusedFields: readonly string[] = [],
   ): Promise<Map<number, RosterMirrorRow>> {
     if (rows.length === 0) return new Map();
     const found: Array<RosterMirrorRow & { line: number }> = await this.dataSource.query(
       // coalesce stops at the first lookup that finds a user: one index probe for most rows, then the row by seq
       `SELECT x.line, u.seq, coalesce(u.remote_id::text, u.scim_id) AS id, coalesce(u.email_lower, lower(u.record->>'username')) AS "userName",
               u.scim_id AS "scimId", u.status,
-              CASE WHEN x.custom_fields THEN u.record || jsonb_build_object('custom_fields', ${KNOWN_CUSTOM_FIELDS}) ELSE u.record END AS record
+              CASE WHEN x.custom_fields THEN (u.record - $6::text[]) || jsonb_build_object('custom_fields', ${KNOWN_CUSTOM_FIELDS})
+                   ELSE u.record - $6::text[] END AS record
          FROM unnest($2::int[], $3::text[], $4::text[], $5::boolean[]) AS x(line, employee_number, email_lower, custom_fields)
          CROSS JOIN LATERAL (SELECT coalesce(
            (SELECT d.seq FROM directory_users d
@@ -203,6 +206,7 @@ export class RosterPlanRepository {
         rows.map((row) => row.employeeNumber),
         rows.map((row) => row.emailLower),
         rows.map((row) => row.customFields === true),
+        unusedFields,
       ],
     );
     return new Map(found.map(({ line, ...mirror }) => [line, mirror]));
