@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBody, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { RequiresApiKey } from '../auth/api-key.guard';
 import { CurrentWorkspace } from '../auth/current-workspace.decorator';
@@ -55,7 +55,6 @@ export class AuditController {
     summary: 'Export the filtered entries as CSV or NDJSON, streamed',
     description: 'Streamed from a database cursor at the pace the client reads, so any number of entries is exported in flat memory.',
   })
-  @ApiProduces('text/csv', 'application/x-ndjson')
   @ApiOkResponse({
     description: 'The entries in chain order',
     content: {
