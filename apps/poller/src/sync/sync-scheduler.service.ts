@@ -147,6 +147,15 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
 
   private async tick(): Promise<void> {
     try {
+      // a dead replica's runs (lease expired) are rescued first, even by a full replica (up to twice its limit), so
+      // they do not wait for a free slot: picked up within one lease period of the kill
+      const rescue = 2 * this.config.SYNC_MAX_CONCURRENT_RUNS - this.active.size;
+      if (rescue > 0 && !this.stopping) {
+        for (const orphan of await this.queue.listExpiredLeases(rescue)) {
+          if (this.stopping || this.active.size >= 2 * this.config.SYNC_MAX_CONCURRENT_RUNS) break;
+          if (!this.active.has(orphan.accountId)) await this.tryStart(orphan.id, orphan.accountId);
+        }
+      }
       await this.queue.enqueueDueRuns(this.config.POLL_INTERVAL_SECONDS, this.config.TIME_SCALE);
       const free = this.config.SYNC_MAX_CONCURRENT_RUNS - this.active.size;
       if (free > 0) {

@@ -83,6 +83,18 @@ export class SyncQueueRepository {
   }
 
   /**
+   * Running runs whose lease expired: their owner died or stalled (a live owner renews with every commit). A replica
+   * takes these over even when it is full, so a killed replica's accounts are picked up within one lease period.
+   */
+  async listExpiredLeases(limit: number): Promise<ClaimableRun[]> {
+    const rows: Array<{ id: string; account_id: string }> = await this.dataSource.query(
+      `SELECT id, account_id FROM sync_runs WHERE status = 'running' AND lease_expires_at < now() ORDER BY lease_expires_at LIMIT $1`,
+      [limit],
+    );
+    return rows.map((row) => ({ id: row.id, accountId: row.account_id }));
+  }
+
+  /**
    * Makes this poller the run's owner. Call only while holding the account's advisory lock: a run still marked
    * running whose lock was free has lost its owner (crash), so taking it over is safe.
    */
