@@ -6,17 +6,12 @@ import { createKafka, createLogger, kafkaBrokerList } from '@kb4/platform';
 import type { Consumer, EachMessagePayload } from 'kafkajs';
 import { GatewayConfig } from '../config/gateway.config';
 import { liveChangeOf, type LiveChange } from './live-change';
+import { LiveFanout, type LiveSubscriber } from './live-fanout';
 
 /** The topics a console follows: runs and operation outcomes (directory events are summarised by their sync run). */
 export const LIVE_TOPICS = [TOPICS.syncRuns, TOPICS.rosterRuns, TOPICS.provisioningResults] as const;
 
-export interface LiveSubscriber {
-  deliver(change: LiveChange): void;
-  /** Ends the subscriber's stream (the gateway is stopping: an open stream would hold the HTTP server open). */
-  close(): void;
-}
-
-const WORKSPACE_CACHE_MS = 5 * 60_000;
+export type { LiveSubscriber } from './live-fanout';
 
 /**
  * ONE Kafka consumer per gateway process, however many consoles listen: a group of its own (every replica sees every
@@ -26,8 +21,7 @@ const WORKSPACE_CACHE_MS = 5 * 60_000;
 @Injectable()
 export class LiveEventHub implements BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger;
-  private readonly subscribers = new Map<string, Set<LiveSubscriber>>();
-  private readonly workspaceOfAccount = new Map<string, { workspaceId: string | null; until: number }>();
+  private readonly fanout: LiveFanout;
   private consumer?: Consumer;
   private joined?: Promise<void>;
   private stopped = false;
@@ -38,32 +32,18 @@ export class LiveEventHub implements BeforeApplicationShutdown, OnApplicationShu
     @Inject(IntegratedAccountRepository) private readonly accounts: IntegratedAccountRepository,
   ) {
     this.logger = createLogger('gateway', config.LOG_LEVEL).child({ component: 'live-events' });
+    this.fanout = new LiveFanout(async (accountId) => (await this.accounts.findById(accountId))?.workspaceId ?? null);
   }
 
   /** Adds a subscriber of a workspace; resolves once the consumer has joined (events from then on reach it). */
   subscribe(workspaceId: string, subscriber: LiveSubscriber): { joined: Promise<void>; unsubscribe: () => void } {
-    let set = this.subscribers.get(workspaceId);
-    if (!set) this.subscribers.set(workspaceId, (set = new Set()));
-    set.add(subscriber);
-    return {
-      joined: this.ensureConsumer(),
-      unsubscribe: () => {
-        set.delete(subscriber);
-        if (set.size === 0) this.subscribers.delete(workspaceId);
-      },
-    };
-  }
-
-  get subscriberCount(): number {
-    let count = 0;
-    for (const set of this.subscribers.values()) count += set.size;
-    return count;
+    const unsubscribe = this.fanout.add(workspaceId, subscriber);
+    return { joined: this.ensureConsumer(), unsubscribe };
   }
 
   beforeApplicationShutdown(): void {
     this.stopped = true;
-    for (const set of this.subscribers.values()) for (const subscriber of set) subscriber.close();
-    this.subscribers.clear();
+    this.fanout.closeAll();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -95,7 +75,7 @@ export class LiveEventHub implements BeforeApplicationShutdown, OnApplicationShu
       this.consumer = undefined;
       this.joined = undefined;
       void consumer.disconnect().catch(() => undefined);
-      if (!this.stopped && this.subscriberCount > 0) this.restartTimer = setTimeout(() => void this.ensureConsumer().catch(() => undefined), 2_000);
+      if (!this.stopped && this.fanout.size > 0) this.restartTimer = setTimeout(() => void this.ensureConsumer().catch(() => undefined), 2_000);
     });
     await consumer.connect();
     for (const topic of LIVE_TOPICS) await consumer.subscribe({ topic, fromBeginning: false });
@@ -105,24 +85,13 @@ export class LiveEventHub implements BeforeApplicationShutdown, OnApplicationShu
   }
 
   private async take({ message }: EachMessagePayload): Promise<void> {
-    if (this.subscribers.size === 0) return;
+    if (this.fanout.size === 0) return;
     let change: LiveChange | null;
     try {
       change = liveChangeOf(fromKafkaMessage(message).event);
     } catch {
       return; // not a CloudEvent: nothing a console could show
     }
-    if (!change) return;
-    const workspaceId = await this.workspaceOf(change.integrated_account_id);
-    for (const subscriber of workspaceId ? (this.subscribers.get(workspaceId) ?? []) : []) subscriber.deliver(change);
-  }
-
-  private async workspaceOf(accountId: string): Promise<string | null> {
-    const cached = this.workspaceOfAccount.get(accountId);
-    if (cached && cached.until > Date.now()) return cached.workspaceId;
-    const account = await this.accounts.findById(accountId).catch(() => null);
-    const workspaceId = account?.workspaceId ?? null;
-    this.workspaceOfAccount.set(accountId, { workspaceId, until: Date.now() + WORKSPACE_CACHE_MS });
-    return workspaceId;
+    if (change) await this.fanout.deliver(change);
   }
 }
