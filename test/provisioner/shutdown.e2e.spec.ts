@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { freePort } from '../support/free-port';
 import { api, ProvisioningStack, startProvisioningStack, startService } from './support/provisioning-stack';
+import { nodeArgsForTypeScript } from '../support/precompile';
 
 /**
  * Issue 10 (11b): a provisioner took 12-37 s to stop on SIGTERM — an in-flight SCIM call ran to its timeout and
@@ -49,9 +50,10 @@ describe('provisioner shutdown on SIGTERM', () => {
   }, 120_000);
 
   it('takes writes while every SCIM create hangs (each attempt outlasts the SCIM client timeout)', async () => {
-    // 45 s > the provisioner's 20 s SCIM timeout: every HTTP attempt times out; the sandbox's delayed answers
-    // (it creates the user late) land while the next provisioner runs, which must adopt them, not duplicate them.
-    await setFaults(stack, [{ path_prefix: '/scim/v2/Users', method: 'POST', latency_ms: 45_000 }]);
+    // 30 s > the provisioner's 20 s SCIM timeout: every HTTP attempt times out; the sandbox's delayed answers (it
+    // creates the user late) land about when the next provisioner applies the same commands: whichever comes second
+    // must not duplicate the user (the provisioner adopts it, or the sandbox refuses the late create).
+    await setFaults(stack, [{ path_prefix: '/scim/v2/Users', method: 'POST', latency_ms: 30_000 }]);
     for (let i = 0; i < 40; i++) {
       const answer = await api(stack, 'POST', `/unified/user-directory/users?integrated_account_id=${stack.accountId}`, { body: { username: `term${i}@example.com` } });
       expect(answer.status).toBe(202);
@@ -78,11 +80,13 @@ describe('provisioner shutdown on SIGTERM', () => {
 
   it('exits on SIGTERM while it is still waiting to join its consumer group', async () => {
     // The provisioner stopped above is still a group member until its session expires (the mock ignores
-    // LeaveGroup v3), so this one's join waits for it.
+    // LeaveGroup v3), so this one's join waits for it. Stopped while joining, it stays a member too: with a session
+    // as long as the first's, the next provisioner's JoinGroup went unanswered until kafkajs timed it out (~65 s);
+    // with a short one it joins once the first's session is over (~18 s, librdkafka mock, seen in isolation).
     const port = await freePort();
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/provisioner/src/main.ts'], {
+    const child = spawn(process.execPath, [...nodeArgsForTypeScript(), 'apps/provisioner/src/main.ts'], {
       cwd: ROOT,
-      env: { ...process.env, ...stack.env, LOG_LEVEL: 'info', PROVISIONER_PORT: String(port), HTTP_HOST: '127.0.0.1', KAFKAJS_NO_PARTITIONER_WARNING: '1' },
+      env: { ...process.env, ...stack.env, PROVISIONER_SESSION_TIMEOUT_MS: '6000', PROVISIONER_HEARTBEAT_INTERVAL_MS: '1000', LOG_LEVEL: 'info', PROVISIONER_PORT: String(port), HTTP_HOST: '127.0.0.1', KAFKAJS_NO_PARTITIONER_WARNING: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
