@@ -76,6 +76,12 @@ describe('the MSP console in a real browser', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Tenants' }).waitFor();
     await page.locator('[data-live-state="live"]').waitFor();
+    // keyboard: the first Tab reaches the skip link, which moves focus to the content
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement && document.activeElement.textContent')).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('main');
+    expect(new URL(page.url()).hash).not.toBe('#main');
     expect(watched.requests.filter((url) => url.includes(env.stack.apiKey))).toEqual([]);
     expect(await page.content()).not.toContain(env.stack.apiKey);
   });

@@ -42,7 +42,8 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
   const live = useLiveEvents();
   return (
     <LiveStateProvider value={live}>
-      <a className="skip-link" href="#main">
+      {/* the hash is the console's route: the skip link moves focus itself instead of changing it */}
+      <a className="skip-link" href="#main" onClick={skipToContent}>
         Skip to content
       </a>
       <header className="top">
@@ -62,6 +63,11 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
       </main>
     </LiveStateProvider>
   );
+}
+
+function skipToContent(event: React.MouseEvent<HTMLAnchorElement>): void {
+  event.preventDefault();
+  document.getElementById('main')?.focus();
 }
 
 function NavLink({ route, current, label }: { route: Route; current: boolean; label: string }) {
