@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { ENROLLMENT_GENERATED_KEYS } from '../migrations/1764620000001-generated-columns-metadata';
 
 /**
  * The mirror of one account's KnowBe4 directory. `seq` never changes and is the pagination keyset.
@@ -137,4 +138,10 @@ export class DirectoryEnrollmentEntity {
 
   @Column({ name: 'last_seen_run_id', type: 'uuid', nullable: true })
   lastSeenRunId!: string | null;
+  /** read keys Postgres derives from the record (generated columns; never written) */
+  @Column({ name: 'status_key', type: 'text', nullable: true, insert: false, update: false, generatedType: 'STORED', asExpression: ENROLLMENT_GENERATED_KEYS.statusKey })
+  statusKey!: string | null;
+
+  @Column({ name: 'campaign_remote_id', type: 'bigint', nullable: true, insert: false, update: false, generatedType: 'STORED', asExpression: ENROLLMENT_GENERATED_KEYS.campaignRemoteId })
+  campaignRemoteId!: string | null;
 }
