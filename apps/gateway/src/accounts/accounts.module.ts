@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AccountAdminRepository, CredentialCipher, LicenseRepository, RateBudgetRepository, SyncQueueRepository } from '@kb4/persistence';
+import { AccountAdminRepository, CredentialCipher, FleetStatusRepository, LicenseRepository, RateBudgetRepository, SyncQueueRepository } from '@kb4/persistence';
 import { IntegratedAccountsController } from './integrated-accounts.controller';
 import { IntegratedAccountsService } from './integrated-accounts.service';
 import { LicensesController } from './licenses.controller';
 import { KnowBe4BudgetService } from './knowbe4-budget.service';
 import { LicensesService } from './licenses.service';
+import { SyncLagService } from './sync-lag.service';
 
 @Module({
   controllers: [IntegratedAccountsController, LicensesController],
@@ -18,9 +19,11 @@ import { LicensesService } from './licenses.service';
     { provide: SyncQueueRepository, useFactory: (ds: DataSource) => new SyncQueueRepository(ds), inject: [DataSource] },
     { provide: LicenseRepository, useFactory: (ds: DataSource) => new LicenseRepository(ds), inject: [DataSource] },
     { provide: RateBudgetRepository, useFactory: (ds: DataSource) => new RateBudgetRepository(ds), inject: [DataSource] },
+    { provide: FleetStatusRepository, useFactory: (ds: DataSource) => new FleetStatusRepository(ds), inject: [DataSource] },
     IntegratedAccountsService,
     LicensesService,
     KnowBe4BudgetService,
+    SyncLagService,
   ],
 })
 export class AccountsModule {}

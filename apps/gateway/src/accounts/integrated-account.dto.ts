@@ -4,6 +4,7 @@ import { IsIn, IsInt, IsOptional, IsString, IsUrl, Length, Matches, Max, Min, Va
 import { KNOWBE4_REGIONS, KnowBe4Region } from '@kb4/knowbe4';
 import type { IntegratedAccountEntity, SyncRunEntity } from '@kb4/persistence';
 import { KnowBe4BudgetDto } from './knowbe4-budget';
+import { SyncLagDto } from './sync-lag';
 
 const SECRET_PATTERN_HELP = 'never returned or logged; stored encrypted (AES-256-GCM)';
 const SCIM_BASE_URL_HELP =
@@ -206,6 +207,9 @@ export class SyncRunListQuery extends CursorPageQuery(100, 20) {}
 export class IntegratedAccountDetailDto extends IntegratedAccountDto {
   @ApiProperty({ type: KnowBe4BudgetDto, description: 'KnowBe4 Reporting budget of the account today, shared by syncs, proxy and read-through (read from our store, costs no request)' })
   knowbe4_budget!: KnowBe4BudgetDto;
+
+  @ApiProperty({ type: SyncLagDto, description: 'Time since the last complete sync against the cadence, and whether a run waits for the daily budget' })
+  sync_lag!: SyncLagDto;
 }
 
 export class IntegratedAccountListQuery extends CursorPageQuery(500, 50) {}

@@ -33,6 +33,7 @@ import {
 } from './integrated-account.dto';
 import { IntegratedAccountsService } from './integrated-accounts.service';
 import { KnowBe4BudgetService } from './knowbe4-budget.service';
+import { SyncLagService } from './sync-lag.service';
 
 const KNOWBE4_UNREACHABLE = 'KnowBe4 could not be reached or answered 5xx while the credentials were checked; nothing was saved, try again';
 const ID_PARAM = { name: 'id', description: 'Integrated account id', format: 'uuid' } as const;
@@ -45,6 +46,7 @@ export class IntegratedAccountsController {
   constructor(
     @Inject(IntegratedAccountsService) private readonly accounts: IntegratedAccountsService,
     @Inject(KnowBe4BudgetService) private readonly budget: KnowBe4BudgetService,
+    @Inject(SyncLagService) private readonly lag: SyncLagService,
   ) {}
 
   @Post()
@@ -81,7 +83,8 @@ export class IntegratedAccountsController {
   @ApiOkResponse({ type: IntegratedAccountDetailDto })
   async get(@CurrentWorkspace() workspaceId: string, @Param('id') id: string, @Query() _query: NoQueryParams): Promise<IntegratedAccountDetailDto> {
     const account = await this.accounts.get(workspaceId, id);
-    return { ...toAccountDto(account), knowbe4_budget: await this.budget.of(account) };
+    const [budget, lag] = await Promise.all([this.budget.of(account), this.lag.of(account.id)]);
+    return { ...toAccountDto(account), knowbe4_budget: budget, sync_lag: lag };
   }
 
   @Patch(':id')

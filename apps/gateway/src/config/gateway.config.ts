@@ -30,6 +30,17 @@ export class GatewayConfig extends ServiceConfig {
   @Max(1_000_000)
   AUTH_FAILURE_LIMIT_PER_MINUTE = 20;
 
+  /** The poller's default sync interval: an account's cadence when it sets none (its lag on GET /integrated-accounts/{id}). */
+  @IsInt()
+  @Min(60)
+  POLL_INTERVAL_SECONDS = 900;
+
+  /** As the poller's: cadences compressed for fleet benchmarks (1 = real time). */
+  @IsNumber()
+  @Min(1)
+  @Max(3600)
+  TIME_SCALE = 1;
+
   /** KnowBe4 Reporting pacing for proxy and read-through calls; `off` only against the sandbox. */
   @IsIn(['documented', 'seed', 'off'])
   KNOWBE4_PACING: 'documented' | 'seed' | 'off' = 'documented';

@@ -1324,6 +1324,33 @@ export interface components {
              */
             resets_at: string | null;
         };
+        SyncLagDto: {
+            /**
+             * @description The account's cadence in seconds: its poll_interval_seconds, else the default (POLL_INTERVAL_SECONDS)
+             * @example 900
+             */
+            cadence_seconds: number;
+            /**
+             * @description Seconds since the last complete sync; null before the first
+             * @example 412
+             */
+            lag_seconds: number | null;
+            /**
+             * @description lag_seconds ÷ cadence_seconds; above 1 the account is overdue
+             * @example 0.46
+             */
+            lag_ratio: number | null;
+            /**
+             * @description Longer since the last complete sync than the cadence (or never synced)
+             * @example false
+             */
+            overdue: boolean;
+            /**
+             * @description A run of the account is parked until its daily KnowBe4 budget reopens
+             * @example false
+             */
+            waiting_for_budget: boolean;
+        };
         IntegratedAccountDetailDto: {
             /**
              * Format: uuid
@@ -1371,6 +1398,8 @@ export interface components {
             updated_at: string;
             /** @description KnowBe4 Reporting budget of the account today, shared by syncs, proxy and read-through (read from our store, costs no request) */
             knowbe4_budget: components["schemas"]["KnowBe4BudgetDto"];
+            /** @description Time since the last complete sync against the cadence, and whether a run waits for the daily budget */
+            sync_lag: components["schemas"]["SyncLagDto"];
         };
         /**
          * @example {

@@ -27,6 +27,18 @@ export class FleetStatusRepository {
     return rows.map((r) => ({ accountId: r.id, lagSeconds: r.lag === null ? null : Number(r.lag), cadenceSeconds: Number(r.cadence), waitingForBudget: r.waiting }));
   }
 
+  /** One account's lag (null when it does not exist). */
+  async syncLagOf(accountId: string, defaultIntervalSeconds: number, timeScale = 1): Promise<AccountSyncLag | null> {
+    const [row] = await this.dataSource.query<Array<{ id: string; lag: number | null; cadence: number; waiting: boolean }>>(
+      `SELECT a.id, extract(epoch FROM now() - a.last_sync_completed_at)::float8 AS lag,
+              COALESCE(a.poll_interval_seconds, $2)::float8 / $3 AS cadence,
+              EXISTS (SELECT 1 FROM sync_runs r WHERE r.account_id = a.id AND r.status = 'waiting_for_budget') AS waiting
+         FROM integrated_accounts a WHERE a.id = $1`,
+      [accountId, defaultIntervalSeconds, timeScale],
+    );
+    return row ? { accountId: row.id, lagSeconds: row.lag === null ? null : Number(row.lag), cadenceSeconds: Number(row.cadence), waitingForBudget: row.waiting } : null;
+  }
+
   /** Requests used in each budget's daily window that is still open at `now` (a closed window counts as 0). */
   async budgetsUsedToday(budgetKeys: readonly string[], dailyWindowMs: number, now: number): Promise<Map<string, number>> {
     if (budgetKeys.length === 0) return new Map();
