@@ -1,14 +1,14 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { fromKafkaMessage, TOPICS, type CloudEventEnvelope } from '@kb4/contracts';
-import { CredentialCipher, createDataSource, IntegratedAccountRepository, runMigrations, SyncQueueRepository, WorkspaceRepository } from '@kb4/persistence';
+import { CredentialCipher, createDataSource, IntegratedAccountRepository, SyncQueueRepository, WorkspaceRepository } from '@kb4/persistence';
 import { createLogger, loadConfig } from '@kb4/platform';
 import { Consumer, Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { PollerConfig } from '../../apps/poller/src/config/poller.config';
 import { PollerModule } from '../../apps/poller/src/poller.module';
 import { startSandbox, type CreateTenantOptions, type RunningSandbox, type TenantCredentials } from '../../apps/knowbe4-sandbox/src/sandbox';
-import { createThrowawayDatabase, ThrowawayDatabase } from '../support/throwaway-database';
+import { createMigratedDatabase, ThrowawayDatabase } from '../support/throwaway-database';
 
 export interface ReceivedEvent {
   key: string | null;
@@ -20,8 +20,7 @@ export interface ReceivedEvent {
 export const CREDENTIALS_KEY = CredentialCipher.generateKey();
 
 export async function pollerDatabase(label: string): Promise<{ database: ThrowawayDatabase; dataSource: DataSource }> {
-  const database = await createThrowawayDatabase(`kb4_poller_${label}_${process.pid}_${Date.now().toString(36)}`);
-  await runMigrations(database.url);
+  const database = await createMigratedDatabase(`kb4_poller_${label}_${process.pid}_${Date.now().toString(36)}`);
   const dataSource = await createDataSource(database.url).initialize();
   return { database, dataSource };
 }

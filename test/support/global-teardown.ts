@@ -7,11 +7,13 @@ export default async function globalTeardown(): Promise<void> {
   const state = globalThis as Record<string, unknown>;
   await (state.__KB4_TEST_KAFKA__ as EmbeddedKafka | undefined)?.stop();
   await (state.__KB4_TEST_DATABASE__ as ThrowawayDatabase | undefined)?.drop();
+  await (state.__KB4_TEST_MIGRATED_TEMPLATE__ as ThrowawayDatabase | undefined)?.drop();
   await (state.__KB4_TEST_POSTGRES__ as LocalPostgres | undefined)?.stop();
   if (typeof state.__KB4_TEST_PRECOMPILED__ === 'string') rmSync(state.__KB4_TEST_PRECOMPILED__, { recursive: true, force: true });
   // the integration and e2e projects both name this teardown: the second call finds nothing left to stop
   delete state.__KB4_TEST_KAFKA__;
   delete state.__KB4_TEST_DATABASE__;
+  delete state.__KB4_TEST_MIGRATED_TEMPLATE__;
   delete state.__KB4_TEST_POSTGRES__;
   delete state.__KB4_TEST_PRECOMPILED__;
 }

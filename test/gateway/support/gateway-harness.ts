@@ -2,10 +2,10 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Pool } from 'pg';
-import { CredentialCipher, IntegratedAccountRepository, runMigrations, WorkspaceRepository, createDataSource } from '@kb4/persistence';
+import { CredentialCipher, IntegratedAccountRepository, WorkspaceRepository, createDataSource } from '@kb4/persistence';
 import { freePort } from '../../support/free-port';
 import { startSandbox, type CreateTenantOptions, type RunningSandbox, type TenantCredentials } from '../../../apps/knowbe4-sandbox/src/sandbox';
-import { createThrowawayDatabase, ThrowawayDatabase } from '../../support/throwaway-database';
+import { createMigratedDatabase, ThrowawayDatabase } from '../../support/throwaway-database';
 import { nodeArgsForTypeScript } from '../../support/precompile';
 
 export interface GatewayProcess {
@@ -18,9 +18,7 @@ export interface GatewayProcess {
 
 /** A migrated database of its own for one test file. */
 export async function migratedDatabase(prefix: string): Promise<ThrowawayDatabase> {
-  const database = await createThrowawayDatabase(`${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`);
-  await runMigrations(database.url);
-  return database;
+  return createMigratedDatabase(`${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`);
 }
 
 /** Starts `apps/gateway/src/main.ts` as a real process and waits until /health/live answers. */

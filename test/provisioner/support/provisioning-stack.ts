@@ -2,10 +2,10 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
-import { CredentialCipher, createDataSource, IntegratedAccountRepository, runMigrations, WorkspaceRepository } from '@kb4/persistence';
+import { CredentialCipher, createDataSource, IntegratedAccountRepository, WorkspaceRepository } from '@kb4/persistence';
 import { startSandbox, type RunningSandbox, type TenantCredentials } from '../../../apps/knowbe4-sandbox/src/sandbox';
 import { freePort } from '../../support/free-port';
-import { createThrowawayDatabase, ThrowawayDatabase } from '../../support/throwaway-database';
+import { createMigratedDatabase, ThrowawayDatabase } from '../../support/throwaway-database';
 import { nodeArgsForTypeScript } from '../../support/precompile';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -103,8 +103,7 @@ export interface StackOptions {
  */
 export async function startProvisioningStack(prefix: string, options: StackOptions = {}): Promise<ProvisioningStack> {
   const suffix = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  const database = await createThrowawayDatabase(`${prefix}_${suffix}`);
-  await runMigrations(database.url);
+  const database = await createMigratedDatabase(`${prefix}_${suffix}`);
   const sandbox = await startSandbox({ port: 0 });
   const tenant = sandbox.createTenant({ seed: 11, users: options.users ?? 20, region: 'us', rate_limit_profile: 'off' });
   const credentialsKey = CredentialCipher.generateKey();
