@@ -116,6 +116,10 @@ describe('the MSP console in a real browser', () => {
     // the poller syncs Acme; the row follows the sync run's events without a reload
     await acme.filter({ hasText: 'completed' }).waitFor();
     expect(await acme.textContent()).toMatch(/\d+ \/ \d+/);
+    // a tenant whose credentials KnowBe4 stopped accepting (what the poller records on a 401) says so
+    await env.stack.query(`UPDATE integrated_accounts SET status = 'auth_failed' WHERE label = 'Globex GmbH'`);
+    await page.reload();
+    await globex.filter({ hasText: 'auth failed' }).waitFor();
     await checkPage('02-tenants');
   });
 
