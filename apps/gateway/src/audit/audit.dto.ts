@@ -5,7 +5,8 @@ import { AUDIT_ACTOR_TYPES, AUDIT_EVENT_TYPES, type AuditEntry, type AuditEventT
 
 const ACCOUNT_EXAMPLE = '3f7c2a10-9b8e-4d55-a1c2-6e0f4b7d9a21';
 // a field's value before or after a change: whatever JSON the unified record holds there
-const ANY_JSON = [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'object' }, { type: 'array', items: {} }];
+/** any JSON value or null (OpenAPI 3.0: `nullable` sits beside a `type`, so each branch carries it; anyOf since null matches every branch) */
+const ANY_JSON_OR_NULL = [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'object' }, { type: 'array', items: {} }].map((branch) => ({ ...branch, nullable: true }));
 const HASH_EXAMPLE = '9f2c4b7d1e0a8c6b5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c';
 
 // `type=user.created,user.updated` and `type=user.created&type=user.updated` both work
@@ -133,10 +134,10 @@ export class AuditChangeDto {
   @ApiProperty({ example: 'department' })
   field!: string;
 
-  @ApiProperty({ oneOf: ANY_JSON, nullable: true, example: 'R&D', description: 'The value before (any JSON value; null when unset or on a create)' })
+  @ApiProperty({ anyOf: ANY_JSON_OR_NULL, example: 'R&D', description: 'The value before (any JSON value; null when unset or on a create)' })
   from!: unknown;
 
-  @ApiProperty({ oneOf: ANY_JSON, nullable: true, example: 'Engineering', description: 'The value after (any JSON value)' })
+  @ApiProperty({ anyOf: ANY_JSON_OR_NULL, example: 'Engineering', description: 'The value after (any JSON value)' })
   to!: unknown;
 }
 

@@ -16,7 +16,8 @@ function isComposite(property: SchemaObject): boolean {
 function problemsOf(name: string, property: Schema): string[] {
   if (isRef(property) || isComposite(property)) return [];
   const problems: string[] = [];
-  if (!property.type && !property.oneOf) problems.push('no type');
+  const typedBranches = (branches?: Schema[]): boolean => branches?.every((branch) => isRef(branch) || branch.type !== undefined) ?? false;
+  if (!property.type && !typedBranches(property.oneOf) && !typedBranches(property.anyOf)) problems.push('no type');
   // secrets are write-only and have no meaningful example (an example key would be sent by "Try it out")
   if (property.example === undefined && !property.writeOnly) problems.push('no example');
   if (/_at$/.test(name) && property.format !== 'date-time') problems.push('not format date-time');

@@ -3742,12 +3742,12 @@ export interface components {
              * @description The value before (any JSON value; null when unset or on a create)
              * @example R&D
              */
-            from: (string | number | boolean | Record<string, never> | unknown[]) | null;
+            from: (string | null) | (number | null) | (boolean | null) | (Record<string, never> | null) | (unknown[] | null);
             /**
              * @description The value after (any JSON value)
              * @example Engineering
              */
-            to: (string | number | boolean | Record<string, never> | unknown[]) | null;
+            to: (string | null) | (number | null) | (boolean | null) | (Record<string, never> | null) | (unknown[] | null);
         };
         AuditActorDto: {
             /**
