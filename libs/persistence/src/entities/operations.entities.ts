@@ -42,6 +42,10 @@ export class SyncRunEntity {
   @Column({ name: 'graph_plan', type: 'jsonb', nullable: true })
   graphPlan!: Record<string, unknown> | null;
 
+  /** the requests this run planned per list (fleet scheduling: the day's budget per tenant) */
+  @Column({ name: 'request_plan', type: 'jsonb', nullable: true })
+  requestPlan!: Record<string, unknown> | null;
+
   @Column({ type: 'text', nullable: true })
   error!: string | null;
 

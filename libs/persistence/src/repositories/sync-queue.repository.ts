@@ -147,6 +147,7 @@ function toEntity(row: Record<string, unknown>): SyncRunEntity {
     counts: (row.counts as Record<string, number>) ?? {},
     checkpoint: (row.checkpoint as Record<string, unknown> | null) ?? null,
     graphPlan: (row.graph_plan as Record<string, unknown> | null) ?? null,
+    requestPlan: (row.request_plan as Record<string, unknown> | null) ?? null,
     error: (row.error as string | null) ?? null,
     leaseOwner: (row.lease_owner as string | null) ?? null,
     leaseExpiresAt: (row.lease_expires_at as Date | null) ?? null,
