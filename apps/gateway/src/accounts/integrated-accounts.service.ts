@@ -11,7 +11,7 @@ import {
 } from '@kb4/persistence';
 import { ApiError } from '@kb4/platform';
 import { GatewayConfig } from '../config/gateway.config';
-import { CursorCodec, InvalidCursorError, queryFingerprint } from '../directory/cursor';
+import { CursorCodec, queryFingerprint, readNextCursor } from '../directory/cursor';
 import { AccountScope } from './account-scope';
 import { CreateIntegratedAccountDto, IntegratedAccountListQuery, SyncRunListQuery, UpdateIntegratedAccountDto } from './integrated-account.dto';
 import { CandidateCredentials, KnowBe4ClientFactory } from './knowbe4-clients';
@@ -133,13 +133,7 @@ export class IntegratedAccountsService {
   }
 
   private decodeCursor(cursor: string | undefined, fingerprint: string): TimeKeyset | undefined {
-    if (cursor === undefined) return undefined;
-    try {
-      return this.cursors.decodeTimeKeyset(cursor, fingerprint);
-    } catch (error) {
-      if (!(error instanceof InvalidCursorError)) throw error;
-      throw new ApiError(400, `next_cursor is not valid: ${error.message}`, [{ field: 'next_cursor', location: 'query', errors: [error.message] }]);
-    }
+    return cursor === undefined ? undefined : readNextCursor(() => this.cursors.decodeTimeKeyset(cursor, fingerprint));
   }
 
   private withCursor<T>(page: KeysetPage<T>, fingerprint: string): ListPage<T> {

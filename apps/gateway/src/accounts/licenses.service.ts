@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ArchivedUserPosition, LicenseRepository } from '@kb4/persistence';
-import { ApiError } from '@kb4/platform';
 import { GatewayConfig } from '../config/gateway.config';
-import { CursorCodec, InvalidCursorError, queryFingerprint } from '../directory/cursor';
+import { CursorCodec, InvalidCursorError, queryFingerprint, readNextCursor } from '../directory/cursor';
 import { AccountScope } from './account-scope';
 import { LicensesDto, LicensesQuery, toArchivedUserDto, toLicensesDto } from './licenses.dto';
 
@@ -39,13 +38,10 @@ export class LicensesService {
   }
 
   private decode(cursor: string, fingerprint: string): ArchivedUserPosition {
-    try {
+    return readNextCursor(() => {
       const position = this.cursors.decode(cursor, fingerprint);
       if (position.direction !== 'next' || position.value === undefined || Number.isNaN(Date.parse(position.value))) throw new InvalidCursorError('cursor is malformed');
       return { archivedAt: position.value, seq: position.seq };
-    } catch (error) {
-      if (!(error instanceof InvalidCursorError)) throw error;
-      throw new ApiError(400, `next_cursor is not valid: ${error.message}`, [{ field: 'next_cursor', location: 'query', errors: [error.message] }]);
-    }
+    });
   }
 }

@@ -4,7 +4,7 @@ import { ApiError } from '@kb4/platform';
 import { ApiKeyAuthenticator } from '../auth/api-key-authenticator';
 import type { ApiKeyScope } from '../auth/scopes';
 import { GatewayConfig } from '../config/gateway.config';
-import { CursorCodec, InvalidCursorError, queryFingerprint } from '../directory/cursor';
+import { CursorCodec, queryFingerprint, readNextCursor } from '../directory/cursor';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -66,12 +66,6 @@ export class WorkspaceAdminService {
   }
 
   private decodeCursor(cursor: string | undefined, fingerprint: string): TimeKeyset | undefined {
-    if (cursor === undefined) return undefined;
-    try {
-      return this.cursors.decodeTimeKeyset(cursor, fingerprint);
-    } catch (error) {
-      if (!(error instanceof InvalidCursorError)) throw error;
-      throw new ApiError(400, `next_cursor is not valid: ${error.message}`, [{ field: 'next_cursor', location: 'query', errors: [error.message] }]);
-    }
+    return cursor === undefined ? undefined : readNextCursor(() => this.cursors.decodeTimeKeyset(cursor, fingerprint));
   }
 }

@@ -6,7 +6,7 @@ import { ApiError } from '@kb4/platform';
 import type { Response } from 'express';
 import { AccountScope } from '../accounts/account-scope';
 import { GatewayConfig } from '../config/gateway.config';
-import { CursorCodec, InvalidCursorError, queryFingerprint } from '../directory/cursor';
+import { CursorCodec, InvalidCursorError, queryFingerprint, readNextCursor } from '../directory/cursor';
 import { csvHeader, csvLine } from './audit-csv';
 import {
   AuditCheckpointDto,
@@ -169,13 +169,10 @@ export class AuditService {
   }
 
   private decode(cursor: string, fingerprint: string): string {
-    try {
+    return readNextCursor(() => {
       const position = this.cursors.decode(cursor, fingerprint);
       if (position.direction !== 'next') throw new InvalidCursorError('cursor is malformed');
       return position.seq;
-    } catch (error) {
-      if (!(error instanceof InvalidCursorError)) throw error;
-      throw new ApiError(400, `next_cursor is not valid: ${error.message}`, [{ field: 'next_cursor', location: 'query', errors: [error.message] }]);
-    }
+    });
   }
 }

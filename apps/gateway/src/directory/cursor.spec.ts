@@ -1,4 +1,5 @@
-import { CursorCodec, InvalidCursorError, queryFingerprint } from './cursor';
+import { ApiError } from '@kb4/platform';
+import { CursorCodec, InvalidCursorError, queryFingerprint, readNextCursor } from './cursor';
 
 describe('CursorCodec', () => {
   const codec = new CursorCodec('x'.repeat(32));
@@ -21,5 +22,22 @@ describe('CursorCodec', () => {
 
   it('fingerprints are independent of key order', () => {
     expect(queryFingerprint({ a: 1, b: 2 })).toBe(queryFingerprint({ b: 2, a: 1 }));
+  });
+});
+
+describe('readNextCursor', () => {
+  it('answers a cursor that does not verify with a 400 naming next_cursor, and lets every other error through', () => {
+    const codec = new CursorCodec('x'.repeat(32));
+    const fingerprint = queryFingerprint({ accountId: 'a' });
+    expect(readNextCursor(() => codec.decode(codec.encode({ direction: 'next', seq: '3' }, fingerprint), fingerprint))).toEqual({ direction: 'next', seq: '3' });
+    let refused: unknown;
+    try {
+      readNextCursor(() => codec.decode('garbage', fingerprint));
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(ApiError);
+    expect(refused).toMatchObject({ statusCode: 400, message: 'next_cursor is not valid: cursor is malformed', details: [{ field: 'next_cursor', location: 'query', errors: ['cursor is malformed'] }] });
+    expect(() => readNextCursor(() => { throw new TypeError('a bug'); })).toThrow(TypeError);
   });
 });

@@ -1,5 +1,6 @@
 import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import type { KeysetPosition, TimeKeyset } from '@kb4/persistence';
+import { ApiError } from '@kb4/platform';
 
 interface CursorPayload {
   v: 1;
@@ -20,6 +21,16 @@ interface TimeKeysetPayload {
 }
 
 export class InvalidCursorError extends Error {}
+
+/** Reads a caller's next_cursor: one that does not verify is bad input, answered 400 naming the parameter. */
+export function readNextCursor<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (!(error instanceof InvalidCursorError)) throw error;
+    throw new ApiError(400, `next_cursor is not valid: ${error.message}`, [{ field: 'next_cursor', location: 'query', errors: [error.message] }]);
+  }
+}
 
 const KEYSET_TIME = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -8,7 +8,7 @@ import { KnowBe4ClientFactory } from '../accounts/knowbe4-clients';
 import { GatewayConfig } from '../config/gateway.config';
 import { toRemoteApiError } from '../http/remote-errors';
 import { UserExpansions } from '../identity-graph/user-expansions';
-import { CursorCodec, InvalidCursorError, queryFingerprint } from './cursor';
+import { CursorCodec, queryFingerprint, readNextCursor } from './cursor';
 import { listEnvelope } from './list-envelope';
 import {
   expansionsOf,
@@ -200,14 +200,7 @@ export class DirectoryReadService {
     const limit = query.limit ?? DEFAULT_LIMIT;
     const fingerprint = queryFingerprint({ workspaceId, accountId, resource, filters, sort, limit, projection });
     let position: KeysetPosition | undefined;
-    if (query.next_cursor !== undefined) {
-      try {
-        position = this.cursors.decode(query.next_cursor, fingerprint);
-      } catch (error) {
-        if (error instanceof InvalidCursorError) throw new ApiError(400, `next_cursor is not valid: ${error.message}`, [{ field: 'next_cursor', location: 'query', errors: [error.message] }]);
-        throw error;
-      }
-    }
+    if (query.next_cursor !== undefined) position = readNextCursor(() => this.cursors.decode(query.next_cursor!, fingerprint));
     const page = await asClientErrors(() => read({ accountId, sort, position, limit, ...projection }));
     return this.envelope(page, position, (p) => this.cursors.encode(p, fingerprint));
   }

@@ -4,7 +4,7 @@ import { DirectoryReadRepository, GraphPageRequest, IdentityGraphReadRepository,
 import { ApiError } from '@kb4/platform';
 import { AccountScope } from '../accounts/account-scope';
 import { GatewayConfig } from '../config/gateway.config';
-import { CursorCodec, InvalidCursorError, queryFingerprint } from '../directory/cursor';
+import { CursorCodec, queryFingerprint, readNextCursor } from '../directory/cursor';
 import { RECORD_ID, UnifiedListParams, UnifiedReadParams } from '../directory/directory-query.dto';
 import { listEnvelope } from '../directory/list-envelope';
 import {
@@ -168,14 +168,7 @@ export class IdentityGraphReadService {
     const limit = query.limit ?? DEFAULT_LIMIT;
     const fingerprint = queryFingerprint({ workspaceId, accountId, resource, filters, sort: { field: 'seq', descending: false }, limit, projection });
     let position: KeysetPosition | undefined;
-    if (query.next_cursor !== undefined) {
-      try {
-        position = this.cursors.decode(query.next_cursor, fingerprint);
-      } catch (error) {
-        if (error instanceof InvalidCursorError) throw new ApiError(400, `next_cursor is not valid: ${error.message}`, [{ field: 'next_cursor', location: 'query', errors: [error.message] }]);
-        throw error;
-      }
-    }
+    if (query.next_cursor !== undefined) position = readNextCursor(() => this.cursors.decode(query.next_cursor!, fingerprint));
     const page = await read({ accountId, position, limit, ...projection });
     return listEnvelope(page, position, (p) => this.cursors.encode(p, fingerprint));
   }

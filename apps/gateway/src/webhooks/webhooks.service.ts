@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { WebhookRepository, WebhookRow, WebhookSettings } from '@kb4/persistence';
 import { ApiError, checkWebhookUrl, WebhookTargetRefusedError } from '@kb4/platform';
 import { GatewayConfig } from '../config/gateway.config';
-import { CursorCodec, InvalidCursorError, queryFingerprint } from '../directory/cursor';
+import { CursorCodec, queryFingerprint, readNextCursor } from '../directory/cursor';
 import { CreateWebhookDto, UpdateWebhookDto, WebhookListQuery } from './webhook.dto';
 import { WebhookDeliveryListQuery } from './webhook-delivery.dto';
 
@@ -44,7 +44,7 @@ export class WebhooksService {
   async list(workspaceId: string, query: WebhookListQuery): Promise<{ rows: WebhookRow[]; nextCursor: string | null }> {
     const limit = query.limit ?? 50;
     const fingerprint = queryFingerprint({ workspaceId, resource: 'webhooks', limit });
-    const after = query.next_cursor === undefined ? undefined : this.decode(() => this.cursors.decodeTimeKeyset(query.next_cursor!, fingerprint));
+    const after = query.next_cursor === undefined ? undefined : readNextCursor(() => this.cursors.decodeTimeKeyset(query.next_cursor!, fingerprint));
     const page = await this.webhooks.list(workspaceId, limit, after);
     return { rows: page.rows, nextCursor: page.next ? this.cursors.encodeTimeKeyset(page.next, fingerprint) : null };
   }
@@ -86,7 +86,7 @@ export class WebhooksService {
     const webhook = await this.get(workspaceId, id);
     const limit = query.limit ?? 20;
     const fingerprint = queryFingerprint({ webhookId: webhook.id, resource: 'webhook_deliveries', limit, status: query.status, eventType: query.event_type });
-    const before = query.next_cursor === undefined ? undefined : this.decode(() => this.cursors.decode(query.next_cursor!, fingerprint).seq);
+    const before = query.next_cursor === undefined ? undefined : readNextCursor(() => this.cursors.decode(query.next_cursor!, fingerprint).seq);
     const page = await this.webhooks.listDeliveries(webhook.id, { limit, beforeSeq: before, status: query.status, eventType: query.event_type });
     const nextCursor = page.nextSeq ? this.cursors.encode({ direction: 'next', seq: page.nextSeq }, fingerprint) : null;
     return { rows: page.rows, nextCursor };
@@ -117,14 +117,5 @@ export class WebhooksService {
     const foreign = await this.webhooks.foreignAccountIds(workspaceId, ids);
     if (foreign.length > 0) throw fieldError('integrated_account_ids', `names accounts that are not in this workspace: ${foreign.join(', ')}`);
     return ids;
-  }
-
-  private decode<T>(read: () => T): T {
-    try {
-      return read();
-    } catch (error) {
-      if (!(error instanceof InvalidCursorError)) throw error;
-      throw new ApiError(400, `next_cursor is not valid: ${error.message}`, [{ field: 'next_cursor', location: 'query', errors: [error.message] }]);
-    }
   }
 }
