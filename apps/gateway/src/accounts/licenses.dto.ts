@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsOptional, IsString, Length } from 'class-validator';
 import type { AccountSubscription, ArchivedUserRow, ArchiveSource, SeatCounts } from '@kb4/persistence';
+import { PageLimit } from '../http/page-limit';
 
 export const ARCHIVE_SOURCES: readonly ArchiveSource[] = ['api', 'roster', 'automation', 'knowbe4-console', 'unknown'];
 
@@ -17,11 +17,7 @@ export const ARCHIVING_KEEPS_HISTORY =
 
 export class LicensesQuery {
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 50, example: 50, description: 'Archived users per page' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
+  @PageLimit(500)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'The archived_users.next_cursor of the previous page (opaque; keep limit unchanged while paging)', example: 'eyJ2IjoxLCJkIjoibiJ9.c2ln' })

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayNotEmpty, ArrayUnique, IsArray, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayNotEmpty, ArrayUnique, IsArray, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import type { ApiKeyEntity, WorkspaceEntity } from '@kb4/persistence';
 import { ALL_API_KEY_SCOPES, ApiKeyScope, isApiKeyScope } from '../auth/scopes';
+import { PageLimit } from '../http/page-limit';
 
 const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
 
@@ -34,11 +34,7 @@ export class WorkspaceListDto {
 
 export class WorkspaceListQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100, example: 100, description: 'Records per page' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
+  @PageLimit(500)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'The next_cursor of the previous page (opaque; keep limit unchanged while paging)' })

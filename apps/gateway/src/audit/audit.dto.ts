@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsIn, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
 import { AUDIT_ACTOR_TYPES, AUDIT_EVENT_TYPES, type AuditEntry, type AuditEventType } from '@kb4/persistence';
+import { PageLimit } from '../http/page-limit';
 
 const ACCOUNT_EXAMPLE = '3f7c2a10-9b8e-4d55-a1c2-6e0f4b7d9a21';
 // a field's value before or after a change: whatever JSON the unified record holds there
@@ -54,11 +55,7 @@ export class AuditFiltersQuery {
 
 export class AuditEventsQuery extends AuditFiltersQuery {
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 50, example: 50, description: 'Entries per page, oldest first (chain order)' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
+  @PageLimit(500)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'The next_cursor of the previous page (opaque; keep the filters unchanged while paging)', example: 'eyJ2IjoxLCJkIjoibiJ9.c2ln' })
@@ -80,11 +77,7 @@ export class UserHistoryQuery {
   integrated_account_id!: string;
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 50, example: 50, description: 'Entries per page, oldest first' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
+  @PageLimit(500)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'The next_cursor of the previous page', example: 'eyJ2IjoxLCJkIjoibiJ9.c2ln' })

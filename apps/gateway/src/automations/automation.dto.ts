@@ -15,6 +15,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { RULE_ATTRIBUTES, RULE_OPERATORS, RULE_VALUE_MAX_LENGTH, type RuleAttribute, type RuleOperator } from '@kb4/mapping';
+import { PageLimit } from '../http/page-limit';
 
 export class NewHiresSettingsDto {
   @ApiProperty({ type: 'boolean', example: true, description: 'Users created or reactivated (API, roster, or seen by a sync) join the group at once' })
@@ -255,11 +256,7 @@ export class AutomationConflictListDto {
 
 export class ConflictListQuery {
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 50, example: 50, description: 'Conflicts per page' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @PageLimit(100)
   limit?: number;
 
   @ApiPropertyOptional({ type: 'string', description: 'The next_cursor of the previous page' })

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min, ValidateBy } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, IsBoolean, IsIn, IsOptional, IsString, IsUUID, Length, Matches, ValidateBy } from 'class-validator';
+import { PageLimit } from '../http/page-limit';
 
 export const USER_SORT_FIELDS = ['first_name', 'last_name', 'email', 'updated_at'] as const;
 export const GROUP_SORT_FIELDS = ['name', 'updated_at'] as const;
@@ -71,11 +72,7 @@ export class UnifiedReadParams {
 /** Paging and time filters of every unified list. */
 export class UnifiedListParams extends UnifiedReadParams {
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50, description: 'Records per page' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'limit must be a whole number from 1 to 500' })
-  @Min(1)
-  @Max(500)
+  @PageLimit(500, { message: 'limit must be a whole number from 1 to 500' })
   limit?: number;
 
   @ApiPropertyOptional({ description: 'The `next_cursor` (or `prev_cursor`) of the previous answer; opaque, bound to this query' })

@@ -1,22 +1,18 @@
-// class-transformer's @Type reads design:type metadata, which needs the Reflect polyfill loaded first.
+// class-transformer's @Type (in @PageLimit) reads design:type metadata, which needs the Reflect polyfill loaded first.
 import 'reflect-metadata';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayNotEmpty,
   IsArray,
   IsIn,
-  IsInt,
   IsNotEmpty,
   IsOptional,
   IsString,
   IsUUID,
   Length,
   Matches,
-  Max,
   MaxLength,
-  Min,
 } from 'class-validator';
 import {
   CustomFieldsDto,
@@ -29,6 +25,7 @@ import {
   WRITE_FIELD_LIMITS,
 } from '@kb4/contracts';
 import { OPERATION_STATUSES } from '@kb4/persistence';
+import { PageLimit } from '../http/page-limit';
 
 /** `integrated_account_id`, required on every write (the account whose KnowBe4 tenant is written). */
 export class WriteQuery {
@@ -156,11 +153,7 @@ export class ListOperationsQuery {
   integrated_account_id?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50, description: 'Operations per page, newest first' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
+  @PageLimit(500)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'Opaque cursor from the previous page' })

@@ -2,7 +2,8 @@
 import 'reflect-metadata';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { PageLimit } from '../http/page-limit';
 
 const UUID_EXAMPLE = '0b6f3c57-5d55-4a1e-9c43-2f0d7b1de0a1';
 const CHANGE_EXAMPLE = {
@@ -79,11 +80,7 @@ export class RosterRunListQuery {
   integrated_account_id?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50, description: 'Runs per page, newest first' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
+  @PageLimit(500)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'Opaque cursor from the previous page' })
@@ -95,11 +92,7 @@ export class RosterRunListQuery {
 
 export class RosterItemsQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100, description: 'Items per page, in plan order' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @PageLimit(1000)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'Opaque cursor from the previous page' })

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, Length } from 'class-validator';
 import { WEBHOOK_EVENT_TYPES, WEBHOOK_RECORD_RESOURCES } from '@kb4/contracts';
 import type { WebhookAttemptRow, WebhookDeliveryRow, WebhookDeliveryStatus } from '@kb4/persistence';
+import { PageLimit } from '../http/page-limit';
 
 export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
 
@@ -106,11 +106,7 @@ export class WebhookDeliveryListDto {
 
 export class WebhookDeliveryListQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20, description: 'Deliveries per page, newest first' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @PageLimit(100)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'The next_cursor of the previous page (opaque; keep limit and filters unchanged while paging)' })

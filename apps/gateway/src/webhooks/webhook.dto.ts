@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsOptional, IsString, IsUUID, Length, ValidateIf } from 'class-validator';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '@kb4/contracts';
 import type { WebhookRow, WebhookStatus } from '@kb4/persistence';
+import { PageLimit } from '../http/page-limit';
 
 export const WEBHOOK_STATUSES = ['enabled', 'disabled'] as const;
 
@@ -146,11 +146,7 @@ export class WebhookListDto {
 
 export class WebhookListQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50, description: 'Webhooks per page' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @PageLimit(100)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'The next_cursor of the previous page (opaque; keep limit unchanged while paging)' })
