@@ -3,7 +3,7 @@ import QueryStream from 'pg-query-stream';
 import type { DataSource, EntityManager } from 'typeorm';
 import { PreparedStatement } from '../prepared-statement';
 import type { OperationAttribution } from './audit-actor';
-import { AuditActor, AuditChange, AuditEntry, auditEntryDigest, AuditEventType, AuditResource, AuditSource, ChainBreak, ChainVerifier } from './audit-chain';
+import { AuditChange, AuditEntry, auditEntryDigest, AuditEventType, AuditResource, ChainBreak, ChainVerifier } from './audit-chain';
 
 /** One change to record; who made it and why come with the batch (AuditLogRepository.append). */
 export interface AuditDraft {
@@ -36,21 +36,8 @@ export interface AuditVerification {
   first_broken: ChainBreak | null;
 }
 
-interface AuditRowSql {
-  id: string;
-  account_id: string;
-  workspace_id: string;
-  seq: string;
-  occurred_at: Date;
-  type: AuditEventType;
-  resource: AuditResource;
-  changes: AuditChange[];
-  actor: AuditActor;
-  source: AuditSource;
-  request_id: string | null;
-  prev_hash: string | null;
-  hash: string;
-}
+/** An entry as ROW_COLUMNS reads it: the account under its column name, the time as pg parses timestamptz. */
+type AuditRowSql = Omit<AuditEntry, 'integrated_account_id' | 'occurred_at'> & { account_id: string; occurred_at: Date };
 
 const ROW_COLUMNS = `id, account_id, workspace_id, seq::text AS seq, occurred_at, type, resource, changes, actor, source, request_id, prev_hash, hash`;
 
