@@ -1,12 +1,10 @@
 import 'reflect-metadata';
 import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
-import { CredentialCipher, createDataSource, IntegratedAccountRepository, runMigrations, WorkspaceRepository } from '@kb4/persistence';
+import { CredentialCipher, createDataSource, IntegratedAccountRepository, WorkspaceRepository } from '@kb4/persistence';
 import { DataSource } from 'typeorm';
-import { startLocalPostgres } from '../scripts/local-stack/postgres';
+import { startBenchDatabase } from './support/bench-database';
 import { printReport } from './support/report';
 import { startSandboxProcess, type SandboxProcess } from './support/sandbox-process';
 
@@ -186,17 +184,8 @@ function fleetArgs(profile: 'documented' | 'off', mutationsPerHour: number): str
 }
 
 async function main(): Promise<void> {
-  const postgres = await startLocalPostgres({ url: process.env.DATABASE_URL, localDir: join(tmpdir(), 'kb4-bench-postgres'), log: () => undefined });
-  const dbName = `kb4_bench_fleet_${Date.now().toString(36)}`;
-  const admin = new URL(postgres.url);
-  admin.pathname = '/postgres';
-  const adminClient = new Client({ connectionString: admin.toString() });
-  await adminClient.connect();
-  await adminClient.query(`CREATE DATABASE "${dbName}"`);
-  const url = new URL(postgres.url);
-  url.pathname = `/${dbName}`;
-  const databaseUrl = url.toString();
-  await runMigrations(databaseUrl);
+  const database = await startBenchDatabase('fleet', log);
+  const databaseUrl = database.url;
   const db: DataSource = await createDataSource(databaseUrl, { extra: { max: 2 } }).initialize();
   process.env.NODE_OPTIONS = SANDBOX_NODE_OPTIONS;
   let sandbox = await startSandboxProcess(fleetArgs('documented', 1));
@@ -310,10 +299,7 @@ async function main(): Promise<void> {
     await Promise.all(replicas.map((r) => r.stop('SIGKILL')));
     await sandbox.stop();
     await db.destroy();
-    if (process.env.BENCH_KEEP_DB) log(`kept database ${databaseUrl}`);
-    else await adminClient.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch(() => undefined);
-    await adminClient.end();
-    await postgres.stop();
+    await database.close();
   }
 }
 

@@ -3,10 +3,8 @@ import { ChildProcess, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
-import { Client } from 'pg';
 import { Agent, request } from 'undici';
 import { ReportingClient } from '@kb4/knowbe4';
 import {
@@ -17,7 +15,6 @@ import {
   MirrorWriteRepository,
   OutboxRepository,
   PageFingerprintRepository,
-  runMigrations,
   SnapshotRepository,
   SyncQueueRepository,
   SyncRunLeaseRepository,
@@ -26,7 +23,7 @@ import {
 import { createLogger } from '@kb4/platform';
 import { DataSource } from 'typeorm';
 import { AccountSync, SyncDependencies } from '../apps/poller/src/sync/run/account-sync';
-import { startLocalPostgres } from '../scripts/local-stack/postgres';
+import { startBenchDatabase } from './support/bench-database';
 import { median, printReport } from './support/report';
 import { startSandboxProcess } from './support/sandbox-process';
 
@@ -252,17 +249,8 @@ function startPollerChild(setup: ChildSetup): Promise<{ step: (name: string) => 
 // ---- the bench
 
 async function main(): Promise<void> {
-  const postgres = await startLocalPostgres({ url: process.env.DATABASE_URL, localDir: join(tmpdir(), 'kb4-bench-postgres'), log: () => undefined });
-  const dbName = `kb4_bench_poller_${Date.now().toString(36)}`;
-  const admin = new URL(postgres.url);
-  admin.pathname = '/postgres';
-  const adminClient = new Client({ connectionString: admin.toString() });
-  await adminClient.connect();
-  await adminClient.query(`CREATE DATABASE "${dbName}"`);
-  const url = new URL(postgres.url);
-  url.pathname = `/${dbName}`;
-  await runMigrations(url.toString());
-  const dataSource: DataSource = await createDataSource(url.toString()).initialize();
+  const database = await startBenchDatabase('poller', (line) => void process.stderr.write(`${line}\n`));
+  const dataSource: DataSource = await createDataSource(database.url).initialize();
   const sandbox = await startSandboxProcess(['--users', String(USERS), '--seed', '42', '--rate-limit', 'off']);
   const tenant = sandbox.tenants[0];
   const dispatcher = new Agent({ connections: 4, keepAliveTimeout: 30_000 });
@@ -276,7 +264,7 @@ async function main(): Promise<void> {
       region: tenant.region,
       credentials: { reporting_api_key: tenant.reporting_api_key, scim_token: tenant.scim_token },
     });
-    poller = await startPollerChild({ databaseUrl: url.toString(), sandboxUrl: sandbox.url, credentialsKey, accountId: connected.id });
+    poller = await startPollerChild({ databaseUrl: database.url, sandboxUrl: sandbox.url, credentialsKey, accountId: connected.id });
     const bareOnce = async (): Promise<number> => (await measured(() => bareLoop(tenant.reporting_base_url, tenant.reporting_api_key, dispatcher))).ms;
 
     await bareOnce(); // warm-up
@@ -344,10 +332,7 @@ async function main(): Promise<void> {
     await dispatcher.close();
     await sandbox.stop();
     await dataSource.destroy();
-    if (process.env.BENCH_KEEP_DB) process.stderr.write(`kept database ${url.toString()}\n`);
-    else await adminClient.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch(() => undefined);
-    await adminClient.end();
-    await postgres.stop();
+    await database.close();
   }
 }
 
