@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { AutomationEngine } from '../../apps/automations/src/engine/automation-engine';
 import { AutomationJobs } from '../../apps/automations/src/jobs/automation-jobs';
 import { createTenant, migratedDatabase } from '../gateway/support/gateway-harness';
+import { seedConsoleGroup } from '../gateway/support/mirror-fixture';
 import type { ThrowawayDatabase } from '../support/throwaway-database';
 
 // Postgres-level: the engine against a real mirror, operations and outbox; the e2e walk needs the whole stack.
@@ -28,12 +29,7 @@ describe('automations engine (new hires, mapping rules, conflicts)', () => {
   };
   const group = async (name: string): Promise<string> => {
     const remoteId = String(nextRemoteId++);
-    await dataSource.query(`INSERT INTO directory_groups (account_id, remote_id, name, record, content_hash) VALUES ($1, $2, $3, $4, 'h')`, [
-      accountId,
-      remoteId,
-      name,
-      JSON.stringify({ id: remoteId, name, type: 'console_group' }),
-    ]);
+    await seedConsoleGroup(dataSource, accountId, remoteId, name);
     return remoteId;
   };
   const setMember = async (groupId: string, userId: string, member: boolean) =>

@@ -7,6 +7,7 @@ import { RosterExecutor } from '../../apps/gateway/src/roster/roster-executor';
 import { RosterPlanner } from '../../apps/gateway/src/roster/roster-planner';
 import { readRosterRows } from '../../apps/gateway/src/roster/roster-upload';
 import { createTenant, migratedDatabase } from '../gateway/support/gateway-harness';
+import { seedConsoleGroup } from '../gateway/support/mirror-fixture';
 import type { ThrowawayDatabase } from '../support/throwaway-database';
 
 // Postgres-level: the one-pass planner (batch matching, COPY-staged keys, the checks over the whole upload).
@@ -29,12 +30,7 @@ describe('roster planner against a real mirror', () => {
   };
   const group = async (name: string): Promise<string> => {
     const remoteId = String(nextRemoteId++);
-    await dataSource.query(`INSERT INTO directory_groups (account_id, remote_id, name, record, content_hash) VALUES ($1, $2, $3, $4, 'h')`, [
-      accountId,
-      remoteId,
-      name,
-      JSON.stringify({ id: remoteId, name, type: 'console_group' }),
-    ]);
+    await seedConsoleGroup(dataSource, accountId, remoteId, name);
     return remoteId;
   };
   const plan = (csv: string, dryRun = true) =>

@@ -54,6 +54,16 @@ export async function seedGroups(pool: Pool, accountId: string, groups: KnowBe4G
   }
 }
 
+/** One console group as the mirror holds it (record only, no remote_data), for specs that build a small mirror by hand. */
+export async function seedConsoleGroup(db: { query(sql: string, parameters: unknown[]): Promise<unknown> }, accountId: string, remoteId: string, name: string): Promise<void> {
+  await db.query(`INSERT INTO directory_groups (account_id, remote_id, name, record, content_hash) VALUES ($1, $2, $3, $4, 'h')`, [
+    accountId,
+    remoteId,
+    name,
+    JSON.stringify({ id: remoteId, name, type: 'console_group' }),
+  ]);
+}
+
 /** Memberships from the users' `groups` arrays. */
 export async function seedMemberships(pool: Pool, accountId: string, users: KnowBe4User[]): Promise<void> {
   const groupIds: string[] = [];
