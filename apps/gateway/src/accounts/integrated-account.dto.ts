@@ -5,6 +5,7 @@ import { KNOWBE4_REGIONS, KnowBe4Region } from '@kb4/knowbe4';
 import type { IntegratedAccountEntity, SyncRunEntity } from '@kb4/persistence';
 import { KnowBe4BudgetDto } from './knowbe4-budget';
 import { SyncLagDto } from './sync-lag';
+import { PageOf } from '../http/page.dto';
 
 const SECRET_PATTERN_HELP = 'never returned or logged; stored encrypted (AES-256-GCM)';
 const SCIM_BASE_URL_HELP =
@@ -121,14 +122,7 @@ export class IntegratedAccountDto {
   updated_at!: string;
 }
 
-export class IntegratedAccountListDto {
-  @ApiProperty({ type: [IntegratedAccountDto] })
-  result!: IntegratedAccountDto[];
-  @ApiProperty({ nullable: true, type: String, example: null, description: 'Pass as next_cursor for the next page; null on the last page' })
-  next_cursor!: string | null;
-  @ApiProperty({ type: 'integer', example: 1 })
-  result_count!: number;
-}
+export class IntegratedAccountListDto extends PageOf(IntegratedAccountDto) {}
 
 export class SyncRunDto {
   @ApiProperty({ format: 'uuid', example: '6e1f0c9a-3b2d-4e8f-a7c6-5d4b3a2f1e0d' })
@@ -169,14 +163,7 @@ export class SyncRunDto {
   graph_plan!: Record<string, unknown> | null;
 }
 
-export class SyncRunListDto {
-  @ApiProperty({ type: [SyncRunDto] })
-  result!: SyncRunDto[];
-  @ApiProperty({ nullable: true, type: String, example: null, description: 'Pass as next_cursor for the next page; null on the last page' })
-  next_cursor!: string | null;
-  @ApiProperty({ type: 'integer', example: 1 })
-  result_count!: number;
-}
+export class SyncRunListDto extends PageOf(SyncRunDto) {}
 
 /**
  * `limit` + `next_cursor` of the admin lists, as a class to extend: `maxLimit` and `defaultLimit` differ per list,

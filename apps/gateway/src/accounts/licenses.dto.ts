@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Length } from 'class-validator';
 import type { AccountSubscription, ArchivedUserRow, ArchiveSource, SeatCounts } from '@kb4/persistence';
 import { PageLimit } from '../http/page-limit';
+import { PageOf } from '../http/page.dto';
 
 export const ARCHIVE_SOURCES: readonly ArchiveSource[] = ['api', 'roster', 'automation', 'knowbe4-console', 'unknown'];
 
@@ -72,16 +73,7 @@ export class ArchivedUserDto {
   actor!: LicenseActorDto | null;
 }
 
-export class ArchivedUserPageDto {
-  @ApiProperty({ type: [ArchivedUserDto], description: 'Archived users, most recently archived first' })
-  result!: ArchivedUserDto[];
-
-  @ApiProperty({ type: String, nullable: true, example: null, description: 'Pass as next_cursor for the next page; null on the last page' })
-  next_cursor!: string | null;
-
-  @ApiProperty({ type: 'integer', example: 1 })
-  result_count!: number;
-}
+export class ArchivedUserPageDto extends PageOf(ArchivedUserDto, 'Archived users, most recently archived first') {}
 
 export class ArchivingPolicyDto {
   @ApiProperty({ type: Boolean, example: true, description: 'Archived users keep their training and phishing history in KnowBe4' })

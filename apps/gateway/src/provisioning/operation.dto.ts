@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { PageOf } from '../http/page.dto';
 
 const OPERATION_ID = '3f2b8c1e-6a4d-4f0e-9b7a-5c1d2e3f4a5b';
 const ACCOUNT_ID = '0b6f3c57-5d55-4a1e-9c43-2f0d7b1de0a1';
@@ -67,8 +68,4 @@ export class OperationDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-11-28T09:15:02.871Z' }) finished_at!: string | null;
 }
 
-export class OperationListDto {
-  @ApiProperty({ type: [OperationDto] }) result!: OperationDto[];
-  @ApiProperty({ nullable: true, type: String, example: null, description: 'Pass as next_cursor for the next page; null on the last page' }) next_cursor!: string | null;
-  @ApiProperty({ type: 'integer', example: 1 }) result_count!: number;
-}
+export class OperationListDto extends PageOf(OperationDto) {}
