@@ -93,6 +93,17 @@ describe('webhook deliveries in Postgres: derived events, filters, leases, retri
     expect(await deliveriesOf(unrelated.id)).toEqual([]);
   });
 
+  it('delivers an event produced in the very millisecond its webhook was created (Kafka timestamps are milliseconds)', async () => {
+    const hook = await webhooks.create(workspaceId, settings(`${receiver.url}/same-ms`), 'whsec_dGVzdHNlY3JldHRlc3RzZWNyZXQ=');
+    const [{ created_ms: createdMs }] = await dataSource.query<Array<{ created_ms: string }>>(
+      `SELECT floor(extract(epoch FROM created_at) * 1000)::bigint::text AS created_ms FROM webhooks WHERE id = $1`,
+      [hook.id],
+    );
+    await ingestor.ingest([message(accountId, 'knowbe4.user.created', `${accountId}:user:same-ms`, {}, new Date(Number(createdMs)))]);
+    expect((await deliveriesOf(hook.id)).map((d) => d.event_type)).toEqual(['record:created']);
+    await dataSource.query(`DELETE FROM webhooks WHERE id = $1`, [hook.id]);
+  });
+
   it('stores a delivery only for enabled webhooks of the event\'s workspace whose filters match and that existed when the event was produced', async () => {
     const other = await createTenant(database.url, KEY);
     const before = new Date(Date.now() - 60_000);

@@ -53,13 +53,17 @@ export interface AttemptSettlement {
 export class WebhookDeliveryRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Stores one delivery per enabled webhook whose filters match; a redelivered event adds nothing. Returns how many. */
+  /**
+   * Stores one delivery per enabled webhook whose filters match; a redelivered event adds nothing. Returns how many.
+   * A Kafka timestamp has millisecond precision and created_at microseconds: they are compared to the millisecond, so an
+   * event produced in the millisecond its webhook was created is delivered (it was dropped before).
+   */
   async storeDeliveries(manager: EntityManager, event: WebhookEventToStore): Promise<number> {
     const rows = await manager.query<unknown[]>(
       `INSERT INTO webhook_deliveries (webhook_id, event_type, event_id, record_key, payload)
        SELECT w.id, $1, $2, $3, $6::jsonb
          FROM webhooks w JOIN integrated_accounts a ON a.workspace_id = w.workspace_id AND a.id = $4::uuid
-        WHERE w.status = 'enabled' AND w.created_at <= $5
+        WHERE w.status = 'enabled' AND date_trunc('milliseconds', w.created_at) <= $5
           AND (w.events IS NULL OR $1 = ANY(w.events))
           AND (w.integrated_account_ids IS NULL OR a.id = ANY(w.integrated_account_ids))
        ON CONFLICT (webhook_id, event_id, event_type) DO NOTHING RETURNING id`,
