@@ -92,9 +92,11 @@ describe('poller: SIGKILL mid-run and mid-relay, two replicas', () => {
     // walking by cursor (the default): the checkpoint holds where the next page starts
     expect(crashed.checkpoint).toMatchObject({ phase: 'users', pagination: 'cursor', cursor: expect.stringMatching(/.+/) });
 
-    // two replicas start together; exactly one takes the run over
-    const second = spawnPoller(env);
-    const third = spawnPoller(env);
+    // two replicas start together; exactly one takes the run over (their relays off: the relay is killed mid-publish
+    // below, which needs events still waiting once the run is done — a relay keeping pace with the run leaves none)
+    const resumeEnv = { ...env, OUTBOX_RELAY_ENABLED: 'false' };
+    const second = spawnPoller(resumeEnv);
+    const third = spawnPoller(resumeEnv);
     children.push(second, third);
     const owners = new Set<string>();
     let lockHolders = 0;
@@ -113,11 +115,17 @@ describe('poller: SIGKILL mid-run and mid-relay, two replicas', () => {
     expect(lockHolders).toBeLessThanOrEqual(1);
 
     // kill the relay while it is publishing
+    const outbox = async (): Promise<{ published: number; pending: number }> =>
+      (await b.dataSource.query(`SELECT count(*) FILTER (WHERE published_at IS NOT NULL)::int AS published, count(*) FILTER (WHERE published_at IS NULL)::int AS pending FROM outbox_events`))[0];
+    const before = await outbox();
+    expect(before.pending).toBeGreaterThan(0);
+    const relay = spawnPoller(env);
+    children.push(relay);
     await waitFor('relaying to be under way', async () => {
-      const [{ published, pending }] = await b.dataSource.query(`SELECT count(*) FILTER (WHERE published_at IS NOT NULL)::int AS published, count(*) FILTER (WHERE published_at IS NULL)::int AS pending FROM outbox_events`);
-      return published > 0 && pending > 0;
+      const { published, pending } = await outbox();
+      return published > before.published && pending > 0;
     }, 60_000);
-    await Promise.all([kill(second, 'SIGKILL'), kill(third, 'SIGKILL')]);
+    await Promise.all([kill(relay, 'SIGKILL'), kill(second, 'SIGKILL'), kill(third, 'SIGKILL')]);
     const fourth = spawnPoller(env);
     children.push(fourth);
     await waitFor('the outbox to drain', async () => {
