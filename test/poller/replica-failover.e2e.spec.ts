@@ -92,16 +92,15 @@ describe('poller replicas: SIGKILL one of three mid-run', () => {
     const lapsesAt = Math.max(killedAt, ...leftLeases.map((r) => r.lease_expires_at?.getTime() ?? killedAt));
     expect(lapsesAt - killedAt).toBeLessThanOrEqual(LEASE_SECONDS * 1000);
 
-    // every run it held is taken over by another replica (same run id) — not before its lease lapsed, and within one
-    // lease period of that moment (the takeover itself needs only a scheduler tick; the period is headroom for load)
+    // every run it held is taken over by another replica (same run id) at the latest one lease period after the lease
+    // lapsed (the period is headroom for load). Often sooner: the dead replica's session released the account's advisory
+    // lock, and a running run whose lock is free has lost its owner, so a replica may take it over before the lease ends
     const takenOver = await waitFor('the killed replica\'s runs to be taken over', async () => {
       const rows = await runsOf();
       const mine = victimRuns.map((v) => rows.find((r) => r.id === v.id)!);
-      if (mine.some((r) => r.lease_owner !== 'replica-1' && r.lease_owner !== null && Date.now() < lapsesAt - 500)) return 'early';
       return mine.every((r) => r.lease_owner !== 'replica-1') && Date.now();
     }, 120_000);
-    expect(takenOver).not.toBe('early');
-    expect(Number(takenOver) - lapsesAt).toBeLessThanOrEqual(LEASE_SECONDS * 1000);
+    expect(takenOver - lapsesAt).toBeLessThanOrEqual(LEASE_SECONDS * 1000);
 
     // every account completes a run that started after the kill: none starved
     await waitFor('every account synced again after the kill', async () => {
