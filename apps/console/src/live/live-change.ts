@@ -1,6 +1,9 @@
 import { keys } from '../api/queries';
 
-/** What the gateway's /events/stream sends for each event of the workspace: a summary, the records are re-read. */
+/**
+ * What the gateway's /events/stream sends for each event of the workspace: a summary, the records are re-read. The
+ * same shape as apps/gateway/src/live/live-change.ts, which builds it (the browser build cannot import the gateway).
+ */
 export interface LiveChange {
   id: string;
   type: string;
@@ -9,7 +12,6 @@ export interface LiveChange {
   operation_id?: string;
   sync_run_id?: string;
   roster_run_id?: string;
-  status?: string;
 }
 
 export function parseLiveChange(data: string): LiveChange | null {
