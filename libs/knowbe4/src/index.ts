@@ -30,7 +30,7 @@ export {
   dailyWindowMs,
   DAILY_BASE_BUDGET,
 } from './pacing/rate-pacer';
-export { type Pacer, type PacerRegistry, type PacingLane, type AcquireOptions, isPacer } from './pacing/pacer';
+export { type Pacer, type PacerRegistry, type PacingLane, type AcquireOptions, type WorkSlot, isPacer } from './pacing/pacer';
 export {
   SharedRatePacer,
   type SharedRatePacerOptions,

@@ -182,8 +182,17 @@ export class KnowBe4Transport {
       await waitForPacingSlot(this.#pacer, this.#pacing, request.signal);
       const result = await this.attempt(request, attempt, startedAt, read);
       if (result.done) return result.response;
-      await this.#clock.sleep(result.delayMs, request.signal);
+      await this.backOff(result.delayMs, request.signal);
     }
+  }
+
+  /** A backoff is a wait like a pacing wait: the caller's work slot (if it gave one) is given back meanwhile. */
+  private async backOff(delayMs: number, signal: AbortSignal | undefined): Promise<void> {
+    const slot = this.#pacing.workSlot;
+    if (!slot || delayMs <= 0) return this.#clock.sleep(delayMs, signal);
+    slot.giveBack();
+    await this.#clock.sleep(delayMs, signal);
+    await slot.takeBack(signal);
   }
 
   /** One attempt: a 2xx is read by `read`, a transient failure asks for a retry, anything else throws. */

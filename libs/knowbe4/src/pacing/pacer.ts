@@ -6,6 +6,17 @@ import type { PacingProfile, RatePacerOptions } from './rate-pacer';
  */
 export type PacingLane = 'sync' | 'interactive';
 
+/**
+ * What a caller holds while it works and can give back while its request waits (the poller's run slot): a run
+ * waiting for its account's pace must not keep another account's run from working.
+ */
+export interface WorkSlot {
+  /** The request has to wait: the caller needs no slot meanwhile. Idempotent. */
+  giveBack(): void;
+  /** Resolves once the caller holds its slot again (at once if it still does); aborting ends the wait. */
+  takeBack(signal?: AbortSignal): Promise<void>;
+}
+
 /** How one request waits for its slot. */
 export interface AcquireOptions {
   /** Aborting gives the place in the queue back; nothing is spent for a request that is never sent. */
@@ -15,6 +26,8 @@ export interface AcquireOptions {
   lane?: PacingLane;
   /** Longest wait for a slot before KnowBe4PacingTimeoutError; undefined waits as long as it takes. */
   maxWaitMs?: number;
+  /** Given back while the request waits for pace (not when it may go at once), taken back before it is sent. */
+  workSlot?: WorkSlot;
 }
 
 /**

@@ -124,7 +124,12 @@ export class RatePacer implements Pacer {
    */
   acquire(options: AcquireOptions = {}): Promise<void> | undefined {
     const wait = this.reserve(options.maxWaitMs);
-    return wait > 0 ? this.clock.sleep(wait, options.signal) : undefined;
+    if (wait <= 0) return undefined;
+    const { signal, workSlot } = options;
+    if (!workSlot) return this.clock.sleep(wait, signal);
+    // the slot is reserved ahead here, so taking the work slot back can only follow the sleep (it may send late, never early)
+    workSlot.giveBack();
+    return this.clock.sleep(wait, signal).then(() => workSlot.takeBack(signal));
   }
 
   snapshot(): RatePacerSnapshot {

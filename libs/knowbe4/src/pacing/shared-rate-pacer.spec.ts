@@ -1,6 +1,6 @@
 import { KnowBe4BudgetExhaustedError, KnowBe4PacingTimeoutError } from '../errors';
 import type { Clock } from '../http/clock';
-import type { AcquireOptions } from './pacer';
+import type { AcquireOptions, WorkSlot } from './pacer';
 import {
   BudgetDecision,
   BudgetGiveBack,
@@ -78,6 +78,37 @@ class MemoryBudgetStore implements RateBudgetStore {
   giveBack(slot: BudgetGiveBack): Promise<void> {
     this.givenBack.push(slot);
     return Promise.resolve();
+  }
+}
+
+/** A caller's work slot that the test hands back by hand (`return()`), recording what the pacer did with it. */
+class HandWorkSlot implements WorkSlot {
+  readonly events: string[] = [];
+  private held = true;
+  private pending?: () => void;
+
+  giveBack(): void {
+    if (!this.held) return;
+    this.held = false;
+    this.events.push('given back');
+  }
+
+  takeBack(): Promise<void> {
+    if (this.held) return Promise.resolve();
+    this.events.push('asked back');
+    return new Promise<void>((resolve) => {
+      this.pending = () => {
+        this.held = true;
+        this.events.push('held');
+        resolve();
+      };
+    });
+  }
+
+  /** The pool hands the slot back to the caller. */
+  return(): void {
+    this.pending?.();
+    this.pending = undefined;
   }
 }
 
@@ -183,6 +214,54 @@ describe('SharedRatePacer', () => {
     track(outcomes, clock, pacer, 'sync0', { lane: 'sync', holder: 'account' });
     await clock.advance(1000);
     expect(granted(outcomes).map((o) => o.label)[4]).toBe('sync0');
+  });
+
+  it("gives the caller's work slot back while its request waits, and asks for it back before the request's slot is taken", async () => {
+    const clock = new ManualClock();
+    const store = new MemoryBudgetStore();
+    const pacer = new SharedRatePacer({ store, budgetKey: key, clock, dailyLimit: 100 });
+    const slot = new HandWorkSlot();
+    const outcomes: Outcome[] = [];
+    const start = clock.now();
+    for (let i = 0; i < 4; i++) track(outcomes, clock, pacer, `r${i}`, { lane: 'sync', workSlot: slot });
+    await clock.advance(0);
+    // requests that may go at once keep the slot
+    expect(granted(outcomes)).toHaveLength(4);
+    expect(slot.events).toEqual([]);
+
+    track(outcomes, clock, pacer, 'r4', { lane: 'sync', workSlot: slot });
+    await clock.advance(0);
+    expect(slot.events).toEqual(['given back']);
+    await clock.advance(1000);
+    // its slot is due, but no slot is taken while the caller has no work slot to send it with
+    const asked = store.requests.length;
+    expect(slot.events).toEqual(['given back', 'asked back']);
+    expect(granted(outcomes)).toHaveLength(4);
+    await clock.advance(500);
+    expect(store.requests.length).toBe(asked);
+
+    slot.return();
+    await clock.advance(0);
+    expect(slot.events).toEqual(['given back', 'asked back', 'held']);
+    expect(granted(outcomes).map((o) => [o.label, o.at - start])).toContainEqual(['r4', 1500]);
+    expect(store.days.get(key)?.used).toBe(5);
+  });
+
+  it('holds the work slot again when a wait ends in an error other than its abort (the caller goes on working)', async () => {
+    const clock = new ManualClock();
+    const store = new MemoryBudgetStore();
+    const pacer = new SharedRatePacer({ store, budgetKey: key, clock, dailyLimit: 5 });
+    const slot = new HandWorkSlot();
+    const outcomes: Outcome[] = [];
+    for (let i = 0; i < 6; i++) track(outcomes, clock, pacer, `r${i}`, { lane: 'sync', workSlot: slot });
+    await clock.advance(1000);
+    expect(slot.events).toEqual(['given back', 'asked back']);
+    slot.return();
+    await clock.advance(0);
+    expect(granted(outcomes)).toHaveLength(5);
+    await clock.advance(1000);
+    expect(refused(outcomes).map((o) => o.error)).toEqual([expect.any(KnowBe4BudgetExhaustedError)]);
+    expect(slot.events.at(-1)).toBe('held');
   });
 
   it('refuses every waiter of the lane with KnowBe4BudgetExhaustedError when the day is spent', async () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { KnowBe4BudgetExhaustedError, KnowBe4PacingTimeoutError } from '../errors';
 import { Clock, systemClock } from '../http/clock';
-import type { AcquireOptions, Pacer, PacerRegistry, PacingLane } from './pacer';
+import type { AcquireOptions, Pacer, PacerRegistry, PacingLane, WorkSlot } from './pacer';
 import { DAILY_BASE_BUDGET, dailyWindowMs, PacingProfile, RatePacerOptions, RateWindow, windowsForProfile } from './rate-pacer';
 
 /** One request for a slot *now* to a budget store; all times are epoch milliseconds of the caller's clock. */
@@ -89,6 +89,10 @@ export interface SharedRatePacerOptions extends Omit<RatePacerOptions, 'clock'> 
 interface Waiter {
   holder: string;
   lane: PacingLane;
+  signal?: AbortSignal;
+  workSlot?: WorkSlot;
+  /** The waiter gave its work slot back while the pump sleeps. */
+  away: boolean;
   grant(): void;
   fail(error: unknown): void;
 }
@@ -129,6 +133,17 @@ class FairQueue {
     if (this.lanes.sync.size > 0) return 'sync';
     if (this.lanes.interactive.size > 0) return 'interactive';
     return undefined;
+  }
+
+  /** The waiter `shift(lane)` would take next. */
+  peek(lane: PacingLane): Waiter | undefined {
+    const first = this.lanes[lane].values().next();
+    return first.done ? undefined : first.value[0];
+  }
+
+  /** Every waiter, of both lanes. */
+  all(): Waiter[] {
+    return [...this.lanes.sync.values(), ...this.lanes.interactive.values()].flat();
   }
 
   /** Takes the next waiter of a lane: the first of the holder whose turn it is; that holder moves to the back. */
@@ -210,7 +225,8 @@ export class SharedRatePacer implements Pacer {
     const { signal, maxWaitMs } = options;
     if (signal?.aborted) return Promise.reject(signal.reason as Error);
     const lane = options.lane ?? 'interactive';
-    return new Promise<void>((resolve, reject) => {
+    const { workSlot } = options;
+    const granted = new Promise<void>((resolve, reject) => {
       const giveUp = new AbortController();
       const settle = (error?: Error): void => {
         giveUp.abort();
@@ -228,6 +244,9 @@ export class SharedRatePacer implements Pacer {
       const waiter: Waiter = {
         holder: options.holder ?? '',
         lane,
+        signal,
+        workSlot,
+        away: false,
         grant: () => settle(),
         fail: (error) => settle(error instanceof Error ? error : new Error(String(error))),
       };
@@ -243,6 +262,16 @@ export class SharedRatePacer implements Pacer {
       if (lane === 'sync') this.wake?.abort();
       void this.pump();
     });
+    if (!workSlot) return granted;
+    // however the wait ends (its own abort aside), the caller holds its work slot again; the pump normally took it
+    // back before the slot was taken, this only covers a waiter granted a slot taken for another that left
+    return granted.then(
+      () => workSlot.takeBack(signal),
+      async (error: unknown) => {
+        if (!signal?.aborted) await workSlot.takeBack(signal).catch(() => undefined);
+        throw error;
+      },
+    );
   }
 
   /** When the queue ahead of a newcomer of this lane would have drained: the next open slot plus one spacing each. */
@@ -260,6 +289,12 @@ export class SharedRatePacer implements Pacer {
     this.pumping = true;
     try {
       for (let lane = this.queue.nextLane(); lane; lane = this.queue.nextLane()) {
+        const next = this.queue.peek(lane);
+        if (next?.away) {
+          // the waiter whose turn it is holds its work slot again before a slot is taken for it, so it is sent on time
+          await this.takeBack(next);
+          continue;
+        }
         let decision: BudgetDecision;
         try {
           decision = await this.store.take({
@@ -291,6 +326,12 @@ export class SharedRatePacer implements Pacer {
         }
         this.nextSlotAt = decision.at;
         if (this.queue.size === 0) break;
+        // nobody here sends anything before `at`: waiters that hold a work slot give it back meanwhile
+        for (const waiter of this.queue.all()) {
+          if (!waiter.workSlot || waiter.away) continue;
+          waiter.away = true;
+          waiter.workSlot.giveBack();
+        }
         const wake = new AbortController();
         this.wake = wake;
         await this.clock.sleep(Math.max(1, decision.at - this.clock.now()), wake.signal).catch(() => undefined);
@@ -298,6 +339,16 @@ export class SharedRatePacer implements Pacer {
       }
     } finally {
       this.pumping = false;
+    }
+  }
+
+  private async takeBack(waiter: Waiter): Promise<void> {
+    try {
+      await waiter.workSlot?.takeBack(waiter.signal);
+      waiter.away = false;
+    } catch (error) {
+      // its abort already took it out of the queue; anything else fails it, so the pump never spins on it
+      if (this.queue.remove(waiter)) waiter.fail(error);
     }
   }
 }
