@@ -157,6 +157,55 @@ describe('operation leases (Postgres)', () => {
     expect((await claim(newer, randomUUID(), true)).kind).toBe('claimed');
   });
 
+  it('claims the commands of one batch in one statement, each answered as it would be alone, in input order', async () => {
+    const fresh = await accepted('batch-fresh@example.com');
+    const held = await accepted('batch-held@example.com');
+    const done = await accepted('batch-done@example.com');
+    const older = await accepted('batch-order@example.com');
+    const newer = await accepted('batch-order@example.com');
+    const holder = await claimed(held);
+    const finisher = await claimed(done);
+    await succeed(finisher.lease, finisher.commandId);
+    const input = (operationId: string, commandId: string = randomUUID(), checkPredecessors = false) => ({
+      operationId,
+      commandId,
+      accountId: tenant.accountId,
+      leaseSeconds: 30,
+      checkPredecessors,
+    });
+    const claims = await operations.claimAttempts([
+      input(fresh),
+      input(held),
+      input(done, finisher.commandId),
+      input(done),
+      input(newer, randomUUID(), true),
+      input(randomUUID()),
+      input(fresh),
+    ]);
+    expect(claims.map((claim) => claim.kind)).toEqual(['claimed', 'busy', 'duplicate', 'finished', 'predecessors', 'unknown_operation', 'busy']);
+    expect(claims[0]).toMatchObject({ kind: 'claimed', attempts: 1, operation: { id: fresh }, account: { id: tenant.accountId } });
+    expect(claims[1].kind === 'busy' && claims[1].retryAfterMs).toBeGreaterThan(25_000);
+    expect(await state(fresh)).toMatchObject({ status: 'running', attempts: 1 });
+    expect(await state(newer)).toMatchObject({ status: 'queued', attempts: 0 });
+    // the claimed lease is the one its input was answered with
+    const first = claims[0];
+    if (first.kind !== 'claimed') throw new Error('expected a claim');
+    expect(await operations.renewLease(first.lease, 30)).toBe(true);
+    expect(await operations.renewLease(holder.lease, 30)).toBe(true);
+    expect((await claim(older)).kind).toBe('claimed');
+  });
+
+  it('lets one input claim an operation named twice in a batch; the other finds it busy', async () => {
+    const id = await accepted('batch-twice@example.com');
+    const commandId = randomUUID();
+    const claims = await operations.claimAttempts([0, 1].map(() => ({ operationId: id, commandId, accountId: tenant.accountId, leaseSeconds: 30, checkPredecessors: false })));
+    expect(claims.map((claim) => claim.kind).sort()).toEqual(['busy', 'claimed']);
+    const winner = claims.find((claim) => claim.kind === 'claimed');
+    if (winner?.kind !== 'claimed') throw new Error('expected a claim');
+    expect(await operations.renewLease(winner.lease, 30)).toBe(true);
+    expect(await state(id)).toMatchObject({ status: 'running', attempts: 1 });
+  });
+
   it('is not re-published by the reconciler while a provisioner holds a live lease, however old its last progress', async () => {
     const id = await accepted('reconciled@example.com');
     await claimed(id);

@@ -16,6 +16,7 @@ export * from './operations/operation-republish';
 export * from './repositories/workspace.repository';
 export * from './repositories/integrated-account.repository';
 export * from './repositories/operation.repository';
+export * from './repositories/operation-claim';
 export * from './repositories/operation-mirror.repository';
 export * from './repositories/directory-read.repository';
 export * from './nest/persistence.module';

@@ -29,6 +29,7 @@ import { operationAuditDrafts } from '../audit/operation-audit';
 import { freshUserMirror, MirroredRecord, refreshMirror } from '../mirror/mirror-refresh';
 import { ScimClientPool } from '../scim/scim-client-pool';
 import { PartialUserCreateError, ScimWriter, ScimWriteResult } from '../scim/scim-writer';
+import { AttemptClaimer } from './attempt-claimer';
 import { describeFailure, isDeadLettered, OperationFailure } from './failure';
 import { COMMAND_TYPE_VALUES, keyText, NIL_UUID, processedKeyOf, UUID } from './command-identity';
 import { busyPollMs, DEFAULT_LEASE_SECONDS, LeaseKeeper, releaseLeaseQuietly } from './lease-keeper';
@@ -88,9 +89,11 @@ type AttemptStep =
  */
 export class CommandProcessor {
   private readonly outcomes: OutcomeWriter;
+  private readonly claims: AttemptClaimer;
 
   constructor(private readonly deps: CommandProcessorDeps) {
     this.outcomes = new OutcomeWriter(deps.dataSource);
+    this.claims = new AttemptClaimer(deps.operations);
   }
 
   /** `signal` interrupts a backoff between attempts; `abortCalls` cuts off the SCIM call in flight (shutdown grace over). */
@@ -194,9 +197,10 @@ export class CommandProcessor {
   }
 
   /**
-   * One attempt: claim the operation with a lease (one short statement, no transaction left open), the SCIM write
-   * outside any transaction, then on success or final failure the outcome in one transaction (writeOutcome), refused
-   * if the lease was lost meanwhile. A retryable failure gives the lease up; the caller backs off and claims again.
+   * One attempt: claim the operation with a lease (one short statement shared with the claims of concurrent commands,
+   * no transaction left open), the SCIM write outside any transaction, then on success or final failure the outcome in
+   * one transaction (writeOutcome), refused if the lease was lost meanwhile. A retryable failure gives the lease up;
+   * the caller backs off and claims again.
    */
   private async attempt(
     type: CommandType,
@@ -208,7 +212,7 @@ export class CommandProcessor {
     checkPredecessors: boolean,
   ): Promise<AttemptStep> {
     const leaseSeconds = this.deps.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
-    const claim = await this.deps.operations.claimAttempt({
+    const claim = await this.claims.claim({
       operationId: command.operation_id,
       commandId: coordinates.commandId,
       accountId: command.integrated_account_id,

@@ -40,32 +40,39 @@ const OLDER_UNFINISHED = (o: string): string => `EXISTS (
                AND p.status IN ('queued', 'running') AND (p.created_at, p.id) < (${o}.created_at, ${o}.id))`;
 
 /**
- * One attempt claimed in one autocommit statement: not processed, not finished, no live lease of another delivery,
- * and (when $6) no older unfinished operation of the same target; counts the attempt and takes the lease ($4 for $5
- * seconds). The row as it was before (`cur`) says why a claim did not happen.
+ * Attempts of many commands claimed in one autocommit statement (one row per input, in input order; arrays $1–$6
+ * are parallel: operation, command, account, lease token, lease seconds, check predecessors). Each claim as on its
+ * own: not processed, not finished, no live lease of another delivery, and (when asked) no older unfinished operation
+ * of the same target; counts the attempt and takes the lease. The rows as they were before (`cur`) say why a
+ * claim did not happen. An operation named twice is claimed by one of its inputs (the one whose token it returns).
  */
-export const CLAIM_ATTEMPT = new PreparedStatement<ClaimRow>(
-  'kb4_claim_attempt_leased',
-  `WITH processed AS (SELECT EXISTS (SELECT 1 FROM processed_commands WHERE command_id = $2) AS done),
+export const CLAIM_ATTEMPTS = new PreparedStatement<ClaimRow & { ord: string }>(
+  'kb4_claim_attempts_leased',
+  `WITH input AS (
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::float8[], $6::boolean[])
+                WITH ORDINALITY AS i(operation_id, command_id, account_id, token, lease_seconds, check_predecessors, ord)),
        claimed AS (
          UPDATE operations o SET status = 'running', attempts = o.attempts + 1, updated_at = now(),
-                lease_token = $4, lease_expires_at = now() + make_interval(secs => $5::float8)
-          WHERE o.id = $1 AND o.account_id = $3 AND o.status IN ('queued', 'running')
+                lease_token = i.token, lease_expires_at = now() + make_interval(secs => i.lease_seconds)
+           FROM input i
+          WHERE o.id = i.operation_id AND o.account_id = i.account_id AND o.status IN ('queued', 'running')
             AND (o.lease_expires_at IS NULL OR o.lease_expires_at <= now())
-            AND NOT (SELECT done FROM processed)
+            AND NOT EXISTS (SELECT 1 FROM processed_commands pc WHERE pc.command_id = i.command_id)
             AND EXISTS (SELECT 1 FROM integrated_accounts a WHERE a.id = o.account_id)
-            AND NOT ($6::boolean AND ${OLDER_UNFINISHED('o')})
-         RETURNING o.attempts)
-       SELECT (SELECT done FROM processed) AS processed, cur.status, cur.account_id AS "accountId", cur.kind,
-              (SELECT attempts FROM claimed) AS attempts,
+            AND NOT (i.check_predecessors AND ${OLDER_UNFINISHED('o')})
+         RETURNING o.lease_token, o.attempts)
+       SELECT i.ord, EXISTS (SELECT 1 FROM processed_commands pc WHERE pc.command_id = i.command_id) AS processed,
+              cur.status, cur.account_id AS "accountId", cur.kind, c.attempts,
               CASE WHEN cur.lease_expires_at > now() THEN ceil(extract(epoch FROM cur.lease_expires_at - now()) * 1000)::int END AS "leaseRemainingMs",
-              coalesce($6::boolean AND ${OLDER_UNFINISHED('cur')}, false) AS "hasPredecessors",
+              coalesce(i.check_predecessors AND ${OLDER_UNFINISHED('cur')}, false) AS "hasPredecessors",
               CASE WHEN a.id IS NULL THEN NULL ELSE json_build_object(
                 'id', a.id, 'workspaceId', a.workspace_id, 'label', a.label, 'region', a.region, 'scimBaseUrl', a.scim_base_url,
                 'credentialsCiphertext', a.credentials_ciphertext, 'credentialsKeyId', a.credentials_key_id, 'status', a.status) END AS account
-         FROM (SELECT 1) AS one
-         LEFT JOIN operations cur ON cur.id = $1
-         LEFT JOIN integrated_accounts a ON a.id = cur.account_id`,
+         FROM input i
+         LEFT JOIN operations cur ON cur.id = i.operation_id
+         LEFT JOIN integrated_accounts a ON a.id = cur.account_id
+         LEFT JOIN claimed c ON c.lease_token = i.token
+        ORDER BY i.ord`,
 );
 
 /** The holder extends its lease while its SCIM call lasts; no row: the lease was lost. */

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager, Repository } from 'typeorm';
-import { IntegratedAccountEntity } from '../entities/integrated-account.entity';
 import { OperationEntity, OperationStatus } from '../entities/operations.entities';
 import type { OutboxMessage } from '../outbox/outbox.repository';
 import { outboxInsertParameters } from '../outbox/outbox-insert';
+import { AttemptClaim, ClaimInput, claimOf, OperationLease } from './operation-claim';
 import { MirrorUserWrite, unmatchedUserInsertParameters, UserMirrorKeys } from './operation-mirror.repository';
 import {
-  CLAIM_ATTEMPT,
+  CLAIM_ATTEMPTS,
   FINISH_CREATED_USER,
   FINISH_WITH_EVENTS,
   OPERATION_COLUMNS,
@@ -78,12 +78,6 @@ const STALLED_CONDITION = `o.status IN ('queued', 'running')
        SELECT 1 FROM outbox_events e
         WHERE e.published_at IS NULL AND e.topic = $2 AND e.payload->>'subject' = 'operations/' || o.id::text)`;
 
-/** The lease an attempt holds on its operation: only its holder may write the outcome, and only while it holds. */
-export interface OperationLease {
-  operationId: string;
-  token: string;
-}
-
 /** The outcome was not written: the attempt's lease had expired and another delivery claimed the operation. */
 export class LeaseLostError extends Error {
   constructor(readonly operationId: string) {
@@ -91,37 +85,6 @@ export class LeaseLostError extends Error {
     this.name = 'LeaseLostError';
   }
 }
-
-export interface ClaimInput {
-  operationId: string;
-  commandId: string;
-  accountId: string;
-  /** How long the lease lasts unless renewed. */
-  leaseSeconds: number;
-  /** Refuse the claim while older unfinished operations of the same target exist (`predecessors`). */
-  checkPredecessors: boolean;
-}
-
-/** What claiming one attempt of a command found; only `claimed` may call KnowBe4. */
-export type AttemptClaim =
-  | {
-      kind: 'claimed';
-      attempts: number;
-      operation: Pick<OperationEntity, 'id' | 'accountId' | 'kind'>;
-      account: IntegratedAccountEntity;
-      lease: OperationLease;
-    }
-  /** Another delivery holds the lease (or claimed it a moment ago): ask again after `retryAfterMs`. */
-  | { kind: 'busy'; retryAfterMs: number }
-  /** Older unfinished operations of the same target must be applied first (see unfinishedPredecessors). */
-  | { kind: 'predecessors' }
-  /** The command id is in processed_commands: a redelivery. */
-  | { kind: 'duplicate' }
-  /** No such operation (or its account is gone): nothing here can record an outcome. */
-  | { kind: 'unknown_operation' }
-  | { kind: 'account_mismatch' }
-  /** Already succeeded or failed, or finished by a concurrent delivery of the same command meanwhile. */
-  | { kind: 'finished'; operationId: string };
 
 /** Provisioning operations: what the gateway accepted, and how the provisioner left it. */
 export class OperationRepository {
@@ -211,25 +174,26 @@ export class OperationRepository {
    * redelivery after a kill) finds the lease held (`busy`) until the holder finishes or its lease expires.
    */
   async claimAttempt(input: ClaimInput): Promise<AttemptClaim> {
-    const token = randomUUID();
-    const rows = await CLAIM_ATTEMPT.run(this.dataSource, [input.operationId, input.commandId, input.accountId, token, input.leaseSeconds, input.checkPredecessors]);
-    const row = rows[0];
-    if (row.processed) return { kind: 'duplicate' };
-    if (row.status === null || row.account === null) return { kind: 'unknown_operation' };
-    if (row.accountId !== input.accountId.toLowerCase()) return { kind: 'account_mismatch' };
-    if (row.attempts !== null) {
-      return {
-        kind: 'claimed',
-        attempts: row.attempts,
-        operation: { id: input.operationId, accountId: row.accountId, kind: row.kind ?? '' },
-        account: Object.assign(new IntegratedAccountEntity(), row.account),
-        lease: { operationId: input.operationId, token },
-      };
-    }
-    if (row.status === 'succeeded' || row.status === 'failed') return { kind: 'finished', operationId: input.operationId };
-    if (row.hasPredecessors) return { kind: 'predecessors' };
-    // a live lease, or one claimed concurrently by a delivery this statement's snapshot did not see yet
-    return { kind: 'busy', retryAfterMs: row.leaseRemainingMs ?? 0 };
+    const [claim] = await this.claimAttempts([input]);
+    return claim;
+  }
+
+  /**
+   * claimAttempt for many commands in one statement (one round trip), each answered as claimAttempt would, in input
+   * order. Two inputs of one operation: one may claim it, the other finds it `busy`.
+   */
+  async claimAttempts(inputs: readonly ClaimInput[]): Promise<AttemptClaim[]> {
+    if (inputs.length === 0) return [];
+    const tokens = inputs.map(() => randomUUID());
+    const rows = await CLAIM_ATTEMPTS.run(this.dataSource, [
+      inputs.map((input) => input.operationId),
+      inputs.map((input) => input.commandId),
+      inputs.map((input) => input.accountId),
+      tokens,
+      inputs.map((input) => input.leaseSeconds),
+      inputs.map((input) => input.checkPredecessors),
+    ]);
+    return inputs.map((input, index) => claimOf(input, tokens[index], rows[index]));
   }
 
   /** Extends a held lease; false when it was lost (expired and claimed by another delivery). */
