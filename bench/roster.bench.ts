@@ -35,6 +35,8 @@ const COMPARED = ['external_id', 'first_name', 'last_name', 'title', 'department
 
 interface PhaseResult {
   ms: number;
+  /** CPU time of the phase's process (user + system) over the same span: what it costs, whatever the machine's load. */
+  cpu_ms: number;
   peak_rss_mb: number;
   counts: Record<string, number>;
 }
@@ -127,11 +129,13 @@ async function runPhase(argv: string[]): Promise<void> {
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const counts = phase === 'baseline' ? await bareDiff(databaseUrl, accountId, file) : await rosterPlan(databaseUrl, workspaceId, accountId, file);
   const ms = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
   clearInterval(sampler);
   peak = Math.max(peak, process.memoryUsage().rss);
-  process.stdout.write(`${JSON.stringify({ ms, peak_rss_mb: peak / 2 ** 20, counts })}\n`);
+  process.stdout.write(`${JSON.stringify({ ms, cpu_ms: (cpu.user + cpu.system) / 1000, peak_rss_mb: peak / 2 ** 20, counts })}\n`);
 }
 
 // both phases run with the gateway's Node options (the planner runs in the gateway); BENCH_NODE_OPTIONS overrides
@@ -177,8 +181,10 @@ async function main(): Promise<void> {
       rounds.map((r, i) => ({
         round: i + 1,
         'baseline ms': r.baseline.ms.toFixed(0),
+        'baseline CPU ms': r.baseline.cpu_ms.toFixed(0),
         'baseline peak RSS MB': r.baseline.peak_rss_mb.toFixed(0),
         'roster plan ms': r.measured.ms.toFixed(0),
+        'roster plan CPU ms': r.measured.cpu_ms.toFixed(0),
         'roster plan peak RSS MB': r.measured.peak_rss_mb.toFixed(0),
         ratio: (r.baseline.ms / r.measured.ms).toFixed(3),
       })),

@@ -15,5 +15,6 @@ export * from './dto/sync-runs.dto';
 export * from './dto/roster-runs.dto';
 export * from './validation/validate-dto';
 export * from './validation/compiled-check';
+export * from './validation/plain-email';
 export * from './validation/event-data';
 export * from './webhooks/webhook-events';

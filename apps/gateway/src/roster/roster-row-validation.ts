@@ -1,8 +1,8 @@
 // class-transformer's @Type reads design:type metadata, which needs the Reflect polyfill loaded first.
 import 'reflect-metadata';
 import { plainToInstance, Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, isEmail, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateNested, validateSync } from 'class-validator';
-import { UserWriteDto, WRITE_FIELD_LIMITS, type UnifiedUserWrite } from '@kb4/contracts';
+import { ArrayMaxSize, IsArray, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateNested, validateSync } from 'class-validator';
+import { isEmailAddress, UserWriteDto, WRITE_FIELD_LIMITS, type UnifiedUserWrite } from '@kb4/contracts';
 import { primaryEmailOf } from '@kb4/mapping';
 import { findHostileValue } from '../http/hostile-input';
 import { flattenValidationErrors } from '../http/validation';
@@ -62,7 +62,7 @@ function validGroups(value: unknown): boolean {
 function passesFlatRules(value: Record<string, unknown>): boolean {
   for (const [field, item] of Object.entries(value)) {
     if (field === 'username') {
-      if (!(typeof item === 'string' && item.length <= L.email && isEmail(item))) return false;
+      if (!(typeof item === 'string' && item.length <= L.email && isEmailAddress(item))) return false;
     } else if (field === 'groups') {
       if (!validGroups(item)) return false;
     } else if (!FLAT_TEXT_FIELDS.has(field) || !(item === null || (typeof item === 'string' && item.length <= L.text))) {
