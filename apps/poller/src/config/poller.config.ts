@@ -44,11 +44,20 @@ export class PollerConfig extends ServiceConfig {
   @Max(3600)
   TIME_SCALE = 1;
 
-  /** Accounts this process syncs at the same time (runs parked for their daily budget do not count). */
+  /** Runs this process works on at once (runs waiting for their account's pace or parked for its daily budget do not count). */
   @IsInt()
   @Min(1)
   @Max(128)
   SYNC_MAX_CONCURRENT_RUNS = 2;
+
+  /**
+   * Runs this process keeps started beyond SYNC_MAX_CONCURRENT_RUNS while they wait for their account's pace (a run
+   * waiting for pace gives its slot to another account's run). Each costs memory, its account's lock and a lease heartbeat.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(1024)
+  SYNC_MAX_WAITING_RUNS = 32;
 
   /** Page requests in flight per run when walking page numbers (still paced by the account's limits); a cursor walk has one. */
   @IsInt()

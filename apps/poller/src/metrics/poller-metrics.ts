@@ -59,6 +59,16 @@ export class PollerMetrics {
     registers: [metricsRegistry],
   });
   readonly runsInFlight = new Gauge({ name: 'kb4_poller_runs_in_flight', help: 'Runs this replica is executing', registers: [metricsRegistry] });
+  readonly runsWaitingForPace = new Gauge({
+    name: 'kb4_poller_runs_waiting_for_pace',
+    help: 'Runs this replica has started that hold no slot: waiting for their account\'s 4/s or 50/min pace (or a retry backoff), or queued for a slot after it',
+    registers: [metricsRegistry],
+  });
+  readonly runSlotsInUse = new Gauge({
+    name: 'kb4_poller_run_slots_in_use',
+    help: 'Runs this replica is working on (at most SYNC_MAX_CONCURRENT_RUNS)',
+    registers: [metricsRegistry],
+  });
 
   private static instance?: PollerMetrics;
 

@@ -1,7 +1,17 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap, Optional } from '@nestjs/common';
-import { budgetKeyFor, dailyWindowMs, RatePacerRegistry, ReportingClient, ScimClient, scimBaseUrl, SharedRatePacerRegistry, type PacerRegistry } from '@kb4/knowbe4';
+import {
+  budgetKeyFor,
+  dailyWindowMs,
+  RatePacerRegistry,
+  ReportingClient,
+  ScimClient,
+  scimBaseUrl,
+  SharedRatePacerRegistry,
+  type PacerRegistry,
+  type WorkSlot,
+} from '@kb4/knowbe4';
 import {
   AccountSyncLock,
   CredentialCipher,
@@ -28,23 +38,28 @@ import { PollerMetrics } from '../metrics/poller-metrics';
 import { POLLER_LOGGER } from '../poller.tokens';
 import { PollerOutboxRelayService } from '../relay/poller-outbox-relay.service';
 import { AccountSync, SyncDependencies, SyncOutcome } from './run/account-sync';
+import { RunSlot, RunSlots } from './run/run-slots';
 import { graphSettings } from './graph/graph-settings';
 
 interface ActiveRun {
   runId: string;
   abort: AbortController;
   done: Promise<void>;
+  slot: RunSlot;
 }
 
 /**
  * Queues due runs (per-account interval), picks up queued/resumable runs promptly and executes them. An
  * account is synced by one poller at a time: the run's executor holds a session-level advisory lock on the
  * account for the whole run (released by Postgres the moment its process dies) and owns the run's lease.
+ * SYNC_MAX_CONCURRENT_RUNS runs work at once (RunSlots); a run waiting for its account's pace gives its slot to
+ * another account's run meanwhile, so up to SYNC_MAX_WAITING_RUNS more are started and wait cheaply.
  */
 @Injectable()
 export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly owner: string;
   private readonly active = new Map<string, ActiveRun>();
+  private readonly slots: RunSlots;
   private readonly deps: SyncDependencies;
   private readonly queue: SyncQueueRepository;
   private readonly lease = new SyncRunLeaseRepository();
@@ -68,6 +83,7 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
   ) {
     this.owner = config.POLLER_INSTANCE_ID ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     this.queue = new SyncQueueRepository(dataSource);
+    this.slots = new RunSlots(config.SYNC_MAX_CONCURRENT_RUNS, () => this.refreshSlotGauges());
     this.fleet = new FleetStatusRepository(dataSource);
     const timeScale = config.TIME_SCALE;
     if (config.KNOWBE4_SHARED_BUDGET) this.pacers = new SharedRatePacerRegistry(new RateBudgetRepository(dataSource), { timeScale });
@@ -105,7 +121,7 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
         graphDailyShare: config.SYNC_GRAPH ? config.SYNC_GRAPH_DAILY_SHARE : 0,
       },
       graph: config.SYNC_GRAPH ? { repository: new IdentityGraphWriteRepository(dataSource), settings: graphSettings(config) } : undefined,
-      createClient: (account, onRequest, dispatcher) => this.clientFor(account, onRequest, dispatcher),
+      createClient: (account, onRequest, dispatcher, workSlot) => this.clientFor(account, onRequest, dispatcher, workSlot),
       onEventsCommitted: () => this.relay?.nudge(),
       onPage: (phase) => this.metrics.pages.inc({ phase }),
       onEvents: (types) => types.forEach((type) => this.metrics.events.inc({ type })),
@@ -145,26 +161,37 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
     }, delay);
   }
 
+  /** Started runs, working or waiting for their account's pace. */
+  private get maxRuns(): number {
+    return this.config.SYNC_MAX_CONCURRENT_RUNS + this.config.SYNC_MAX_WAITING_RUNS;
+  }
+
   private async tick(): Promise<void> {
     try {
-      // a dead replica's runs (lease expired) are rescued first, even by a full replica (up to twice its limit), so
-      // they do not wait for a free slot: picked up within one lease period of the kill
-      const rescue = 2 * this.config.SYNC_MAX_CONCURRENT_RUNS - this.active.size;
-      if (rescue > 0 && !this.stopping) {
-        for (const orphan of await this.queue.listExpiredLeases(rescue)) {
-          if (this.stopping || this.active.size >= 2 * this.config.SYNC_MAX_CONCURRENT_RUNS) break;
-          if (!this.active.has(orphan.accountId)) await this.tryStart(orphan.id, orphan.accountId);
+      // the leases of runs that wait (for pace, or for a slot) are renewed here: only their process's death lapses them
+      await this.renewLeases();
+      // a dead replica's runs (lease expired) are rescued first, even by a full replica (SYNC_MAX_CONCURRENT_RUNS more
+      // than it would start), so they are picked up within one lease period of the kill; one without a free slot
+      // queues for one ahead of any new run
+      const rescueLimit = this.maxRuns + this.config.SYNC_MAX_CONCURRENT_RUNS;
+      if (this.active.size < rescueLimit && !this.stopping) {
+        for (const orphan of await this.queue.listExpiredLeases(rescueLimit - this.active.size)) {
+          if (this.stopping || this.active.size >= rescueLimit) break;
+          if (!this.active.has(orphan.accountId)) await this.tryStart(orphan.id, orphan.accountId, this.slots.tryTake() ?? this.slots.withoutSlot());
         }
       }
       await this.queue.enqueueDueRuns(this.config.POLL_INTERVAL_SECONDS, this.config.TIME_SCALE);
-      const free = this.config.SYNC_MAX_CONCURRENT_RUNS - this.active.size;
+      const free = this.slots.queued > 0 ? 0 : Math.min(this.slots.limit - this.slots.used, this.maxRuns - this.active.size);
       if (free > 0) {
         // manual runs first, then the most overdue (SyncQueueRepository.listClaimable); a few extra for ones taken meanwhile
         const candidates = await this.queue.listClaimable(free + 8);
         for (const candidate of candidates) {
-          if (this.stopping || this.active.size >= this.config.SYNC_MAX_CONCURRENT_RUNS) break;
+          if (this.stopping || this.active.size >= this.maxRuns) break;
           if (this.active.has(candidate.accountId)) continue;
-          await this.tryStart(candidate.id, candidate.accountId);
+          // a new run starts only on a slot free now (runs back from a pace wait take theirs first)
+          const slot = this.slots.tryTake();
+          if (!slot) break;
+          await this.tryStart(candidate.id, candidate.accountId, slot);
         }
       }
       if (this.ticks++ % 5 === 0) {
@@ -174,6 +201,16 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
     } catch (error) {
       this.logger.warn({ err: error }, 'scheduler tick failed; retrying next tick');
     }
+  }
+
+  private async renewLeases(): Promise<void> {
+    if (this.active.size === 0) return;
+    await this.lease.renew(this.dataSource.manager, this.runningRunIds, this.owner, this.config.SYNC_LEASE_SECONDS);
+  }
+
+  private refreshSlotGauges(): void {
+    this.metrics.runSlotsInUse.set(this.slots.used);
+    this.metrics.runsWaitingForPace.set(Math.max(0, this.active.size - this.slots.used));
   }
 
   /** Per-account lag against cadence, budget used today, runs parked for their budget (issue 16 point 5). */
@@ -199,39 +236,54 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
     for (const [accountId, key] of this.budgetKeys) accountBudgetUsed.set({ integrated_account_id: accountId }, used.get(key) ?? 0);
   }
 
-  private async tryStart(runId: string, accountId: string): Promise<void> {
-    const lock = await AccountSyncLock.tryAcquire(this.config.DATABASE_URL, accountId, `kb4-poller-run:${this.owner}`);
-    if (!lock) return;
+  /** Starts the run if this process gets its account's lock and the run; `slot` is closed unless it started. */
+  private async tryStart(runId: string, accountId: string, slot: RunSlot): Promise<void> {
     let started = false;
+    let lock: AccountSyncLock | null = null;
     try {
+      lock = await AccountSyncLock.tryAcquire(this.config.DATABASE_URL, accountId, `kb4-poller-run:${this.owner}`);
+      if (!lock) return;
+      const held = lock;
       const run = await this.queue.takeOver(runId, this.owner, this.config.SYNC_LEASE_SECONDS);
       if (!run) return;
       const account = await this.accounts.findById(accountId);
       if (!account) return;
       started = true;
       const abort = new AbortController();
-      const done = this.execute(account, run, abort.signal)
+      const done = this.execute(account, run, abort.signal, slot)
         // execute() handles a run's own failures; what escapes it (e.g. Postgres gone while recording that the
         // run could not start) is logged here, so it can never become an unhandled rejection that kills the poller
         .catch((error: unknown) => this.logger.error({ err: error, integrated_account_id: accountId, sync_run_id: runId }, 'sync run could not be recorded'))
         .finally(async () => {
+          slot.close();
           this.active.delete(accountId);
-          await lock.release();
+          this.refreshSlotGauges();
+          await held.release();
         });
-      this.active.set(accountId, { runId, abort, done });
+      this.active.set(accountId, { runId, abort, done, slot });
+      this.refreshSlotGauges();
     } finally {
-      if (!started) await lock.release();
+      if (!started) {
+        slot.close();
+        await lock?.release();
+      }
     }
   }
 
-  private async execute(account: IntegratedAccountEntity, run: SyncRunEntity, signal: AbortSignal): Promise<void> {
+  private async execute(account: IntegratedAccountEntity, run: SyncRunEntity, signal: AbortSignal, slot: RunSlot): Promise<void> {
+    try {
+      // a rescued run may start without a slot: it works once one is handed to it
+      await slot.takeBack(signal);
+    } catch {
+      return; // shut down while queued: the run stays resumable
+    }
     const stopTimer = this.metrics.runDuration.startTimer();
     let outcome: SyncOutcome = 'failed';
     let sync: AccountSync;
     try {
       // a run queued before its account's key was rejected: KnowBe4 would only answer 401 again
       if (account.status === 'auth_failed') throw new Error('KnowBe4 rejected the account\'s Reporting API key; re-verify or replace its credentials first');
-      sync = new AccountSync(this.deps, account, run, signal);
+      sync = new AccountSync(this.deps, account, run, signal, slot);
     } catch (error) {
       // e.g. stored credentials no configured key decrypts: fail the run, so the account waits its interval
       // instead of being retried (and logged) every scheduler tick
@@ -269,7 +321,7 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
     });
   }
 
-  private clientFor(account: IntegratedAccountEntity, onRequest: SyncDependencies['onRequest'], dispatcher: Dispatcher): ReportingClient {
+  private clientFor(account: IntegratedAccountEntity, onRequest: SyncDependencies['onRequest'], dispatcher: Dispatcher, workSlot?: WorkSlot): ReportingClient {
     const credentials = this.accounts.credentialsOf(account);
     this.budgetKeys.set(account.id, budgetKeyFor(account.region, credentials.reporting_api_key));
     return new ReportingClient({
@@ -278,8 +330,9 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
       baseUrlOverride: this.config.KNOWBE4_BASE_URL_OVERRIDE,
       pacer: this.config.KNOWBE4_RATE_PROFILE,
       pacerRegistry: this.pacers,
-      // syncs keep a reserved share of the account's budget; a run waits as long as it takes (its abort ends the wait)
-      pacing: { lane: 'sync', holder: account.id },
+      // syncs keep a reserved share of the account's budget; a run waits as long as it takes (its abort ends the wait),
+      // with its slot given to another account's run meanwhile
+      pacing: { lane: 'sync', holder: account.id, workSlot },
       onRequest,
       dispatcher,
     });

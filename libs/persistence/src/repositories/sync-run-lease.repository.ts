@@ -30,6 +30,15 @@ export class SyncRunLeaseRepository {
     if (rows.length === 0) throw new SyncRunLeaseLostError(runId);
   }
 
+  /** The heartbeat of this poller's runs that commit nothing for a while (waiting for pace or a slot). */
+  async renew(manager: EntityManager, runIds: readonly string[], owner: string, leaseSeconds: number): Promise<void> {
+    await manager.query(
+      `UPDATE sync_runs SET lease_expires_at = now() + make_interval(secs => $3)
+        WHERE id = ANY($1::uuid[]) AND lease_owner = $2 AND status = 'running'`,
+      [runIds, owner, leaseSeconds],
+    );
+  }
+
   async saveProgress(manager: EntityManager, runId: string, progress: SyncRunProgress): Promise<void> {
     await manager.query(`UPDATE sync_runs SET pages = $2, requests = $3, counts = $4, checkpoint = $5 WHERE id = $1`, [
       runId,

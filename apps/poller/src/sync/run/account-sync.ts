@@ -1,4 +1,4 @@
-import { KnowBe4Account, KnowBe4AuthError, KnowBe4BudgetExhaustedError, KnowBe4Error, ReportingClient, sharedDispatcher } from '@kb4/knowbe4';
+import { KnowBe4Account, KnowBe4AuthError, KnowBe4BudgetExhaustedError, KnowBe4Error, ReportingClient, sharedDispatcher, type WorkSlot } from '@kb4/knowbe4';
 import { IntegratedAccountEntity, SeenPhase, SyncRunEntity, SyncRunLeaseLostError } from '@kb4/persistence';
 import { safeErrorMessage } from '@kb4/platform';
 import type { PageScope } from '../apply/page-scope';
@@ -39,6 +39,8 @@ export class AccountSync {
     private readonly account: IntegratedAccountEntity,
     private readonly run: SyncRunEntity,
     signal: AbortSignal,
+    /** The run's slot among the working runs (the scheduler's); its requests give it back while they wait for pace. */
+    workSlot?: WorkSlot,
   ) {
     this.ledger = new RunLedger(deps, account, run, signal);
     this.client = deps.createClient(
@@ -49,6 +51,7 @@ export class AccountSync {
         deps.onRequest?.(event);
       },
       deps.baseDispatcher ?? sharedDispatcher(),
+      workSlot,
     );
     this.scope = { ledger: this.ledger, deps, groups: () => this.groups };
     this.committer = new PageCommitter(this.scope);

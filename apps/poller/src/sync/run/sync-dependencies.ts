@@ -1,5 +1,5 @@
 import type { SyncRecordSkipReason } from '@kb4/contracts';
-import type { KnowBe4RequestEvent, ReportingClient, ScimClient } from '@kb4/knowbe4';
+import type { KnowBe4RequestEvent, ReportingClient, ScimClient, WorkSlot } from '@kb4/knowbe4';
 import type {
   AuditLogRepository,
   IntegratedAccountEntity,
@@ -67,9 +67,10 @@ export interface SyncDependencies {
   graph?: GraphDependencies;
   /**
    * Builds the account's Reporting client; `onRequest` counts requests for the run record, `dispatcher` (the
-   * process's pool, or `baseDispatcher`) must be the client's dispatcher.
+   * process's pool, or `baseDispatcher`) must be the client's dispatcher; `workSlot` (the run's slot among the working
+   * runs) is given back while a request waits for pace.
    */
-  createClient: (account: IntegratedAccountEntity, onRequest: (event: KnowBe4RequestEvent) => void, dispatcher: Dispatcher) => ReportingClient;
+  createClient: (account: IntegratedAccountEntity, onRequest: (event: KnowBe4RequestEvent) => void, dispatcher: Dispatcher, workSlot?: WorkSlot) => ReportingClient;
   /** The connection pool page requests go through (default: the knowbe4 lib's shared one). */
   baseDispatcher?: Dispatcher;
   /** Called after each commit that enqueued events (wakes the relay). */
