@@ -94,7 +94,14 @@ describe('poller: the identity graph (phishing, recipients, risk history) synced
     // the graph's share of 2,000 + licensed users (as the last GET /account had them)
     const [{ seats }] = await dataSource.query<Array<{ seats: number }>>(`SELECT number_of_seats AS seats FROM account_subscriptions WHERE account_id = $1`, [accountId]);
     const allowance = Math.floor((2000 + seats) * 0.25);
-    await dataSource.query(`INSERT INTO identity_graph_refreshes (account_id, resource, refreshed_at, requests) VALUES ($1, 'budget_probe', now(), $2)`, [accountId, allowance - 3]);
+    // what the account's runs spent within the rolling day is what their graph plans recorded: the first run's, made all but 3
+    const spendOfFirstRun = (requests: number) =>
+      dataSource.query(`UPDATE sync_runs SET graph_plan = jsonb_set(graph_plan, '{outcome,requests}', to_jsonb($2::int)) WHERE id = $1`, [stack!.initial.id, requests]);
+    const [{ others }] = await dataSource.query<Array<{ others: number }>>(
+      `SELECT coalesce(sum((graph_plan->'outcome'->>'requests')::int), 0)::int AS others FROM sync_runs WHERE account_id = $1 AND id <> $2`,
+      [accountId, stack!.initial.id],
+    );
+    await spendOfFirstRun(allowance - 3 - others);
     const run = await syncAndWait(dataSource, accountId);
     expect(run.status).toBe('completed');
     const { graph_plan: plan } = await planOf(run.id);
@@ -107,7 +114,7 @@ describe('poller: the identity graph (phishing, recipients, risk history) synced
       ]),
     );
     // with budget again, only the changed test's recipients are read
-    await dataSource.query(`DELETE FROM identity_graph_refreshes WHERE account_id = $1 AND resource = 'budget_probe'`, [accountId]);
+    await spendOfFirstRun(0);
     const next = await syncAndWait(dataSource, accountId);
     const after = (await planOf(next.id)).graph_plan;
     expect(after.steps.find((s) => s.resource === 'recipients')?.subjects).toEqual([pst]);

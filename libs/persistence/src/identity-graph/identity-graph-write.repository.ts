@@ -62,6 +62,19 @@ export class IdentityGraphWriteRepository {
     return new Map(rows.map((r) => [r.resource, { refreshedAt: r.refreshed_at, requests: r.requests, position: r.position }]));
   }
 
+  /**
+   * Graph requests the account's runs spent within the last `windowSeconds`, as each run's graph plan recorded them:
+   * the rolling day's true spend (a refresh record keeps only its resource's last refresh).
+   */
+  async graphRequestsWithin(accountId: string, windowSeconds: number): Promise<number> {
+    const [row] = await this.dataSource.query<Array<{ spent: number }>>(
+      `SELECT coalesce(sum((graph_plan->'outcome'->>'requests')::int), 0)::int AS spent FROM sync_runs
+        WHERE account_id = $1 AND started_at > now() - make_interval(secs => $2) AND graph_plan IS NOT NULL`,
+      [accountId, windowSeconds],
+    );
+    return row.spent;
+  }
+
   async recordRefresh(manager: EntityManager, accountId: string, resource: GraphResource, runId: string, requests: number, position: string | null = null): Promise<void> {
     await manager.query(
       `INSERT INTO identity_graph_refreshes (account_id, resource, refreshed_at, sync_run_id, requests, position) VALUES ($1, $2, now(), $3, $4, $5)

@@ -70,6 +70,21 @@ describe('planGraphRefresh', () => {
     expect(plan.steps.find((s) => s.resource === 'user_risk')).toMatchObject({ estimated_requests: 47 });
   });
 
+  it('counts spend within the rolling day of the simulated clock: at TIME_SCALE 24 a day lasts an hour', () => {
+    const compressed: GraphSettings = { ...roomy, budgetWindowSeconds: 86_400 / 24 };
+    const state = new Map<GraphResource, GraphRefreshState>([['recipients', refreshed(0.5, 500)], ['security_tests', refreshed(1.5, 5000)]]);
+    const plan = planGraphRefresh(input({ settings: compressed, state }));
+    expect(plan.budget).toMatchObject({ graph_spent_last_24h: 500, window_seconds: 3600 });
+  });
+
+  it("takes the spend the account's runs recorded in the window over what the last refreshes cost", () => {
+    const state = new Map<GraphResource, GraphRefreshState>([['user_risk', refreshed(1, 20, '1019')]]);
+    const plan = planGraphRefresh(input({ state, spentInWindow: 590 }));
+    // the last refresh alone says 20; 10 of the 600 are left: the three lists, the three groups, then 4 unspent
+    expect(plan.budget).toMatchObject({ graph_spent_last_24h: 590, available: 4 });
+    expect(resources(plan.steps)).toEqual(['phishing_campaigns', 'security_tests', 'account_risk', 'group_risk']);
+  });
+
   it('has nothing to read for an account without groups or users', () => {
     const plan = planGraphRefresh(input({ groups: slice([]), users: slice([]) }));
     expect(plan.skipped).toEqual([

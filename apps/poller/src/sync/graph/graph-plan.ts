@@ -23,6 +23,8 @@ export interface GraphSettings {
   cadences: GraphCadences;
   /** Share of the daily budget (0–1) the graph may spend per rolling 24 hours. */
   dailyShare: number;
+  /** Length of KnowBe4's rolling day in seconds: 86,400, divided by TIME_SCALE when time is compressed (fleet benches). */
+  budgetWindowSeconds: number;
   /** Most requests one run spends on the graph: keeps a run inside KnowBe4's burst limit (50 a minute). */
   maxRequestsPerRun: number;
   /** Most users whose risk history one run reads. */
@@ -35,6 +37,7 @@ export interface GraphSettings {
 export const DEFAULT_GRAPH_SETTINGS: GraphSettings = {
   cadences: { phishing_campaigns: 3600, security_tests: 3600, recipients: 6 * 3600, account_risk: 24 * 3600, group_risk: 24 * 3600, user_risk: 24 * 3600 },
   dailyShare: 0.25,
+  budgetWindowSeconds: 86_400,
   maxRequestsPerRun: 30,
   userRiskSlice: 200,
   recentTestDays: 30,
@@ -65,7 +68,8 @@ export interface SkippedStep {
 
 export interface GraphPlan {
   planned_at: string;
-  budget: { daily: number; graph_share: number; graph_allowance: number; graph_spent_last_24h: number; per_run: number; available: number };
+  /** `graph_spent_last_24h`: spent within the rolling day (`window_seconds` long: shorter under TIME_SCALE). */
+  budget: { daily: number; graph_share: number; graph_allowance: number; graph_spent_last_24h: number; window_seconds: number; per_run: number; available: number };
   steps: PlannedStep[];
   skipped: SkippedStep[];
 }
@@ -85,6 +89,11 @@ export interface GraphPlanInput {
   /** Licensed users (KnowBe4's `number_of_seats`), or the mirror's user count when never read. */
   licensedUsers: number;
   state: ReadonlyMap<GraphResource, GraphRefreshState>;
+  /**
+   * Graph requests the account's runs recorded within the rolling day before `now`; without it, what the last
+   * refresh of each resource cost (an undercount: a resource refreshed twice in the day counts once).
+   */
+  spentInWindow?: number;
   sizes: { campaigns: number; tests: number };
   groups: SubjectSlice;
   users: SubjectSlice;
@@ -96,10 +105,10 @@ export function dailyBudget(licensedUsers: number): number {
   return 2000 + Math.max(0, licensedUsers);
 }
 
-/** Graph requests spent within the rolling day before `now`, as the refresh records have them. */
-export function spentLast24h(state: ReadonlyMap<GraphResource, GraphRefreshState>, now: Date): number {
+/** Graph requests spent within the rolling day (`windowSeconds`) before `now`, as the last refresh of each resource has them. */
+export function spentByLastRefreshes(state: ReadonlyMap<GraphResource, GraphRefreshState>, now: Date, windowSeconds: number): number {
   let spent = 0;
-  for (const s of state.values()) if (now.getTime() - s.refreshedAt.getTime() < 86_400_000) spent += s.requests;
+  for (const s of state.values()) if (now.getTime() - s.refreshedAt.getTime() < windowSeconds * 1000) spent += s.requests;
   return spent;
 }
 
@@ -108,11 +117,11 @@ export function planGraphRefresh(input: GraphPlanInput): GraphPlan {
   const { now, settings, state } = input;
   const daily = dailyBudget(input.licensedUsers);
   const allowance = Math.floor(daily * settings.dailyShare);
-  const spent = spentLast24h(state, now);
+  const spent = input.spentInWindow ?? spentByLastRefreshes(state, now, settings.budgetWindowSeconds);
   let available = Math.min(settings.maxRequestsPerRun, Math.max(0, allowance - spent));
   const plan: GraphPlan = {
     planned_at: now.toISOString(),
-    budget: { daily, graph_share: settings.dailyShare, graph_allowance: allowance, graph_spent_last_24h: spent, per_run: settings.maxRequestsPerRun, available },
+    budget: { daily, graph_share: settings.dailyShare, graph_allowance: allowance, graph_spent_last_24h: spent, window_seconds: settings.budgetWindowSeconds, per_run: settings.maxRequestsPerRun, available },
     steps: [],
     skipped: [],
   };

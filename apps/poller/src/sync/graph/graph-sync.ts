@@ -95,6 +95,7 @@ export class GraphSync {
       settings,
       licensedUsers: (await repository.licensedUsers(accountId)) ?? sizes.users,
       state,
+      spentInWindow: await repository.graphRequestsWithin(accountId, settings.budgetWindowSeconds),
       sizes,
       groups: await this.slice('group', state.get('group_risk')?.position ?? null, settings.maxRequestsPerRun),
       users: await this.slice('user', state.get('user_risk')?.position ?? null, settings.userRiskSlice),
