@@ -64,6 +64,7 @@ describe('roster planner against a real mirror', () => {
 
   beforeEach(async () => {
     await dataSource.query(`DELETE FROM roster_runs`);
+    await dataSource.query(`DELETE FROM roster_rows`);
     await dataSource.query(`DELETE FROM directory_users`);
     await dataSource.query(`DELETE FROM directory_groups`);
     await dataSource.query(`DELETE FROM roster_custom_fields`);
@@ -87,6 +88,27 @@ describe('roster planner against a real mirror', () => {
       ['archive', 'gone@example.com'],
     ]);
     expect(await leftovers()).toEqual({ staged: 0, runs: 1 });
+  });
+
+  it("ends a plan a stopped gateway left in 'planning' as refused, saying why, and deletes its staged rows when the account plans again", async () => {
+    const stale = '00000000-0000-4000-8000-00000000a001';
+    const recent = '00000000-0000-4000-8000-00000000a002';
+    await dataSource.query(
+      `INSERT INTO roster_runs (id, workspace_id, account_id, status, dry_run, forced, created_at)
+       VALUES ($1, $3, $4, 'planning', true, false, now() - interval '2 hours'), ($2, $3, $4, 'planning', true, false, now() - interval '5 minutes')`,
+      [stale, recent, workspaceId, accountId],
+    );
+    await dataSource.query(
+      `INSERT INTO roster_rows (run_id, line, email_lower, employee_number, groups, matched_seq, unchanged) SELECT r, g, 'x' || g || '@example.com', NULL, '{}', NULL, false FROM unnest($1::uuid[]) r, generate_series(2, 4) g`,
+      [[stale, recent]],
+    );
+    await user('kept@example.com');
+    await plan('email\nkept@example.com');
+    const runs: Array<{ id: string; status: string; refusal: { reason?: string } | null }> = await dataSource.query(`SELECT id, status, refusal FROM roster_runs WHERE id = ANY($1::uuid[]) ORDER BY id`, [[stale, recent]]);
+    expect(runs.map((run) => run.status)).toEqual(['refused', 'planning']);
+    expect(runs[0].refusal?.reason).toMatch(/interrupted/);
+    const staged: Array<{ run_id: string; n: number }> = await dataSource.query(`SELECT run_id, count(*)::int AS n FROM roster_rows GROUP BY run_id`);
+    expect(staged).toEqual([{ run_id: recent, n: 3 }]); // a plan in progress elsewhere keeps its staging
   });
 
   it('takes a user out of a group that only a later batch of the upload names (the group is managed by the whole roster)', async () => {

@@ -34,6 +34,7 @@ import { AccountLicenses1764520000000 } from './migrations/1764520000000-account
 import { ReactivationEventsIndex1764520000001 } from './migrations/1764520000001-reactivation-events-index';
 import { OperationLeases1764640000000 } from './migrations/1764640000000-operation-leases';
 import { RosterKeyStaging1764600000000 } from './migrations/1764600000000-roster-key-staging';
+import { RosterStagingUnchecked1764660000000 } from './migrations/1764660000000-roster-staging-unchecked';
 import { RosterCustomFields1764600000001 } from './migrations/1764600000001-roster-custom-fields';
 import { RosterMemberBatches1764600000002 } from './migrations/1764600000002-roster-member-batches';
 import { AuditEvents1764610000000 } from './migrations/1764610000000-audit-events';
@@ -56,7 +57,7 @@ export const ENTITIES = [
   WebhookDeliveryEntity,
   WebhookDeliveryAttemptEntity,
 ];
-export const MIGRATIONS = [InitialSchema1764160000000, DirectoryMirror1764170000000, DirectoryReadIndexes1764190000000, OperationFinishedNotify1764200000000, SyncRunPages1764180000000, Knowbe4RateBudgets1764191000000, SyncPageFingerprints1764181000000, SyncPageFingerprintIds1764181000001, OperationRepublish1764300000000, BoundedTextIndexes1764310000000, Knowbe4RateLanes1764320000000, OperationPredecessors1764330000000, ApiKeyScopes1764400000000, Webhooks1764410000000, WebhookDeliveryRetention1764410000001, RosterRuns1764500000000, Automations1764510000000, AccountLicenses1764520000000, ReactivationEventsIndex1764520000001, RosterKeyStaging1764600000000, RosterCustomFields1764600000001, RosterMemberBatches1764600000002, AuditEvents1764610000000, IdentityGraph1764620000000, GeneratedColumnsMetadata1764620000001, OperationLeases1764640000000, FleetScheduling1764650000000];
+export const MIGRATIONS = [InitialSchema1764160000000, DirectoryMirror1764170000000, DirectoryReadIndexes1764190000000, OperationFinishedNotify1764200000000, SyncRunPages1764180000000, Knowbe4RateBudgets1764191000000, SyncPageFingerprints1764181000000, SyncPageFingerprintIds1764181000001, OperationRepublish1764300000000, BoundedTextIndexes1764310000000, Knowbe4RateLanes1764320000000, OperationPredecessors1764330000000, ApiKeyScopes1764400000000, Webhooks1764410000000, WebhookDeliveryRetention1764410000001, RosterRuns1764500000000, Automations1764510000000, AccountLicenses1764520000000, ReactivationEventsIndex1764520000001, RosterKeyStaging1764600000000, RosterCustomFields1764600000001, RosterMemberBatches1764600000002, AuditEvents1764610000000, IdentityGraph1764620000000, GeneratedColumnsMetadata1764620000001, OperationLeases1764640000000, FleetScheduling1764650000000, RosterStagingUnchecked1764660000000];
 
 export function dataSourceOptions(url: string, overrides: Partial<DataSourceOptions> = {}): DataSourceOptions {
   return {

@@ -107,6 +107,7 @@ export class RosterPlanner {
 
   async plan(input: { workspaceId: string; accountId: string; dryRun: boolean; force: boolean; rows: AsyncIterable<UploadedRosterRow> }): Promise<{ plan: RosterPlan; status: 'planned' | 'running' }> {
     const runId = randomUUID();
+    await this.runs.abandonInterruptedPlanning(input.accountId);
     await this.runs.createRun({ id: runId, workspaceId: input.workspaceId, accountId: input.accountId, dryRun: input.dryRun, forced: input.force });
     let kept = false;
     let dropping: Promise<void> | undefined;

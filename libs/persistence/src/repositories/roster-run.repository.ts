@@ -123,6 +123,22 @@ export class RosterRunRepository {
     }
   }
 
+  /**
+   * Plans of the account still 'planning' after an hour were cut off by a stopped gateway (an upload is received in
+   * minutes and planned in seconds): each is ended as refused, saying so, and its staged rows are deleted.
+   */
+  async abandonInterruptedPlanning(accountId: string): Promise<number> {
+    const [{ n }]: Array<{ n: number }> = await this.dataSource.query(
+      `WITH abandoned AS (
+         UPDATE roster_runs SET status = 'refused', refusal = $2, updated_at = now(), finished_at = now()
+          WHERE account_id = $1 AND status = 'planning' AND created_at < now() - interval '1 hour' RETURNING id),
+       unstaged AS (DELETE FROM roster_rows WHERE run_id IN (SELECT id FROM abandoned))
+       SELECT count(*)::int AS n FROM abandoned`,
+      [accountId, JSON.stringify({ reason: 'planning was interrupted (the gateway stopped before the plan was complete); send the roster again' })],
+    );
+    return n;
+  }
+
   /** A run whose upload was refused before it had a plan leaves nothing behind. */
   async deleteRun(runId: string): Promise<void> {
     await this.dataSource.query(`DELETE FROM roster_runs WHERE id = $1`, [runId]);
