@@ -41,6 +41,8 @@ interface GraphCheckpoint {
 }
 
 type Write = (manager: EntityManager) => Promise<void>;
+/** Risk histories (or tests' recipients) read before their writes and the checkpoint commit in one transaction. */
+const SUBJECTS_PER_COMMIT = 10;
 const hash = (value: unknown): string => createHash('sha1').update(JSON.stringify(value)).digest('base64');
 const emptyOutcome = (): GraphOutcome => ({ requests: 0, written: { phishing_campaigns: 0, security_tests: 0, recipients: 0, risk_points: 0 }, records_skipped: 0, subjects_failed: 0 });
 
@@ -144,17 +146,32 @@ export class GraphSync {
     }
   }
 
-  /** Subjects one after the other, from the checkpoint's; each one's writes commit with the checkpoint moved past it. */
+  /**
+   * Subjects one after the other, from the checkpoint's; the writes of up to SUBJECTS_PER_COMMIT of them commit together
+   * with the checkpoint moved past them (a crash reads those again: a request each, against a transaction each).
+   */
   private async eachSubject(step: PlannedStep, read: (id: string) => Promise<Write | void>): Promise<void> {
     const subjects = step.subjects ?? [];
+    let pending: Write[] = [];
+    let unsaved = 0;
+    const flush = async (): Promise<void> => {
+      const writes = pending;
+      pending = [];
+      unsaved = 0;
+      await this.save(async (manager) => {
+        for (const write of writes) await write(manager);
+      });
+    };
     while (this.cp.item < subjects.length) {
       this.ledger.throwIfAborted();
       const write = await read(subjects[this.cp.item]);
+      if (write) pending.push(write);
       this.cp.item += 1;
       this.cp.page = 0;
       this.cp.cursor = null;
-      await this.save(write ?? undefined);
+      if (++unsaved >= SUBJECTS_PER_COMMIT) await flush();
     }
+    if (unsaved > 0) await flush();
   }
 
   /** One risk-score history read; its points are written with the checkpoint that moves past the subject. */
