@@ -13,7 +13,6 @@ import {
   type WorkSlot,
 } from '@kb4/knowbe4';
 import {
-  AccountSyncLock,
   CredentialCipher,
   FleetStatusRepository,
   IdentityGraphWriteRepository,
@@ -28,6 +27,8 @@ import {
   SnapshotRepository,
   SyncQueueRepository,
   SyncRunEntity,
+  SyncRunClaimer,
+  type ClaimOptions,
   SyncRunLeaseRepository,
 } from '@kb4/persistence';
 import type { Logger } from 'pino';
@@ -51,7 +52,8 @@ interface ActiveRun {
 /**
  * Queues due runs (per-account interval), picks up queued/resumable runs promptly and executes them. An
  * account is synced by one poller at a time: the run's executor holds a session-level advisory lock on the
- * account for the whole run (released by Postgres the moment its process dies) and owns the run's lease.
+ * account for the whole run (all of a process's on one connection, SyncRunClaimer; released by Postgres the moment
+ * its process dies) and owns the run's lease. Runs are claimed in batches, one statement per tick.
  * SYNC_MAX_CONCURRENT_RUNS runs work at once (RunSlots); a run waiting for its account's pace gives its slot to
  * another account's run meanwhile, so up to SYNC_MAX_WAITING_RUNS more are started and wait cheaply.
  */
@@ -62,6 +64,7 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
   private readonly slots: RunSlots;
   private readonly deps: SyncDependencies;
   private readonly queue: SyncQueueRepository;
+  private readonly claims: SyncRunClaimer;
   private readonly lease = new SyncRunLeaseRepository();
   private readonly accounts: IntegratedAccountRepository;
   /** One per process; undefined = the in-process registry of the client library. */
@@ -83,6 +86,7 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
   ) {
     this.owner = config.POLLER_INSTANCE_ID ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     this.queue = new SyncQueueRepository(dataSource);
+    this.claims = new SyncRunClaimer(config.DATABASE_URL, `kb4-poller-run:${this.owner}`, (error) => this.locksLost(error));
     this.slots = new RunSlots(config.SYNC_MAX_CONCURRENT_RUNS, () => this.refreshSlotGauges());
     this.fleet = new FleetStatusRepository(dataSource);
     const timeScale = config.TIME_SCALE;
@@ -147,6 +151,14 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
     await this.ticking;
     for (const run of this.active.values()) run.abort.abort();
     await Promise.all([...this.active.values()].map((run) => run.done));
+    await this.claims.close();
+  }
+
+  /** The lock session is gone, and every account lock with it: the runs stop (resumable) before another replica resumes them. */
+  private locksLost(error: Error): void {
+    if (this.stopping) return;
+    this.logger.error({ err: error, runs: this.active.size }, 'account lock session lost; interrupting this replica\'s runs');
+    for (const run of this.active.values()) run.abort.abort();
   }
 
   /** Run ids this process is executing right now. */
@@ -175,24 +187,14 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
       // queues for one ahead of any new run
       const rescueLimit = this.maxRuns + this.config.SYNC_MAX_CONCURRENT_RUNS;
       if (this.active.size < rescueLimit && !this.stopping) {
-        for (const orphan of await this.queue.listExpiredLeases(rescueLimit - this.active.size)) {
-          if (this.stopping || this.active.size >= rescueLimit) break;
-          if (!this.active.has(orphan.accountId)) await this.tryStart(orphan.id, orphan.accountId, this.slots.tryTake() ?? this.slots.withoutSlot());
-        }
+        for (const run of await this.claims.claimExpired(this.claimOptions(rescueLimit - this.active.size))) this.start(run);
       }
       await this.queue.enqueueDueRuns(this.config.POLL_INTERVAL_SECONDS, this.config.TIME_SCALE);
+      // new runs only on slots free now (runs back from a pace wait take theirs first)
       const free = this.slots.queued > 0 ? 0 : Math.min(this.slots.limit - this.slots.used, this.maxRuns - this.active.size);
-      if (free > 0) {
-        // manual runs first, then the most overdue (SyncQueueRepository.listClaimable); a few extra for ones taken meanwhile
-        const candidates = await this.queue.listClaimable(free + 8);
-        for (const candidate of candidates) {
-          if (this.stopping || this.active.size >= this.maxRuns) break;
-          if (this.active.has(candidate.accountId)) continue;
-          // a new run starts only on a slot free now (runs back from a pace wait take theirs first)
-          const slot = this.slots.tryTake();
-          if (!slot) break;
-          await this.tryStart(candidate.id, candidate.accountId, slot);
-        }
+      if (free > 0 && !this.stopping) {
+        // manual runs first, then the most overdue, claimed with their accounts' locks in one statement
+        for (const run of await this.claims.claimDue(this.claimOptions(free))) this.start(run);
       }
       if (this.ticks++ % 5 === 0) {
         await this.relay?.refreshLagMetrics();
@@ -236,47 +238,38 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
     for (const [accountId, key] of this.budgetKeys) accountBudgetUsed.set({ integrated_account_id: accountId }, used.get(key) ?? 0);
   }
 
-  /** Starts the run if this process gets its account's lock and the run; `slot` is closed unless it started. */
-  private async tryStart(runId: string, accountId: string, slot: RunSlot): Promise<void> {
-    let started = false;
-    let lock: AccountSyncLock | null = null;
-    try {
-      lock = await AccountSyncLock.tryAcquire(this.config.DATABASE_URL, accountId, `kb4-poller-run:${this.owner}`);
-      if (!lock) return;
-      const held = lock;
-      const run = await this.queue.takeOver(runId, this.owner, this.config.SYNC_LEASE_SECONDS);
-      if (!run) return;
-      const account = await this.accounts.findById(accountId);
-      if (!account) return;
-      started = true;
-      const abort = new AbortController();
-      const done = this.execute(account, run, abort.signal, slot)
-        // execute() handles a run's own failures; what escapes it (e.g. Postgres gone while recording that the
-        // run could not start) is logged here, so it can never become an unhandled rejection that kills the poller
-        .catch((error: unknown) => this.logger.error({ err: error, integrated_account_id: accountId, sync_run_id: runId }, 'sync run could not be recorded'))
-        .finally(async () => {
-          slot.close();
-          this.active.delete(accountId);
-          this.refreshSlotGauges();
-          await held.release();
-        });
-      this.active.set(accountId, { runId, abort, done, slot });
-      this.refreshSlotGauges();
-    } finally {
-      if (!started) {
-        slot.close();
-        await lock?.release();
-      }
-    }
+  private claimOptions(limit: number): ClaimOptions {
+    return { owner: this.owner, leaseSeconds: this.config.SYNC_LEASE_SECONDS, limit, busyAccountIds: [...this.active.keys()] };
   }
 
-  private async execute(account: IntegratedAccountEntity, run: SyncRunEntity, signal: AbortSignal, slot: RunSlot): Promise<void> {
+  /** Executes a claimed run (its account's lock held by this process's claimer) on a free slot, or queued for one. */
+  private start(run: SyncRunEntity): void {
+    const slot = this.slots.tryTake() ?? this.slots.withoutSlot();
+    const abort = new AbortController();
+    const done = this.execute(run, abort.signal, slot)
+      // execute() handles a run's own failures; what escapes it (e.g. Postgres gone while recording that the
+      // run could not start) is logged here, so it can never become an unhandled rejection that kills the poller
+      .catch((error: unknown) => this.logger.error({ err: error, integrated_account_id: run.accountId, sync_run_id: run.id }, 'sync run could not be recorded'))
+      .finally(async () => {
+        slot.close();
+        // unlocked while the account still counts as busy, so no claim of this process locks it again meanwhile
+        await this.claims.release(run.accountId);
+        this.active.delete(run.accountId);
+        this.refreshSlotGauges();
+      });
+    this.active.set(run.accountId, { runId: run.id, abort, done, slot });
+    this.refreshSlotGauges();
+  }
+
+  private async execute(run: SyncRunEntity, signal: AbortSignal, slot: RunSlot): Promise<void> {
     try {
       // a rescued run may start without a slot: it works once one is handed to it
       await slot.takeBack(signal);
     } catch {
       return; // shut down while queued: the run stays resumable
     }
+    const account = await this.accounts.findById(run.accountId);
+    if (!account) return;
     const stopTimer = this.metrics.runDuration.startTimer();
     let outcome: SyncOutcome = 'failed';
     let sync: AccountSync;

@@ -108,7 +108,7 @@ export class SyncQueueRepository {
         RETURNING *`,
       [runId, owner, leaseSeconds],
     );
-    return rows[0] ? toEntity(rows[0]) : null;
+    return rows[0] ? syncRunFromRow(rows[0]) : null;
   }
 
   findById(runId: string): Promise<SyncRunEntity | null> {
@@ -133,7 +133,8 @@ export class SyncQueueRepository {
   }
 }
 
-function toEntity(row: Record<string, unknown>): SyncRunEntity {
+/** A `sync_runs` row as RETURNING * gives it. */
+export function syncRunFromRow(row: Record<string, unknown>): SyncRunEntity {
   return {
     id: row.id as string,
     accountId: row.account_id as string,
