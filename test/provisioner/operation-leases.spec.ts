@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { COMMAND_TYPES, TOPICS } from '@kb4/contracts';
-import { CredentialCipher, createDataSource, LeaseLostError, MirrorUserWrite, OperationLease, OperationRepository } from '@kb4/persistence';
+import { auditEntriesParameter, CredentialCipher, createDataSource, LeaseLostError, MirrorUserWrite, OperationLease, OperationRepository } from '@kb4/persistence';
 import type { ThrowawayDatabase } from '../support/throwaway-database';
 import { commandMessage, createUserIntent, storedRequestOf } from '../../apps/gateway/src/provisioning/write-intents';
 import { succeededEvent } from '../../apps/provisioner/src/outcomes/outcome-events';
@@ -107,6 +107,7 @@ describe('operation leases (Postgres)', () => {
     await expireLease(id);
     await claimed(id);
     const scimId = randomUUID();
+    const auditId = randomUUID();
     const write: MirrorUserWrite = {
       scimId,
       provisioningGuid: null,
@@ -129,11 +130,49 @@ describe('operation leases (Postgres)', () => {
           accountId: tenant.accountId,
           keys: { scimId, provisioningGuid: null, emailLower: 'mirror@example.com' },
           write,
+          auditEntries: auditEntriesParameter(tenant.accountId, [{ id: auditId, type: 'user.created', resource: { user: { id: scimId, ids: [scimId], email: null, employee_number: null } }, changes: [] }], new Date()),
         }),
       ),
     ).rejects.toBeInstanceOf(LeaseLostError);
     const rows = await dataSource.query(`SELECT 1 FROM directory_users WHERE scim_id = $1`, [scimId]);
     expect(rows).toHaveLength(0);
+    expect(await dataSource.query(`SELECT 1 FROM audit_events WHERE id = $1`, [auditId])).toHaveLength(0);
+  });
+
+  it('appends a created user\'s audit entries in its outcome\'s statement, attributed to the operation', async () => {
+    const id = await accepted('audited@example.com');
+    const holder = await claimed(id);
+    const scimId = randomUUID();
+    const auditId = randomUUID();
+    const write: MirrorUserWrite = {
+      scimId,
+      provisioningGuid: null,
+      emailLower: 'audited@example.com',
+      employeeNumber: null,
+      status: 'active',
+      firstName: null,
+      lastName: null,
+      department: null,
+      record: { id: scimId },
+      contentHash: 'h',
+    };
+    const user = { id: scimId, ids: [scimId], email: 'audited@example.com', employee_number: null };
+    const finished = await dataSource.transaction((manager) =>
+      operations.finishCreatedUser(manager, {
+        lease: holder.lease,
+        commandId: holder.commandId,
+        result: {},
+        events: [],
+        accountId: tenant.accountId,
+        keys: { scimId, provisioningGuid: null, emailLower: 'audited@example.com' },
+        write,
+        auditEntries: auditEntriesParameter(tenant.accountId, [{ id: auditId, type: 'user.created', resource: { user }, changes: [] }], new Date()),
+      }),
+    );
+    expect(finished).toBe(true);
+    expect(await state(id)).toMatchObject({ status: 'succeeded', processed: 1 });
+    const [entry] = await dataSource.query(`SELECT type, source, user_ids FROM audit_events WHERE id = $1`, [auditId]);
+    expect(entry).toEqual({ type: 'user.created', source: expect.objectContaining({ operation_id: id }), user_ids: [scimId] });
   });
 
   it('renews a held lease, reports a lost one, and frees a released one for the next delivery at once', async () => {

@@ -11,6 +11,7 @@ import {
 import { backoffDelayMs } from '@kb4/knowbe4';
 import {
   AttemptClaim,
+  auditEntriesParameter,
   AuditLogRepository,
   inSavepoint,
   LeaseLostError,
@@ -293,8 +294,8 @@ export class CommandProcessor {
       result: { scim: summary, remote_id: mirrored?.remoteId ?? null, scim_id: scimId, record: mirrored?.record ?? null },
       events: [succeededEvent(base, { remoteId: mirrored?.remoteId ?? null, scimId, resource: mirrored?.record ?? undefined })],
     });
-    // A created user usually has no mirror row yet: mirror row and outcome in one statement (no savepoint needed;
-    // should that statement fail, the outcome rolls back and the redelivered command adopts the created user).
+    // A created user usually has no mirror row yet: mirror row, outcome and audit entries in one statement (no
+    // savepoint needed; should it fail, the outcome rolls back and the redelivered command adopts the created user).
     const fresh = freshUserMirror(result, base.completedAt);
     if (fresh) {
       const outcome = outcomeOf(fresh.mirrored);
@@ -306,11 +307,11 @@ export class CommandProcessor {
         accountId: base.accountId,
         keys: fresh.keys,
         write: fresh.write,
+        auditEntries: this.deps.audit
+          ? auditEntriesParameter(base.accountId, operationAuditDrafts(base.operationId, result, { ...fresh.mirrored, before: null }), base.completedAt)
+          : null,
       });
-      if (finished) {
-        await this.recordAudit(manager, base, result, { ...fresh.mirrored, before: null });
-        return;
-      }
+      if (finished) return;
     }
     const mirrored = await this.refreshMirrorSafely(manager, base.accountId, result, base.operationId);
     await this.recordAudit(manager, base, result, mirrored);
@@ -388,13 +389,9 @@ export class CommandProcessor {
       } else {
         await this.deps.operations.markProcessed(manager, coordinates.commandId, operation?.id ?? NIL_UUID);
       }
-      await this.enqueue(manager, messages);
+      await this.deps.outbox.enqueue(manager, messages);
     });
     this.deps.onOutboxWritten?.();
     return 'malformed';
-  }
-
-  private async enqueue(manager: EntityManager, messages: OutboxMessage[]): Promise<void> {
-    await this.deps.outbox.enqueue(manager, messages);
   }
 }

@@ -69,6 +69,22 @@ function entryOf(row: AuditRowSql): AuditEntry {
   };
 }
 
+/**
+ * audit_append's entries parameter (JSON) for the drafts, or null when there are none: for a statement that appends
+ * an operation's entries itself, in the same round trip as the rest of its outcome (see FINISH_CREATED_USER).
+ */
+export function auditEntriesParameter(accountId: string, drafts: readonly AuditDraft[], occurredAt: Date): string | null {
+  if (drafts.length === 0) return null;
+  const at = new Date(Math.floor(occurredAt.getTime())).toISOString();
+  const entries = drafts.map((draft) => {
+    // every member present (null when unset), so the entry the API shows is exactly the entry hashed
+    const resource = { user: draft.resource.user ?? null, group: draft.resource.group ?? null };
+    const content = { id: draft.id, integrated_account_id: accountId, occurred_at: at, type: draft.type, resource, changes: draft.changes };
+    return { ...content, digest: auditEntryDigest(content), user_ids: userIdsOf(resource) };
+  });
+  return JSON.stringify(entries);
+}
+
 /** Page size of the verify walk: the chain is read in seq order, never held whole. */
 const VERIFY_PAGE = 5000;
 
@@ -94,15 +110,9 @@ export class AuditLogRepository {
   }
 
   private async run(manager: EntityManager, head: unknown[], accountId: string, drafts: readonly AuditDraft[], occurredAt: Date): Promise<number> {
-    if (drafts.length === 0) return 0;
-    const at = new Date(Math.floor(occurredAt.getTime())).toISOString();
-    const entries = drafts.map((draft) => {
-      // every member present (null when unset), so the entry the API shows is exactly the entry hashed
-      const resource = { user: draft.resource.user ?? null, group: draft.resource.group ?? null };
-      const content = { id: draft.id, integrated_account_id: accountId, occurred_at: at, type: draft.type, resource, changes: draft.changes };
-      return { ...content, digest: auditEntryDigest(content), user_ids: userIdsOf(resource) };
-    });
-    const [row] = await APPEND.run(manager, [...head, JSON.stringify(entries)]);
+    const entries = auditEntriesParameter(accountId, drafts, occurredAt);
+    if (entries === null) return 0;
+    const [row] = await APPEND.run(manager, [...head, entries]);
     return row?.inserted ?? 0;
   }
 

@@ -102,10 +102,11 @@ export const FINISH_WITH_EVENTS = new PreparedStatement<{ finished: string; proc
 
 /**
  * A created user's outcome while lease $18 holds (its row locked first): the mirror row when none matches yet and,
- * only if it was inserted, the final status, processed mark and outbox events.
+ * only if it was inserted, the final status, processed mark, outbox events and the operation's audit entries ($24,
+ * audit_append's entries parameter; null for none) — the whole outcome in one round trip.
  */
 export const FINISH_CREATED_USER = new PreparedStatement<{ leased: string; mirrored: string }>(
-  'kb4_finish_leased_created_user',
+  'kb4_finish_leased_created_user_audited',
   `WITH lease AS (SELECT id FROM operations WHERE id = $16 AND lease_token = $18 FOR UPDATE),
        mirrored AS (${unmatchedUserInsertSql(1, 'EXISTS (SELECT 1 FROM lease)')}),
        finished AS (
@@ -115,9 +116,11 @@ export const FINISH_CREATED_USER = new PreparedStatement<{ leased: string; mirro
        processed AS (
          INSERT INTO processed_commands (command_id, operation_id) SELECT $17, $16 WHERE EXISTS (SELECT 1 FROM mirrored)
          ON CONFLICT (command_id) DO NOTHING RETURNING command_id),
-       events AS (${outboxInsertSql(19, 'EXISTS (SELECT 1 FROM mirrored)')})
+       events AS (${outboxInsertSql(19, 'EXISTS (SELECT 1 FROM mirrored)')}),
+       audited AS (SELECT audit_append($1::uuid, $16::uuid, NULL, NULL, NULL, $24::jsonb) AS inserted WHERE $24::jsonb IS NOT NULL AND EXISTS (SELECT 1 FROM mirrored))
        SELECT (SELECT count(*) FROM lease) AS leased, (SELECT count(*) FROM mirrored) AS mirrored, (SELECT count(*) FROM finished) AS finished,
-              (SELECT count(*) FROM processed) AS processed, (SELECT count(*) FROM events) AS events`,
+              (SELECT count(*) FROM processed) AS processed, (SELECT count(*) FROM events) AS events,
+              (SELECT coalesce(sum(inserted), 0) FROM audited) AS audited`,
 );
 
 // When a claim found older unfinished operations of the same target: those operations, oldest first.

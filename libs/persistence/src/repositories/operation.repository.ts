@@ -226,13 +226,23 @@ export class OperationRepository {
 
   /**
    * A successful user create in one statement: the user's mirror row (only when no row matches it yet), and —
-   * only if it was inserted — the final status, processed mark and outbox events as finishWithEvents writes them.
+   * only if it was inserted — the final status, processed mark and outbox events as finishWithEvents writes them, and
+   * the operation's audit entries (`auditEntries`: auditEntriesParameter of its drafts) as appendForOperation would.
    * False when a mirror row already matched: nothing was written, the caller merges into that row and finishes.
    * LeaseLostError when `lease` no longer holds.
    */
   async finishCreatedUser(
     manager: EntityManager,
-    input: { lease: OperationLease; commandId: string; result: Record<string, unknown>; events: readonly OutboxMessage[]; accountId: string; keys: UserMirrorKeys; write: MirrorUserWrite },
+    input: {
+      lease: OperationLease;
+      commandId: string;
+      result: Record<string, unknown>;
+      events: readonly OutboxMessage[];
+      accountId: string;
+      keys: UserMirrorKeys;
+      write: MirrorUserWrite;
+      auditEntries?: string | null;
+    },
   ): Promise<boolean> {
     const [row] = await FINISH_CREATED_USER.run(manager, [
       ...unmatchedUserInsertParameters(input.accountId, input.keys, input.write),
@@ -241,6 +251,7 @@ export class OperationRepository {
       input.commandId,
       input.lease.token,
       ...outboxInsertParameters(input.events),
+      input.auditEntries ?? null,
     ]);
     if (Number(row?.leased ?? 0) === 0) throw new LeaseLostError(input.lease.operationId);
     return Number(row.mirrored) > 0;
