@@ -1,4 +1,4 @@
-import { SyncRunClaimer } from '@kb4/persistence';
+import { SyncRunClaimer, SyncRunLeaseRepository } from '@kb4/persistence';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { ThrowawayDatabase } from '../support/throwaway-database';
@@ -105,6 +105,36 @@ describe('poller: batched run claims (issue 16 point 2/4)', () => {
     expect(await four.claimExpired({ ...OPTIONS, owner: 'four', limit: 5, busyAccountIds: [a] })).toEqual([]);
     const rescued = await four.claimExpired({ ...OPTIONS, owner: 'four', limit: 5 });
     expect(rescued.map((r) => [r.accountId, r.leaseOwner])).toEqual([[a, 'four']]);
+  });
+
+  it("renews a live replica's leases that run short (its runs may wait long for pace or a slot), passing over a row a commit holds", async () => {
+    const [a, b, c] = accounts;
+    await dataSource.query(
+      `INSERT INTO sync_runs (account_id, status, trigger, lease_owner, lease_expires_at) VALUES
+         ($1, 'running', 'schedule', 'me', now() + interval '2 seconds'),
+         ($2, 'running', 'schedule', 'me', now() + interval '2 seconds'),
+         ($3, 'running', 'schedule', 'someone-else', now() + interval '2 seconds')`,
+      [a, b, c],
+    );
+    const ids = (await dataSource.query<Array<{ id: string }>>(`SELECT id FROM sync_runs ORDER BY account_id = $1 DESC, account_id = $2 DESC`, [a, b])).map((r) => r.id);
+    const committing = dataSource.createQueryRunner();
+    await committing.connect();
+    await committing.startTransaction();
+    try {
+      // b's run is committing a page (its own transaction renews it)
+      await committing.query(`SELECT 1 FROM sync_runs WHERE id = $1 FOR UPDATE`, [ids[1]]);
+      await new SyncRunLeaseRepository().renew(dataSource.manager, ids, 'me', 60);
+    } finally {
+      await committing.rollbackTransaction();
+      await committing.release();
+    }
+    const left = await dataSource.query<Array<{ account_id: string; seconds: number }>>(
+      `SELECT account_id, extract(epoch FROM lease_expires_at - now())::float8 AS seconds FROM sync_runs`,
+    );
+    const seconds = (account: string): number => left.find((r) => r.account_id === account)!.seconds;
+    expect(seconds(a)).toBeGreaterThan(30);
+    expect(seconds(b)).toBeLessThan(3);
+    expect(seconds(c)).toBeLessThan(3);
   });
 
   it('tells its owner when the lock session is lost (every lock went with it), and claims again on a new one', async () => {

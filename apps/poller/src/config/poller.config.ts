@@ -52,7 +52,7 @@ export class PollerConfig extends ServiceConfig {
 
   /**
    * Runs this process keeps started beyond SYNC_MAX_CONCURRENT_RUNS while they wait for their account's pace (a run
-   * waiting for pace gives its slot to another account's run). Each costs memory, its account's lock and a lease heartbeat.
+   * waiting for pace gives its slot to another account's run). Each costs memory and a lease heartbeat, no connection.
    */
   @IsInt()
   @Min(0)

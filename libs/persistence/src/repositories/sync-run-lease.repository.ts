@@ -30,11 +30,17 @@ export class SyncRunLeaseRepository {
     if (rows.length === 0) throw new SyncRunLeaseLostError(runId);
   }
 
-  /** The heartbeat of this poller's runs that commit nothing for a while (waiting for pace or a slot). */
+  /**
+   * The heartbeat of this poller's runs that commit nothing for a while (waiting for pace or a slot): leases with less
+   * than half their period left; a row a commit has locked is skipped (that commit renews it), so nothing waits.
+   */
   async renew(manager: EntityManager, runIds: readonly string[], owner: string, leaseSeconds: number): Promise<void> {
     await manager.query(
       `UPDATE sync_runs SET lease_expires_at = now() + make_interval(secs => $3)
-        WHERE id = ANY($1::uuid[]) AND lease_owner = $2 AND status = 'running'`,
+        WHERE id IN (SELECT id FROM sync_runs
+                      WHERE id = ANY($1::uuid[]) AND lease_owner = $2 AND status = 'running'
+                        AND lease_expires_at < now() + make_interval(secs => $3::float8 / 2)
+                        FOR UPDATE SKIP LOCKED)`,
       [runIds, owner, leaseSeconds],
     );
   }
