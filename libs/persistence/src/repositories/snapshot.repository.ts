@@ -214,7 +214,38 @@ export class SnapshotRepository {
     );
     return rows.map(toSnapshotEnrollment);
   }
+
+  /**
+   * One range of a walk's seen check (see the poller's SeenCoverage): whether a mirror row with a remote id above
+   * `afterId`, up to the largest id on this run's seen `pages` of `phase`, is missing from those pages; and that
+   * largest id (`afterId` when larger), where the next range starts. An index range, not a scan of the mirror.
+   */
+  async unseenInRange(accountId: string, runId: string, phase: CoveredPhase, afterId: string, pages: readonly number[]): Promise<{ upTo: string; unseen: boolean }> {
+    const [row]: Array<{ up_to: string; unseen: boolean }> = await this.dataSource.query(
+      `WITH seen AS MATERIALIZED (SELECT unnest(remote_ids) AS id FROM sync_run_pages WHERE run_id = $2 AND phase = $3 AND page = ANY($5::int[])),
+            bound AS (SELECT greatest($4::bigint, (SELECT max(id) FROM seen)) AS up_to)
+       SELECT (SELECT up_to FROM bound)::text AS up_to,
+              EXISTS (SELECT 1 FROM ${COVERED_TABLE[phase]} m
+                       WHERE m.account_id = $1 AND m.remote_id IS NOT NULL AND m.remote_id > $4::bigint AND m.remote_id <= (SELECT up_to FROM bound)
+                         AND m.remote_id NOT IN (SELECT id FROM seen)) AS unseen`,
+      [accountId, runId, phase, afterId, pages],
+    );
+    return { upTo: row.up_to, unseen: row.unseen };
+  }
+
+  /** Whether the mirror holds a row of `phase` with a remote id above `afterId` (the end of a walk's seen check). */
+  async anyRemoteIdAbove(accountId: string, phase: CoveredPhase, afterId: string): Promise<boolean> {
+    const [row]: Array<{ above: boolean }> = await this.dataSource.query(
+      `SELECT EXISTS (SELECT 1 FROM ${COVERED_TABLE[phase]} WHERE account_id = $1 AND remote_id IS NOT NULL AND remote_id > $2::bigint) AS above`,
+      [accountId, afterId],
+    );
+    return row.above;
+  }
 }
+
+/** The lists whose unseen rows a run sweeps after reading them whole, and their mirror tables. */
+export type CoveredPhase = 'users' | 'enrollments';
+const COVERED_TABLE: Record<CoveredPhase, string> = { users: 'directory_users', enrollments: 'directory_enrollments' };
 
 const USER_SELECT = `SELECT seq, remote_id, content_hash, record, created_at, provisioning_guid, email_lower FROM directory_users`;
 

@@ -3,6 +3,7 @@ import { KnowBe4NotFoundError, ReportingClient } from '@kb4/knowbe4';
 import type { OutboxMessage, SnapshotEnrollment, SnapshotUser } from '@kb4/persistence';
 import type { PageScope } from '../apply/page-scope';
 import { directoryEvent, membershipEvent, RunContext } from '../events/directory-events';
+import type { SeenCoverage } from './seen-coverage';
 
 /** At most this many mirror rows per deletion commit. */
 const BATCH = 500;
@@ -15,10 +16,12 @@ export class UnseenRecordSweep {
   constructor(
     private readonly scope: PageScope,
     private readonly client: ReportingClient,
+    private readonly coverage?: SeenCoverage,
   ) {}
 
   async deleteUnseenUsers(): Promise<void> {
     const { ledger, deps } = this.scope;
+    if (await this.coverage?.nothingUnseen('users')) return;
     let confirmationsLeft = deps.settings.deleteConfirmLimit ?? 100;
     let settledPage = -1;
     for (;;) {
@@ -102,6 +105,7 @@ export class UnseenRecordSweep {
   /** Enrollments no list page showed any more: consumers hear `enrollment_changed` with `change: 'removed'`. */
   async deleteUnseenEnrollments(): Promise<void> {
     const { ledger, deps } = this.scope;
+    if (await this.coverage?.nothingUnseen('enrollments')) return;
     for (;;) {
       const gone = await deps.snapshot.unseenEnrollments(ledger.account.id, ledger.run.id, BATCH);
       if (gone.length === 0) return;

@@ -4,6 +4,7 @@ import { safeErrorMessage } from '@kb4/platform';
 import type { PageScope } from '../apply/page-scope';
 import { PageCommitter } from '../commit/page-committer';
 import { deleteGhostUsers } from '../deletion/ghost-users';
+import { SeenCoverage } from '../deletion/seen-coverage';
 import { UnseenRecordSweep } from '../deletion/unseen-records';
 import { GroupDirectory } from '../diff/group-directory';
 import { GraphSync } from '../graph/graph-sync';
@@ -27,6 +28,8 @@ export class AccountSync {
   private readonly client: ReportingClient;
   private readonly scope: PageScope;
   private readonly committer: PageCommitter;
+  /** Whether this run's walks saw every mirror row, learnt during the walks (see deletion/seen-coverage). */
+  private readonly coverage: SeenCoverage;
   private groups = GroupDirectory.empty();
   /** Which lists with cadences of their own (enrollments, GET /account) this run reads. */
   private readonly lists: RunListPlan;
@@ -55,6 +58,7 @@ export class AccountSync {
     );
     this.scope = { ledger: this.ledger, deps, groups: () => this.groups };
     this.committer = new PageCommitter(this.scope);
+    this.coverage = new SeenCoverage(deps.snapshot, account.id, run.id, this.ledger.log);
     this.step = this.ledger.checkpoint.phase;
     this.lists = this.planLists();
   }
@@ -91,19 +95,22 @@ export class AccountSync {
         const next = PHASES[i + 1];
         if (next) {
           ledger.checkpoint = phaseStart(ledger.checkpoint, next);
-          await ledger.commit([]);
+          // a phase boundary enqueues nothing: one statement, not a transaction of four
+          await ledger.saveCheckpoint();
         }
       }
       ledger.log.info({ counts: ledger.counts, pages: ledger.pages, requests: ledger.requests }, 'sync run completed');
       return 'completed';
     } catch (error) {
       return this.settle(error);
+    } finally {
+      await this.coverage.settled();
     }
   }
 
   private async runListPhase(phase: SeenPhase): Promise<void> {
     if (phase !== 'groups' && this.groups.size === 0) await this.loadGroups();
-    await walkList({ ledger: this.ledger, client: this.client, settings: this.deps.settings, committer: this.committer }, phase);
+    await walkList({ ledger: this.ledger, client: this.client, settings: this.deps.settings, committer: this.committer, coverage: this.coverage }, phase);
     if (phase === 'groups') await this.loadGroups();
   }
 
@@ -133,7 +140,7 @@ export class AccountSync {
     }
     if (complete) {
       this.step = 'deletion';
-      const sweep = new UnseenRecordSweep(this.scope, this.client);
+      const sweep = new UnseenRecordSweep(this.scope, this.client, this.coverage);
       await sweep.deleteUnseenUsers();
       await deleteGhostUsers(this.scope);
       await sweep.deleteUnseenGroups();

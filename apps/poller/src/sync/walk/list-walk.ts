@@ -1,6 +1,7 @@
 import type { ReportingClient } from '@kb4/knowbe4';
 import type { SeenPhase } from '@kb4/persistence';
 import type { PageCommitter } from '../commit/page-committer';
+import type { SeenCoverage } from '../deletion/seen-coverage';
 import { firstId } from '../diff/collect';
 import type { Checkpoint } from '../run/checkpoint';
 import type { RunLedger } from '../run/run-ledger';
@@ -18,6 +19,8 @@ export interface ListWalkEnv {
   client: ReportingClient;
   settings: SyncSettings;
   committer: PageCommitter;
+  /** Learns, batch by batch, whether the walk saw every mirror row (spares the finalize sweep its full query). */
+  coverage?: SeenCoverage;
 }
 
 /** Where a walk of a list starts. */
@@ -73,8 +76,10 @@ function resumePosition(checkpoint: Checkpoint, setting: PaginationSetting): Wal
 
 /** One pass over the list; true when it must start over (records slid past the checkpoint). */
 async function walkOnce(env: ListWalkEnv, phase: SeenPhase, start: WalkStart): Promise<boolean> {
-  const { ledger, committer, settings } = env;
+  const { ledger, committer, settings, coverage } = env;
   await committer.loadStoredPages(phase);
+  if (start.page === 1 && start.cursor === undefined) coverage?.begin(phase);
+  else coverage?.forget(phase);
   // enrollments: KnowBe4 adds each one's campaign and store purchase ids only when asked (the graph serves both)
   const query = phase === 'enrollments' ? { include_campaign_id: 'true', include_store_purchase_id: 'true' } : {};
   const pages = fetchPages(env.client, phase === 'enrollments' ? '/training/enrollments' : `/${phase}`, query, {
@@ -100,8 +105,9 @@ async function walkOnce(env: ListWalkEnv, phase: SeenPhase, start: WalkStart): P
       }
       lastIdToCheck = null;
       const commitBatch = committer.batchCommitter(phase, batch);
+      const pageNumbers = batch.map((page) => page.page);
       await inFlight;
-      inFlight = commitBatch();
+      inFlight = commitBatch().then(() => coverage?.committed(phase, pageNumbers));
       // rejections are awaited below or on the next batch; this only keeps Node from reporting them early
       inFlight.catch(() => undefined);
     }
