@@ -46,6 +46,23 @@ describe('RatePacer', () => {
     expect(pacer.reserve()).toBe(0);
   });
 
+  it("gives the caller's work slot back only for a request that has to wait, and holds it again before the request goes", async () => {
+    const clock = new FakeClock();
+    const pacer = new RatePacer({ clock });
+    const events: string[] = [];
+    const workSlot = {
+      giveBack: () => events.push(`given back at ${clock.now()}`),
+      takeBack: () => {
+        events.push(`taken back at ${clock.now()}`);
+        return Promise.resolve();
+      },
+    };
+    for (let i = 0; i < 4; i++) expect(pacer.acquire({ workSlot })).toBeUndefined();
+    const start = clock.now();
+    await pacer.acquire({ workSlot });
+    expect(events).toEqual([`given back at ${start}`, `taken back at ${start + 1000}`]);
+  });
+
   it('lets a burst of 4 through at once, then spaces the 5th by a second', () => {
     const clock = new FakeClock();
     const pacer = new RatePacer({ clock });

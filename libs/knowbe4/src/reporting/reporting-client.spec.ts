@@ -158,6 +158,25 @@ describe('ReportingClient against a stub KnowBe4', () => {
     expect(clock.sleeps).toHaveLength(2);
   });
 
+  it("gives the caller's work slot back for each retry's backoff and holds it again before the next attempt", async () => {
+    const statuses = [429, 503, 200];
+    const log: string[] = [];
+    answer = () => {
+      const status = statuses.shift() ?? 200;
+      log.push(`answered ${status}`);
+      return { status, body: status === 200 ? [] : { message: 'busy' } };
+    };
+    const workSlot = {
+      giveBack: () => log.push('given back'),
+      takeBack: () => {
+        log.push('taken back');
+        return Promise.resolve();
+      },
+    };
+    await client({ pacing: { lane: 'sync', workSlot } }).getAccountRiskScoreHistory();
+    expect(log).toEqual(['answered 429', 'given back', 'taken back', 'answered 503', 'given back', 'taken back', 'answered 200']);
+  });
+
   it('ends a permanent 429 in KnowBe4RateLimitError after maxAttempts', async () => {
     answer = () => ({ status: 429, body: { message: 'Too many requests' } });
     const error = (await client().getAccount().catch((e: unknown) => e)) as KnowBe4RateLimitError;
