@@ -77,6 +77,7 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
   private ticking?: Promise<void>;
   private stopping = false;
   private ticks = 0;
+  private leasesRenewedAt = 0;
 
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
@@ -205,8 +206,11 @@ export class SyncScheduler implements OnApplicationBootstrap, BeforeApplicationS
     }
   }
 
+  /** Four times a lease period: a lease never gets near its end while its replica lives. */
   private async renewLeases(): Promise<void> {
-    if (this.active.size === 0) return;
+    const now = Date.now();
+    if (this.active.size === 0 || now - this.leasesRenewedAt < (this.config.SYNC_LEASE_SECONDS * 1000) / 4) return;
+    this.leasesRenewedAt = now;
     await this.lease.renew(this.dataSource.manager, this.runningRunIds, this.owner, this.config.SYNC_LEASE_SECONDS);
   }
 

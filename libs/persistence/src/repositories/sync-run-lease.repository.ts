@@ -32,14 +32,14 @@ export class SyncRunLeaseRepository {
 
   /**
    * The heartbeat of this poller's runs that commit nothing for a while (waiting for pace or a slot): leases with less
-   * than half their period left; a row a commit has locked is skipped (that commit renews it), so nothing waits.
+   * than three quarters of their period left; a row a commit has locked is skipped (that commit renews it), so nothing waits.
    */
   async renew(manager: EntityManager, runIds: readonly string[], owner: string, leaseSeconds: number): Promise<void> {
     await manager.query(
       `UPDATE sync_runs SET lease_expires_at = now() + make_interval(secs => $3)
         WHERE id IN (SELECT id FROM sync_runs
                       WHERE id = ANY($1::uuid[]) AND lease_owner = $2 AND status = 'running'
-                        AND lease_expires_at < now() + make_interval(secs => $3::float8 / 2)
+                        AND lease_expires_at < now() + make_interval(secs => $3::float8 * 3 / 4)
                         FOR UPDATE SKIP LOCKED)`,
       [runIds, owner, leaseSeconds],
     );
@@ -53,6 +53,22 @@ export class SyncRunLeaseRepository {
       JSON.stringify(progress.counts),
       JSON.stringify(progress.checkpoint),
     ]);
+  }
+
+  /**
+   * A run's progress between units of work (a phase done), with its lease renewed, in one statement outside any
+   * transaction: it carries no event, so it commits without waiting for the WAL flush (lost in a Postgres crash, the
+   * run resumes from the checkpoint before it and reads a phase again). False when the run is no longer this poller's.
+   */
+  async saveProgressIfOwner(runner: { query: EntityManager['query'] }, runId: string, owner: string, leaseSeconds: number, progress: SyncRunProgress): Promise<boolean> {
+    const rows = await runner.query<Array<{ id: string }>>(
+      `WITH durability AS (SELECT set_config('synchronous_commit', 'off', true))
+       UPDATE sync_runs SET lease_expires_at = now() + make_interval(secs => $3), pages = $4, requests = $5, counts = $6, checkpoint = $7
+        WHERE id = $1 AND lease_owner = $2 AND status = 'running' AND (SELECT count(*) FROM durability) = 1
+       RETURNING id`,
+      [runId, owner, leaseSeconds, progress.pages, progress.requests, JSON.stringify(progress.counts), JSON.stringify(progress.checkpoint)],
+    );
+    return rows.length > 0;
   }
 
   /** Remembers which remote ids one page saw (deletion detection and resume). */
