@@ -20,6 +20,10 @@ import { ScimWriter } from './scim/scim-writer';
 
 export const PROVISIONER_LOGGER = Symbol('PROVISIONER_LOGGER');
 
+// Outcomes are final in Postgres at commit (GET /operations shows them); their events may wait a little to go out in
+// batches: while outcomes keep coming, one relay wake (two statements, one Kafka produce) per this many ms at most.
+const OUTCOME_RELAY_LINGER_MS = 50;
+
 /**
  * The provisioner's moving parts: the command consumer, and the outbox relay that publishes the results and
  * DLQ entries written in the same transaction as each operation's outcome. Stops consumer first, relay second.
@@ -38,17 +42,7 @@ export class ProvisioningRuntime implements OnApplicationBootstrap, BeforeApplic
   async onApplicationBootstrap(): Promise<void> {
     const config = this.config;
     const kafka = createKafka(kafkaBrokerList(config), 'kb4-provisioner');
-    const relay = new KafkaOutboxRelay({
-      dataSource: this.dataSource,
-      name: 'provisioning-outcomes',
-      topics: [TOPICS.provisioningResults, TOPICS.provisioningDlq],
-      brokers: kafkaBrokerList(config),
-      clientId: 'kb4-provisioner-outcomes',
-      databaseUrl: config.DATABASE_URL,
-      logger: this.logger,
-    });
-    relay.start();
-    this.relay = relay;
+    const relay = this.startOutcomeRelay();
     const accounts = new IntegratedAccountRepository(this.dataSource, CredentialCipher.fromConfig(config));
     const mirror = new OperationMirrorRepository(this.dataSource);
     const processor = new CommandProcessor({
@@ -94,6 +88,23 @@ export class ProvisioningRuntime implements OnApplicationBootstrap, BeforeApplic
     );
     await this.consumer.start();
     this.logger.info({ group: config.PROVISIONER_CONSUMER_GROUP, concurrency: config.PROVISIONER_CONCURRENCY }, 'consuming provisioning commands');
+  }
+
+  /** The relay of the results and DLQ entries each outcome's transaction wrote to the outbox. */
+  private startOutcomeRelay(): KafkaOutboxRelay {
+    const relay = new KafkaOutboxRelay({
+      dataSource: this.dataSource,
+      name: 'provisioning-outcomes',
+      topics: [TOPICS.provisioningResults, TOPICS.provisioningDlq],
+      brokers: kafkaBrokerList(this.config),
+      clientId: 'kb4-provisioner-outcomes',
+      databaseUrl: this.config.DATABASE_URL,
+      nudgeLingerMs: OUTCOME_RELAY_LINGER_MS,
+      logger: this.logger,
+    });
+    relay.start();
+    this.relay = relay;
+    return relay;
   }
 
   async beforeApplicationShutdown(): Promise<void> {
