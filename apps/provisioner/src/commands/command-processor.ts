@@ -99,22 +99,18 @@ export class CommandProcessor {
 
   /** `signal` interrupts a backoff between attempts; `abortCalls` cuts off the SCIM call in flight (shutdown grace over). */
   async handle(message: CommandMessage, signal: AbortSignal, abortCalls?: AbortSignal): Promise<CommandDisposition> {
-    const coordinates: CommandCoordinates = {
-      commandId: deterministicEventId(['message', message.topic, String(message.partition), message.offset]),
-      key: keyText(message.key) || 'unkeyed',
-      topic: message.topic,
-      partition: message.partition,
-      offset: message.offset,
-    };
+    const at = { key: keyText(message.key) || 'unkeyed', topic: message.topic, partition: message.partition, offset: message.offset };
     let event: CloudEventEnvelope<unknown>;
     try {
       event = fromKafkaMessage(message).event;
     } catch (error) {
       if (!(error instanceof InvalidCloudEventMessageError)) throw error;
       const raw = message.value === null ? null : message.value.toString();
-      return this.deadLetterMalformed({ raw }, null, coordinates, error.message);
+      // no event id to key it by: the message's own coordinates (a hash, so only for the rare unreadable message)
+      const commandId = deterministicEventId(['message', message.topic, String(message.partition), message.offset]);
+      return this.deadLetterMalformed({ raw }, null, { ...at, commandId }, error.message);
     }
-    coordinates.commandId = processedKeyOf(event.id);
+    const coordinates: CommandCoordinates = { ...at, commandId: processedKeyOf(event.id) };
     if (!COMMAND_TYPE_VALUES.includes(event.type)) {
       return this.deadLetterMalformed(event, event.data, coordinates, `unknown command type ${event.type}`);
     }
