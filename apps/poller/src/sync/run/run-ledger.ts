@@ -1,5 +1,5 @@
 import { emptySyncRunCounts, SyncRecordSkipReason, SyncRunCounts, TOPICS } from '@kb4/contracts';
-import { attributionOfSyncRun } from '@kb4/persistence';
+import { attributionOfSyncRun, SyncRunLeaseLostError } from '@kb4/persistence';
 import type { IntegratedAccountEntity, LeasedRun, OutboxMessage, RejectedRecordWrite, SeenPhase, SyncRunEntity, SyncRunProgress } from '@kb4/persistence';
 import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
@@ -118,6 +118,13 @@ export class RunLedger {
   baseData(): Record<string, unknown> {
     const trigger = ['schedule', 'manual', 'initial'].includes(this.run.trigger) ? this.run.trigger : 'schedule';
     return { trigger, started_at: this.run.startedAt.toISOString() };
+  }
+
+  /** Saves the progress (a phase done, nothing to enqueue) and renews the lease in one statement; throws when the run is no longer ours. */
+  async saveCheckpoint(): Promise<void> {
+    this.throwIfAborted();
+    const { lease, dataSource, settings } = this.deps;
+    if (!(await lease.saveProgressIfOwner(dataSource, this.run.id, settings.owner, settings.leaseSeconds, this.progress()))) throw new SyncRunLeaseLostError(this.run.id);
   }
 
   /** Counts and reports a record this run could not store; the event names it, never its values. */
