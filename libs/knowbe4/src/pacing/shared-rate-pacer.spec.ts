@@ -247,6 +247,44 @@ describe('SharedRatePacer', () => {
     expect(store.days.get(key)?.used).toBe(5);
   });
 
+  it('never deadlocks two callers of one budget on one work slot: a newcomer holding the slot gives it back while the one whose turn it is takes it', async () => {
+    const clock = new ManualClock();
+    const store = new MemoryBudgetStore();
+    const pacer = new SharedRatePacer({ store, budgetKey: key, clock, dailyLimit: 100 });
+    // one slot between two runs of accounts that share a key: a run holds it unless it waits
+    let holder: string | undefined = 'x';
+    const queued: Array<{ name: string; resolve: () => void }> = [];
+    const slotOf = (name: string): WorkSlot => ({
+      giveBack: () => {
+        if (holder !== name) return;
+        const next = queued.shift();
+        holder = next?.name;
+        next?.resolve();
+      },
+      takeBack: () => {
+        if (holder === name) return Promise.resolve();
+        if (holder === undefined) {
+          holder = name;
+          return Promise.resolve();
+        }
+        return new Promise<void>((resolve) => queued.push({ name, resolve }));
+      },
+    });
+    const outcomes: Outcome[] = [];
+    for (let i = 0; i < 5; i++) track(outcomes, clock, pacer, `x${i}`, { lane: 'sync', holder: 'x', workSlot: slotOf('x') });
+    await clock.advance(0);
+    expect(holder).toBeUndefined(); // x4 waits: x gave the slot back
+    holder = 'y'; // y's run started on it and asks while the pump is asleep
+    await clock.advance(1000);
+    track(outcomes, clock, pacer, 'y0', { lane: 'sync', holder: 'y', workSlot: slotOf('y') });
+    await clock.advance(1000);
+    expect(granted(outcomes).map((o) => o.label)).toEqual(['x0', 'x1', 'x2', 'x3', 'x4']);
+    // x4 went holding the slot; y0 waits for x to give it back (x works, then waits or ends)
+    slotOf('x').giveBack();
+    await clock.advance(0);
+    expect(granted(outcomes).map((o) => o.label)).toContain('y0');
+  });
+
   it('holds the work slot again when a wait ends in an error other than its abort (the caller goes on working)', async () => {
     const clock = new ManualClock();
     const store = new MemoryBudgetStore();

@@ -192,6 +192,8 @@ export class SharedRatePacer implements Pacer {
   private dailyLimit?: number;
   private readonly queue = new FairQueue();
   private pumping = false;
+  /** The pump waits for a waiter's work slot: a newcomer gives its own back at once (it may hold that very slot). */
+  private takingBack = false;
   private wake?: AbortController;
   /** When the store last said the next slot opens (for retry-after estimates). */
   private nextSlotAt = 0;
@@ -258,6 +260,7 @@ export class SharedRatePacer implements Pacer {
           () => undefined,
         );
       }
+      if (this.takingBack) this.giveBackWorkSlots();
       // a sync waiter may go before the interactive slot the pump is sleeping for
       if (lane === 'sync') this.wake?.abort();
       void this.pump();
@@ -291,8 +294,12 @@ export class SharedRatePacer implements Pacer {
       for (let lane = this.queue.nextLane(); lane; lane = this.queue.nextLane()) {
         const next = this.queue.peek(lane);
         if (next?.away) {
-          // the waiter whose turn it is holds its work slot again before a slot is taken for it, so it is sent on time
+          // the waiter whose turn it is holds its work slot again before a slot is taken for it, so it is sent on time;
+          // the others wait meanwhile, so their slots go back first (one may hold the very slot it needs)
+          this.giveBackWorkSlots();
+          this.takingBack = true;
           await this.takeBack(next);
+          this.takingBack = false;
           continue;
         }
         let decision: BudgetDecision;
@@ -327,11 +334,7 @@ export class SharedRatePacer implements Pacer {
         this.nextSlotAt = decision.at;
         if (this.queue.size === 0) break;
         // nobody here sends anything before `at`: waiters that hold a work slot give it back meanwhile
-        for (const waiter of this.queue.all()) {
-          if (!waiter.workSlot || waiter.away) continue;
-          waiter.away = true;
-          waiter.workSlot.giveBack();
-        }
+        this.giveBackWorkSlots();
         const wake = new AbortController();
         this.wake = wake;
         await this.clock.sleep(Math.max(1, decision.at - this.clock.now()), wake.signal).catch(() => undefined);
@@ -339,6 +342,14 @@ export class SharedRatePacer implements Pacer {
       }
     } finally {
       this.pumping = false;
+    }
+  }
+
+  private giveBackWorkSlots(): void {
+    for (const waiter of this.queue.all()) {
+      if (!waiter.workSlot || waiter.away) continue;
+      waiter.away = true;
+      waiter.workSlot.giveBack();
     }
   }
 
