@@ -221,7 +221,8 @@ export class ProvisioningService {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw new ApiError(400, 'Idempotency-Key must be 1-255 visible ASCII characters');
     }
-    const requestHash = requestHashOf(accountId, intent);
+    // compared only when the key is used again, so a write without a key skips hashing its request
+    const requestHash = idempotencyKey === undefined ? null : requestHashOf(accountId, intent);
     const { operation, replayed } = await recordWriteIntent(this.operations, intent, {
       workspaceId,
       accountId,

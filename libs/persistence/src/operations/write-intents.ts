@@ -42,8 +42,8 @@ export interface IntentRecording {
   workspaceId: string;
   accountId: string;
   idempotencyKey: string | null;
-  /** Same key + same hash is a replay; the caller hashes the request as it was received. */
-  requestHash: string;
+  /** Same key + same hash is a replay; the caller hashes the request as it was received (null: no key, never compared). */
+  requestHash: string | null;
   actor: Record<string, unknown> | null;
 }
 
