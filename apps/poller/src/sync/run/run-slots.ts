@@ -79,7 +79,8 @@ export class RunSlots {
 
 /**
  * One run's place among the working runs, handed to its Reporting client as the pacer's work slot. Giving back and
- * taking back are idempotent (a run in page mode has several requests waiting at once); `close()` at the run's end.
+ * taking back are idempotent (a run in page mode has several requests waiting at once; it may finish a page already
+ * fetched after another request gave the slot back); `close()` at the run's end.
  */
 export class RunSlot implements WorkSlot {
   private taking?: Promise<void>;
