@@ -75,9 +75,14 @@ export interface HostileValue {
   reason: string;
 }
 
-/** How a field is named in `details`: `emails.0.email`, as class-validator names nested fields. */
-function fieldName(path: string, key: string | number): string {
-  return path === '' ? String(key) : `${path}.${key}`;
+/**
+ * How a field is named in `details`: its keys from the root joined with dots (`emails.0.email`, as class-validator
+ * names nested fields); the root itself is ''.
+ */
+function pathOf(node: number, keys: ReadonlyArray<string | number>, parents: readonly number[]): string {
+  const parts: string[] = [];
+  for (let n = node; n > 0; n = parents[n]) parts.push(String(keys[n]));
+  return parts.reverse().join('.');
 }
 
 /** A printable name for a key that itself may be hostile. */
@@ -85,31 +90,46 @@ function printableKey(key: string): string {
   return [...key.slice(0, 64)].map((c) => (CONTROL_OR_LINE_BREAK.test(c) || LONE_SURROGATE.test(c) ? '?' : c)).join('');
 }
 
+const BODY_VALUES = { ...JSON_BODY_LIMITS, lineBreaks: true };
+
 /**
  * The first string, key or array in a parsed value that no route accepts (over-long, control characters, lone
  * surrogates, too many items), walked with an explicit stack so depth costs no call stack. TAB, CR and LF are
- * allowed in body strings only (`lineBreaks`), never in keys.
+ * allowed in body strings only (`lineBreaks`), never in keys. Every value met is remembered by its key and its
+ * parent's index, so a field's name is spelt out only for the one refused (this walk sees every request body and
+ * every roster row).
  */
-export function findHostileValue(
-  root: unknown,
-  options: { maxArrayItems: number; maxStringLength: number; lineBreaks: boolean } = { ...JSON_BODY_LIMITS, lineBreaks: true },
-): HostileValue | undefined {
-  const stack: Array<{ value: unknown; path: string }> = [{ value: root, path: '' }];
+export function findHostileValue(root: unknown, options: { maxArrayItems: number; maxStringLength: number; lineBreaks: boolean } = BODY_VALUES): HostileValue | undefined {
+  const values: unknown[] = [root];
+  const keys: Array<string | number> = [''];
+  const parents: number[] = [-1];
+  const stack: number[] = [0];
+  const fieldOf = (node: number): string => pathOf(node, keys, parents) || '(value)';
+  const add = (value: unknown, key: string | number, parent: number): void => {
+    stack.push(values.length);
+    values.push(value);
+    keys.push(key);
+    parents.push(parent);
+  };
   while (stack.length > 0) {
-    const { value, path } = stack.pop()!;
+    const node = stack.pop()!;
+    const value = values[node];
     if (typeof value === 'string') {
       const reason = badTextReason(value, options.maxStringLength, options.lineBreaks);
-      if (reason) return { field: path || '(value)', reason };
+      if (reason) return { field: fieldOf(node), reason };
     } else if (Array.isArray(value)) {
-      if (value.length > options.maxArrayItems) return { field: path || '(value)', reason: `must have at most ${options.maxArrayItems} items` };
-      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], path: fieldName(path, i) });
+      if (value.length > options.maxArrayItems) return { field: fieldOf(node), reason: `must have at most ${options.maxArrayItems} items` };
+      for (let i = value.length - 1; i >= 0; i--) add(value[i], i, node);
     } else if (value !== null && typeof value === 'object') {
-      const keys = Object.keys(value);
-      for (let i = keys.length - 1; i >= 0; i--) {
-        const key = keys[i];
+      const objectKeys = Object.keys(value);
+      for (let i = objectKeys.length - 1; i >= 0; i--) {
+        const key = objectKeys[i];
         const reason = badTextReason(key, 256, false);
-        if (reason) return { field: fieldName(path, printableKey(key)), reason: `the key ${reason}` };
-        stack.push({ value: (value as Record<string, unknown>)[key], path: fieldName(path, key) });
+        if (reason) {
+          const path = pathOf(node, keys, parents);
+          return { field: path === '' ? printableKey(key) : `${path}.${printableKey(key)}`, reason: `the key ${reason}` };
+        }
+        add((value as Record<string, unknown>)[key], key, node);
       }
     }
   }
