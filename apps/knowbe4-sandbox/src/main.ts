@@ -6,7 +6,7 @@ import type { TenantCredentials } from './store/sandbox-store';
 
 const USAGE =
   'usage: sandbox [--port N] [--host H] [--seed N] [--users N] [--region us|eu|ca|uk|de] [--rate-limit documented|seed|off] [--tenants K] [--response-time off|recorded] [--time-scale S]\n' +
-  '       fleet mode: --tenants K --users-per-tenant N [--rate-profile documented|seed|off] [--dirty-share 0.1] [--mutations-per-tenant-hour 1] [--max-live-tenants 64]\n';
+  '       fleet mode: --tenants K --users-per-tenant N [--rate-profile documented|seed|off] [--dirty-share 0.1] [--mutations-per-tenant-hour 1] [--max-live-tenants 64] [--page-cache-mb 256]\n';
 
 /** `npm run sandbox -- --users 1000 --region eu`: prints a human block, then one JSON line for parent processes. */
 async function main(): Promise<void> {
@@ -25,6 +25,7 @@ async function main(): Promise<void> {
     responseTime: options.responseTime,
     timeScale: options.timeScale,
     maxLiveTenants: options.fleet?.maxLiveTenants,
+    pageCacheMb: options.fleet?.pageCacheMb,
   });
   let stopTrickle = (): void => undefined;
   if (options.fleet) stopTrickle = startFleet(sandbox, options, started);
@@ -87,6 +88,7 @@ function startFleet(sandbox: RunningSandbox, options: SandboxCliOptions, started
     `  ${tenants.length} tenants × ${fleet.usersPerTenant} users, rate profile ${options.rateLimit}; regions ${[...regions].map(([r, n]) => `${r} ${n}`).join(', ')}`,
     `  dirty tenants ${tenants.filter((t) => t.dirty).length}; console edits ${fleet.mutationsPerTenantHour} per tenant per simulated hour`,
     `  at most ${fleet.maxLiveTenants} tenants in memory; the rest are seeded again from their seed (and edits) when asked for`,
+    `  directory pages of unchanged tenants kept deflated (at most ${fleet.pageCacheMb} MB): a no-change sync seeds nothing`,
     `  memory and tenants in memory: GET ${sandbox.url}/_sandbox/health`,
     '',
   ];

@@ -31,6 +31,8 @@ export interface StartSandboxOptions {
   maxLiveTenants?: number;
   /** A fleet tenant used this recently is never dropped (a request may be on its way to it); default 2 s. */
   idleMs?: number;
+  /** Fleet mode: MB of deflated directory list pages kept for unchanged tenants (0: none). */
+  pageCacheMb?: number;
 }
 
 export interface RunningSandbox {
@@ -61,7 +63,12 @@ const adminBody: RequestHandler = (req, res, next) => {
 
 /** Starts the emulator in-process; port 0 picks a free port and `url` reports the real one. */
 export async function startSandbox(opts: StartSandboxOptions = {}): Promise<RunningSandbox> {
-  const store = new SandboxStore({ rateLimitProfile: opts.rateLimitProfile ?? 'documented', maxLiveTenants: opts.maxLiveTenants, idleMs: opts.idleMs });
+  const store = new SandboxStore({
+    rateLimitProfile: opts.rateLimitProfile ?? 'documented',
+    maxLiveTenants: opts.maxLiveTenants,
+    idleMs: opts.idleMs,
+    pageCacheBytes: (opts.pageCacheMb ?? 0) * 1024 * 1024,
+  });
   const limiter = new RateLimiter(Date.now, opts.timeScale ?? 1);
   const faults = new FaultInjector();
   const responseTime = new ResponseTime(opts.responseTime ?? 'off');

@@ -18,7 +18,7 @@ describe('sandbox command line', () => {
   it('turns on fleet mode with --users-per-tenant, takes --rate-profile for --rate-limit and TIME_SCALE for --time-scale', () => {
     const options = parseSandboxArgs(['--tenants', '1000', '--users-per-tenant', '1000', '--rate-profile', 'documented', '--dirty-share=0.2'], { TIME_SCALE: '60' });
     expect(options).toMatchObject({ rateLimit: 'documented', timeScale: 60 });
-    expect(options.fleet).toEqual({ tenants: 1000, usersPerTenant: 1000, dirtyShare: 0.2, mutationsPerTenantHour: 1, maxLiveTenants: 64 });
+    expect(options.fleet).toEqual({ tenants: 1000, usersPerTenant: 1000, dirtyShare: 0.2, mutationsPerTenantHour: 1, maxLiveTenants: 64, pageCacheMb: 256 });
     expect(parseSandboxArgs(['--tenants', '3'], {}).fleet).toBeUndefined();
   });
 

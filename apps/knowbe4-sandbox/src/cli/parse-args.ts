@@ -38,6 +38,7 @@ export function parseSandboxArgs(argv: readonly string[], env: NodeJS.ProcessEnv
     'port', 'host', 'seed', 'users', 'region', 'rate-limit', 'tenants', 'response-time',
     // fleet mode (issue 16): --rate-profile is the fleet's name for --rate-limit
     'users-per-tenant', 'rate-profile', 'time-scale', 'dirty-share', 'mutations-per-tenant-hour', 'max-live-tenants',
+    'page-cache-mb',
   ]);
   for (const key of values.keys()) if (!known.has(key)) throw new Error(`unknown option --${key}`);
   const int = (name: string, fallback: number): number => {
@@ -101,5 +102,6 @@ function parseFleet(values: Map<string, string>, int: (name: string, fallback: n
     dirtyShare: share('dirty-share', 0.1),
     mutationsPerTenantHour,
     maxLiveTenants: Math.max(1, int('max-live-tenants', 64)),
+    pageCacheMb: int('page-cache-mb', 256),
   };
 }

@@ -12,6 +12,8 @@ export interface FleetOptions {
   mutationsPerTenantHour: number;
   /** Fleet tenants kept in memory at most; the rest are seeded again from their seed when asked for. */
   maxLiveTenants: number;
+  /** MB of deflated directory list pages kept for tenants that did not change, so their syncs seed nothing (0: none). */
+  pageCacheMb: number;
 }
 
 /** How an MSP's fleet spreads over KnowBe4's regions: most in the US, a quarter in the EU, the rest CA, UK, DE. */

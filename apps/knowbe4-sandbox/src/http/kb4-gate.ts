@@ -4,7 +4,7 @@ import type { FaultInjector } from '../faults/fault-injector';
 import type { RateLimiter, Surface } from '../rate-limit/rate-limiter';
 import type { ResponseTime } from './response-time';
 import { isRegion, type Region } from '../store/records';
-import type { SandboxStore } from '../store/sandbox-store';
+import type { SandboxStore, TenantRef } from '../store/sandbox-store';
 import { sendScimError } from '../scim/scim-errors';
 import { readJsonBody, MalformedJsonError } from './json-body';
 import { regionOf, setContext, setRegion } from './request-context';
@@ -55,12 +55,21 @@ export function createKb4Gate(deps: { store: SandboxStore; limiter: RateLimiter;
     decorateResponse(res);
     const token = bearer(req);
     const region = regionOf(req);
-    const tenant = surface === 'reporting' ? deps.store.byReportingApiKey(token ?? '') : deps.store.byScimBearer(token ?? '');
+    // a Reporting request seeds a fleet tenant only when its handler needs the store (not for a cached page)
+    const scimTenant = surface === 'scim' ? deps.store.byScimBearer(token ?? '') : undefined;
+    const tenant: TenantRef | undefined = surface === 'reporting' ? deps.store.reportingRef(token ?? '') : scimTenant && { id: scimTenant.id, options: scimTenant.options, stamp: () => undefined, userCount: () => scimTenant.userCount(), store: () => scimTenant };
     if (surface === 'reporting' && (!tenant || tenant.options.region !== region))
       // A key from another region is indistinguishable from a bad key, as on KnowBe4.
       return sendReportingError(res, 401, 'Invalid Token');
     if (!tenant) return sendScimError(res, 401, 'Authentication failed: invalid or missing bearer token');
-    setContext(req, { region: surface === 'reporting' ? region : tenant.options.region, tenant });
+    setContext(req, {
+      region: surface === 'reporting' ? region : tenant.options.region,
+      get tenant() {
+        return tenant.store();
+      },
+      ref: tenant,
+      pageCache: deps.store.pageCache,
+    });
     const fault = deps.faults.decide(req.method, req.path, tenant.id);
     // KnowBe4's own server time (when the profile asks for it) plus any injected latency; x-runtime includes both.
     const delayMs = deps.responseTime.nextDelayMs() + fault.latencyMs;

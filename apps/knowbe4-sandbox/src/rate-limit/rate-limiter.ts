@@ -55,7 +55,7 @@ export class RateLimiter {
     this.dayMs = DAY_MS / timeScale;
   }
 
-  take(tenant: TenantStore, surface: Surface): RateDecision {
+  take(tenant: Pick<TenantStore, 'id' | 'options' | 'userCount'>, surface: Surface): RateDecision {
     const profile: RateLimitProfile = tenant.options.rateLimitProfile;
     if (profile === 'off') return { allowed: true, headers: {} };
     const now = this.clock();
@@ -79,7 +79,7 @@ export class RateLimiter {
       bucket.dayStart = now;
       bucket.dayCount = 0;
     }
-    const daily = DOCUMENTED.dailyBase + tenant.users.length;
+    const daily = DOCUMENTED.dailyBase + tenant.userCount();
     const allowed =
       bucket.countSince(now - this.secondMs) < DOCUMENTED.perSecond &&
       bucket.recent.length < DOCUMENTED.perMinute &&

@@ -33,21 +33,39 @@ const optionalNumber = (query: Query, name: string): number | undefined =>
   typeof query[name] === 'string' ? numericId(query[name]) ?? Number.NaN : undefined;
 
 /**
- * A list in KnowBe4's page mode (a bare array) or cursor mode (`{data, _metadata: {next_cursor}}`).
- * Paginates before rendering, so only the requested page is ever serialized. Lists are id-ordered.
+ * A list in KnowBe4's page mode (a bare array) or cursor mode (`{data, _metadata: {next_cursor}}`); undefined for a
+ * cursor the sandbox never handed out. Paginates before rendering, so only the requested page is ever serialized.
+ * Lists are id-ordered.
  */
-function sendList<T>(
-  res: Response,
-  query: Query,
-  items: readonly T[],
-  idOf: (item: T) => number,
-  renderPage: (slice: readonly T[]) => string,
-): void {
+function listBody<T>(query: Query, items: readonly T[], idOf: (item: T) => number, renderPage: (slice: readonly T[]) => string): string | undefined {
   const request = parseListRequest(query);
-  if (request.mode === 'invalid') return sendReportingError(res, 400, 'Invalid cursor');
-  if (request.mode === 'page') return send(res, renderPage(pageOf(items, request.paging)));
+  if (request.mode === 'invalid') return undefined;
+  if (request.mode === 'page') return renderPage(pageOf(items, request.paging));
   const { slice, nextCursor } = cursorPageOf(items, idOf, request.afterId, request.perPage);
-  send(res, `{"data":${renderPage(slice)},"_metadata":{"next_cursor":${JSON.stringify(nextCursor)}}}`);
+  return `{"data":${renderPage(slice)},"_metadata":{"next_cursor":${JSON.stringify(nextCursor)}}}`;
+}
+
+function sendList<T>(res: Response, query: Query, items: readonly T[], idOf: (item: T) => number, renderPage: (slice: readonly T[]) => string): void {
+  const body = listBody(query, items, idOf, renderPage);
+  if (body === undefined) return sendReportingError(res, 400, 'Invalid cursor');
+  send(res, body);
+}
+
+/**
+ * A directory list of a fleet tenant: from the fleet's page cache while the tenant is as it was when the page was
+ * rendered (no seeding for an unchanged tenant out of memory), rendered and kept otherwise. Same bytes either way.
+ */
+function sendDirectoryList(req: Request, res: Response, render: (tenant: TenantStore) => string | undefined): void {
+  const { ref, pageCache } = contextOf(req);
+  const stamp = pageCache && ref?.stamp();
+  const cached = stamp !== undefined && ref ? pageCache?.get(ref.id, req.originalUrl, stamp) : undefined;
+  if (cached !== undefined) return send(res, cached);
+  const body = render(contextOf(req).tenant);
+  if (body === undefined) return sendReportingError(res, 400, 'Invalid cursor');
+  // stamped after rendering: seeding the tenant is what gives it its version
+  const rendered = pageCache && ref?.stamp();
+  if (rendered !== undefined && ref) pageCache?.set(ref.id, req.originalUrl, rendered, body);
+  send(res, body);
 }
 
 const renderEach =
@@ -71,12 +89,10 @@ export class ReportingController {
 
   @Get('users')
   users(@Req() req: Request, @Res() res: Response): void {
-    const t = contextOf(req).tenant;
     const q = req.query as Query;
     const status = q.status === 'active' || q.status === 'archived' ? q.status : undefined;
     const groupId = optionalNumber(q, 'group_id');
-    const users = t.usersMatching(status, groupId);
-    sendList(res, q, users, (u) => u.id, (slice) => userListJson(slice, t, q.expand === 'group'));
+    sendDirectoryList(req, res, (t) => listBody(q, t.usersMatching(status, groupId), (u) => u.id, (slice) => userListJson(slice, t, q.expand === 'group')));
   }
 
   @Get('users/:id')
@@ -97,11 +113,9 @@ export class ReportingController {
 
   @Get('groups')
   groups(@Req() req: Request, @Res() res: Response): void {
-    const t = contextOf(req).tenant;
     const q = req.query as Query;
     const status = q.status === 'active' || q.status === 'archived' ? q.status : undefined;
-    const groups = status ? t.groups.filter((g) => g.status === status) : t.groups;
-    sendList(res, q, groups, (g) => g.id, renderEach(groupView));
+    sendDirectoryList(req, res, (t) => listBody(q, status ? t.groups.filter((g) => g.status === status) : t.groups, (g) => g.id, renderEach(groupView)));
   }
 
   @Get('groups/:id')

@@ -5,6 +5,7 @@ import { TenantStore, type RateLimitProfile, type TenantOptions } from './tenant
 import { seedTenant } from '../seed/seed-tenant';
 import { applyConsoleMutations } from '../admin/console-edits';
 import { withStoreClock } from './time';
+import { FleetPageCache } from '../fleet/page-cache';
 
 export interface CreateTenantOptions {
   seed?: number;
@@ -43,6 +44,8 @@ interface TenantSlot {
   replayableVersion: number;
   edits: ReplayableEdit[];
   lastUsed: number;
+  /** Users when last dropped from memory, and the edits then: the count stands while no edit came since. */
+  droppedWith?: { users: number; edits: number };
 }
 
 export interface FleetMemoryStats {
@@ -51,6 +54,18 @@ export interface FleetMemoryStats {
   pinned: number;
   materialisations: number;
   evictions: number;
+  page_cache?: ReturnType<FleetPageCache['stats']>;
+}
+
+/** A tenant as the gate sees it: id and options at once, its store only when a handler asks (a fleet tenant is seeded then). */
+export interface TenantRef {
+  id: string;
+  options: TenantOptions;
+  /** Fleet tenants: the state their pages render from (replayable edits, store version); undefined for others. */
+  stamp(): string | undefined;
+  /** Users for the daily budget, without seeding a dropped tenant that had no edit since (TenantStore.userCount). */
+  userCount(): number;
+  store(): TenantStore;
 }
 
 export interface TenantCredentials {
@@ -78,6 +93,8 @@ export class SandboxStore {
   private evictions = 0;
   /** Set once the HTTP server listens, so credentials can name absolute URLs. */
   baseUrl = '';
+  /** Fleet mode: rendered list pages of unchanged fleet tenants (see FleetPageCache). */
+  readonly pageCache: FleetPageCache | undefined;
 
   constructor(
     private readonly defaults: {
@@ -86,8 +103,12 @@ export class SandboxStore {
       maxLiveTenants?: number;
       idleMs?: number;
       clock?: () => number;
+      /** Fleet mode: bytes of deflated list pages kept for tenants that did not change (0: none). */
+      pageCacheBytes?: number;
     } = { rateLimitProfile: 'documented' },
-  ) {}
+  ) {
+    this.pageCache = defaults.pageCacheBytes ? new FleetPageCache(defaults.pageCacheBytes) : undefined;
+  }
 
   createTenant(input: CreateTenantOptions = {}): TenantStore {
     const slot = this.registerSlot(input);
@@ -130,6 +151,7 @@ export class SandboxStore {
   /** Rebuilds a tenant from its seed, keeping its id and credentials (console edits are forgotten). */
   resetTenant(tenant: TenantStore): TenantStore {
     const slot = this.slotOf(tenant);
+    this.pageCache?.forget(slot.id);
     slot.edits = [];
     slot.live = undefined;
     this.liveLazy.delete(slot.id);
@@ -163,7 +185,9 @@ export class SandboxStore {
       if (slot.live) live++;
       if (slot.live && (!slot.lazy || slot.live.version !== slot.replayableVersion)) pinned++;
     }
-    return { tenants: this.tenants.size, live, pinned, materialisations: this.materialisations, evictions: this.evictions };
+    const stats: FleetMemoryStats = { tenants: this.tenants.size, live, pinned, materialisations: this.materialisations, evictions: this.evictions };
+    if (this.pageCache) stats.page_cache = this.pageCache.stats();
+    return stats;
   }
 
   /**
@@ -188,6 +212,7 @@ export class SandboxStore {
   }
 
   deleteTenant(tenant: TenantStore): void {
+    this.pageCache?.forget(tenant.id);
     this.tenants.delete(tenant.id);
     this.liveLazy.delete(tenant.id);
     this.byReportingKey.delete(tenant.options.reportingApiKey);
@@ -216,6 +241,24 @@ export class SandboxStore {
   byReportingApiKey(key: string): TenantStore | undefined {
     const slot = this.byReportingKey.get(key);
     return slot && this.materialise(slot);
+  }
+
+  /** The tenant a Reporting API key belongs to, not seeded yet (see TenantRef). */
+  reportingRef(key: string): TenantRef | undefined {
+    const slot = this.byReportingKey.get(key);
+    if (!slot) return undefined;
+    return {
+      id: slot.id,
+      options: slot.options,
+      // a slot out of memory is as its seed and replayable edits left it; in memory, its version says whether it changed
+      stamp: () => (slot.lazy ? `${slot.edits.length}:${slot.live ? slot.live.version : slot.replayableVersion}` : undefined),
+      userCount: () => {
+        if (slot.live) return slot.live.users.length;
+        const dropped = slot.droppedWith;
+        return dropped && dropped.edits === slot.edits.length ? dropped.users : this.materialise(slot).users.length;
+      },
+      store: () => this.materialise(slot),
+    };
   }
 
   byScimBearer(token: string): TenantStore | undefined {
@@ -287,6 +330,7 @@ export class SandboxStore {
       if (now - slot.lastUsed < idleMs) break; // the rest were used even more recently
       this.liveLazy.delete(slot.id);
       if (slot.live && slot.live.version !== slot.replayableVersion) continue; // pinned: kept, no longer counted
+      if (slot.live) slot.droppedWith = { users: slot.live.users.length, edits: slot.edits.length };
       slot.live = undefined;
       this.evictions++;
     }

@@ -65,6 +65,11 @@ export class TenantStore {
 
   // ---------- reads ----------
 
+  /** Users KnowBe4 counts for the daily request budget (2,000 + users). */
+  userCount(): number {
+    return this.users.length;
+  }
+
   /** Users matching a status/group filter, in id order; cached until the next change. */
   usersMatching(status: string | undefined, groupId: number | undefined): UserRecord[] {
     if (status === undefined && groupId === undefined) return this.users;
