@@ -90,6 +90,16 @@ describe('roster planner against a real mirror', () => {
     expect(await leftovers()).toEqual({ staged: 0, runs: 1 });
   });
 
+  it('matches employee numbers with quotes, backslashes, commas and braces exactly (the array parameters are built by hand)', async () => {
+    const odd = 'E"1\\x,{y}';
+    await user('odd@example.com', { external_id: odd, department: 'Sales' });
+    await user('null-employee@example.com', { department: 'Sales' });
+    const csv = ['email,employee_number,department', `moved@example.com,"${odd.replace(/"/g, '""')}",Sales`, 'null-employee@example.com,,Sales'].join('\n');
+    const { plan: result } = await plan(csv);
+    expect(result.counts).toEqual({ create: 0, update: 1, archive: 0, reactivate: 0, add_member: 0, remove_member: 0 });
+    expect(result.unchanged).toBe(1);
+  });
+
   it("ends a plan a stopped gateway left in 'planning' as refused, saying why, and deletes its staged rows when the account plans again", async () => {
     const stale = '00000000-0000-4000-8000-00000000a001';
     const recent = '00000000-0000-4000-8000-00000000a002';

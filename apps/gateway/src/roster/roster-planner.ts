@@ -153,7 +153,7 @@ export class RosterPlanner {
     let planned: Promise<void> = Promise.resolve();
     const inFlight: Array<Promise<void>> = [];
     const start = (rows: ValidRosterRow[]): void => {
-      const matching = this.staging.matchBatch(accountId, rows.map((row) => ({ ...row, customFields: row.user.custom_fields !== undefined })), unusedRecordFields(rows));
+      const matching = this.staging.matchBatch(accountId, rows, unusedRecordFields(rows));
       matching.catch(() => undefined); // awaited by its planning step
       const planning = planned.then(() => this.planBatch(rows, matching, stage, plan, pass));
       planning.catch(() => undefined); // awaited below, or by the next batch

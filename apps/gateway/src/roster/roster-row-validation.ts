@@ -15,6 +15,8 @@ export interface ValidRosterRow {
   employeeNumber: string | null;
   user: UnifiedUserWrite;
   groups: string[];
+  /** The row sends custom fields: the mirror lookup reads what is known of the user's. */
+  customFields: boolean;
 }
 
 /** A bad row, named: `line` as the upload counts it, the field, and why. */
@@ -117,6 +119,7 @@ export function validateRosterRow(row: UploadedRosterRow): { staged?: ValidRoste
       employeeNumber: externalId,
       user: user,
       groups: [...new Set((groups ?? []).map((group) => group.name.trim()))],
+      customFields: user.custom_fields !== undefined,
     },
     errors: [],
   };

@@ -86,6 +86,20 @@ function textArrayLiteral(values: readonly string[]): string {
   return `{${values.map((value) => `"${ARRAY_SPECIAL.test(value) ? value.replace(ARRAY_SPECIALS, (c) => `\\${c}`) : value}"`).join(',')}}`;
 }
 
+/**
+ * An array parameter as its literal (`{"a",NULL}`), built in one pass: node-postgres escapes every element with two
+ * regular-expression replaces, a fifth of a roster match's client CPU for 4 arrays × 1,000 rows a batch.
+ */
+function textArrayParam(values: ReadonlyArray<string | null>): string {
+  let literal = '{';
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (i > 0) literal += ',';
+    literal += value === null ? 'NULL' : `"${ARRAY_SPECIAL.test(value) ? value.replace(ARRAY_SPECIALS, (c) => `\\${c}`) : value}"`;
+  }
+  return `${literal}}`;
+}
+
 /** One staged row as a line of COPY text format (run_id, line, email_lower, employee_number, groups, matched_seq, unchanged). */
 export function rosterCopyLine(runId: string, row: StagedRosterRow): string {
   const seq = row.matchedSeq === null ? '\\N' : String(BigInt(row.matchedSeq));
@@ -203,10 +217,10 @@ export class RosterPlanRepository {
            LIMIT 1) u`,
       [
         accountId,
-        rows.map((row) => row.line),
-        rows.map((row) => row.employeeNumber),
-        rows.map((row) => row.emailLower),
-        rows.map((row) => row.customFields === true),
+        `{${rows.map((row) => row.line | 0).join(',')}}`,
+        textArrayParam(rows.map((row) => row.employeeNumber)),
+        textArrayParam(rows.map((row) => row.emailLower)),
+        `{${rows.map((row) => (row.customFields === true ? 't' : 'f')).join(',')}}`,
         unusedFields,
       ],
     );
