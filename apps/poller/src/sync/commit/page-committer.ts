@@ -27,10 +27,12 @@ export class PageCommitter {
 
   constructor(private readonly scope: PageScope) {}
 
-  /** Loads the stored fingerprints of `phase` (groups are always diffed: none). */
+  /** Loads the stored fingerprints of `phase` (groups are always diffed: none); until then no page matches. */
   async loadStoredPages(phase: SeenPhase): Promise<void> {
     const { deps, ledger } = this.scope;
-    this.storedPages = phase === 'groups' ? new Map<number, StoredPageFingerprint>() : await deps.fingerprints.storedPageFingerprints(ledger.account.id, phase);
+    // the previous phase's pages must not match meanwhile (the walk may already be fetching)
+    this.storedPages = new Map<number, StoredPageFingerprint>();
+    if (phase !== 'groups') this.storedPages = await deps.fingerprints.storedPageFingerprints(ledger.account.id, phase);
   }
 
   /** The stored state of a page whose raw bytes are as its last whole commit saw them, else undefined. */

@@ -77,7 +77,9 @@ function resumePosition(checkpoint: Checkpoint, setting: PaginationSetting): Wal
 /** One pass over the list; true when it must start over (records slid past the checkpoint). */
 async function walkOnce(env: ListWalkEnv, phase: SeenPhase, start: WalkStart): Promise<boolean> {
   const { ledger, committer, settings, coverage } = env;
-  await committer.loadStoredPages(phase);
+  // loaded while the first page is fetched: a page that arrives before them is not known yet (page mode parses it)
+  const storedPages = committer.loadStoredPages(phase);
+  storedPages.catch(() => undefined);
   if (start.page === 1 && start.cursor === undefined) coverage?.begin(phase);
   else coverage?.forget(phase);
   // enrollments: KnowBe4 adds each one's campaign and store purchase ids only when asked (the graph serves both)
@@ -99,6 +101,7 @@ async function walkOnce(env: ListWalkEnv, phase: SeenPhase, start: WalkStart): P
   try {
     for await (const batch of pages) {
       ledger.throwIfAborted();
+      await storedPages;
       if (lastIdToCheck !== null && shiftedPast(batch[0], phase, lastIdToCheck)) {
         ledger.log.info({ phase, page: batch[0].page }, 'list shifted since the checkpoint; restarting the phase');
         return true;
@@ -111,6 +114,7 @@ async function walkOnce(env: ListWalkEnv, phase: SeenPhase, start: WalkStart): P
       // rejections are awaited below or on the next batch; this only keeps Node from reporting them early
       inFlight.catch(() => undefined);
     }
+    await storedPages;
   } finally {
     // a fetch failure still lets the page already in flight commit (or fail) first
     await inFlight;
