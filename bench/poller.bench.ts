@@ -46,6 +46,12 @@ const PAGINATION = (process.env.BENCH_PAGINATION ?? 'auto') as 'auto' | 'cursor'
 const BARE_PAGINATION: 'cursor' | 'page' = PAGINATION === 'page' ? 'page' : 'cursor';
 const POLLER_NODE_OPTIONS = process.env.POLLER_NODE_OPTIONS ?? '--max-old-space-size=192';
 const CHILD_ROLE = 'KB4_BENCH_POLLER_CHILD';
+/** The lists a sync reads, with the query it reads each with (enrollments carry their campaign and purchase ids). */
+const LISTS: ReadonlyArray<readonly [path: string, query: string]> = [
+  ['/groups', ''],
+  ['/users', ''],
+  ['/training/enrollments', '&include_campaign_id=true&include_store_purchase_id=true'],
+];
 
 interface ChildSetup {
   databaseUrl: string;
@@ -68,17 +74,17 @@ interface StepResult {
  */
 async function bareLoop(baseUrl: string, apiKey: string, dispatcher: Agent): Promise<number> {
   if (BARE_PAGINATION === 'cursor') return bareCursorLoop(baseUrl, apiKey, dispatcher);
-  const fetchPage = async (path: string, page: number): Promise<number> => {
-    const response = await request(`${baseUrl}${path}?page=${page}&per_page=${PER_PAGE}`, { headers: { authorization: `Bearer ${apiKey}` }, dispatcher });
+  const fetchPage = async (path: string, query: string, page: number): Promise<number> => {
+    const response = await request(`${baseUrl}${path}?page=${page}&per_page=${PER_PAGE}${query}`, { headers: { authorization: `Bearer ${apiKey}` }, dispatcher });
     const body = (await response.body.json()) as unknown[];
     if (response.statusCode !== 200) throw new Error(`bare loop got ${response.statusCode}`);
     return body.length;
   };
   let records = 0;
-  for (const path of ['/groups', '/users', '/training/enrollments']) {
+  for (const [path, query] of LISTS) {
     const ahead: Array<Promise<number>> = [];
     for (let page = 1; ; page++) {
-      while (ahead.length < BARE_CONCURRENCY) ahead.push(fetchPage(path, page + ahead.length));
+      while (ahead.length < BARE_CONCURRENCY) ahead.push(fetchPage(path, query, page + ahead.length));
       const length = await ahead.shift()!;
       records += length;
       if (length < PER_PAGE) {
@@ -92,9 +98,9 @@ async function bareLoop(baseUrl: string, apiKey: string, dispatcher: Agent): Pro
 
 async function bareCursorLoop(baseUrl: string, apiKey: string, dispatcher: Agent): Promise<number> {
   let records = 0;
-  for (const path of ['/groups', '/users', '/training/enrollments']) {
+  for (const [path, query] of LISTS) {
     for (let cursor = 'true'; cursor !== ''; ) {
-      const response = await request(`${baseUrl}${path}?cursor=${encodeURIComponent(cursor)}&per_page=${PER_PAGE}`, { headers: { authorization: `Bearer ${apiKey}` }, dispatcher });
+      const response = await request(`${baseUrl}${path}?cursor=${encodeURIComponent(cursor)}&per_page=${PER_PAGE}${query}`, { headers: { authorization: `Bearer ${apiKey}` }, dispatcher });
       const body = (await response.body.json()) as { data: unknown[]; _metadata: { next_cursor: string } };
       if (response.statusCode !== 200) throw new Error(`bare loop got ${response.statusCode}`);
       records += body.data.length;
