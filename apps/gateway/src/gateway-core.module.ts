@@ -45,10 +45,12 @@ export class GatewayCoreModule {
           inject: [DataSource, CredentialCipher],
         },
         { provide: DirectoryReadRepository, useFactory: (ds: DataSource) => new DirectoryReadRepository(ds), inject: [DataSource] },
-        // KnowBe4 budgets live in Postgres so the poller's calls and ours share the account's documented limits
+        // KnowBe4 budgets live in Postgres so the poller's calls and ours share the account's documented limits,
+        // on the poller's clock: under TIME_SCALE both compress the same windows
         {
           provide: SharedRatePacerRegistry,
-          useFactory: (ds: DataSource) => new SharedRatePacerRegistry(new RateBudgetRepository(ds), { syncReservedShare: config.KNOWBE4_SYNC_RESERVED_SHARE }),
+          useFactory: (ds: DataSource) =>
+            new SharedRatePacerRegistry(new RateBudgetRepository(ds), { syncReservedShare: config.KNOWBE4_SYNC_RESERVED_SHARE, timeScale: config.TIME_SCALE }),
           inject: [DataSource],
         },
         ApiKeyAuthenticator,

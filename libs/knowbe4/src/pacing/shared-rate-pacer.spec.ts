@@ -10,6 +10,7 @@ import {
   interactiveLimit,
   RateBudgetStore,
   SharedRatePacer,
+  SYNC_ACTIVE_MS,
 } from './shared-rate-pacer';
 
 /** Time that moves only when the test says so; sleepers wake in order of their end. */
@@ -320,6 +321,12 @@ describe('SharedRatePacer', () => {
     const pacer = new SharedRatePacer({ store, budgetKey: key, clock });
     await expect(pacer.acquire()).rejects.toThrow('store unreachable');
     expect(pacer.waiting).toBe(0);
+  });
+
+  it("compresses a sync's running period with the windows under TIME_SCALE, as the poller and the gateway both do", async () => {
+    const store = new MemoryBudgetStore();
+    await new SharedRatePacer({ store, budgetKey: key, clock: new ManualClock(), dailyLimit: 100, timeScale: 5 }).acquire({ lane: 'sync' });
+    expect(store.requests[0]).toMatchObject({ windows: [{ limit: 4, windowMs: 200 }, { limit: 50, windowMs: 12_000 }], syncActiveMs: SYNC_ACTIVE_MS / 5 });
   });
 
   it('asks the store nothing with the off profile, and never sends the secret to it', async () => {

@@ -189,6 +189,8 @@ export class SharedRatePacer implements Pacer {
   private readonly clock: Clock;
   private readonly syncReservedShare: number;
   private readonly dayMs: number;
+  /** How long a sync counts as running after its last ask: compressed with the windows it protects. */
+  private readonly syncActiveMs: number;
   private dailyLimit?: number;
   private readonly queue = new FairQueue();
   private pumping = false;
@@ -202,6 +204,7 @@ export class SharedRatePacer implements Pacer {
     this.profile = options.profile ?? 'documented';
     this.windows = windowsForProfile(this.profile, options.timeScale);
     this.dayMs = dailyWindowMs(options.timeScale);
+    this.syncActiveMs = SYNC_ACTIVE_MS / (options.timeScale ?? 1);
     this.store = options.store;
     this.budgetKey = options.budgetKey;
     this.clock = options.clock ?? systemClock;
@@ -312,7 +315,7 @@ export class SharedRatePacer implements Pacer {
             now: this.clock.now(),
             lane,
             syncReservedShare: this.syncReservedShare,
-            syncActiveMs: SYNC_ACTIVE_MS,
+            syncActiveMs: this.syncActiveMs,
           });
         } catch (error) {
           // the store is unreachable: nobody of this lane can be paced, so nobody waits for it
