@@ -7,6 +7,8 @@ import type { ThrowawayDatabase } from '../support/throwaway-database';
 import { call, createTenant, GatewayProcess, migratedDatabase, poolFor, startGatewayProcess, Tenant } from './support/gateway-harness';
 
 const MAX_QUEUE_WAIT_MS = 3000;
+/** The fair-share test's clock (gateway and poller): see below. */
+const SCALE = 5;
 
 type ProxyAnswer = { status: number; retryAfter: string | null; body: Record<string, unknown> } | { aborted: true };
 
@@ -59,6 +61,8 @@ describe('proxy pacing: bounded waits, released slots, fair shares (gateway proc
   let pool: Pool;
   let sandbox: RunningSandbox;
   let gateway: GatewayProcess;
+  /** The same gateway at TIME_SCALE (windows, the sync's running period and the wait bound all compressed). */
+  let scaledGateway: GatewayProcess;
 
   const kb4Tenant = (seed: number): TenantCredentials => sandbox.createTenant({ seed, users: 5, region: 'us', rate_limit_profile: 'off' });
   const workspaceOn = (kb4: TenantCredentials): Promise<Tenant> =>
@@ -68,19 +72,23 @@ describe('proxy pacing: bounded waits, released slots, fair shares (gateway proc
     database = await migratedDatabase('gw_pacing');
     pool = poolFor(database.url);
     sandbox = await startSandbox({ port: 0, rateLimitProfile: 'off' });
-    gateway = await startGatewayProcess({
+    const gatewayEnv = (scale: number): Record<string, string> => ({
       DATABASE_URL: database.url,
       CREDENTIALS_KEY,
       KAFKA_BROKERS: process.env.KAFKA_BROKERS!,
       KNOWBE4_BASE_URL_OVERRIDE: sandbox.url,
       KNOWBE4_PACING: 'documented',
-      KNOWBE4_MAX_QUEUE_WAIT_MS: String(MAX_QUEUE_WAIT_MS),
+      KNOWBE4_MAX_QUEUE_WAIT_MS: String(MAX_QUEUE_WAIT_MS / scale),
+      TIME_SCALE: String(scale),
       LOG_LEVEL: 'warn',
     });
+    // both start together: a gateway's start is tens of seconds of a loaded machine
+    [gateway, scaledGateway] = await Promise.all([startGatewayProcess(gatewayEnv(1)), startGatewayProcess(gatewayEnv(SCALE))]);
   });
 
   afterAll(async () => {
     await gateway?.stop();
+    await scaledGateway?.stop();
     await sandbox?.close();
     await pool?.end();
     await database?.drop();
@@ -154,28 +162,12 @@ describe('proxy pacing: bounded waits, released slots, fair shares (gateway proc
    * last ask) on the one budget in Postgres, which enforces them whatever the load. The bounded waits above stay real.
    */
   describe('with a poller syncing the same tenant (gateway and poller at TIME_SCALE 5)', () => {
-    const SCALE = 5;
     const SECOND_MS = 1000 / SCALE;
     const MINUTE_MS = 60_000 / SCALE;
-    let scaledGateway: GatewayProcess;
     let poller: INestApplicationContext | undefined;
-
-    beforeAll(async () => {
-      scaledGateway = await startGatewayProcess({
-        DATABASE_URL: database.url,
-        CREDENTIALS_KEY,
-        KAFKA_BROKERS: process.env.KAFKA_BROKERS!,
-        KNOWBE4_BASE_URL_OVERRIDE: sandbox.url,
-        KNOWBE4_PACING: 'documented',
-        KNOWBE4_MAX_QUEUE_WAIT_MS: String(MAX_QUEUE_WAIT_MS / SCALE),
-        TIME_SCALE: String(SCALE),
-        LOG_LEVEL: 'warn',
-      });
-    });
 
     afterAll(async () => {
       await poller?.close();
-      await scaledGateway?.stop();
     });
 
     type SlotRow = { at: number; lane: 'sync' | 'interactive' };
