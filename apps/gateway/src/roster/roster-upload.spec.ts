@@ -77,6 +77,7 @@ describe('roster upload readers', () => {
       employeeNumber: ' 007 ',
       user: { username: 'A@Example.com', external_id: ' 007 ' },
       groups: ['Sales'],
+      customFields: false,
     });
   });
 });
