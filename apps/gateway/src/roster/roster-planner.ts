@@ -13,8 +13,6 @@ import type { UploadedRosterRow } from './roster-upload';
 export const ROSTER_ERRORS_SHOWN = 100;
 // rows matched and planned at once (two batches are in memory: one planned while the next is read)
 const ROW_BATCH = 1000;
-// batches matched and planned at once while the next is read (the matching is Postgres work, the planning Node work)
-const BATCHES_IN_FLIGHT = 2;
 // items written at once, and rows read per page by the passes after the upload
 const ITEM_BATCH = 1000;
 const PLAN_PAGE = 1000;
@@ -149,15 +147,15 @@ export class RosterPlanner {
     let errorCount = 0;
     const pass: RowPass = { rows: 0, firstLine: 0, unchanged: 0, excluded: 0 };
     let batch: ValidRosterRow[] = [];
-    // batches are matched as soon as they are read and planned in order, BATCHES_IN_FLIGHT at most while one is read
+    // batches are matched as soon as they are read and planned in order; at most two are in flight while one is read
     let planned: Promise<void> = Promise.resolve();
-    const inFlight: Array<Promise<void>> = [];
+    let older: Promise<void> = Promise.resolve();
     const start = (rows: ValidRosterRow[]): void => {
       const matching = this.staging.matchBatch(accountId, rows, unusedRecordFields(rows));
       matching.catch(() => undefined); // awaited by its planning step
       const planning = planned.then(() => this.planBatch(rows, matching, stage, plan, pass));
       planning.catch(() => undefined); // awaited below, or by the next batch
-      inFlight.push(planning);
+      older = planned;
       planned = planning;
     };
     const stage = await this.staging.openKeyStage(runId);
@@ -171,7 +169,7 @@ export class RosterPlanner {
         if (pass.firstLine === 0) pass.firstLine = checked.staged.line;
         batch.push(checked.staged);
         if (batch.length >= ROW_BATCH) {
-          if (inFlight.length >= BATCHES_IN_FLIGHT) await inFlight.shift();
+          await older;
           start(batch);
           batch = [];
         }
